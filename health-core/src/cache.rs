@@ -1,0 +1,65 @@
+//! Reuse of a check's recent result, with one run shared by concurrent reports.
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use tokio::sync::Mutex;
+
+use crate::Component;
+
+/// The recent result of one check, shared by every report that uses the same
+/// check instance.
+///
+/// For `ttl` after a run completes, reports reuse its result. Reports that
+/// arrive while a run is under way wait for that run instead of starting their
+/// own (single-flight), so a flood of probes costs the dependency one query.
+/// Failures are cached like successes: a dependency that is down is not
+/// hammered either.
+///
+/// `#[health_check(cache = "5s")]` creates one in the generated check type.
+pub struct ResultCache<T> {
+    ttl: Duration,
+    // Held across the run: whoever holds it runs the check, the others queue and
+    // then find the fresh result. A report dropped mid-run releases it, and the
+    // next waiter runs the check instead.
+    latest: Mutex<Option<(Instant, Component<T>)>>,
+    clone: fn(&Component<T>) -> Component<T>,
+}
+
+impl<T: Clone> ResultCache<T> {
+    /// A cache whose results stay fresh for `ttl` after their run completes.
+    pub fn new(ttl: Duration) -> Self {
+        ResultCache { ttl, latest: Mutex::const_new(None), clone: Component::clone }
+    }
+}
+
+impl<T> ResultCache<T> {
+    /// How long a result stays fresh.
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
+    /// Returns the fresh cached result, or runs `run` and caches what it returns.
+    /// `None` means waiting for another report's run took longer than `wait`.
+    pub(crate) async fn get_or_run(
+        &self,
+        wait: Duration,
+        run: impl Future<Output = Component<T>>,
+    ) -> Option<Component<T>> {
+        let mut latest = tokio::time::timeout(wait, self.latest.lock()).await.ok()?;
+        if let Some((completed, result)) = &*latest
+            && completed.elapsed() < self.ttl
+        {
+            return Some((self.clone)(result));
+        }
+        let result = run.await;
+        *latest = Some((Instant::now(), (self.clone)(&result)));
+        Some(result)
+    }
+}
+
+impl<T> fmt::Debug for ResultCache<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResultCache").field("ttl", &self.ttl).finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,87 @@
+//! A whole report, its JSON form, and the trait the derive implements.
+
+use std::future::Future;
+use std::time::{Duration, SystemTime};
+
+use serde::ser::{Serialize, SerializeMap, Serializer};
+
+use crate::component::millis;
+use crate::{ComponentInfo, Status, time_format::Rfc3339};
+
+/// The result of running every component of a report once.
+///
+/// `C` holds the components: for a `#[derive(HealthReport)]` struct `Foo` it is
+/// the generated `FooComponents`, with one typed [`Component`](crate::Component)
+/// field per check; for a [`Registry`](crate::Registry) it is
+/// [`DynamicComponents`](crate::DynamicComponents).
+///
+/// Serialized as
+/// `{"status", "timestamp", "duration_ms", "components": {name: component, …}}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report<C> {
+    /// The overall status (see [`Status::aggregate`]).
+    pub status: Status,
+    /// When the report started.
+    pub timestamp: SystemTime,
+    /// How long the whole report took.
+    pub duration: Duration,
+    /// The components' results.
+    pub components: C,
+}
+
+impl<C: Serialize> Serialize for Report<C> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(4))?;
+        map.serialize_entry("status", &self.status)?;
+        map.serialize_entry("timestamp", &Rfc3339(self.timestamp))?;
+        map.serialize_entry("duration_ms", &millis(self.duration))?;
+        map.serialize_entry("components", &self.components)?;
+        map.end()
+    }
+}
+
+/// A set of checks run together into one [`Report`].
+///
+/// Implemented by `#[derive(HealthReport)]`; import this trait (the derive has
+/// the same name, so one `use` brings both) to call its methods.
+///
+/// ```
+/// use health_core::{health_check, HealthReport, Status};
+///
+/// #[health_check(timeout = "50ms")]
+/// async fn ping() {}
+///
+/// #[derive(HealthReport, Default)]
+/// struct Health {
+///     ping: PingCheck,
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let report = Health::default().report(&()).await;
+/// assert_eq!(report.status, Status::Up);
+/// assert_eq!(report.components.ping.status, Status::Up);
+/// assert_eq!(Health::COMPONENTS[0].name, "ping");
+/// # }
+/// ```
+pub trait HealthReport: Send + Sync {
+    /// The state every check receives, declared with `#[health(state = T)]`.
+    type State: ?Sized + Sync;
+
+    /// The typed results of the components.
+    type Components: Serialize + Send + Sync;
+
+    /// The components in declaration order.
+    const COMPONENTS: &'static [ComponentInfo];
+
+    /// Runs every check concurrently, each under its own timeout and with panics
+    /// isolated, and combines the results.
+    ///
+    /// # Panics
+    ///
+    /// Like every Tokio timer, it must run inside a Tokio runtime with the time
+    /// driver enabled.
+    fn report(&self, state: &Self::State) -> impl Future<Output = Report<Self::Components>> + Send;
+
+    /// The JSON Schema (2020-12) of this report's JSON.
+    fn json_schema() -> serde_json::Value;
+}

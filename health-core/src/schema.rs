@@ -1,0 +1,88 @@
+//! The JSON Schema (2020-12) of a report's JSON, built from the checks' types.
+
+use schemars::JsonSchema;
+use schemars::generate::{SchemaGenerator, SchemaSettings};
+use serde_json::{Map, Value, json};
+
+use crate::Status;
+use crate::run::is_unit;
+
+/// Collects a report's components into its JSON Schema.
+///
+/// The derive drives it; [`Registry::json_schema`](crate::Registry::json_schema)
+/// too. Details types are described by their [`JsonSchema`] implementations and
+/// shared through `$defs`.
+pub struct SchemaBuilder {
+    generator: SchemaGenerator,
+    components: Map<String, Value>,
+    required: Vec<Value>,
+}
+
+impl Default for SchemaBuilder {
+    fn default() -> Self {
+        SchemaBuilder {
+            generator: SchemaGenerator::new(SchemaSettings::draft2020_12().for_serialize()),
+            components: Map::new(),
+            required: Vec::new(),
+        }
+    }
+}
+
+impl SchemaBuilder {
+    /// Adds a component named `name` whose details are of type `T`.
+    pub fn component<T: JsonSchema + 'static>(&mut self, name: &str, critical: bool, description: Option<&str>) {
+        let mut properties = Map::new();
+        properties.insert("status".into(), status_schema());
+        properties.insert("critical".into(), json!({ "const": critical }));
+        properties.insert("duration_ms".into(), duration_schema());
+        properties.insert("message".into(), json!({ "type": "string" }));
+        if !is_unit::<T>() {
+            properties.insert("details".into(), self.generator.subschema_for::<T>().to_value());
+        }
+        let mut schema = Map::new();
+        if let Some(description) = description {
+            schema.insert("description".into(), description.into());
+        }
+        schema.insert("type".into(), "object".into());
+        schema.insert("properties".into(), properties.into());
+        schema.insert("required".into(), json!(["status", "critical", "duration_ms"]));
+        schema.insert("additionalProperties".into(), false.into());
+        self.components.insert(name.to_owned(), schema.into());
+        self.required.push(name.into());
+    }
+
+    /// The schema of the whole report, titled `title`.
+    pub fn finish(mut self, title: &str) -> Value {
+        let mut schema = json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": title,
+            "type": "object",
+            "properties": {
+                "status": status_schema(),
+                "timestamp": { "type": "string", "format": "date-time" },
+                "duration_ms": duration_schema(),
+                "components": {
+                    "type": "object",
+                    "properties": self.components,
+                    "required": self.required,
+                    "additionalProperties": false,
+                },
+            },
+            "required": ["status", "timestamp", "duration_ms", "components"],
+            "additionalProperties": false,
+        });
+        let definitions = self.generator.take_definitions(true);
+        if !definitions.is_empty() {
+            schema["$defs"] = definitions.into();
+        }
+        schema
+    }
+}
+
+fn status_schema() -> Value {
+    json!({ "type": "string", "enum": Status::ALL.map(Status::as_str) })
+}
+
+fn duration_schema() -> Value {
+    json!({ "type": "number", "minimum": 0 })
+}

@@ -1,0 +1,270 @@
+//! `#[derive(HealthReport)]`: checks the struct and generates the report.
+
+use std::collections::HashMap;
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Data, DeriveInput, Fields, Ident, Type};
+
+use crate::duration::{self, SpannedDuration};
+use crate::errors::Errors;
+use crate::naming::doc_text;
+use crate::report_attr::{self, FieldArgs};
+
+const SHAPE: &str = "#[derive(HealthReport)] goes on a struct with named fields, one health check per field";
+
+/// One field of the struct: a component of the report.
+struct Member<'a> {
+    field: &'a Ident,
+    ty: &'a Type,
+    name: String,
+    args: FieldArgs,
+    docs: Option<String>,
+}
+
+pub fn expand(input: TokenStream) -> TokenStream {
+    let input: DeriveInput = match syn::parse2(input) {
+        Ok(input) => input,
+        Err(error) => return error.to_compile_error(),
+    };
+    let mut errors = Errors::default();
+    let args = report_attr::container(&input.attrs, &mut errors);
+    let fields: Vec<&syn::Field> = match &input.data {
+        Data::Struct(data) => match &data.fields {
+            Fields::Named(named) => named.named.iter().collect(),
+            Fields::Unit => Vec::new(),
+            Fields::Unnamed(unnamed) => {
+                errors.spanned(unnamed, format!("{SHAPE}; tuple structs have no names to give the components"));
+                return errors.into_compile_errors();
+            }
+        },
+        Data::Enum(data) => {
+            errors.spanned(data.enum_token, format!("{SHAPE}, not an enum"));
+            return errors.into_compile_errors();
+        }
+        Data::Union(data) => {
+            errors.spanned(data.union_token, format!("{SHAPE}, not a union"));
+            return errors.into_compile_errors();
+        }
+    };
+    if !input.generics.params.is_empty() || input.generics.where_clause.is_some() {
+        errors.spanned(&input.generics, "#[derive(HealthReport)] does not support generic parameters");
+        return errors.into_compile_errors();
+    }
+
+    let members = members(&fields, args.deadline.as_ref(), &mut errors);
+    let krate = args.krate.unwrap_or_else(|| syn::parse_quote!(::health_core));
+    let state = args.state.unwrap_or_else(|| syn::parse_quote!(()));
+    let generated = generate(&input, &members, &state, args.deadline.as_ref(), &quote!(#krate::__private));
+    let errors = errors.into_compile_errors();
+    quote!(#errors #generated)
+}
+
+fn members<'a>(fields: &[&'a syn::Field], deadline: Option<&SpannedDuration>, errors: &mut Errors) -> Vec<Member<'a>> {
+    let mut seen: HashMap<String, &Ident> = HashMap::new();
+    let mut members = Vec::new();
+    for field in fields {
+        let Some(ident) = &field.ident else { continue };
+        let args = report_attr::field(&field.attrs, errors);
+        let name = match &args.rename {
+            Some(rename) => rename.value(),
+            None => ident.to_string().trim_start_matches("r#").to_owned(),
+        };
+        let name_span = args.rename.as_ref().map_or(ident.span(), |rename| rename.span());
+        if let Some(first) = seen.get(&name) {
+            errors.push(syn::Error::new(
+                name_span,
+                format!("duplicate component name `{name}`: field `{first}` already uses it"),
+            ));
+        } else {
+            seen.insert(name.clone(), ident);
+        }
+        if let (Some(timeout), Some(deadline)) = (&args.timeout, deadline)
+            && timeout.millis > deadline.millis
+        {
+            errors.spanned(
+                &timeout.literal,
+                format!(
+                    "component `{name}` has a timeout of {}, which exceeds the report's deadline of {}",
+                    duration::display(timeout.millis),
+                    duration::display(deadline.millis)
+                ),
+            );
+        }
+        members.push(Member { field: ident, ty: &field.ty, name, docs: doc_text(&field.attrs), args });
+    }
+    members
+}
+
+fn generate(
+    input: &DeriveInput,
+    members: &[Member],
+    state: &Type,
+    deadline: Option<&SpannedDuration>,
+    private: &TokenStream,
+) -> TokenStream {
+    let report = &input.ident;
+    let vis = &input.vis;
+    let components = format_ident!("{}Components", report);
+    let components_doc = format!(" Typed results of the components of [`{report}`], as its report holds them.");
+
+    // `<FieldType as Check<State>>`, spanned on the field type so a field that is
+    // not a check for this state is reported there.
+    let checks: Vec<TokenStream> = members
+        .iter()
+        .map(|m| {
+            let ty = m.ty;
+            quote_spanned!(ty.span()=> <#ty as #private::Check<#state>>)
+        })
+        .collect();
+    let fields: Vec<&Ident> = members.iter().map(|m| m.field).collect();
+    let names: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
+    let details: Vec<TokenStream> = checks.iter().map(|check| quote!(#check::Details)).collect();
+    let timeouts: Vec<TokenStream> = members
+        .iter()
+        .zip(&checks)
+        .map(|(m, check)| match &m.args.timeout {
+            Some(timeout) => {
+                let millis = timeout.millis;
+                quote!(#private::millis(#millis))
+            }
+            None => quote!(#check::TIMEOUT),
+        })
+        .collect();
+    let criticals: Vec<TokenStream> = members
+        .iter()
+        .zip(&checks)
+        .map(|(m, check)| match m.args.critical {
+            Some(critical) => quote!(#critical),
+            None => quote!(#check::CRITICAL),
+        })
+        .collect();
+    let descriptions: Vec<TokenStream> = members
+        .iter()
+        .zip(&checks)
+        .map(|(m, check)| match &m.docs {
+            Some(docs) => quote!(::core::option::Option::Some(#docs)),
+            None => quote!(#check::DESCRIPTION),
+        })
+        .collect();
+    let field_docs = names.iter().map(|name| format!(" The result of component `{name}`."));
+    let len = members.len();
+
+    let deadline_checks = deadline.map(|deadline| deadline_checks(members, &checks, deadline));
+    let run_all = run_all(members, &timeouts, &criticals, &components, private);
+
+    quote! {
+        #[doc = #components_doc]
+        #vis struct #components {
+            #(
+                #[doc = #field_docs]
+                pub #fields: #private::Component<#details>,
+            )*
+        }
+
+        const _: () = {
+            #deadline_checks
+
+            #[automatically_derived]
+            impl #private::serde::Serialize for #components {
+                fn serialize<__S: #private::serde::Serializer>(
+                    &self,
+                    __serializer: __S,
+                ) -> ::core::result::Result<__S::Ok, __S::Error> {
+                    let mut __map = #private::serde::Serializer::serialize_map(
+                        __serializer,
+                        ::core::option::Option::Some(#len),
+                    )?;
+                    #( #private::serde::ser::SerializeMap::serialize_entry(&mut __map, #names, &self.#fields)?; )*
+                    #private::serde::ser::SerializeMap::end(__map)
+                }
+            }
+
+            #[automatically_derived]
+            impl #private::HealthReport for #report {
+                type State = #state;
+                type Components = #components;
+
+                const COMPONENTS: &'static [#private::ComponentInfo] = &[
+                    #( #private::ComponentInfo::new(#names, #criticals, #timeouts, #descriptions), )*
+                ];
+
+                fn report(
+                    &self,
+                    __health_state: &#state,
+                ) -> impl #private::Future<Output = #private::Report<#components>> + ::core::marker::Send {
+                    async move { #run_all }
+                }
+
+                fn json_schema() -> #private::Value {
+                    let mut __builder = <#private::SchemaBuilder as ::core::default::Default>::default();
+                    #( __builder.component::<#details>(#names, #criticals, #descriptions); )*
+                    __builder.finish(::core::stringify!(#report))
+                }
+            }
+        };
+    }
+}
+
+/// The body of `report`: every check polled on this task until all are done.
+/// Nothing is boxed; each check's future lives pinned on the report's own stack.
+fn run_all(
+    members: &[Member],
+    timeouts: &[TokenStream],
+    criticals: &[TokenStream],
+    components: &Ident,
+    private: &TokenStream,
+) -> TokenStream {
+    let fields: Vec<&Ident> = members.iter().map(|m| m.field).collect();
+    let futures: Vec<Ident> = (0..members.len()).map(|i| format_ident!("__health_future{}", i)).collect();
+    let slots: Vec<Ident> = (0..members.len()).map(|i| format_ident!("__health_slot{}", i)).collect();
+    let join = (!members.is_empty()).then(|| {
+        quote! {
+            #private::poll_fn(|__health_cx| {
+                let mut __health_pending = false;
+                #( __health_pending |= #private::poll_pending(#futures.as_mut(), &mut #slots, __health_cx); )*
+                if __health_pending { #private::Poll::Pending } else { #private::Poll::Ready(()) }
+            })
+            .await;
+        }
+    });
+    quote! {
+        let __health_timestamp = #private::SystemTime::now();
+        let __health_started = #private::Instant::now();
+        #(
+            let mut #futures = #private::pin!(#private::run_component(&self.#fields, __health_state, #timeouts, #criticals));
+            let mut #slots = ::core::option::Option::None;
+        )*
+        #join
+        let __health_components = #components { #( #fields: #private::completed(#slots), )* };
+        #private::Report {
+            status: #private::Status::aggregate([
+                #( (__health_components.#fields.status, __health_components.#fields.critical), )*
+            ]),
+            timestamp: __health_timestamp,
+            duration: __health_started.elapsed(),
+            components: __health_components,
+        }
+    }
+}
+
+/// Compile-time assertions that each check's own timeout fits the deadline;
+/// fields that override the timeout were already compared by the macro.
+fn deadline_checks(members: &[Member], checks: &[TokenStream], deadline: &SpannedDuration) -> TokenStream {
+    let deadline_nanos = Literal::u128_suffixed(u128::from(deadline.millis) * 1_000_000);
+    let asserts = members.iter().zip(checks).filter(|(m, _)| m.args.timeout.is_none()).map(|(m, check)| {
+        let message = format!(
+            "component `{}`: the check's timeout exceeds the report's deadline of {}; shorten the check's `timeout` or override it with #[health(timeout = \"..\")] on this field",
+            m.name,
+            duration::display(deadline.millis)
+        );
+        let ty = m.ty;
+        quote_spanned! {ty.span()=>
+            const _: () = if #check::TIMEOUT.as_nanos() > #deadline_nanos {
+                ::core::panic!(#message)
+            };
+        }
+    });
+    quote!(#(#asserts)*)
+}
