@@ -7,7 +7,7 @@ use syn::{FnArg, ItemFn, ReturnType, Signature, Type};
 
 use crate::check_attr::{self, CheckArgs};
 use crate::errors::Errors;
-use crate::naming::{check_type_name, doc_text};
+use crate::naming::{check_type_name, doc_text, local};
 
 const SIGNATURE: &str = "a health check is an `async fn` with no parameter or exactly one `&State` parameter";
 
@@ -152,11 +152,12 @@ fn generate(function: &ItemFn, args: &CheckArgs, shape: Option<&Shape>) -> Token
     };
 
     let state_param = format_ident!("__HealthState");
+    let state_var = local("__health_state");
     let (impl_generics, state_type, run_body) = match shape {
         Some(Shape { state: Some(state), .. }) => (
             quote!(),
             quote!(#state),
-            quote_spanned!(function_name.span()=> #private::IntoOutcome::into_outcome(#function_name(__health_state).await)),
+            quote_spanned!(function_name.span()=> #private::IntoOutcome::into_outcome(#function_name(#state_var).await)),
         ),
         Some(Shape { state: None, .. }) => (
             quote!(<#state_param: ?::core::marker::Sized>),
@@ -204,7 +205,7 @@ fn generate(function: &ItemFn, args: &CheckArgs, shape: Option<&Shape>) -> Token
                 #[allow(unused_variables)]
                 fn run(
                     &self,
-                    __health_state: &#state_type,
+                    #state_var: &#state_type,
                 ) -> impl #private::Future<Output = #private::Outcome<Self::Details>> + ::core::marker::Send {
                     async move { #run_body }
                 }

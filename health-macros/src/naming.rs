@@ -1,6 +1,6 @@
 //! Names derived from the user's items.
 
-use proc_macro2::Ident;
+use proc_macro2::{Ident, Span};
 use syn::Attribute;
 
 /// `database` -> `DatabaseCheck`; `db_check` -> `DbCheck`, not `DbCheckCheck`.
@@ -18,6 +18,12 @@ pub fn check_type_name(function: &Ident) -> Ident {
         .collect();
     camel.push_str("Check");
     Ident::new(&camel, function.span())
+}
+
+/// An identifier for a local variable of generated code: mixed-site hygiene keeps
+/// it apart from the user's own locals, and the `__health` prefix from their items.
+pub fn local(name: &str) -> Ident {
+    Ident::new(name, Span::mixed_site())
 }
 
 /// The text of the doc comments among `attrs`, or `None` when there are none.
@@ -43,7 +49,6 @@ pub fn doc_text(attrs: &[Attribute]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proc_macro2::Span;
 
     fn name(function: &str) -> String {
         check_type_name(&Ident::new(function, Span::call_site())).to_string()

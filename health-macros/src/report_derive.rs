@@ -9,7 +9,7 @@ use syn::{Data, DeriveInput, Fields, Ident, Type};
 
 use crate::duration::{self, SpannedDuration};
 use crate::errors::Errors;
-use crate::naming::doc_text;
+use crate::naming::{doc_text, local};
 use crate::report_attr::{self, FieldArgs};
 
 const SHAPE: &str = "#[derive(HealthReport)] goes on a struct with named fields, one health check per field";
@@ -150,9 +150,11 @@ fn generate(
         .collect();
     let field_docs = names.iter().map(|name| format!(" The result of component `{name}`."));
     let len = members.len();
+    let (state_var, serializer, map, builder) =
+        (local("__health_state"), local("__serializer"), local("__map"), local("__builder"));
 
     let deadline_checks = deadline.map(|deadline| deadline_checks(members, &checks, deadline));
-    let run_all = run_all(members, &timeouts, &criticals, &components, private);
+    let run_all = run_all(members, &timeouts, &criticals, &components, &state_var, private);
 
     quote! {
         #[doc = #components_doc]
@@ -170,14 +172,14 @@ fn generate(
             impl #private::serde::Serialize for #components {
                 fn serialize<__S: #private::serde::Serializer>(
                     &self,
-                    __serializer: __S,
+                    #serializer: __S,
                 ) -> ::core::result::Result<__S::Ok, __S::Error> {
-                    let mut __map = #private::serde::Serializer::serialize_map(
-                        __serializer,
+                    let mut #map = #private::serde::Serializer::serialize_map(
+                        #serializer,
                         ::core::option::Option::Some(#len),
                     )?;
-                    #( #private::serde::ser::SerializeMap::serialize_entry(&mut __map, #names, &self.#fields)?; )*
-                    #private::serde::ser::SerializeMap::end(__map)
+                    #( #private::serde::ser::SerializeMap::serialize_entry(&mut #map, #names, &self.#fields)?; )*
+                    #private::serde::ser::SerializeMap::end(#map)
                 }
             }
 
@@ -192,15 +194,15 @@ fn generate(
 
                 fn report(
                     &self,
-                    __health_state: &#state,
+                    #state_var: &#state,
                 ) -> impl #private::Future<Output = #private::Report<#components>> + ::core::marker::Send {
                     async move { #run_all }
                 }
 
                 fn json_schema() -> #private::Value {
-                    let mut __builder = <#private::SchemaBuilder as ::core::default::Default>::default();
-                    #( __builder.component::<#details>(#names, #criticals, #descriptions); )*
-                    __builder.finish(::core::stringify!(#report))
+                    let mut #builder = <#private::SchemaBuilder as ::core::default::Default>::default();
+                    #( #builder.component::<#details>(#names, #criticals, #descriptions); )*
+                    #builder.finish(::core::stringify!(#report))
                 }
             }
         };
@@ -214,37 +216,45 @@ fn run_all(
     timeouts: &[TokenStream],
     criticals: &[TokenStream],
     components: &Ident,
+    state_var: &Ident,
     private: &TokenStream,
 ) -> TokenStream {
     let fields: Vec<&Ident> = members.iter().map(|m| m.field).collect();
-    let futures: Vec<Ident> = (0..members.len()).map(|i| format_ident!("__health_future{}", i)).collect();
-    let slots: Vec<Ident> = (0..members.len()).map(|i| format_ident!("__health_slot{}", i)).collect();
+    let futures: Vec<Ident> = (0..members.len()).map(|i| local(&format!("__health_future{i}"))).collect();
+    let slots: Vec<Ident> = (0..members.len()).map(|i| local(&format!("__health_slot{i}"))).collect();
+    let (cx, pending, timestamp, started, results) = (
+        local("__health_cx"),
+        local("__health_pending"),
+        local("__health_timestamp"),
+        local("__health_started"),
+        local("__health_results"),
+    );
     let join = (!members.is_empty()).then(|| {
         quote! {
-            #private::poll_fn(|__health_cx| {
-                let mut __health_pending = false;
-                #( __health_pending |= #private::poll_pending(#futures.as_mut(), &mut #slots, __health_cx); )*
-                if __health_pending { #private::Poll::Pending } else { #private::Poll::Ready(()) }
+            #private::poll_fn(|#cx| {
+                let mut #pending = false;
+                #( #pending |= #private::poll_pending(#futures.as_mut(), &mut #slots, #cx); )*
+                if #pending { #private::Poll::Pending } else { #private::Poll::Ready(()) }
             })
             .await;
         }
     });
     quote! {
-        let __health_timestamp = #private::SystemTime::now();
-        let __health_started = #private::Instant::now();
+        let #timestamp = #private::SystemTime::now();
+        let #started = #private::Instant::now();
         #(
-            let mut #futures = #private::pin!(#private::run_component(&self.#fields, __health_state, #timeouts, #criticals));
+            let mut #futures = #private::pin!(#private::run_component(&self.#fields, #state_var, #timeouts, #criticals));
             let mut #slots = ::core::option::Option::None;
         )*
         #join
-        let __health_components = #components { #( #fields: #private::completed(#slots), )* };
+        let #results = #components { #( #fields: #private::completed(#slots), )* };
         #private::Report {
             status: #private::Status::aggregate([
-                #( (__health_components.#fields.status, __health_components.#fields.critical), )*
+                #( (#results.#fields.status, #results.#fields.critical), )*
             ]),
-            timestamp: __health_timestamp,
-            duration: __health_started.elapsed(),
-            components: __health_components,
+            timestamp: #timestamp,
+            duration: #started.elapsed(),
+            components: #results,
         }
     }
 }

@@ -1,0 +1,156 @@
+//! `cache = ".."`: results are reused for the TTL and concurrent reports share one run.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use health_core::{HealthReport, Status, health_check};
+
+#[derive(Default)]
+struct Probe {
+    runs: AtomicUsize,
+}
+
+impl Probe {
+    fn runs(&self) -> usize {
+        self.runs.load(Ordering::SeqCst)
+    }
+}
+
+#[health_check(timeout = "1s", cache = "5s")]
+async fn slow_query(probe: &Probe) -> Result<usize, String> {
+    let run = probe.runs.fetch_add(1, Ordering::SeqCst) + 1;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    Ok(run)
+}
+
+#[derive(HealthReport, Default)]
+#[health(state = Probe)]
+struct Cached {
+    query: SlowQueryCheck,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_concurrent_reports_run_the_check_once() {
+    let health = Arc::new(Cached::default());
+    let probe = Arc::new(Probe::default());
+    let reports: Vec<_> = (0..100)
+        .map(|_| {
+            let (health, probe) = (Arc::clone(&health), Arc::clone(&probe));
+            tokio::spawn(async move { health.report(&probe).await })
+        })
+        .collect();
+    for report in reports {
+        let report = report.await.unwrap();
+        assert_eq!(report.components.query.status, Status::Up);
+        assert_eq!(report.components.query.details, Some(1));
+    }
+    assert_eq!(probe.runs(), 1);
+}
+
+#[tokio::test]
+async fn later_reports_reuse_the_result_until_it_expires() {
+    let health = Cached::default();
+    let probe = Probe::default();
+    let first = health.report(&probe).await;
+    let second = health.report(&probe).await;
+    assert_eq!(probe.runs(), 1);
+    assert_eq!(first.components.query, second.components.query, "the cached component is reported as it was");
+    assert_ne!(first.timestamp, second.timestamp, "the report itself is new");
+}
+
+#[health_check(timeout = "1s", cache = "150ms")]
+async fn short_lived(probe: &Probe) -> Result<usize, String> {
+    Ok(probe.runs.fetch_add(1, Ordering::SeqCst) + 1)
+}
+
+#[health_check(timeout = "1s", cache = "5s")]
+async fn failing(probe: &Probe) -> Result<(), String> {
+    probe.runs.fetch_add(1, Ordering::SeqCst);
+    Err("connection refused".into())
+}
+
+#[derive(HealthReport, Default)]
+#[health(state = Probe)]
+struct ShortLived {
+    short_lived: ShortLivedCheck,
+}
+
+#[tokio::test]
+async fn an_expired_result_is_refreshed() {
+    let health = ShortLived::default();
+    let probe = Probe::default();
+    assert_eq!(health.report(&probe).await.components.short_lived.details, Some(1));
+    assert_eq!(health.report(&probe).await.components.short_lived.details, Some(1));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(health.report(&probe).await.components.short_lived.details, Some(2));
+    assert_eq!(probe.runs(), 2);
+}
+
+#[derive(HealthReport, Default)]
+#[health(state = Probe)]
+struct Failing {
+    failing: FailingCheck,
+}
+
+#[tokio::test]
+async fn failures_are_cached_too_so_a_down_dependency_is_not_hammered() {
+    let health = Failing::default();
+    let probe = Probe::default();
+    for _ in 0..5 {
+        let report = health.report(&probe).await;
+        assert_eq!(report.components.failing.message.as_deref(), Some("connection refused"));
+    }
+    assert_eq!(probe.runs(), 1);
+}
+
+#[tokio::test]
+async fn each_check_instance_has_its_own_cache() {
+    let probe = Probe::default();
+    Cached::default().report(&probe).await;
+    Cached::default().report(&probe).await;
+    assert_eq!(probe.runs(), 2);
+}
+
+#[tokio::test]
+async fn a_report_dropped_mid_run_lets_the_next_report_run_the_check() {
+    let health = Cached::default();
+    let probe = Probe::default();
+    let abandoned = tokio::time::timeout(Duration::from_millis(30), health.report(&probe)).await;
+    assert!(abandoned.is_err(), "the first report should have been cut short");
+    let report = health.report(&probe).await;
+    assert_eq!(report.components.query.status, Status::Up);
+    assert_eq!(report.components.query.details, Some(2));
+}
+
+#[health_check(timeout = "100ms", cache = "5s")]
+async fn hangs_cached(probe: &Probe) {
+    probe.runs.fetch_add(1, Ordering::SeqCst);
+    std::future::pending::<()>().await;
+}
+
+#[derive(HealthReport, Default)]
+#[health(state = Probe)]
+struct HangsCached {
+    hangs: HangsCachedCheck,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waiting_for_a_shared_run_is_bounded_by_the_timeout() {
+    let health = Arc::new(HangsCached::default());
+    let probe = Arc::new(Probe::default());
+    let started = std::time::Instant::now();
+    let reports: Vec<_> = (0..10)
+        .map(|_| {
+            let (health, probe) = (Arc::clone(&health), Arc::clone(&probe));
+            tokio::spawn(async move { health.report(&probe).await })
+        })
+        .collect();
+    for report in reports {
+        let report = report.await.unwrap();
+        assert_eq!(report.components.hangs.status, Status::Down);
+        assert_eq!(report.components.hangs.message.as_deref(), Some("timed out after 100ms"));
+    }
+    assert!(started.elapsed() < Duration::from_millis(600), "{:?}", started.elapsed());
+    assert_eq!(probe.runs(), 1, "the timed-out result is cached like any other");
+}

@@ -1,0 +1,150 @@
+//! `Registry`: checks chosen at run time, reported in the same JSON format.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use health_core::{CheckOptions, HealthReport, Outcome, Registry, RegistryError, Status, check_fn, health_check};
+use serde_json::json;
+use support::{assert_invalid, assert_valid, validator};
+
+struct Config {
+    queue_depth: u64,
+    database_url: String,
+}
+
+/// The primary database answers.
+#[health_check(timeout = "200ms", critical)]
+async fn database(config: &Config) -> Result<(), String> {
+    Err(format!("cannot connect to {}", config.database_url))
+}
+
+#[health_check(timeout = "100ms")]
+async fn ping() {}
+
+fn explode() {
+    panic!("boom");
+}
+
+fn registry() -> Registry<Config> {
+    let mut registry = Registry::new();
+    registry
+        .register("database", DatabaseCheck::default())
+        .unwrap()
+        .register("ping", PingCheck::default())
+        .unwrap()
+        .register_with(
+            "queue",
+            check_fn(|config: &Config| {
+                let depth = config.queue_depth;
+                async move { if depth > 100 { Outcome::degraded(depth) } else { Outcome::up(depth) } }
+            }),
+            CheckOptions::new().timeout(Duration::from_millis(50)).description("Backlog of the job queue."),
+        )
+        .unwrap()
+        .register_with(
+            "slow",
+            check_fn(|_: &Config| tokio::time::sleep(Duration::from_secs(10))),
+            CheckOptions::new().timeout(Duration::from_millis(100)),
+        )
+        .unwrap()
+        .register("panics", check_fn(|_: &Config| async { explode() }))
+        .unwrap();
+    registry
+}
+
+fn config() -> Config {
+    Config { queue_depth: 250, database_url: "postgres://app:hunter2@127.0.0.1:1/app".into() }
+}
+
+#[tokio::test]
+async fn generated_checks_and_closures_run_concurrently_with_the_same_failure_rules() {
+    let started = Instant::now();
+    let report = registry().report(&config()).await;
+    assert!(started.elapsed() < Duration::from_millis(600), "{:?}", started.elapsed());
+
+    let components = &report.components;
+    assert_eq!(components.len(), 5);
+    assert_eq!(components.get("queue").unwrap().details, Some(json!(250)));
+    assert_eq!(components.get("queue").unwrap().status, Status::Degraded);
+    assert_eq!(components.get("ping").unwrap().status, Status::Up);
+    assert_eq!(components.get("slow").unwrap().message.as_deref(), Some("timed out after 100ms"));
+    assert_eq!(components.get("panics").unwrap().message.as_deref(), Some("check panicked: boom"));
+    let database = components.get("database").unwrap();
+    assert!(database.critical);
+    assert_eq!(database.message.as_deref(), Some("cannot connect to postgres://app:***@127.0.0.1:1/app"));
+    assert_eq!(report.status, Status::Down);
+    let order: Vec<&str> = components.iter().map(|(name, _)| name).collect();
+    assert_eq!(order, ["database", "ping", "queue", "slow", "panics"]);
+}
+
+#[tokio::test]
+async fn its_reports_validate_against_its_schema() {
+    let registry = registry();
+    let schema = registry.json_schema();
+    assert_eq!(schema["properties"]["components"]["properties"]["queue"]["description"], "Backlog of the job queue.");
+    assert_eq!(
+        schema["properties"]["components"]["properties"]["database"]["description"],
+        "The primary database answers."
+    );
+    let validator = validator(&schema);
+    let mut report = serde_json::to_value(registry.report(&config()).await).unwrap();
+    assert_valid(&validator, &report);
+    report["components"]["queue"]["details"] = json!("many");
+    assert_invalid(&validator, &report, "a string where the queue depth is a number");
+}
+
+#[tokio::test]
+async fn registry_and_derive_produce_the_same_json_shape() {
+    #[derive(HealthReport, Default)]
+    #[health(state = Config)]
+    struct Derived {
+        database: DatabaseCheck,
+        ping: PingCheck,
+    }
+    let mut registry = Registry::new();
+    registry.register("database", DatabaseCheck::default()).unwrap().register("ping", PingCheck::default()).unwrap();
+
+    let strip = |mut value: serde_json::Value| {
+        for key in ["timestamp", "duration_ms"] {
+            value.as_object_mut().unwrap().remove(key);
+        }
+        for component in value["components"].as_object_mut().unwrap().values_mut() {
+            component.as_object_mut().unwrap().remove("duration_ms");
+        }
+        value
+    };
+    let derived = strip(serde_json::to_value(Derived::default().report(&config()).await).unwrap());
+    let dynamic = strip(serde_json::to_value(registry.report(&config()).await).unwrap());
+    assert_eq!(derived, dynamic);
+    assert_eq!(Derived::json_schema()["properties"]["components"], registry.json_schema()["properties"]["components"]);
+}
+
+#[test]
+fn bad_registrations_are_typed_errors() {
+    let mut registry = Registry::<Config>::new();
+    registry.register("ping", PingCheck::default()).unwrap();
+    assert_eq!(
+        registry.register("ping", PingCheck::default()).unwrap_err(),
+        RegistryError::DuplicateName("ping".into())
+    );
+    assert_eq!(registry.register("", PingCheck::default()).unwrap_err(), RegistryError::EmptyName);
+    let zero = CheckOptions::new().timeout(Duration::ZERO);
+    assert_eq!(
+        registry.register_with("zero", PingCheck::default(), zero).unwrap_err(),
+        RegistryError::ZeroTimeout("zero".into())
+    );
+    assert_eq!(registry.names().collect::<Vec<_>>(), ["ping"], "failed registrations leave nothing behind");
+    assert_eq!(
+        RegistryError::DuplicateName("ping".into()).to_string(),
+        "a component named `ping` is already registered"
+    );
+}
+
+#[tokio::test]
+async fn an_empty_registry_is_up() {
+    let report = Registry::<()>::new().report(&()).await;
+    assert_eq!(report.status, Status::Up);
+    assert!(report.components.is_empty());
+    assert_eq!(serde_json::to_value(&report).unwrap()["components"], json!({}));
+}
