@@ -87,7 +87,8 @@ async fn malformed_reports_do_not_validate() {
     let validator = validator(&Health::json_schema());
     let good = report_json(Status::Up).await;
 
-    let mutations: [(&str, fn(&mut Value)); 11] = [
+    type Mutation = (&'static str, fn(&mut Value));
+    let mutations: [Mutation; 11] = [
         ("a wrongly typed detail", |r| r["components"]["database"]["details"]["idle"] = json!("seven")),
         ("a missing detail field", |r| {
             r["components"]["database"]["details"].as_object_mut().unwrap().remove("in_use");

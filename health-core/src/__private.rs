@@ -33,3 +33,29 @@ impl<T: Clone> CacheableDetails for T {}
 pub fn new_cache<T: CacheableDetails>(ttl: Duration) -> ResultCache<T> {
     ResultCache::new(ttl)
 }
+
+/// What a `#[health_check]` fn may return: a supported type whose details can
+/// be serialized and described. Bounding the generated items by it alone keeps
+/// an unsupported return type to one error.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a return type a health check may have",
+    label = "unsupported health check return type",
+    note = "a #[health_check] fn returns `()`, `Result<T, E>` or `health_core::Outcome<T>`, where the details type T implements Serialize + JsonSchema + Send + Sync + 'static and E implements Display"
+)]
+pub trait CheckReturn: Sized {
+    type Details: serde::Serialize + schemars::JsonSchema + Send + Sync + 'static;
+
+    fn into_check_outcome(self) -> Outcome<Self::Details>;
+}
+
+impl<T> CheckReturn for T
+where
+    T: IntoOutcome,
+    T::Details: serde::Serialize + schemars::JsonSchema + Send + Sync + 'static,
+{
+    type Details = T::Details;
+
+    fn into_check_outcome(self) -> Outcome<Self::Details> {
+        self.into_outcome()
+    }
+}

@@ -8,6 +8,7 @@ use syn::{FnArg, ItemFn, ReturnType, Signature, Type};
 use crate::check_attr::{self, CheckArgs};
 use crate::errors::Errors;
 use crate::naming::{check_type_name, doc_text, local};
+use crate::spans::respan;
 
 const SIGNATURE: &str = "a health check is an `async fn` with no parameter or exactly one `&State` parameter";
 
@@ -24,6 +25,12 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     let mut signature_errors = Errors::default();
     let checked = check_signature(&function.sig, &mut signature_errors);
+    if function.sig.receiver().is_some() {
+        // A method sits in an `impl` block, where no type can be declared.
+        errors.append(signature_errors);
+        let errors = errors.into_compile_errors();
+        return quote!(#errors #function);
+    }
     // With a broken signature the type is still generated, so that uses of it
     // elsewhere do not add errors of their own.
     let shape = if signature_errors.is_empty() { checked } else { None };
@@ -125,7 +132,11 @@ fn generate(function: &ItemFn, args: &CheckArgs, shape: Option<&Shape>) -> Token
     let docs = function.attrs.iter().filter(|attr| attr.path().is_ident("doc"));
     let unit: Type = syn::parse_quote!(());
     let output = shape.map_or(&unit, |shape| &shape.output);
-    let details = quote_spanned!(output.span()=> <#output as #private::IntoOutcome>::Details);
+    // Every item that needs the return type to be supported says so in a `where`
+    // clause spanned on it: an unsupported type is then one error, there.
+    let at_output = respan(&private, output.span());
+    let details = quote_spanned!(output.span()=> <#output as #at_output::CheckReturn>::Details);
+    let supported = quote_spanned!(output.span()=> where #output: #at_output::CheckReturn);
 
     let timeout = args.timeout.as_ref().map(|timeout| {
         let millis = timeout.millis;
@@ -140,7 +151,10 @@ fn generate(function: &ItemFn, args: &CheckArgs, shape: Option<&Shape>) -> Token
             let millis = cache.millis;
             (
                 quote!(__health_cache: #private::ResultCache<#details>,),
-                quote_spanned!(cache.literal.span()=> __health_cache: #private::new_cache(#private::millis(#millis)),),
+                {
+                    let at_cache = respan(&private, cache.literal.span());
+                    quote_spanned!(cache.literal.span()=> __health_cache: #at_cache::new_cache(#at_cache::millis(#millis)),)
+                },
                 quote! {
                     fn result_cache(&self) -> ::core::option::Option<&#private::ResultCache<Self::Details>> {
                         ::core::option::Option::Some(&self.__health_cache)
@@ -157,12 +171,12 @@ fn generate(function: &ItemFn, args: &CheckArgs, shape: Option<&Shape>) -> Token
         Some(Shape { state: Some(state), .. }) => (
             quote!(),
             quote!(#state),
-            quote_spanned!(function_name.span()=> #private::IntoOutcome::into_outcome(#function_name(#state_var).await)),
+            quote_spanned!(function_name.span()=> #private::CheckReturn::into_check_outcome(#function_name(#state_var).await)),
         ),
         Some(Shape { state: None, .. }) => (
             quote!(<#state_param: ?::core::marker::Sized>),
             quote!(#state_param),
-            quote_spanned!(function_name.span()=> #private::IntoOutcome::into_outcome(#function_name().await)),
+            quote_spanned!(function_name.span()=> #private::CheckReturn::into_check_outcome(#function_name().await)),
         ),
         // The signature was rejected with an error; this body is never compiled into a program.
         None => (
@@ -176,27 +190,27 @@ fn generate(function: &ItemFn, args: &CheckArgs, shape: Option<&Shape>) -> Token
         #[doc = #summary]
         #[doc = ""]
         #(#docs)*
-        #vis struct #type_name {
+        #vis struct #type_name #supported {
             #cache_field
         }
 
         const _: () = {
             #[automatically_derived]
-            impl ::core::default::Default for #type_name {
+            impl ::core::default::Default for #type_name #supported {
                 fn default() -> Self {
                     Self { #cache_init }
                 }
             }
 
             #[automatically_derived]
-            impl ::core::fmt::Debug for #type_name {
+            impl ::core::fmt::Debug for #type_name #supported {
                 fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                     f.write_str(::core::stringify!(#type_name))
                 }
             }
 
             #[automatically_derived]
-            impl #impl_generics #private::Check<#state_type> for #type_name {
+            impl #impl_generics #private::Check<#state_type> for #type_name #supported {
                 type Details = #details;
                 #timeout
                 #critical

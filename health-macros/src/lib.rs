@@ -10,6 +10,7 @@ mod naming;
 mod report_attr;
 mod report_derive;
 mod settings;
+mod spans;
 
 use proc_macro::TokenStream;
 

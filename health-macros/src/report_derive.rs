@@ -11,6 +11,7 @@ use crate::duration::{self, SpannedDuration};
 use crate::errors::Errors;
 use crate::naming::{doc_text, local};
 use crate::report_attr::{self, FieldArgs};
+use crate::spans::respan;
 
 const SHAPE: &str = "#[derive(HealthReport)] goes on a struct with named fields, one health check per field";
 
@@ -109,15 +110,22 @@ fn generate(
     let components = format_ident!("{}Components", report);
     let components_doc = format!(" Typed results of the components of [`{report}`], as its report holds them.");
 
-    // `<FieldType as Check<State>>`, spanned on the field type so a field that is
-    // not a check for this state is reported there.
+    // `<FieldType as Check<State>>`, spanned on the field type. Each generated item
+    // also states `FieldType: Check<State>` in a `where` clause spanned there: a
+    // field that is not a check for this state is then one error, on that field,
+    // and the bodies that rely on the bound add none.
     let checks: Vec<TokenStream> = members
         .iter()
         .map(|m| {
-            let ty = m.ty;
-            quote_spanned!(ty.span()=> <#ty as #private::Check<#state>>)
+            let (ty, at_ty) = (m.ty, respan(private, m.ty.span()));
+            quote_spanned!(ty.span()=> <#ty as #at_ty::Check<#state>>)
         })
         .collect();
+    let bounds = members.iter().map(|m| {
+        let (ty, at_ty) = (m.ty, respan(private, m.ty.span()));
+        quote_spanned!(ty.span()=> #ty: #at_ty::Check<#state>)
+    });
+    let all_checks = quote!(where #(#bounds,)*);
     let fields: Vec<&Ident> = members.iter().map(|m| m.field).collect();
     let names: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
     let details: Vec<TokenStream> = checks.iter().map(|check| quote!(#check::Details)).collect();
@@ -158,7 +166,7 @@ fn generate(
 
     quote! {
         #[doc = #components_doc]
-        #vis struct #components {
+        #vis struct #components #all_checks {
             #(
                 #[doc = #field_docs]
                 pub #fields: #private::Component<#details>,
@@ -169,7 +177,7 @@ fn generate(
             #deadline_checks
 
             #[automatically_derived]
-            impl #private::serde::Serialize for #components {
+            impl #private::serde::Serialize for #components #all_checks {
                 fn serialize<__S: #private::serde::Serializer>(
                     &self,
                     #serializer: __S,
@@ -184,7 +192,7 @@ fn generate(
             }
 
             #[automatically_derived]
-            impl #private::HealthReport for #report {
+            impl #private::HealthReport for #report #all_checks {
                 type State = #state;
                 type Components = #components;
 

@@ -31,13 +31,31 @@ impl<T> Setting<T> {
     }
 }
 
+/// The value after `key =`, which must be a literal. An expression that is not
+/// one is handed back as written (`rename = other`), so parsing can go on.
+fn literal(meta: &ParseNestedMeta) -> syn::Result<Result<Lit, syn::Expr>> {
+    match meta.value()?.parse::<syn::Expr>()? {
+        syn::Expr::Lit(syn::ExprLit { lit, .. }) => Ok(Ok(lit)),
+        other => Ok(Err(other)),
+    }
+}
+
 /// Parses `key = "<duration>"` into `setting`, recording any error.
 pub fn duration(
     meta: &ParseNestedMeta,
     errors: &mut Errors,
     setting: &mut Setting<SpannedDuration>,
 ) -> syn::Result<()> {
-    let value: Lit = meta.value()?.parse()?;
+    let value = match literal(meta)? {
+        Ok(value) => value,
+        Err(other) => {
+            let key = setting.key;
+            let message =
+                format!("expected a string for `{key}`: write `{key} = \"2s\"`, a duration {}", duration::ACCEPTED);
+            errors.spanned(other, message);
+            return Ok(());
+        }
+    };
     match duration::parse(setting.key, &value) {
         Ok(parsed) => setting.set(errors, &meta.path, parsed),
         Err(error) => errors.push(error),
@@ -48,10 +66,10 @@ pub fn duration(
 /// Parses a bare flag (`critical`) or `critical = true|false` into `setting`.
 pub fn flag(meta: &ParseNestedMeta, errors: &mut Errors, setting: &mut Setting<bool>) -> syn::Result<()> {
     let value = if meta.input.peek(Token![=]) {
-        let value: Lit = meta.value()?.parse()?;
-        match value {
-            Lit::Bool(LitBool { value, .. }) => value,
+        match literal(meta)? {
+            Ok(Lit::Bool(LitBool { value, .. })) => value,
             other => {
+                let other = other.map_or_else(|expr| quote::quote!(#expr), |lit| quote::quote!(#lit));
                 let key = setting.key;
                 errors.spanned(other, format!("expected `{key}`, `{key} = true` or `{key} = false`"));
                 return Ok(());
@@ -66,24 +84,29 @@ pub fn flag(meta: &ParseNestedMeta, errors: &mut Errors, setting: &mut Setting<b
 
 /// Parses `key = "text"` into `setting`, recording any error.
 pub fn string(meta: &ParseNestedMeta, errors: &mut Errors, setting: &mut Setting<LitStr>) -> syn::Result<()> {
-    let value: Lit = meta.value()?.parse()?;
-    match value {
-        Lit::Str(text) => setting.set(errors, &meta.path, text),
-        other => errors.spanned(other, format!("expected a string: `{} = \"...\"`", setting.key)),
+    match literal(meta)? {
+        Ok(Lit::Str(text)) => setting.set(errors, &meta.path, text),
+        other => {
+            let other = other.map_or_else(|expr| quote::quote!(#expr), |lit| quote::quote!(#lit));
+            errors.spanned(other, format!("expected a string: `{} = \"...\"`", setting.key));
+        }
     }
     Ok(())
 }
 
 /// Parses `crate = "path::to::health_core"` into `setting`.
 pub fn crate_path(meta: &ParseNestedMeta, errors: &mut Errors, setting: &mut Setting<syn::Path>) -> syn::Result<()> {
-    let value: Lit = meta.value()?.parse()?;
-    let parsed = match &value {
-        Lit::Str(text) => text.parse::<syn::Path>().ok(),
+    let value = literal(meta)?;
+    let path = match &value {
+        Ok(Lit::Str(text)) => text.parse::<syn::Path>().ok(),
         _ => None,
     };
-    match parsed {
+    match path {
         Some(path) => setting.set(errors, &meta.path, path),
-        None => errors.spanned(value, "expected a path in a string: `crate = \"path::to::health_core\"`"),
+        None => {
+            let value = value.map_or_else(|expr| quote::quote!(#expr), |lit| quote::quote!(#lit));
+            errors.spanned(value, "expected a path in a string: `crate = \"path::to::health_core\"`");
+        }
     }
     Ok(())
 }

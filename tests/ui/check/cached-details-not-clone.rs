@@ -1,0 +1,13 @@
+use health_core::health_check;
+
+#[derive(serde::Serialize, schemars::JsonSchema)]
+struct PoolStats {
+    idle: u32,
+}
+
+#[health_check(cache = "5s")]
+async fn database() -> Result<PoolStats, String> {
+    Ok(PoolStats { idle: 1 })
+}
+
+fn main() {}

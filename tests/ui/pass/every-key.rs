@@ -1,0 +1,31 @@
+// Every accepted key, in both spellings of flags, with durations in every unit.
+use health_core::{health_check, HealthReport};
+
+struct State;
+
+#[health_check(timeout = "1m", critical = true, cache = "1m30s")]
+async fn slow(_state: &State) {}
+
+#[health_check(timeout = "750ms", critical = false)]
+async fn quick() -> Result<u8, String> {
+    Ok(1)
+}
+
+#[health_check(timeout = "2s", critical)]
+pub(crate) async fn r#type() {}
+
+#[derive(HealthReport, Default)]
+#[health(state = State, deadline = "2m")]
+pub(crate) struct Health {
+    #[health(timeout = "90s", critical = false)]
+    slow: SlowCheck,
+    #[health(rename = "quick.check", critical)]
+    quick: QuickCheck,
+    r#type: TypeCheck,
+}
+
+fn main() {
+    use health_core::HealthReport as _;
+    assert_eq!(Health::COMPONENTS.len(), 3);
+    assert_eq!(Health::COMPONENTS[2].name, "type");
+}

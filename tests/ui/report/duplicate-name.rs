@@ -1,0 +1,13 @@
+use health_core::{health_check, HealthReport};
+
+#[health_check]
+async fn ping() {}
+
+#[derive(HealthReport)]
+struct Health {
+    primary: PingCheck,
+    #[health(rename = "primary")]
+    secondary: PingCheck,
+}
+
+fn main() {}

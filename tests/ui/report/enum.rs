@@ -1,0 +1,8 @@
+use health_core::HealthReport;
+
+#[derive(HealthReport)]
+enum Health {
+    Up,
+}
+
+fn main() {}

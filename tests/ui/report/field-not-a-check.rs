@@ -1,0 +1,12 @@
+use health_core::{health_check, HealthReport};
+
+#[health_check]
+async fn ping() {}
+
+#[derive(HealthReport)]
+struct Health {
+    ping: PingCheck,
+    retries: u32,
+}
+
+fn main() {}
