@@ -5,7 +5,8 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Mutex;
 
-use crate::Component;
+use crate::run::{run_bounded, timed_out};
+use crate::{Check, Component};
 
 /// The recent result of one check, shared by every report that uses the same
 /// check instance.
@@ -16,7 +17,8 @@ use crate::Component;
 /// Failures are cached like successes: a dependency that is down is not
 /// hammered either.
 ///
-/// `#[health_check(cache = "5s")]` creates one in the generated check type.
+/// `#[health_check(cache = "5s")]` creates one in the generated check type, whose
+/// report runner goes through [`ResultCache::run`].
 pub struct ResultCache<T> {
     ttl: Duration,
     // Held across the run: whoever holds it runs the check, the others queue and
@@ -39,22 +41,24 @@ impl<T> ResultCache<T> {
         self.ttl
     }
 
-    /// Returns the fresh cached result, or runs `run` and caches what it returns.
-    /// `None` means waiting for another report's run took longer than `wait`.
-    pub(crate) async fn get_or_run(
-        &self,
-        wait: Duration,
-        run: impl Future<Output = Component<T>>,
-    ) -> Option<Component<T>> {
-        let mut latest = tokio::time::timeout(wait, self.latest.lock()).await.ok()?;
+    /// Returns the fresh cached result of `check`, or runs it and caches what it
+    /// returns. Waiting for another report's run is bounded by `timeout` too.
+    pub async fn run<S, C>(&self, check: &C, state: &S, timeout: Duration, critical: bool) -> Component<T>
+    where
+        S: ?Sized + Sync,
+        C: Check<S, Details = T> + ?Sized,
+    {
+        let Ok(mut latest) = tokio::time::timeout(timeout, self.latest.lock()).await else {
+            return timed_out(timeout, critical, timeout);
+        };
         if let Some((completed, result)) = &*latest
             && completed.elapsed() < self.ttl
         {
-            return Some((self.clone)(result));
+            return (self.clone)(result);
         }
-        let result = run.await;
+        let result = run_bounded(check, state, timeout, critical).await;
         *latest = Some((Instant::now(), (self.clone)(&result)));
-        Some(result)
+        result
     }
 }
 

@@ -6,7 +6,8 @@ use std::time::Duration;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::{Outcome, ResultCache};
+use crate::run::run_bounded;
+use crate::{Component, Outcome};
 
 /// The timeout of a check that names none: no check ever runs unbounded.
 ///
@@ -58,9 +59,20 @@ pub trait Check<S: ?Sized = ()>: Send + Sync {
     /// Runs the check once. Timeouts, panics and caching are handled by the caller.
     fn run(&self, state: &S) -> impl Future<Output = Outcome<Self::Details>> + Send;
 
-    /// The cache shared by the reports that use this check instance, if results are cached.
-    fn result_cache(&self) -> Option<&ResultCache<Self::Details>> {
-        None
+    /// Runs the check for a report: under `timeout`, with a panic reported DOWN.
+    /// Checks generated with `cache = ".."` replace it with a cached run; being
+    /// chosen per type, the runner of an uncached check carries no cache code.
+    #[doc(hidden)]
+    fn __run_for_report(
+        &self,
+        state: &S,
+        timeout: Duration,
+        critical: bool,
+    ) -> impl Future<Output = Component<Self::Details>> + Send
+    where
+        S: Sync,
+    {
+        run_bounded(self, state, timeout, critical)
     }
 }
 

@@ -4,22 +4,47 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-/// Polls `future` unless its output is already in `slot`. Returns whether it is
-/// still pending.
-pub fn poll_pending<F: Future + ?Sized>(
-    future: Pin<&mut F>,
-    slot: &mut Option<F::Output>,
-    cx: &mut Context<'_>,
-) -> bool {
-    if slot.is_none()
-        && let Poll::Ready(output) = future.poll(cx)
-    {
-        *slot = Some(output);
+pin_project_lite::pin_project! {
+    /// A future that keeps its output in its own place once it completes, so a
+    /// join of many needs no room beyond the futures themselves.
+    #[project = MaybeDoneProj]
+    #[project_replace = MaybeDoneTaken]
+    pub enum MaybeDone<F: Future> {
+        Running { #[pin] future: F },
+        Done { output: F::Output },
+        Taken,
     }
-    slot.is_none()
 }
 
-/// The output of a future that `poll_pending` reported complete.
-pub fn completed<T>(slot: Option<T>) -> T {
-    slot.expect("joined future completed before its output was taken")
+impl<F: Future> MaybeDone<F> {
+    /// Wraps a future that has not run yet.
+    #[inline]
+    pub fn new(future: F) -> Self {
+        MaybeDone::Running { future }
+    }
+
+    /// Polls the future unless it already completed. Returns whether it is still pending.
+    #[inline]
+    pub fn poll_pending(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> bool {
+        let output = match self.as_mut().project() {
+            MaybeDoneProj::Running { future } => match future.poll(cx) {
+                Poll::Ready(output) => output,
+                Poll::Pending => return true,
+            },
+            MaybeDoneProj::Done { .. } | MaybeDoneProj::Taken => return false,
+        };
+        self.set(MaybeDone::Done { output });
+        false
+    }
+
+    /// The output of a future that `poll_pending` reported complete.
+    #[inline]
+    pub fn take_output(self: Pin<&mut Self>) -> F::Output {
+        match self.project_replace(MaybeDone::Taken) {
+            MaybeDoneTaken::Done { output } => output,
+            MaybeDoneTaken::Running { .. } | MaybeDoneTaken::Taken => {
+                unreachable!("the output of a joined future is taken once, after it completed")
+            }
+        }
+    }
 }

@@ -49,10 +49,11 @@
 //! See the repository's README for the attribute reference, the JSON format and
 //! the failure semantics.
 
+mod bounded;
 mod cache;
 mod check;
 mod component;
-mod join;
+pub(crate) mod join;
 mod outcome;
 mod redact;
 mod registry;
@@ -65,7 +66,6 @@ mod time_format;
 #[doc(hidden)]
 pub mod __private;
 
-pub use cache::ResultCache;
 pub use check::{Check, ComponentInfo, DEFAULT_TIMEOUT};
 pub use component::Component;
 pub use outcome::{IntoOutcome, Outcome};

@@ -28,21 +28,25 @@ pub struct Outcome<T = ()> {
 
 impl<T> Outcome<T> {
     /// UP, with details.
+    #[inline]
     pub fn up(details: T) -> Self {
         Self::with_details(Status::Up, details)
     }
 
     /// DEGRADED, with details.
+    #[inline]
     pub fn degraded(details: T) -> Self {
         Self::with_details(Status::Degraded, details)
     }
 
     /// DOWN, with details.
+    #[inline]
     pub fn down(details: T) -> Self {
         Self::with_details(Status::Down, details)
     }
 
     /// The given status, with details.
+    #[inline]
     pub fn with_details(status: Status, details: T) -> Self {
         Outcome { status, details: Some(details), message: None }
     }
@@ -55,6 +59,7 @@ impl<T> Outcome<T> {
     /// let outcome: Outcome<u32> = Outcome::status_only(Status::Down).with_message("no leader");
     /// assert_eq!(outcome.details(), None);
     /// ```
+    #[inline]
     pub fn status_only(status: Status) -> Self {
         Outcome { status, details: None, message: None }
     }
@@ -62,6 +67,7 @@ impl<T> Outcome<T> {
     /// Adds a human-readable message. Secrets in it are redacted before it is
     /// reported (see [`redact`](crate::redact)).
     #[must_use]
+    #[inline]
     pub fn with_message(mut self, message: impl Into<Cow<'static, str>>) -> Self {
         self.message = Some(message.into());
         self
@@ -83,6 +89,7 @@ impl<T> Outcome<T> {
     }
 
     /// Splits the outcome into its parts.
+    #[inline]
     pub fn into_parts(self) -> (Status, Option<T>, Option<Cow<'static, str>>) {
         (self.status, self.details, self.message)
     }
@@ -118,6 +125,7 @@ pub trait IntoOutcome {
 impl IntoOutcome for () {
     type Details = ();
 
+    #[inline]
     fn into_outcome(self) -> Outcome<()> {
         Outcome::status_only(Status::Up)
     }
@@ -126,6 +134,7 @@ impl IntoOutcome for () {
 impl<T, E: Display> IntoOutcome for Result<T, E> {
     type Details = T;
 
+    #[inline]
     fn into_outcome(self) -> Outcome<T> {
         match self {
             Ok(details) => Outcome::up(details),
@@ -137,6 +146,7 @@ impl<T, E: Display> IntoOutcome for Result<T, E> {
 impl<T> IntoOutcome for Outcome<T> {
     type Details = T;
 
+    #[inline]
     fn into_outcome(self) -> Outcome<T> {
         self
     }

@@ -11,8 +11,7 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 use serde_json::Value;
 
-use crate::join::{completed, poll_pending};
-use crate::run::run_component;
+use crate::join::MaybeDone;
 use crate::{Check, Component, IntoOutcome, Outcome, Report, SchemaBuilder, Status};
 
 /// Checks chosen at run time (from configuration, say), reported in the same
@@ -179,18 +178,22 @@ impl<S: ?Sized + Sync + 'static> Registry<S> {
     pub async fn report(&self, state: &S) -> Report<DynamicComponents> {
         let timestamp = SystemTime::now();
         let started = Instant::now();
-        let mut running: Vec<_> =
-            self.entries.iter().map(|entry| (entry.check.run(state, entry.timeout, entry.critical), None)).collect();
+        let mut running: Vec<_> = self
+            .entries
+            .iter()
+            .map(|entry| MaybeDone::new(entry.check.run(state, entry.timeout, entry.critical)))
+            .collect();
         poll_fn(|cx| {
             let mut pending = false;
-            for (future, slot) in &mut running {
-                pending |= poll_pending(future.as_mut(), slot, cx);
+            for future in &mut running {
+                pending |= Pin::new(future).poll_pending(cx);
             }
             if pending { Poll::Pending } else { Poll::Ready(()) }
         })
         .await;
-        let components: Vec<_> =
-            self.entries.iter().zip(running).map(|(entry, (_, slot))| (entry.name.clone(), completed(slot))).collect();
+        let components: Vec<_> = (self.entries.iter().zip(&mut running))
+            .map(|(entry, future)| (entry.name.clone(), Pin::new(future).take_output()))
+            .collect();
         Report {
             status: Status::aggregate(components.iter().map(|(_, c)| (c.status, c.critical))),
             timestamp,
@@ -269,7 +272,7 @@ trait DynCheck<S: ?Sized>: Send + Sync {
 
 impl<S: ?Sized + Sync, C: Check<S>> DynCheck<S> for C {
     fn run<'a>(&'a self, state: &'a S, timeout: Duration, critical: bool) -> BoxedRun<'a> {
-        Box::pin(async move { erase_details(run_component(self, state, timeout, critical).await) })
+        Box::pin(async move { erase_details(self.__run_for_report(state, timeout, critical).await) })
     }
 
     fn describe(&self, builder: &mut SchemaBuilder, name: &str, critical: bool, description: Option<&str>) {

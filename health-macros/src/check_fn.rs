@@ -146,6 +146,28 @@ fn generate(function: &ItemFn, args: &CheckArgs, shape: Option<&Shape>) -> Token
     let description = doc_text(&function.attrs).map(
         |text| quote!(const DESCRIPTION: ::core::option::Option<&'static str> = ::core::option::Option::Some(#text);),
     );
+    let state_param = format_ident!("__HealthState");
+    let (state_var, timeout_var, critical_var) =
+        (local("__health_state"), local("__health_timeout"), local("__health_critical"));
+    let (impl_generics, state_type, run_body) = match shape {
+        Some(Shape { state: Some(state), .. }) => (
+            quote!(),
+            quote!(#state),
+            quote_spanned!(function_name.span()=> #private::OutcomeOf::new(#function_name(#state_var))),
+        ),
+        Some(Shape { state: None, .. }) => (
+            quote!(<#state_param: ?::core::marker::Sized>),
+            quote!(#state_param),
+            quote_spanned!(function_name.span()=> #private::OutcomeOf::new(#function_name())),
+        ),
+        // The signature was rejected with an error; this body is never compiled into a program.
+        None => (
+            quote!(<#state_param: ?::core::marker::Sized>),
+            quote!(#state_param),
+            quote!(async { ::core::unreachable!("rejected #[health_check] signature") }),
+        ),
+    };
+
     let (cache_field, cache_init, cache_accessor) = match &args.cache {
         Some(cache) => {
             let millis = cache.millis;
@@ -156,34 +178,21 @@ fn generate(function: &ItemFn, args: &CheckArgs, shape: Option<&Shape>) -> Token
                     quote_spanned!(cache.literal.span()=> __health_cache: #at_cache::new_cache(#at_cache::millis(#millis)),)
                 },
                 quote! {
-                    fn result_cache(&self) -> ::core::option::Option<&#private::ResultCache<Self::Details>> {
-                        ::core::option::Option::Some(&self.__health_cache)
+                    fn __run_for_report(
+                        &self,
+                        #state_var: &#state_type,
+                        #timeout_var: #private::Duration,
+                        #critical_var: bool,
+                    ) -> impl #private::Future<Output = #private::Component<Self::Details>> + ::core::marker::Send
+                    where
+                        #state_type: ::core::marker::Sync,
+                    {
+                        self.__health_cache.run(self, #state_var, #timeout_var, #critical_var)
                     }
                 },
             )
         }
         None => Default::default(),
-    };
-
-    let state_param = format_ident!("__HealthState");
-    let state_var = local("__health_state");
-    let (impl_generics, state_type, run_body) = match shape {
-        Some(Shape { state: Some(state), .. }) => (
-            quote!(),
-            quote!(#state),
-            quote_spanned!(function_name.span()=> #private::CheckReturn::into_check_outcome(#function_name(#state_var).await)),
-        ),
-        Some(Shape { state: None, .. }) => (
-            quote!(<#state_param: ?::core::marker::Sized>),
-            quote!(#state_param),
-            quote_spanned!(function_name.span()=> #private::CheckReturn::into_check_outcome(#function_name().await)),
-        ),
-        // The signature was rejected with an error; this body is never compiled into a program.
-        None => (
-            quote!(<#state_param: ?::core::marker::Sized>),
-            quote!(#state_param),
-            quote!(::core::unreachable!("rejected #[health_check] signature")),
-        ),
     };
 
     quote! {
@@ -221,7 +230,7 @@ fn generate(function: &ItemFn, args: &CheckArgs, shape: Option<&Shape>) -> Token
                     &self,
                     #state_var: &#state_type,
                 ) -> impl #private::Future<Output = #private::Outcome<Self::Details>> + ::core::marker::Send {
-                    async move { #run_body }
+                    #run_body
                 }
 
                 #cache_accessor

@@ -162,7 +162,7 @@ fn generate(
         (local("__health_state"), local("__serializer"), local("__map"), local("__builder"));
 
     let deadline_checks = deadline.map(|deadline| deadline_checks(members, &checks, deadline));
-    let run_all = run_all(members, &timeouts, &criticals, &components, &state_var, private);
+    let run_all = run_all(members, &checks, &timeouts, &criticals, &components, &state_var, private);
 
     quote! {
         #[doc = #components_doc]
@@ -221,6 +221,7 @@ fn generate(
 /// Nothing is boxed; each check's future lives pinned on the report's own stack.
 fn run_all(
     members: &[Member],
+    checks: &[TokenStream],
     timeouts: &[TokenStream],
     criticals: &[TokenStream],
     components: &Ident,
@@ -229,7 +230,6 @@ fn run_all(
 ) -> TokenStream {
     let fields: Vec<&Ident> = members.iter().map(|m| m.field).collect();
     let futures: Vec<Ident> = (0..members.len()).map(|i| local(&format!("__health_future{i}"))).collect();
-    let slots: Vec<Ident> = (0..members.len()).map(|i| local(&format!("__health_slot{i}"))).collect();
     let (cx, pending, timestamp, started, results) = (
         local("__health_cx"),
         local("__health_pending"),
@@ -241,7 +241,7 @@ fn run_all(
         quote! {
             #private::poll_fn(|#cx| {
                 let mut #pending = false;
-                #( #pending |= #private::poll_pending(#futures.as_mut(), &mut #slots, #cx); )*
+                #( #pending |= #futures.as_mut().poll_pending(#cx); )*
                 if #pending { #private::Poll::Pending } else { #private::Poll::Ready(()) }
             })
             .await;
@@ -251,11 +251,12 @@ fn run_all(
         let #timestamp = #private::SystemTime::now();
         let #started = #private::Instant::now();
         #(
-            let mut #futures = #private::pin!(#private::run_component(&self.#fields, #state_var, #timeouts, #criticals));
-            let mut #slots = ::core::option::Option::None;
+            let mut #futures = #private::pin!(#private::MaybeDone::new(
+                #checks::__run_for_report(&self.#fields, #state_var, #timeouts, #criticals)
+            ));
         )*
         #join
-        let #results = #components { #( #fields: #private::completed(#slots), )* };
+        let #results = #components { #( #fields: #futures.as_mut().take_output(), )* };
         #private::Report {
             status: #private::Status::aggregate([
                 #( (#results.#fields.status, #results.#fields.critical), )*

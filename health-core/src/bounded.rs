@@ -1,0 +1,66 @@
+//! One run of a check, bounded in time, with a panic caught.
+
+use std::any::Any;
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use tokio::time::Sleep;
+
+/// How a bounded run ended.
+pub(crate) enum Ended<T> {
+    Completed(T),
+    Panicked(Box<dyn Any + Send>),
+    TimedOut,
+}
+
+pin_project_lite::pin_project! {
+    /// Polls `inner` until it completes, panics or `deadline` passes.
+    ///
+    /// The timer is armed only when the first poll finds the check pending: most
+    /// checks answer at once, and a Tokio timer costs a clock read, a runtime
+    /// handle clone and a timer-wheel entry.
+    pub(crate) struct Bounded<F> {
+        #[pin]
+        inner: F,
+        #[pin]
+        timer: Option<Sleep>,
+        deadline: Option<tokio::time::Instant>,
+    }
+}
+
+impl<F> Bounded<F> {
+    /// Bounds `inner` to `timeout` from `started`. A timeout too large to add
+    /// to an instant leaves the run unbounded, as asked.
+    pub(crate) fn new(inner: F, started: Instant, timeout: Duration) -> Self {
+        let deadline = started.checked_add(timeout).map(tokio::time::Instant::from_std);
+        Bounded { inner, timer: None, deadline }
+    }
+}
+
+impl<F: Future> Future for Bounded<F> {
+    type Output = Ended<F::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        let inner = this.inner;
+        // A check that panicked is never polled again, so no broken invariant
+        // inside it can be observed: asserting unwind safety is sound here.
+        match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(Poll::Ready(output)) => return Poll::Ready(Ended::Completed(output)),
+            Err(panic) => return Poll::Ready(Ended::Panicked(panic)),
+            Ok(Poll::Pending) => {}
+        }
+        if this.timer.is_none()
+            && let Some(deadline) = *this.deadline
+        {
+            this.timer.set(Some(tokio::time::sleep_until(deadline)));
+        }
+        match this.timer.as_pin_mut().map(|timer| timer.poll(cx)) {
+            Some(Poll::Ready(())) => Poll::Ready(Ended::TimedOut),
+            Some(Poll::Pending) | None => Poll::Pending,
+        }
+    }
+}
