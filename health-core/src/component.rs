@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
-use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use crate::Status;
 
@@ -33,16 +33,18 @@ pub(crate) fn millis(duration: Duration) -> f64 {
 impl<T: Serialize> Serialize for Component<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let len = 3 + usize::from(self.message.is_some()) + usize::from(self.details.is_some());
-        let mut map = serializer.serialize_map(Some(len))?;
-        map.serialize_entry("status", &self.status)?;
-        map.serialize_entry("critical", &self.critical)?;
-        map.serialize_entry("duration_ms", &millis(self.duration))?;
-        if let Some(message) = &self.message {
-            map.serialize_entry("message", message)?;
+        let mut component = serializer.serialize_struct("Component", len)?;
+        component.serialize_field("status", &self.status)?;
+        component.serialize_field("critical", &self.critical)?;
+        component.serialize_field("duration_ms", &millis(self.duration))?;
+        match &self.message {
+            Some(message) => component.serialize_field("message", message)?,
+            None => component.skip_field("message")?,
         }
-        if let Some(details) = &self.details {
-            map.serialize_entry("details", details)?;
+        match &self.details {
+            Some(details) => component.serialize_field("details", details)?,
+            None => component.skip_field("details")?,
         }
-        map.end()
+        component.end()
     }
 }

@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::time::{Duration, SystemTime};
 
-use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use crate::component::millis;
 use crate::{ComponentInfo, Status, time_format::Rfc3339};
@@ -31,12 +31,12 @@ pub struct Report<C> {
 
 impl<C: Serialize> Serialize for Report<C> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(4))?;
-        map.serialize_entry("status", &self.status)?;
-        map.serialize_entry("timestamp", &Rfc3339(self.timestamp))?;
-        map.serialize_entry("duration_ms", &millis(self.duration))?;
-        map.serialize_entry("components", &self.components)?;
-        map.end()
+        let mut report = serializer.serialize_struct("Report", 4)?;
+        report.serialize_field("status", &self.status)?;
+        report.serialize_field("timestamp", &Rfc3339(self.timestamp))?;
+        report.serialize_field("duration_ms", &millis(self.duration))?;
+        report.serialize_field("components", &self.components)?;
+        report.end()
     }
 }
 

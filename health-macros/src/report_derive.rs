@@ -182,12 +182,13 @@ fn generate(
                     &self,
                     #serializer: __S,
                 ) -> ::core::result::Result<__S::Ok, __S::Error> {
-                    let mut #map = #private::serde::Serializer::serialize_map(
+                    let mut #map = #private::serde::Serializer::serialize_struct(
                         #serializer,
-                        ::core::option::Option::Some(#len),
+                        ::core::stringify!(#components),
+                        #len,
                     )?;
-                    #( #private::serde::ser::SerializeMap::serialize_entry(&mut #map, #names, &self.#fields)?; )*
-                    #private::serde::ser::SerializeMap::end(#map)
+                    #( #private::serde::ser::SerializeStruct::serialize_field(&mut #map, #names, &self.#fields)?; )*
+                    #private::serde::ser::SerializeStruct::end(#map)
                 }
             }
 
