@@ -154,3 +154,48 @@ async fn waiting_for_a_shared_run_is_bounded_by_the_timeout() {
     assert!(started.elapsed() < Duration::from_millis(600), "{:?}", started.elapsed());
     assert_eq!(probe.runs(), 1, "the timed-out result is cached like any other");
 }
+
+#[health_check(timeout = "200ms", cache = "5s")]
+async fn slow_cached(probe: &Probe) {
+    probe.runs.fetch_add(1, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(180)).await;
+}
+
+#[derive(HealthReport, Default)]
+#[health(state = Probe)]
+struct SlowCached {
+    slow: SlowCachedCheck,
+}
+
+#[tokio::test(start_paused = true)]
+async fn waiting_for_a_shared_run_and_running_share_one_timeout() {
+    let health = Arc::new(SlowCached::default());
+    let probe = Arc::new(Probe::default());
+    let report = |health: Arc<SlowCached>, probe: Arc<Probe>| async move { health.report(&probe).await };
+
+    let first = tokio::spawn(report(Arc::clone(&health), Arc::clone(&probe)));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let second = tokio::spawn(report(Arc::clone(&health), Arc::clone(&probe)));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    // The first report goes away mid-run; the second takes over the run at 100 ms,
+    // which would end at 280 ms, past its own deadline of 50 + 200 ms.
+    first.abort();
+    let second = second.await.unwrap();
+    let slow = &second.components.slow;
+    assert_eq!(slow.message.as_deref(), Some("timed out after 200ms"));
+    assert_eq!(slow.duration, Duration::from_millis(200));
+    assert_eq!(probe.runs(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_cache_expires_on_tokios_clock() {
+    let health = ShortLived::default();
+    let probe = Probe::default();
+    health.report(&probe).await;
+    tokio::time::advance(Duration::from_millis(149)).await;
+    health.report(&probe).await;
+    assert_eq!(probe.runs(), 1);
+    tokio::time::advance(Duration::from_millis(2)).await;
+    health.report(&probe).await;
+    assert_eq!(probe.runs(), 2);
+}

@@ -115,3 +115,14 @@ async fn a_report_survives_being_run_again_after_a_panic() {
         assert_eq!(report.components.healthy.status, Status::Up);
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn timeouts_follow_tokios_clock_even_when_it_is_paused_and_advanced() {
+    // Move the paused clock far from the wall clock first.
+    tokio::time::sleep(Duration::from_secs(3600)).await;
+    let report = CriticalTimeout::default().report(&()).await;
+    let slow = &report.components.slow_critical;
+    assert_eq!(slow.message.as_deref(), Some("timed out after 100ms"));
+    assert_eq!(slow.duration, Duration::from_millis(100), "measured on the same clock as the timeout");
+    assert_eq!(report.components.healthy.status, Status::Up);
+}

@@ -49,6 +49,14 @@ fn registry() -> Registry<Config> {
         )
         .unwrap()
         .register("panics", check_fn(|_: &Config| async { explode() }))
+        .unwrap()
+        .register(
+            "panics-early",
+            check_fn(|_: &Config| {
+                explode();
+                async {}
+            }),
+        )
         .unwrap();
     registry
 }
@@ -64,18 +72,23 @@ async fn generated_checks_and_closures_run_concurrently_with_the_same_failure_ru
     assert!(started.elapsed() < Duration::from_millis(600), "{:?}", started.elapsed());
 
     let components = &report.components;
-    assert_eq!(components.len(), 5);
+    assert_eq!(components.len(), 6);
     assert_eq!(components.get("queue").unwrap().details, Some(json!(250)));
     assert_eq!(components.get("queue").unwrap().status, Status::Degraded);
     assert_eq!(components.get("ping").unwrap().status, Status::Up);
     assert_eq!(components.get("slow").unwrap().message.as_deref(), Some("timed out after 100ms"));
     assert_eq!(components.get("panics").unwrap().message.as_deref(), Some("check panicked: boom"));
+    assert_eq!(
+        components.get("panics-early").unwrap().message.as_deref(),
+        Some("check panicked: boom"),
+        "a panic before the closure's future exists is isolated too"
+    );
     let database = components.get("database").unwrap();
     assert!(database.critical);
     assert_eq!(database.message.as_deref(), Some("cannot connect to postgres://app:***@127.0.0.1:1/app"));
     assert_eq!(report.status, Status::Down);
     let order: Vec<&str> = components.iter().map(|(name, _)| name).collect();
-    assert_eq!(order, ["database", "ping", "queue", "slow", "panics"]);
+    assert_eq!(order, ["database", "ping", "queue", "slow", "panics", "panics-early"]);
 }
 
 #[tokio::test]

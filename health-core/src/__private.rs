@@ -3,14 +3,15 @@
 pub use core::future::{Future, poll_fn};
 pub use core::pin::pin;
 pub use core::task::Poll;
-pub use std::time::{Duration, Instant, SystemTime};
+pub use std::time::{Duration, SystemTime};
+pub use tokio::time::Instant;
 
 pub use serde;
 pub use serde_json::Value;
 
 pub use crate::cache::ResultCache;
 pub use crate::join::MaybeDone;
-pub use crate::{Check, Component, ComponentInfo, HealthReport, IntoOutcome, Outcome, Report, SchemaBuilder, Status};
+pub use crate::{Check, Component, ComponentInfo, HealthReport, Outcome, Report, SchemaBuilder, Status};
 
 /// Milliseconds as the macros write them, as a `Duration`.
 pub const fn millis(millis: u64) -> Duration {
@@ -48,7 +49,7 @@ pub trait CheckReturn: Sized {
 
 impl<T> CheckReturn for T
 where
-    T: IntoOutcome,
+    T: crate::IntoOutcome,
     T::Details: serde::Serialize + schemars::JsonSchema + Send + Sync + 'static,
 {
     type Details = T::Details;

@@ -5,9 +5,9 @@ use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use tokio::time::Sleep;
+use tokio::time::{Instant, Sleep};
 
 /// How a bounded run ended.
 pub(crate) enum Ended<T> {
@@ -27,7 +27,7 @@ pin_project_lite::pin_project! {
         inner: F,
         #[pin]
         timer: Option<Sleep>,
-        deadline: Option<tokio::time::Instant>,
+        deadline: Option<Instant>,
     }
 }
 
@@ -35,7 +35,7 @@ impl<F> Bounded<F> {
     /// Bounds `inner` to `timeout` from `started`. A timeout too large to add
     /// to an instant leaves the run unbounded, as asked.
     pub(crate) fn new(inner: F, started: Instant, timeout: Duration) -> Self {
-        let deadline = started.checked_add(timeout).map(tokio::time::Instant::from_std);
+        let deadline = started.checked_add(timeout);
         Bounded { inner, timer: None, deadline }
     }
 }

@@ -1,11 +1,12 @@
 //! Reuse of a check's recent result, with one run shared by concurrent reports.
 
 use std::fmt;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::sync::Mutex;
+use tokio::time::Instant;
 
-use crate::run::{run_bounded, timed_out};
+use crate::run::{run_bounded_from, timed_out};
 use crate::{Check, Component};
 
 /// The recent result of one check, shared by every report that uses the same
@@ -25,6 +26,8 @@ pub struct ResultCache<T> {
     // then find the fresh result. A report dropped mid-run releases it, and the
     // next waiter runs the check instead.
     latest: Mutex<Option<(Instant, Component<T>)>>,
+    // `T::clone`, captured where `T: Clone` is known, so that the runner needs no
+    // `Clone` bound and a missing one is a single error at `cache = ".."`.
     clone: fn(&Component<T>) -> Component<T>,
 }
 
@@ -36,27 +39,29 @@ impl<T: Clone> ResultCache<T> {
 }
 
 impl<T> ResultCache<T> {
-    /// How long a result stays fresh.
-    pub fn ttl(&self) -> Duration {
-        self.ttl
-    }
-
     /// Returns the fresh cached result of `check`, or runs it and caches what it
-    /// returns. Waiting for another report's run is bounded by `timeout` too.
+    /// returns. The timeout covers waiting for another report's run and this
+    /// run together. The cache holds one result whatever the state it ran with.
     pub async fn run<S, C>(&self, check: &C, state: &S, timeout: Duration, critical: bool) -> Component<T>
     where
         S: ?Sized + Sync,
         C: Check<S, Details = T> + ?Sized,
     {
-        let Ok(mut latest) = tokio::time::timeout(timeout, self.latest.lock()).await else {
-            return timed_out(timeout, critical, timeout);
+        let started = Instant::now();
+        let mut latest = match (self.latest.try_lock(), started.checked_add(timeout)) {
+            (Ok(latest), _) => latest,
+            (Err(_), None) => self.latest.lock().await,
+            (Err(_), Some(deadline)) => match tokio::time::timeout_at(deadline, self.latest.lock()).await {
+                Ok(latest) => latest,
+                Err(_) => return timed_out(timeout, critical, started.elapsed()),
+            },
         };
         if let Some((completed, result)) = &*latest
             && completed.elapsed() < self.ttl
         {
             return (self.clone)(result);
         }
-        let result = run_bounded(check, state, timeout, critical).await;
+        let result = run_bounded_from(check, state, started, timeout, critical).await;
         *latest = Some((Instant::now(), (self.clone)(&result)));
         result
     }

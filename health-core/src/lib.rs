@@ -53,7 +53,7 @@ mod bounded;
 mod cache;
 mod check;
 mod component;
-pub(crate) mod join;
+mod join;
 mod outcome;
 mod redact;
 mod registry;

@@ -4,12 +4,13 @@ use std::fmt;
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
 use std::task::Poll;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 use serde_json::Value;
+use tokio::time::Instant;
 
 use crate::join::MaybeDone;
 use crate::{Check, Component, IntoOutcome, Outcome, Report, SchemaBuilder, Status};
@@ -191,7 +192,10 @@ impl<S: ?Sized + Sync + 'static> Registry<S> {
             if pending { Poll::Pending } else { Poll::Ready(()) }
         })
         .await;
-        let components: Vec<_> = (self.entries.iter().zip(&mut running))
+        let components: Vec<_> = self
+            .entries
+            .iter()
+            .zip(&mut running)
             .map(|(entry, future)| (entry.name.clone(), Pin::new(future).take_output()))
             .collect();
         Report {

@@ -1,11 +1,15 @@
-//! Running one check: timeout, panic isolation, caching and redaction.
+//! Running one check: timeout, panic isolation and redaction.
 
 use std::any::{Any, TypeId};
 use std::borrow::Cow;
-use std::time::{Duration, Instant};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Duration;
+
+// Tokio's clock, like the timer's: with a paused clock in tests, timeouts and
+// durations still agree.
+use tokio::time::Instant;
 
 use crate::bounded::{Bounded, Ended};
-
 use crate::redact::{redact, redact_message};
 use crate::time_format::ShortDuration;
 use crate::{Check, Component, Status};
@@ -17,8 +21,28 @@ where
     S: ?Sized + Sync,
     C: Check<S> + ?Sized,
 {
-    let started = Instant::now();
-    let ended = Bounded::new(check.run(state), started, timeout).await;
+    run_bounded_from(check, state, Instant::now(), timeout, critical).await
+}
+
+/// Like [`run_bounded`], with the timeout counted from `started`.
+pub(crate) async fn run_bounded_from<S, C>(
+    check: &C,
+    state: &S,
+    started: Instant,
+    timeout: Duration,
+    critical: bool,
+) -> Component<C::Details>
+where
+    S: ?Sized + Sync,
+    C: Check<S> + ?Sized,
+{
+    // `run` itself may do work before returning its future (a closure given to
+    // `check_fn`, say), and that work may panic too.
+    let future = match catch_unwind(AssertUnwindSafe(|| check.run(state))) {
+        Ok(future) => future,
+        Err(panic) => return panicked(&*panic, critical, started.elapsed()),
+    };
+    let ended = Bounded::new(future, started, timeout).await;
     let duration = started.elapsed();
     match ended {
         Ended::Completed(outcome) => {
@@ -32,14 +56,18 @@ where
                 details: details.filter(|_| !is_unit::<C::Details>()),
             }
         }
-        Ended::Panicked(panic) => Component {
-            status: Status::Down,
-            critical,
-            duration,
-            message: Some(Cow::Owned(format!("check panicked: {}", redact(panic_text(&*panic))))),
-            details: None,
-        },
+        Ended::Panicked(panic) => panicked(&*panic, critical, duration),
         Ended::TimedOut => timed_out(timeout, critical, duration),
+    }
+}
+
+fn panicked<T>(panic: &(dyn Any + Send), critical: bool, duration: Duration) -> Component<T> {
+    Component {
+        status: Status::Down,
+        critical,
+        duration,
+        message: Some(Cow::Owned(format!("check panicked: {}", redact(panic_text(panic))))),
+        details: None,
     }
 }
 
