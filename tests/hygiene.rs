@@ -34,10 +34,13 @@ pub mod app {
     struct core;
     struct state;
     struct __S;
+    struct bool;
+    struct str;
+    struct f;
 
     /// Answers.
     #[health_check(timeout = "10ms", critical, cache = "1s")]
-    pub async fn ping() -> ::core::result::Result<u8, &'static str> {
+    pub async fn ping() -> ::core::result::Result<u8, &'static ::core::primitive::str> {
         ::core::result::Result::Ok(1)
     }
 

@@ -100,6 +100,10 @@ fn state_parameter(sig: &Signature, errors: &mut Errors) -> Option<Option<Type>>
             None
         }
         Some(FnArg::Typed(typed)) => match &*typed.ty {
+            Type::Reference(reference) if matches!(*reference.elem, Type::ImplTrait(_)) => {
+                errors.spanned(&reference.elem, "the state must be a named type: write `&State`, not `&impl Trait`");
+                None
+            }
             Type::Reference(reference) if reference.mutability.is_none() && reference.lifetime.is_none() => {
                 Some(Some((*reference.elem).clone()))
             }
@@ -142,13 +146,13 @@ fn generate(function: &ItemFn, args: &CheckArgs, shape: Option<&Shape>) -> Token
         let millis = timeout.millis;
         quote!(const TIMEOUT: #private::Duration = #private::millis(#millis);)
     });
-    let critical = args.critical.map(|critical| quote!(const CRITICAL: bool = #critical;));
+    let critical = args.critical.map(|critical| quote!(const CRITICAL: ::core::primitive::bool = #critical;));
     let description = doc_text(&function.attrs).map(
-        |text| quote!(const DESCRIPTION: ::core::option::Option<&'static str> = ::core::option::Option::Some(#text);),
+        |text| quote!(const DESCRIPTION: ::core::option::Option<&'static ::core::primitive::str> = ::core::option::Option::Some(#text);),
     );
     let state_param = format_ident!("__HealthState");
-    let (state_var, timeout_var, critical_var) =
-        (local("__health_state"), local("__health_timeout"), local("__health_critical"));
+    let (state_var, timeout_var, critical_var, formatter) =
+        (local("__health_state"), local("__health_timeout"), local("__health_critical"), local("__health_f"));
     let (impl_generics, state_type, run_body) = match shape {
         Some(Shape { state: Some(state), .. }) => (
             quote!(),
@@ -182,7 +186,7 @@ fn generate(function: &ItemFn, args: &CheckArgs, shape: Option<&Shape>) -> Token
                         &self,
                         #state_var: &#state_type,
                         #timeout_var: #private::Duration,
-                        #critical_var: bool,
+                        #critical_var: ::core::primitive::bool,
                     ) -> impl #private::Future<Output = #private::Component<Self::Details>> + ::core::marker::Send
                     where
                         #state_type: ::core::marker::Sync,
@@ -213,8 +217,8 @@ fn generate(function: &ItemFn, args: &CheckArgs, shape: Option<&Shape>) -> Token
 
             #[automatically_derived]
             impl ::core::fmt::Debug for #type_name #supported {
-                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                    f.write_str(::core::stringify!(#type_name))
+                fn fmt(&self, #formatter: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    #formatter.write_str(::core::stringify!(#type_name))
                 }
             }
 

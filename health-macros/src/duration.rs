@@ -1,6 +1,6 @@
 //! Durations written in attributes: `"250ms"`, `"2s"`, `"1m"`, `"1m30s"`.
 
-use syn::{Lit, LitStr};
+use syn::LitStr;
 
 pub const ACCEPTED: &str = "such as \"250ms\", \"2s\", \"1m\" or \"1m30s\" (units: `ms`, `s`, `m`)";
 
@@ -11,12 +11,8 @@ pub struct SpannedDuration {
     pub literal: LitStr,
 }
 
-/// Parses `key = "<duration>"`'s value; it must be greater than zero.
-pub fn parse(key: &str, value: &Lit) -> syn::Result<SpannedDuration> {
-    let Lit::Str(literal) = value else {
-        let message = format!("expected a string for `{key}`: write `{key} = \"2s\"`, a duration {ACCEPTED}");
-        return Err(syn::Error::new_spanned(value, message));
-    };
+/// Parses `key = "<duration>"`'s string; it must be greater than zero.
+pub fn parse(key: &str, literal: &LitStr) -> syn::Result<SpannedDuration> {
     let millis = parse_millis(&literal.value()).map_err(|reason| {
         syn::Error::new_spanned(
             literal,
@@ -52,7 +48,7 @@ pub fn parse_millis(text: &str) -> Result<u64, String> {
             other => return Err(format!("`{other}` is not a unit")),
         };
         let part = number.parse::<u64>().ok().and_then(|n| n.checked_mul(scale));
-        total = part.and_then(|p| total.checked_add(p)).ok_or_else(|| format!("`{text}` is too long"))?;
+        total = part.and_then(|p| total.checked_add(p)).ok_or_else(|| format!("`{text}` is too large"))?;
         rest = after;
     }
     Ok(total)

@@ -16,6 +16,10 @@ pub fn check_type_name(function: &Ident) -> Ident {
             chars.next().map(|first| first.to_uppercase().chain(chars).collect::<String>()).unwrap_or_default()
         })
         .collect();
+    // `_2fa` has no letter to start an identifier with; `__` has no word at all.
+    if !camel.starts_with(|c: char| c.is_alphabetic()) {
+        camel.insert(0, '_');
+    }
     camel.push_str("Check");
     Ident::new(&camel, function.span())
 }
@@ -62,6 +66,8 @@ mod tests {
         assert_eq!(name("check"), "CheckCheck");
         assert_eq!(name("_private_check"), "PrivateCheck");
         assert_eq!(name("http2_upstream"), "Http2UpstreamCheck");
+        assert_eq!(name("_2fa"), "_2faCheck");
+        assert_eq!(name("__"), "_Check");
     }
 
     #[test]

@@ -278,7 +278,10 @@ fn deadline_checks(members: &[Member], checks: &[TokenStream], deadline: &Spanne
             "component `{}`: the check's timeout exceeds the report's deadline of {}; shorten the check's `timeout` or override it with #[health(timeout = \"..\")] on this field",
             m.name,
             duration::display(deadline.millis)
-        );
+        )
+        // A component name may hold braces; the message is a format string.
+        .replace('{', "{{")
+        .replace('}', "}}");
         let ty = m.ty;
         quote_spanned! {ty.span()=>
             const _: () = if #check::TIMEOUT.as_nanos() > #deadline_nanos {

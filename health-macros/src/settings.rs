@@ -31,12 +31,20 @@ impl<T> Setting<T> {
     }
 }
 
-/// The value after `key =`, which must be a literal. An expression that is not
-/// one is handed back as written (`rename = other`), so parsing can go on.
-fn literal(meta: &ParseNestedMeta) -> syn::Result<Result<Lit, syn::Expr>> {
+/// The literal after `key =`. A missing value, or one that is not a literal
+/// (`rename = other`), is recorded with `expected` and gives `None`, so the
+/// rest of the attribute is still read.
+fn literal(meta: &ParseNestedMeta, errors: &mut Errors, expected: &str) -> syn::Result<Option<Lit>> {
+    if !meta.input.peek(Token![=]) {
+        errors.spanned(&meta.path, expected);
+        return Ok(None);
+    }
     match meta.value()?.parse::<syn::Expr>()? {
-        syn::Expr::Lit(syn::ExprLit { lit, .. }) => Ok(Ok(lit)),
-        other => Ok(Err(other)),
+        syn::Expr::Lit(syn::ExprLit { lit, .. }) => Ok(Some(lit)),
+        other => {
+            errors.spanned(other, expected);
+            Ok(None)
+        }
     }
 }
 
@@ -46,67 +54,56 @@ pub fn duration(
     errors: &mut Errors,
     setting: &mut Setting<SpannedDuration>,
 ) -> syn::Result<()> {
-    let value = match literal(meta)? {
-        Ok(value) => value,
-        Err(other) => {
-            let key = setting.key;
-            let message =
-                format!("expected a string for `{key}`: write `{key} = \"2s\"`, a duration {}", duration::ACCEPTED);
-            errors.spanned(other, message);
-            return Ok(());
-        }
-    };
-    match duration::parse(setting.key, &value) {
-        Ok(parsed) => setting.set(errors, &meta.path, parsed),
-        Err(error) => errors.push(error),
+    let key = setting.key;
+    let expected = format!("expected a string for `{key}`: write `{key} = \"2s\"`, a duration {}", duration::ACCEPTED);
+    match literal(meta, errors, &expected)? {
+        Some(Lit::Str(text)) => match duration::parse(key, &text) {
+            Ok(parsed) => setting.set(errors, &meta.path, parsed),
+            Err(error) => errors.push(error),
+        },
+        Some(other) => errors.spanned(other, expected),
+        None => {}
     }
     Ok(())
 }
 
 /// Parses a bare flag (`critical`) or `critical = true|false` into `setting`.
 pub fn flag(meta: &ParseNestedMeta, errors: &mut Errors, setting: &mut Setting<bool>) -> syn::Result<()> {
-    let value = if meta.input.peek(Token![=]) {
-        match literal(meta)? {
-            Ok(Lit::Bool(LitBool { value, .. })) => value,
-            other => {
-                let other = other.map_or_else(|expr| quote::quote!(#expr), |lit| quote::quote!(#lit));
-                let key = setting.key;
-                errors.spanned(other, format!("expected `{key}`, `{key} = true` or `{key} = false`"));
-                return Ok(());
-            }
-        }
-    } else {
-        true
-    };
-    setting.set(errors, &meta.path, value);
+    if !meta.input.peek(Token![=]) {
+        setting.set(errors, &meta.path, true);
+        return Ok(());
+    }
+    let key = setting.key;
+    let expected = format!("expected `{key}`, `{key} = true` or `{key} = false`");
+    match literal(meta, errors, &expected)? {
+        Some(Lit::Bool(LitBool { value, .. })) => setting.set(errors, &meta.path, value),
+        Some(other) => errors.spanned(other, expected),
+        None => {}
+    }
     Ok(())
 }
 
 /// Parses `key = "text"` into `setting`, recording any error.
 pub fn string(meta: &ParseNestedMeta, errors: &mut Errors, setting: &mut Setting<LitStr>) -> syn::Result<()> {
-    match literal(meta)? {
-        Ok(Lit::Str(text)) => setting.set(errors, &meta.path, text),
-        other => {
-            let other = other.map_or_else(|expr| quote::quote!(#expr), |lit| quote::quote!(#lit));
-            errors.spanned(other, format!("expected a string: `{} = \"...\"`", setting.key));
-        }
+    let expected = format!("expected a string: `{} = \"...\"`", setting.key);
+    match literal(meta, errors, &expected)? {
+        Some(Lit::Str(text)) => setting.set(errors, &meta.path, text),
+        Some(other) => errors.spanned(other, expected),
+        None => {}
     }
     Ok(())
 }
 
 /// Parses `crate = "path::to::health_core"` into `setting`.
 pub fn crate_path(meta: &ParseNestedMeta, errors: &mut Errors, setting: &mut Setting<syn::Path>) -> syn::Result<()> {
-    let value = literal(meta)?;
-    let path = match &value {
-        Ok(Lit::Str(text)) => text.parse::<syn::Path>().ok(),
-        _ => None,
-    };
-    match path {
-        Some(path) => setting.set(errors, &meta.path, path),
-        None => {
-            let value = value.map_or_else(|expr| quote::quote!(#expr), |lit| quote::quote!(#lit));
-            errors.spanned(value, "expected a path in a string: `crate = \"path::to::health_core\"`");
-        }
+    let expected = "expected a path in a string: `crate = \"path::to::health_core\"`";
+    match literal(meta, errors, expected)? {
+        Some(Lit::Str(text)) => match text.parse::<syn::Path>() {
+            Ok(path) => setting.set(errors, &meta.path, path),
+            Err(_) => errors.spanned(text, expected),
+        },
+        Some(other) => errors.spanned(other, expected),
+        None => {}
     }
     Ok(())
 }

@@ -14,6 +14,10 @@ async fn quick() -> Result<u8, String> {
 #[health_check(timeout = "2s", critical)]
 pub(crate) async fn r#type() {}
 
+// No letter to start a type name with: the type is `_2faCheck`.
+#[health_check]
+async fn _2fa() {}
+
 #[derive(HealthReport, Default)]
 #[health(state = State, deadline = "2m")]
 pub(crate) struct Health {
@@ -22,10 +26,14 @@ pub(crate) struct Health {
     #[health(rename = "quick.check", critical)]
     quick: QuickCheck,
     r#type: TypeCheck,
+    // Braces in a name do not upset the deadline's compile-time check.
+    #[health(rename = "odd{name}")]
+    second_factor: _2faCheck,
 }
 
 fn main() {
     use health_core::HealthReport as _;
-    assert_eq!(Health::COMPONENTS.len(), 3);
+    assert_eq!(Health::COMPONENTS.len(), 4);
+    assert_eq!(Health::COMPONENTS[3].name, "odd{name}");
     assert_eq!(Health::COMPONENTS[2].name, "type");
 }
