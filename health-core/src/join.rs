@@ -10,8 +10,11 @@ pin_project_lite::pin_project! {
     #[project = MaybeDoneProj]
     #[project_replace = MaybeDoneTaken]
     pub enum MaybeDone<F: Future> {
+        /// Not complete yet.
         Running { #[pin] future: F },
+        /// Complete; its output waits to be taken.
         Done { output: F::Output },
+        /// Its output was taken.
         Taken,
     }
 }

@@ -49,10 +49,14 @@
 //! See the repository's README for the attribute reference, the JSON format and
 //! the failure semantics.
 
+#![warn(missing_docs)]
+
 mod bounded;
 mod cache;
 mod check;
 mod component;
+// pin-project-lite admits no doc comments on the fields of `MaybeDone`.
+#[allow(missing_docs)]
 mod join;
 mod outcome;
 mod redact;
@@ -64,6 +68,7 @@ mod status;
 mod time_format;
 
 #[doc(hidden)]
+#[allow(missing_docs)]
 pub mod __private;
 
 pub use check::{Check, ComponentInfo, DEFAULT_TIMEOUT};

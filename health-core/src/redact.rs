@@ -5,7 +5,24 @@ use std::borrow::Cow;
 const MASK: &str = "***";
 
 /// Words that mark a `key=value` or `key: value` pair as secret when the key contains one.
-const SECRET_KEYS: [&str; 8] = ["password", "passwd", "pwd", "secret", "token", "apikey", "api_key", "api-key"];
+const SECRET_KEYS: [&str; 13] = [
+    "password",
+    "passwd",
+    "pwd",
+    "passphrase",
+    "secret",
+    "token",
+    "apikey",
+    "api_key",
+    "api-key",
+    "private_key",
+    "credential",
+    "authorization",
+    "cookie",
+];
+
+/// Authorization schemes: the credential is the word after them.
+const SCHEMES: [&str; 5] = ["bearer", "basic", "token", "digest", "negotiate"];
 
 /// Replaces credentials in `text` with `***`.
 ///
@@ -13,11 +30,13 @@ const SECRET_KEYS: [&str; 8] = ["password", "passwd", "pwd", "secret", "token", 
 /// HTTP clients often quote the connection string they failed with. It masks
 ///
 /// - the password of a URL: `postgres://app:hunter2@db/x` → `postgres://app:***@db/x`;
-/// - values of keys that name a secret (`password`, `passwd`, `pwd`, `secret`,
-///   `token`, `apikey`, `api_key`, `api-key`, in any case and as part of a longer
-///   key such as `DB_PASSWORD` or `access_token`), written `key=value`,
-///   `key = 'quoted value'` or `key: value`;
-/// - bearer tokens: `Bearer eyJhbGci…` → `Bearer ***`.
+/// - values of keys that name a secret (`password`, `passwd`, `pwd`,
+///   `passphrase`, `secret`, `token`, `apikey`, `api_key`, `api-key`,
+///   `private_key`, `credential`, `authorization`, `cookie`, in any case and as
+///   part of a longer key such as `DB_PASSWORD` or `access_token`), written
+///   `key=value`, `key = 'quoted value'`, `key: value` or `"key": "value"`;
+/// - credentials after an authorization scheme: `Authorization: Basic dXNl…` →
+///   `Authorization: Basic ***`, and bearer tokens anywhere: `Bearer ***`.
 ///
 /// ```
 /// use health_core::redact;
@@ -94,19 +113,16 @@ fn url_password(bytes: &[u8], start: usize, spans: &mut Vec<(usize, usize)>) -> 
 fn key_value(text: &str, start: usize, spans: &mut Vec<(usize, usize)>) -> usize {
     let bytes = text.as_bytes();
     let key_end = start + bytes[start..].iter().take_while(|&&b| is_key_byte(b)).count();
-    let key = text[start..key_end].to_ascii_lowercase();
-    if key == "bearer" && bytes.get(key_end) == Some(&b' ') {
-        let token_start = key_end + 1;
-        let token_end = value_end(bytes, token_start);
-        if token_end > token_start {
-            spans.push((token_start, token_end));
-        }
-        return token_end.max(key_end);
+    let key = &text[start..key_end];
+    if key.eq_ignore_ascii_case("bearer") {
+        return credential_after_scheme(bytes, key_end, spans).unwrap_or(key_end);
     }
-    if !SECRET_KEYS.iter().any(|word| key.contains(word)) {
+    if !SECRET_KEYS.iter().any(|word| contains_ignore_case(key, word)) {
         return key_end;
     }
-    let mut cursor = skip_spaces(bytes, key_end);
+    // The closing quote of a quoted key, as in JSON: `"password": "…"`.
+    let mut cursor = key_end + usize::from(matches!(bytes.get(key_end), Some(b'"' | b'\'')));
+    cursor = skip_spaces(bytes, cursor);
     match bytes.get(cursor) {
         Some(b'=') => {}
         Some(b':') if !bytes[cursor..].starts_with(b"://") => {}
@@ -121,10 +137,35 @@ fn key_value(text: &str, start: usize, spans: &mut Vec<(usize, usize)>) -> usize
         }
         _ => (cursor, value_end(bytes, cursor)),
     };
+    let scheme = &text[value_start..value_stop.min(value_start + word_len(bytes, value_start))];
+    if SCHEMES.iter().any(|known| scheme.eq_ignore_ascii_case(known))
+        && let Some(resume) = credential_after_scheme(bytes, value_start + scheme.len(), spans)
+    {
+        return resume;
+    }
     if value_stop > value_start {
         spans.push((value_start, value_stop));
     }
     value_stop.max(key_end)
+}
+
+/// Records the credential after an authorization scheme ending at `scheme_end`;
+/// returns where scanning resumes, or `None` when no credential follows.
+fn credential_after_scheme(bytes: &[u8], scheme_end: usize, spans: &mut Vec<(usize, usize)>) -> Option<usize> {
+    let start = skip_spaces(bytes, scheme_end);
+    let end = value_end(bytes, start);
+    (start > scheme_end && end > start).then(|| {
+        spans.push((start, end));
+        end
+    })
+}
+
+fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
+    haystack.as_bytes().windows(needle.len()).any(|window| window.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
+fn word_len(bytes: &[u8], from: usize) -> usize {
+    bytes[from..].iter().take_while(|b| b.is_ascii_alphabetic()).count()
 }
 
 fn is_key_byte(b: u8) -> bool {
@@ -182,6 +223,13 @@ mod tests {
             ("x-api-key: \"k-123\"", "x-api-key: \"***\""),
             ("client_secret=s pwd=p", "client_secret=*** pwd=***"),
             ("Authorization: Bearer eyJhbGciOi.x.y", "Authorization: Bearer ***"),
+            ("authorization: Basic dXNlcjpwYXNz", "authorization: Basic ***"),
+            ("Authorization: Token  abc123", "Authorization: Token  ***"),
+            ("sent bearer\tabc.def", "sent bearer\t***"),
+            (r#"{"user":"app","password":"hunter2"}"#, r#"{"user":"app","password":"***"}"#),
+            ("{'Passphrase': 'open sesame'}", "{'Passphrase': '***'}"),
+            ("Cookie: session=abc; x=1", "Cookie: ***; x=1"),
+            ("PRIVATE_KEY=-----BEGIN", "PRIVATE_KEY=***"),
         ];
         for (input, expected) in cases {
             assert_eq!(redact(input), expected, "{input}");
@@ -194,11 +242,55 @@ mod tests {
             "password authentication failed for user \"postgres\"",
             "connection refused (os error 111)",
             "token expired",
+            "Basic checks passed",
+            "bearer",
             "timed out after 100ms",
             "",
             "ünïcödé pässword",
         ] {
             assert!(matches!(redact(input), std::borrow::Cow::Borrowed(_)), "{input}");
+        }
+    }
+
+    #[test]
+    fn masks_a_secret_after_arbitrary_text_and_never_panics() {
+        const ALPHABET: [&str; 24] = [
+            "://",
+            "@",
+            ":",
+            "=",
+            " ",
+            "\t",
+            "'",
+            "\"",
+            "&",
+            ";",
+            "password",
+            "Bearer",
+            "Basic",
+            "token",
+            "é",
+            "€",
+            "💥",
+            "a",
+            "Z",
+            "9",
+            "/",
+            "?",
+            "\n",
+            "authorization",
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            for _ in 0..(seed % 12) {
+                seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                text.push_str(ALPHABET[(seed >> 33) as usize % ALPHABET.len()]);
+            }
+            let redacted = redact(&text);
+            assert_eq!(redact(&redacted), redacted, "redacting twice changes {text:?}");
+            text.push_str(" password=hunter2");
+            assert!(!redact(&text).contains("hunter2"), "{text:?}");
         }
     }
 

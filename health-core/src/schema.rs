@@ -29,7 +29,8 @@ impl Default for SchemaBuilder {
 }
 
 impl SchemaBuilder {
-    /// Adds a component named `name` whose details are of type `T`.
+    /// Adds a component named `name` whose details are of type `T`; a second
+    /// component of the same name replaces the first.
     pub fn component<T: JsonSchema + 'static>(&mut self, name: &str, critical: bool, description: Option<&str>) {
         let mut properties = Map::new();
         properties.insert("status".into(), status_schema());
@@ -47,8 +48,9 @@ impl SchemaBuilder {
         schema.insert("properties".into(), properties.into());
         schema.insert("required".into(), json!(["status", "critical", "duration_ms"]));
         schema.insert("additionalProperties".into(), false.into());
-        self.components.insert(name.to_owned(), schema.into());
-        self.required.push(name.into());
+        if self.components.insert(name.to_owned(), schema.into()).is_none() {
+            self.required.push(name.into());
+        }
     }
 
     /// The schema of the whole report, titled `title`.

@@ -7,21 +7,34 @@ use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Displays a time as RFC 3339 in UTC with milliseconds: `2026-11-21T10:30:00.123Z`.
+/// Serializing one outside the years 0000 to 9999, which RFC 3339 cannot write,
+/// is an error.
 pub(crate) struct Rfc3339(pub SystemTime);
+
+impl Rfc3339 {
+    /// Whole seconds since the epoch (negative before it) and the milliseconds
+    /// within that second, counted forward.
+    fn seconds_and_millis(&self) -> (i128, u32) {
+        let nanos = match self.0.duration_since(UNIX_EPOCH) {
+            Ok(after) => after.as_nanos() as i128,
+            Err(before) => -(before.duration().as_nanos() as i128),
+        };
+        (nanos.div_euclid(1_000_000_000), (nanos.rem_euclid(1_000_000_000) / 1_000_000) as u32)
+    }
+
+    /// The date and time of day, or `None` outside the years 0000 to 9999.
+    fn parts(&self) -> Option<(i64, u32, u32, i64, u32)> {
+        let (secs, millis) = self.seconds_and_millis();
+        // Years 0000 to 9999 lie within ±2^38 seconds of the epoch.
+        let secs = i64::try_from(secs).ok().filter(|s| s.unsigned_abs() < 1 << 38)?;
+        let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
+        (0..=9999).contains(&year).then_some((year, month, day, secs.rem_euclid(86_400), millis))
+    }
+}
 
 impl fmt::Display for Rfc3339 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (secs, millis) = match self.0.duration_since(UNIX_EPOCH) {
-            Ok(after) => (after.as_secs() as i64, after.subsec_millis()),
-            Err(before) => {
-                let before = before.duration();
-                let whole = before.as_secs() as i64 + i64::from(before.subsec_nanos() > 0);
-                let millis = (1000 - before.subsec_millis()) % 1000;
-                (-whole, millis)
-            }
-        };
-        let (days, day_secs) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-        let (year, month, day) = civil_from_days(days);
+        let (year, month, day, day_secs, millis) = self.parts().ok_or(fmt::Error)?;
         write!(
             f,
             "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
@@ -34,6 +47,11 @@ impl fmt::Display for Rfc3339 {
 
 impl serde::Serialize for Rfc3339 {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.parts().is_none() {
+            return Err(serde::ser::Error::custom(
+                "the timestamp is outside the years 0000 to 9999 that RFC 3339 can write",
+            ));
+        }
         serializer.collect_str(self)
     }
 }
@@ -80,6 +98,24 @@ mod tests {
         let offset = Duration::from_secs(secs.unsigned_abs());
         let time = if secs >= 0 { UNIX_EPOCH + offset } else { UNIX_EPOCH - offset };
         Rfc3339(time + Duration::from_millis(millis.into())).to_string()
+    }
+
+    #[test]
+    fn rounds_down_to_the_millisecond_before_the_epoch() {
+        let before = |nanos: u64| Rfc3339(UNIX_EPOCH - Duration::from_nanos(nanos)).to_string();
+        assert_eq!(before(500_000), "1969-12-31T23:59:59.999Z");
+        assert_eq!(before(1_500_000), "1969-12-31T23:59:59.998Z");
+        assert_eq!(before(1_000_000), "1969-12-31T23:59:59.999Z");
+    }
+
+    #[test]
+    fn refuses_years_rfc_3339_cannot_write_without_panicking() {
+        let far = Duration::from_secs(400 * 366 * 86_400 * 25);
+        for time in [UNIX_EPOCH + far, UNIX_EPOCH - far] {
+            assert!(serde_json::to_string(&Rfc3339(time)).is_err());
+        }
+        let year_zero = UNIX_EPOCH - Duration::from_secs(62_167_219_200);
+        assert_eq!(Rfc3339(year_zero).to_string(), "0000-01-01T00:00:00.000Z");
     }
 
     #[test]
