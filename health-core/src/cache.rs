@@ -61,7 +61,8 @@ impl<T> ResultCache<T> {
         {
             return (self.clone)(result);
         }
-        let result = run_bounded_from(check, state, started, timeout, critical).await;
+        // Only generated checks have a cache; see `run_generated`.
+        let result = run_bounded_from::<S, C, false>(check, state, started, timeout, critical).await;
         *latest = Some((Instant::now(), (self.clone)(&result)));
         result
     }

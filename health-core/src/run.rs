@@ -2,6 +2,7 @@
 
 use std::any::{Any, TypeId};
 use std::borrow::Cow;
+use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Duration;
 
@@ -16,16 +17,41 @@ use crate::{Check, Component, Status};
 
 /// Runs `check` once: under `timeout`, with a panic turned into DOWN and
 /// messages redacted.
-pub(crate) async fn run_bounded<S, C>(check: &C, state: &S, timeout: Duration, critical: bool) -> Component<C::Details>
+pub(crate) fn run_bounded<S, C>(
+    check: &C,
+    state: &S,
+    timeout: Duration,
+    critical: bool,
+) -> impl Future<Output = Component<C::Details>>
 where
     S: ?Sized + Sync,
     C: Check<S> + ?Sized,
 {
-    run_bounded_from(check, state, Instant::now(), timeout, critical).await
+    // Not an `async fn`: it hands over the inner future instead of wrapping it
+    // in one more state machine.
+    run_bounded_from::<S, C, true>(check, state, Instant::now(), timeout, critical)
+}
+
+/// [`run_bounded`] for the checks `#[health_check]` generates, whose `run` only
+/// calls an `async fn`: that runs nothing before its first poll, which is
+/// guarded, so creating the future needs no guard of its own.
+pub fn run_generated<S, C>(
+    check: &C,
+    state: &S,
+    timeout: Duration,
+    critical: bool,
+) -> impl Future<Output = Component<C::Details>>
+where
+    S: ?Sized + Sync,
+    C: Check<S> + ?Sized,
+{
+    run_bounded_from::<S, C, false>(check, state, Instant::now(), timeout, critical)
 }
 
 /// Like [`run_bounded`], with the timeout counted from `started`.
-pub(crate) async fn run_bounded_from<S, C>(
+/// `RUN_MAY_PANIC`: whether `run` may do work, and so panic, before returning
+/// its future.
+pub(crate) async fn run_bounded_from<S, C, const RUN_MAY_PANIC: bool>(
     check: &C,
     state: &S,
     started: Instant,
@@ -38,9 +64,13 @@ where
 {
     // `run` itself may do work before returning its future (a closure given to
     // `check_fn`, say), and that work may panic too.
-    let future = match catch_unwind(AssertUnwindSafe(|| check.run(state))) {
-        Ok(future) => future,
-        Err(panic) => return panicked(&*panic, critical, started.elapsed()),
+    let future = if RUN_MAY_PANIC {
+        match catch_unwind(AssertUnwindSafe(|| check.run(state))) {
+            Ok(future) => future,
+            Err(panic) => return panicked(&*panic, critical, started.elapsed()),
+        }
+    } else {
+        check.run(state)
     };
     let ended = Bounded::new(future, started, timeout).await;
     let duration = started.elapsed();

@@ -172,31 +172,32 @@ fn generate(function: &ItemFn, args: &CheckArgs, shape: Option<&Shape>) -> Token
         ),
     };
 
-    let (cache_field, cache_init, cache_accessor) = match &args.cache {
+    let (cache_field, cache_init, runner) = match &args.cache {
         Some(cache) => {
             let millis = cache.millis;
+            let at_cache = respan(&private, cache.literal.span());
             (
                 quote!(__health_cache: #private::ResultCache<#details>,),
-                {
-                    let at_cache = respan(&private, cache.literal.span());
-                    quote_spanned!(cache.literal.span()=> __health_cache: #at_cache::new_cache(#at_cache::millis(#millis)),)
-                },
-                quote! {
-                    fn __run_for_report(
-                        &self,
-                        #state_var: &#state_type,
-                        #timeout_var: #private::Duration,
-                        #critical_var: ::core::primitive::bool,
-                    ) -> impl #private::Future<Output = #private::Component<Self::Details>> + ::core::marker::Send
-                    where
-                        #state_type: ::core::marker::Sync,
-                    {
-                        self.__health_cache.run(self, #state_var, #timeout_var, #critical_var)
-                    }
-                },
+                quote_spanned!(cache.literal.span()=> __health_cache: #at_cache::new_cache(#at_cache::millis(#millis)),),
+                quote!(self.__health_cache.run(self, #state_var, #timeout_var, #critical_var)),
             )
         }
-        None => Default::default(),
+        None => (quote!(), quote!(), quote!(#private::run_generated(self, #state_var, #timeout_var, #critical_var))),
+    };
+    // The runner of a report: cached, or without the guard that only `run`s which
+    // work before returning their future need (see `run_generated`).
+    let run_for_report = quote! {
+        fn __run_for_report(
+            &self,
+            #state_var: &#state_type,
+            #timeout_var: #private::Duration,
+            #critical_var: ::core::primitive::bool,
+        ) -> impl #private::Future<Output = #private::Component<Self::Details>> + ::core::marker::Send
+        where
+            #state_type: ::core::marker::Sync,
+        {
+            #runner
+        }
     };
 
     quote! {
@@ -237,7 +238,7 @@ fn generate(function: &ItemFn, args: &CheckArgs, shape: Option<&Shape>) -> Token
                     #run_body
                 }
 
-                #cache_accessor
+                #run_for_report
             }
         };
     }
