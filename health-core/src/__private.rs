@@ -11,7 +11,7 @@ pub use serde_json::Value;
 
 pub use crate::cache::ResultCache;
 pub use crate::join::MaybeDone;
-pub use crate::run::run_generated;
+pub use crate::run::run_bounded;
 pub use crate::{Check, Component, ComponentInfo, HealthReport, Outcome, Report, SchemaBuilder, Status};
 
 /// Milliseconds as the macros write them, as a `Duration`.

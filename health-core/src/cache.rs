@@ -61,7 +61,7 @@ impl<T> ResultCache<T> {
         {
             return (self.clone)(result);
         }
-        // Only generated checks have a cache; see `run_generated`.
+        // Only generated checks have a cache; see `run_bounded`.
         let result = run_bounded_from::<S, C, false>(check, state, started, timeout, critical).await;
         *latest = Some((Instant::now(), (self.clone)(&result)));
         result

@@ -72,7 +72,7 @@ pub trait Check<S: ?Sized = ()>: Send + Sync {
     where
         S: Sync,
     {
-        run_bounded(self, state, timeout, critical)
+        run_bounded::<S, Self, true>(self, state, timeout, critical)
     }
 }
 

@@ -15,9 +15,12 @@ use crate::redact::{redact, redact_message};
 use crate::time_format::ShortDuration;
 use crate::{Check, Component, Status};
 
-/// Runs `check` once: under `timeout`, with a panic turned into DOWN and
-/// messages redacted.
-pub(crate) fn run_bounded<S, C>(
+/// Runs `check` once from now: under `timeout`, with a panic turned into DOWN
+/// and messages redacted. `RUN_MAY_PANIC`: whether `run` may do work, and so
+/// panic, before returning its future. The checks `#[health_check]` generates
+/// pass `false`: their `run` only calls an `async fn`, which runs nothing
+/// before its first poll, and that poll is guarded.
+pub fn run_bounded<S, C, const RUN_MAY_PANIC: bool>(
     check: &C,
     state: &S,
     timeout: Duration,
@@ -29,28 +32,10 @@ where
 {
     // Not an `async fn`: it hands over the inner future instead of wrapping it
     // in one more state machine.
-    run_bounded_from::<S, C, true>(check, state, Instant::now(), timeout, critical)
-}
-
-/// [`run_bounded`] for the checks `#[health_check]` generates, whose `run` only
-/// calls an `async fn`: that runs nothing before its first poll, which is
-/// guarded, so creating the future needs no guard of its own.
-pub fn run_generated<S, C>(
-    check: &C,
-    state: &S,
-    timeout: Duration,
-    critical: bool,
-) -> impl Future<Output = Component<C::Details>>
-where
-    S: ?Sized + Sync,
-    C: Check<S> + ?Sized,
-{
-    run_bounded_from::<S, C, false>(check, state, Instant::now(), timeout, critical)
+    run_bounded_from::<S, C, RUN_MAY_PANIC>(check, state, Instant::now(), timeout, critical)
 }
 
 /// Like [`run_bounded`], with the timeout counted from `started`.
-/// `RUN_MAY_PANIC`: whether `run` may do work, and so panic, before returning
-/// its future.
 pub(crate) async fn run_bounded_from<S, C, const RUN_MAY_PANIC: bool>(
     check: &C,
     state: &S,

@@ -182,10 +182,14 @@ fn generate(function: &ItemFn, args: &CheckArgs, shape: Option<&Shape>) -> Token
                 quote!(self.__health_cache.run(self, #state_var, #timeout_var, #critical_var)),
             )
         }
-        None => (quote!(), quote!(), quote!(#private::run_generated(self, #state_var, #timeout_var, #critical_var))),
+        None => (
+            quote!(),
+            quote!(),
+            quote!(#private::run_bounded::<_, _, false>(self, #state_var, #timeout_var, #critical_var)),
+        ),
     };
     // The runner of a report: cached, or without the guard that only `run`s which
-    // work before returning their future need (see `run_generated`).
+    // work before returning their future need (see `run_bounded`).
     let run_for_report = quote! {
         fn __run_for_report(
             &self,
