@@ -12,7 +12,10 @@ pub use serde_json::Value;
 pub use crate::cache::ResultCache;
 pub use crate::join::MaybeDone;
 pub use crate::run::run_bounded;
-pub use crate::{Check, Component, ComponentInfo, HealthReport, Outcome, Report, SchemaBuilder, Status};
+pub use crate::{
+    Check, Component, ComponentInfo, ComponentSet, ComponentVisitor, HealthReport, Outcome, Report, SchemaBuilder,
+    Selection, Status,
+};
 
 /// Milliseconds as the macros write them, as a `Duration`.
 pub const fn millis(millis: u64) -> Duration {
@@ -88,4 +91,9 @@ where
     fn poll(self: core::pin::Pin<&mut Self>, cx: &mut core::task::Context<'_>) -> Poll<Self::Output> {
         self.project().future.poll(cx).map(CheckReturn::into_check_outcome)
     }
+}
+
+/// The entry of a component a selective report did not run.
+pub fn skipped<T>(critical: bool) -> Component<T> {
+    Component { status: Status::Up, critical, duration: Duration::ZERO, message: None, details: None }
 }

@@ -7,6 +7,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::run::run_bounded;
+use crate::selection::DEFAULT_GROUPS;
 use crate::{Component, Outcome};
 
 /// The timeout of a check that names none: no check ever runs unbounded.
@@ -56,6 +57,9 @@ pub trait Check<S: ?Sized = ()>: Send + Sync {
     /// A description of what is checked, shown in the JSON Schema.
     const DESCRIPTION: Option<&'static str> = None;
 
+    /// The probe groups the check belongs to (see [`group`](crate::group)).
+    const GROUPS: &'static [&'static str] = DEFAULT_GROUPS;
+
     /// Runs the check once. Timeouts, panics and caching are handled by the caller.
     fn run(&self, state: &S) -> impl Future<Output = Outcome<Self::Details>> + Send;
 
@@ -88,11 +92,19 @@ pub struct ComponentInfo {
     pub timeout: Duration,
     /// What it checks, from the check function's documentation.
     pub description: Option<&'static str>,
+    /// The probe groups it belongs to.
+    pub groups: &'static [&'static str],
 }
 
 impl ComponentInfo {
     /// Describes a component.
-    pub const fn new(name: &'static str, critical: bool, timeout: Duration, description: Option<&'static str>) -> Self {
-        ComponentInfo { name, critical, timeout, description }
+    pub const fn new(
+        name: &'static str,
+        critical: bool,
+        timeout: Duration,
+        description: Option<&'static str>,
+        groups: &'static [&'static str],
+    ) -> Self {
+        ComponentInfo { name, critical, timeout, description, groups }
     }
 }

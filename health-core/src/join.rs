@@ -26,6 +26,12 @@ impl<F: Future> MaybeDone<F> {
         MaybeDone::Running { future }
     }
 
+    /// Already complete with `output`: a future that did not need to run.
+    #[inline]
+    pub fn done(output: F::Output) -> Self {
+        MaybeDone::Done { output }
+    }
+
     /// Polls the future unless it already completed. Returns whether it is still pending.
     #[inline]
     pub fn poll_pending(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> bool {

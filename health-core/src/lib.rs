@@ -64,8 +64,10 @@ mod registry;
 mod report;
 mod run;
 mod schema;
+mod selection;
 mod status;
 mod time_format;
+mod visit;
 
 #[doc(hidden)]
 #[allow(missing_docs)]
@@ -78,7 +80,9 @@ pub use redact::redact;
 pub use registry::{CheckOptions, DynamicComponents, FnCheck, Registry, RegistryError, check_fn};
 pub use report::{HealthReport, Report};
 pub use schema::SchemaBuilder;
+pub use selection::{DEFAULT_GROUPS, Selection, group};
 pub use status::Status;
+pub use visit::{ComponentSet, ComponentVisitor};
 
 /// Turns an `async fn` into a health check.
 ///

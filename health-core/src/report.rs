@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use crate::component::millis;
-use crate::{ComponentInfo, Status, time_format::Rfc3339};
+use crate::{ComponentInfo, ComponentSet, Selection, Status, time_format::Rfc3339};
 
 /// The result of running every component of a report once.
 ///
@@ -68,7 +68,7 @@ pub trait HealthReport: Send + Sync {
     type State: ?Sized + Sync;
 
     /// The typed results of the components.
-    type Components: Serialize + Send + Sync;
+    type Components: Serialize + ComponentSet + Send + Sync;
 
     /// The components in declaration order.
     const COMPONENTS: &'static [ComponentInfo];
@@ -80,7 +80,18 @@ pub trait HealthReport: Send + Sync {
     ///
     /// Like every Tokio timer, it must run inside a Tokio runtime with the time
     /// driver enabled.
-    fn report(&self, state: &Self::State) -> impl Future<Output = Report<Self::Components>> + Send;
+    fn report(&self, state: &Self::State) -> impl Future<Output = Report<Self::Components>> + Send {
+        self.report_selected(state, Selection::all())
+    }
+
+    /// Runs the selected checks like [`report`](Self::report). The others are not
+    /// run: their entries hold an UP placeholder and are meant to be left out
+    /// of any output (the formats of the HTTP layer visit only the selection).
+    fn report_selected(
+        &self,
+        state: &Self::State,
+        selection: Selection,
+    ) -> impl Future<Output = Report<Self::Components>> + Send;
 
     /// The JSON Schema (2020-12) of this report's JSON.
     fn json_schema() -> serde_json::Value;

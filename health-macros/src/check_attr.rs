@@ -6,16 +6,18 @@ use syn::parse::Parser;
 
 use crate::duration::SpannedDuration;
 use crate::errors::Errors;
+use crate::groups;
 use crate::settings::{self, Setting};
 
 const ATTRIBUTE: &str = "health_check";
-const KEYS: &[&str] = &["timeout", "critical", "cache", "crate"];
+const KEYS: &[&str] = &["timeout", "critical", "cache", "groups", "crate"];
 
 /// What `#[health_check(...)]` says; keys that were malformed are left unset.
 pub struct CheckArgs {
     pub timeout: Option<SpannedDuration>,
     pub critical: Option<bool>,
     pub cache: Option<SpannedDuration>,
+    pub groups: Option<Vec<syn::LitStr>>,
     pub krate: Option<syn::Path>,
 }
 
@@ -23,6 +25,7 @@ pub fn parse(args: TokenStream, errors: &mut Errors) -> CheckArgs {
     let mut timeout = Setting::new(ATTRIBUTE, "timeout");
     let mut critical = Setting::new(ATTRIBUTE, "critical");
     let mut cache = Setting::new(ATTRIBUTE, "cache");
+    let mut groups = Setting::new(ATTRIBUTE, "groups");
     let mut krate = Setting::new(ATTRIBUTE, "crate");
     let parser = syn::meta::parser(|meta: ParseNestedMeta| {
         if meta.path.is_ident("timeout") {
@@ -31,6 +34,8 @@ pub fn parse(args: TokenStream, errors: &mut Errors) -> CheckArgs {
             settings::flag(&meta, errors, &mut critical)
         } else if meta.path.is_ident("cache") {
             settings::duration(&meta, errors, &mut cache)
+        } else if meta.path.is_ident("groups") {
+            groups::parse(&meta, errors, &mut groups)
         } else if meta.path.is_ident("crate") {
             settings::crate_path(&meta, errors, &mut krate)
         } else {
@@ -40,5 +45,11 @@ pub fn parse(args: TokenStream, errors: &mut Errors) -> CheckArgs {
     if let Err(error) = parser.parse2(args) {
         errors.push(error);
     }
-    CheckArgs { timeout: timeout.get(), critical: critical.get(), cache: cache.get(), krate: krate.get() }
+    CheckArgs {
+        timeout: timeout.get(),
+        critical: critical.get(),
+        cache: cache.get(),
+        groups: groups.get(),
+        krate: krate.get(),
+    }
 }

@@ -147,6 +147,10 @@ fn generate(function: &ItemFn, args: &CheckArgs, shape: Option<&Shape>) -> Token
         quote!(const TIMEOUT: #private::Duration = #private::millis(#millis);)
     });
     let critical = args.critical.map(|critical| quote!(const CRITICAL: ::core::primitive::bool = #critical;));
+    let groups = args
+        .groups
+        .as_ref()
+        .map(|groups| quote!(const GROUPS: &'static [&'static ::core::primitive::str] = &[#(#groups),*];));
     let description = doc_text(&function.attrs).map(
         |text| quote!(const DESCRIPTION: ::core::option::Option<&'static ::core::primitive::str> = ::core::option::Option::Some(#text);),
     );
@@ -233,6 +237,7 @@ fn generate(function: &ItemFn, args: &CheckArgs, shape: Option<&Shape>) -> Token
                 #timeout
                 #critical
                 #description
+                #groups
 
                 #[allow(unused_variables)]
                 fn run(

@@ -6,6 +6,7 @@ mod check_attr;
 mod check_fn;
 mod duration;
 mod errors;
+mod groups;
 mod naming;
 mod report_attr;
 mod report_derive;

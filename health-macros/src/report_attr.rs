@@ -5,11 +5,12 @@ use syn::{Attribute, LitStr, Type};
 
 use crate::duration::SpannedDuration;
 use crate::errors::Errors;
+use crate::groups;
 use crate::settings::{self, Setting};
 
 const ATTRIBUTE: &str = "health";
 const CONTAINER_KEYS: &[&str] = &["state", "deadline", "crate"];
-const FIELD_KEYS: &[&str] = &["rename", "critical", "timeout"];
+const FIELD_KEYS: &[&str] = &["rename", "critical", "timeout", "groups"];
 
 /// What `#[health(...)]` on the struct says.
 pub struct ReportArgs {
@@ -23,6 +24,7 @@ pub struct FieldArgs {
     pub rename: Option<LitStr>,
     pub critical: Option<bool>,
     pub timeout: Option<SpannedDuration>,
+    pub groups: Option<Vec<LitStr>>,
 }
 
 pub fn container(attrs: &[Attribute], errors: &mut Errors) -> ReportArgs {
@@ -47,8 +49,11 @@ pub fn field(attrs: &[Attribute], errors: &mut Errors) -> FieldArgs {
     let mut rename = Setting::new(ATTRIBUTE, "rename");
     let mut critical = Setting::new(ATTRIBUTE, "critical");
     let mut timeout = Setting::new(ATTRIBUTE, "timeout");
+    let mut groups = Setting::new(ATTRIBUTE, "groups");
     for_each_meta(attrs, errors, |meta, errors| {
-        if meta.path.is_ident("rename") {
+        if meta.path.is_ident("groups") {
+            groups::parse(&meta, errors, &mut groups)
+        } else if meta.path.is_ident("rename") {
             settings::string(&meta, errors, &mut rename)
         } else if meta.path.is_ident("critical") {
             settings::flag(&meta, errors, &mut critical)
@@ -58,14 +63,7 @@ pub fn field(attrs: &[Attribute], errors: &mut Errors) -> FieldArgs {
             settings::unknown(&meta, errors, "health field", FIELD_KEYS)
         }
     });
-    let rename = rename.get().filter(|name| {
-        let empty = name.value().is_empty();
-        if empty {
-            errors.spanned(name, "a component name must not be empty");
-        }
-        !empty
-    });
-    FieldArgs { rename, critical: critical.get(), timeout: timeout.get() }
+    FieldArgs { rename: rename.get(), critical: critical.get(), timeout: timeout.get(), groups: groups.get() }
 }
 
 fn for_each_meta(

@@ -9,9 +9,15 @@ use syn::{Data, DeriveInput, Fields, Ident, Type};
 
 use crate::duration::{self, SpannedDuration};
 use crate::errors::Errors;
+use crate::groups;
 use crate::naming::{doc_text, local};
 use crate::report_attr::{self, FieldArgs};
 use crate::spans::respan;
+
+/// The path segments of the probe group routes under `/health`.
+const ROUTES: [&str; 3] = ["live", "ready", "startup"];
+/// The most components a report can have (`Selection::CAPACITY`).
+const CAPACITY: usize = 128;
 
 const SHAPE: &str = "#[derive(HealthReport)] goes on a struct with named fields, one health check per field";
 
@@ -73,6 +79,17 @@ fn members<'a>(fields: &[&'a syn::Field], deadline: Option<&SpannedDuration>, er
             None => ident.to_string().trim_start_matches("r#").to_owned(),
         };
         let name_span = args.rename.as_ref().map_or(ident.span(), |rename| rename.span());
+        if let Some(problem) = groups::name_problem(&name) {
+            errors.push(syn::Error::new(name_span, format!("invalid component name: {problem}")));
+        } else if ROUTES.contains(&name.as_str()) {
+            let message = format!(
+                "a component cannot be named `{name}`: `/health/{name}` is the route of a probe group; rename it with #[health(rename = \"...\")]"
+            );
+            errors.push(syn::Error::new(name_span, message));
+        }
+        if members.len() == CAPACITY {
+            errors.spanned(ident, format!("a report has at most {CAPACITY} components"));
+        }
         if let Some(first) = seen.get(&name) {
             errors.push(syn::Error::new(
                 name_span,
@@ -156,13 +173,28 @@ fn generate(
             None => quote!(#check::DESCRIPTION),
         })
         .collect();
+    let groups: Vec<TokenStream> = members
+        .iter()
+        .zip(&checks)
+        .map(|(m, check)| match &m.args.groups {
+            Some(groups) => quote!(&[#(#groups),*]),
+            None => quote!(#check::GROUPS),
+        })
+        .collect();
+    let indices: Vec<usize> = (0..members.len()).collect();
+    let visitor = local("__health_visitor");
     let field_docs = names.iter().map(|name| format!(" The result of component `{name}`."));
     let len = members.len();
-    let (state_var, serializer, map, builder) =
-        (local("__health_state"), local("__serializer"), local("__map"), local("__builder"));
+    let (state_var, serializer, map, builder, selection) = (
+        local("__health_state"),
+        local("__serializer"),
+        local("__map"),
+        local("__builder"),
+        local("__health_selection"),
+    );
 
     let deadline_checks = deadline.map(|deadline| deadline_checks(members, &checks, deadline));
-    let run_all = run_all(members, &checks, &timeouts, &criticals, &components, &state_var, private);
+    let run_all = run_all(members, &checks, &timeouts, &criticals, &components, (&state_var, &selection), private);
 
     quote! {
         #[doc = #components_doc]
@@ -193,17 +225,25 @@ fn generate(
             }
 
             #[automatically_derived]
+            impl #private::ComponentSet for #components #all_checks {
+                fn visit<__V: #private::ComponentVisitor>(&self, #visitor: &mut __V) {
+                    #( #private::ComponentVisitor::component(#visitor, #indices, #names, &self.#fields); )*
+                }
+            }
+
+            #[automatically_derived]
             impl #private::HealthReport for #report #all_checks {
                 type State = #state;
                 type Components = #components;
 
                 const COMPONENTS: &'static [#private::ComponentInfo] = &[
-                    #( #private::ComponentInfo::new(#names, #criticals, #timeouts, #descriptions), )*
+                    #( #private::ComponentInfo::new(#names, #criticals, #timeouts, #descriptions, #groups), )*
                 ];
 
-                fn report(
+                fn report_selected(
                     &self,
                     #state_var: &#state,
+                    #selection: #private::Selection,
                 ) -> impl #private::Future<Output = #private::Report<#components>> + ::core::marker::Send {
                     async move { #run_all }
                 }
@@ -226,9 +266,10 @@ fn run_all(
     timeouts: &[TokenStream],
     criticals: &[TokenStream],
     components: &Ident,
-    state_var: &Ident,
+    (state_var, selection): (&Ident, &Ident),
     private: &TokenStream,
 ) -> TokenStream {
+    let indices = 0..members.len();
     let fields: Vec<&Ident> = members.iter().map(|m| m.field).collect();
     let futures: Vec<Ident> = (0..members.len()).map(|i| local(&format!("__health_future{i}"))).collect();
     let (cx, pending, timestamp, started, results) = (
@@ -252,9 +293,11 @@ fn run_all(
         let #timestamp = #private::SystemTime::now();
         let #started = #private::Instant::now();
         #(
-            let mut #futures = #private::pin!(#private::MaybeDone::new(
-                #checks::__run_for_report(&self.#fields, #state_var, #timeouts, #criticals)
-            ));
+            let mut #futures = #private::pin!(if #selection.contains(#indices) {
+                #private::MaybeDone::new(#checks::__run_for_report(&self.#fields, #state_var, #timeouts, #criticals))
+            } else {
+                #private::MaybeDone::done(#private::skipped(#criticals))
+            });
         )*
         #join
         let #results = #components { #( #fields: #futures.as_mut().take_output(), )* };

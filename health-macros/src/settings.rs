@@ -124,7 +124,7 @@ pub fn unknown(meta: &ParseNestedMeta, errors: &mut Errors, attribute: &str, acc
 }
 
 /// Consumes `= <expr>` or `(...)` after a key so parsing can go on.
-fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
+pub fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
     if meta.input.peek(Token![=]) {
         meta.value()?.parse::<syn::Expr>()?;
     } else if meta.input.peek(syn::token::Paren) {

@@ -6,7 +6,7 @@ struct State;
 #[health_check(timeout = "1m", critical = true, cache = "1m30s")]
 async fn slow(_state: &State) {}
 
-#[health_check(timeout = "750ms", critical = false)]
+#[health_check(timeout = "750ms", critical = false, groups(readiness, "v2.api"))]
 async fn quick() -> Result<u8, String> {
     Ok(1)
 }
@@ -26,14 +26,16 @@ pub(crate) struct Health {
     #[health(rename = "quick.check", critical)]
     quick: QuickCheck,
     r#type: TypeCheck,
-    // Braces in a name do not upset the deadline's compile-time check.
-    #[health(rename = "odd{name}")]
+    #[health(rename = "second-factor", groups(liveness, "batch-jobs"))]
     second_factor: _2faCheck,
 }
 
 fn main() {
     use health_core::HealthReport as _;
     assert_eq!(Health::COMPONENTS.len(), 4);
-    assert_eq!(Health::COMPONENTS[3].name, "odd{name}");
+    assert_eq!(Health::COMPONENTS[3].name, "second-factor");
+    assert_eq!(Health::COMPONENTS[3].groups, ["liveness", "batch-jobs"]);
+    assert_eq!(Health::COMPONENTS[1].groups, ["readiness", "v2.api"]);
+    assert_eq!(Health::COMPONENTS[0].groups, health_core::DEFAULT_GROUPS);
     assert_eq!(Health::COMPONENTS[2].name, "type");
 }

@@ -1,0 +1,85 @@
+//! Which components of a report to run: all, a probe group, or one component.
+
+use crate::ComponentInfo;
+
+/// The probe groups Kubernetes asks about. A check belongs to
+/// [`DEFAULT_GROUPS`] unless it says otherwise with `groups(...)`.
+pub mod group {
+    /// Whether the process should be restarted: keep only checks of the process itself here.
+    pub const LIVENESS: &str = "liveness";
+    /// Whether the instance should receive traffic.
+    pub const READINESS: &str = "readiness";
+    /// Whether the instance has finished starting.
+    pub const STARTUP: &str = "startup";
+}
+
+/// The groups of a check that names none: readiness and startup, not liveness.
+/// A dependency that is down should take an instance out of the load balancer,
+/// not get it restarted; liveness with no checks means "the process answers".
+pub const DEFAULT_GROUPS: &[&str] = &[group::READINESS, group::STARTUP];
+
+/// A set of components of one report, by position: at most 128.
+///
+/// ```
+/// use health_core::{ComponentInfo, Selection};
+/// use std::time::Duration;
+///
+/// const COMPONENTS: &[ComponentInfo] = &[
+///     ComponentInfo::new("db", true, Duration::from_secs(1), None, &["readiness"]),
+///     ComponentInfo::new("self", false, Duration::from_secs(1), None, &["liveness", "readiness"]),
+/// ];
+/// let live = Selection::group(COMPONENTS, "liveness");
+/// assert!(!live.contains(0) && live.contains(1));
+/// assert_eq!(Selection::component(COMPONENTS, "db"), Some(Selection::none().with(0)));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Selection(u128);
+
+impl Selection {
+    /// The most components a report can have.
+    pub const CAPACITY: usize = 128;
+
+    /// Every component.
+    pub const fn all() -> Self {
+        Selection(u128::MAX)
+    }
+
+    /// No component.
+    pub const fn none() -> Self {
+        Selection(0)
+    }
+
+    /// The components in `group`.
+    pub fn group(components: &[ComponentInfo], group: &str) -> Self {
+        Self::matching(components, |component| component.groups.contains(&group))
+    }
+
+    /// The component named `name`, if there is one.
+    pub fn component(components: &[ComponentInfo], name: &str) -> Option<Self> {
+        let index = components.iter().position(|component| component.name == name)?;
+        Some(Self::none().with(index))
+    }
+
+    /// The components for which `predicate` holds.
+    pub fn matching(components: &[ComponentInfo], predicate: impl Fn(&ComponentInfo) -> bool) -> Self {
+        let included = components.iter().take(Self::CAPACITY).enumerate().filter(|(_, component)| predicate(component));
+        included.fold(Self::none(), |selection, (index, _)| selection.with(index))
+    }
+
+    /// Whether the component at `index` is selected.
+    pub const fn contains(self, index: usize) -> bool {
+        index < Self::CAPACITY && self.0 & (1 << index) != 0
+    }
+
+    /// This selection and the component at `index`; an index past the capacity changes nothing.
+    #[must_use]
+    pub const fn with(self, index: usize) -> Self {
+        if index < Self::CAPACITY { Selection(self.0 | (1 << index)) } else { self }
+    }
+
+    /// This selection without the component at `index`.
+    #[must_use]
+    pub const fn without(self, index: usize) -> Self {
+        if index < Self::CAPACITY { Selection(self.0 & !(1 << index)) } else { self }
+    }
+}
