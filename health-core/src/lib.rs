@@ -55,6 +55,8 @@ mod bounded;
 mod cache;
 mod check;
 mod component;
+#[cfg(feature = "http")]
+pub mod http;
 // pin-project-lite admits no doc comments on the fields of `MaybeDone`.
 #[allow(missing_docs)]
 mod join;

@@ -46,15 +46,17 @@ impl Status {
     /// assert_eq!(Status::aggregate([]), Status::Up);
     /// ```
     pub fn aggregate(components: impl IntoIterator<Item = (Status, bool)>) -> Status {
-        let mut overall = Status::Up;
-        for (status, critical) in components {
-            match status {
-                Status::Down if critical => return Status::Down,
-                Status::Up => {}
-                Status::Down | Status::Degraded => overall = Status::Degraded,
-            }
+        components.into_iter().fold(Status::Up, |total, (status, critical)| total.combine(status, critical))
+    }
+
+    /// The aggregate so far, `self`, with one more component: see [`aggregate`](Self::aggregate).
+    pub fn combine(self, status: Status, critical: bool) -> Status {
+        match (self, status) {
+            (Status::Down, _) => Status::Down,
+            (_, Status::Down) if critical => Status::Down,
+            (Status::Up, Status::Up) => Status::Up,
+            _ => Status::Degraded,
         }
-        overall
     }
 }
 

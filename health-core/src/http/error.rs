@@ -1,0 +1,101 @@
+//! Requests the health endpoints refuse, and the JSON bodies that say why.
+
+use std::fmt;
+
+use http::StatusCode;
+
+/// Why a request to a health endpoint was refused. Each is a 4xx response with
+/// a JSON body `{"error": code, "message": text}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RequestError {
+    /// The method is not `GET` or `HEAD` (405).
+    MethodNotAllowed,
+    /// No component of that name (404).
+    UnknownComponent(String),
+    /// A query parameter other than `verbose` and `exclude` (400).
+    UnknownParameter(String),
+    /// A malformed query parameter (400).
+    BadParameter(String),
+    /// `exclude` without a component name (400).
+    EmptyExclude,
+    /// The same component excluded twice (400).
+    RepeatedExclude(String),
+    /// A query string longer than [`MAX_QUERY`](super::MAX_QUERY) bytes (414).
+    QueryTooLong,
+    /// A malformed `Accept` header (400).
+    BadAccept,
+    /// No format the `Accept` header admits (406).
+    NotAcceptable {
+        /// Whether `?verbose` asked for text.
+        verbose: bool,
+    },
+    /// A bearer token was sent and is wrong (401).
+    Unauthorized,
+}
+
+impl RequestError {
+    /// The response status.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            RequestError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            RequestError::UnknownComponent(_) => StatusCode::NOT_FOUND,
+            RequestError::QueryTooLong => StatusCode::URI_TOO_LONG,
+            RequestError::NotAcceptable { .. } => StatusCode::NOT_ACCEPTABLE,
+            RequestError::Unauthorized => StatusCode::UNAUTHORIZED,
+            RequestError::UnknownParameter(_)
+            | RequestError::BadParameter(_)
+            | RequestError::EmptyExclude
+            | RequestError::RepeatedExclude(_)
+            | RequestError::BadAccept => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    /// A stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            RequestError::MethodNotAllowed => "method_not_allowed",
+            RequestError::UnknownComponent(_) => "unknown_component",
+            RequestError::UnknownParameter(_) => "unknown_parameter",
+            RequestError::BadParameter(_) => "bad_parameter",
+            RequestError::EmptyExclude => "empty_exclude",
+            RequestError::RepeatedExclude(_) => "repeated_exclude",
+            RequestError::QueryTooLong => "query_too_long",
+            RequestError::BadAccept => "bad_accept",
+            RequestError::NotAcceptable { .. } => "not_acceptable",
+            RequestError::Unauthorized => "unauthorized",
+        }
+    }
+
+    /// The JSON body.
+    pub fn body(&self) -> Vec<u8> {
+        serde_json::to_vec(&serde_json::json!({ "error": self.code(), "message": self.to_string() }))
+            .unwrap_or_default()
+    }
+}
+
+impl fmt::Display for RequestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RequestError::MethodNotAllowed => f.write_str("health endpoints answer GET and HEAD only"),
+            RequestError::UnknownComponent(name) => write!(f, "there is no component named `{name}`"),
+            RequestError::UnknownParameter(name) => {
+                write!(f, "unknown query parameter `{name}`; the parameters are `verbose` and `exclude=<component>`")
+            }
+            RequestError::BadParameter(text) => write!(f, "malformed query parameter `{text}`"),
+            RequestError::EmptyExclude => f.write_str("`exclude` needs a component name: `?exclude=<component>`"),
+            RequestError::RepeatedExclude(name) => write!(f, "component `{name}` is excluded twice"),
+            RequestError::QueryTooLong => write!(f, "the query string is longer than {} bytes", super::MAX_QUERY),
+            RequestError::BadAccept => f.write_str("the Accept header is malformed"),
+            RequestError::NotAcceptable { verbose: true } => {
+                f.write_str("`?verbose` answers in text/plain, which the Accept header does not admit")
+            }
+            RequestError::NotAcceptable { verbose: false } => {
+                f.write_str("the Accept header admits neither application/json nor application/health+json")
+            }
+            RequestError::Unauthorized => f.write_str("the bearer token is not valid"),
+        }
+    }
+}
+
+impl std::error::Error for RequestError {}

@@ -1,0 +1,33 @@
+//! Serving reports over HTTP: a tower `Service` for any tower-based server,
+//! and an axum `Router` (feature `axum`).
+//!
+//! | route | answers |
+//! |---|---|
+//! | `GET`/`HEAD` `/health` | every component |
+//! | `/health/live`, `/health/ready`, `/health/startup` | the liveness, readiness and startup groups |
+//! | `/health/{component}` | one component (404 for an unknown name) |
+//!
+//! Other methods get 405 with `Allow: GET, HEAD`. Query parameters:
+//! `?verbose` answers in Kubernetes-style text lines; `?exclude=<component>`
+//! (repeatable) leaves components out. `Accept: application/health+json`
+//! answers in the IETF health check draft format. Bad requests get a 4xx with
+//! a JSON body `{"error", "message"}`.
+
+mod config;
+mod error;
+mod render;
+mod route;
+mod service;
+mod shutdown;
+
+#[cfg(feature = "axum")]
+mod axum;
+
+pub use config::{ConfigError, Mode, StatusChange, StatusCodes, Visibility};
+pub use error::RequestError;
+pub use route::{Endpoint, Format, MAX_QUERY};
+pub use service::{HealthEndpoints, HealthService};
+pub use shutdown::ShutdownHandle;
+
+#[cfg(feature = "axum")]
+pub use self::axum::{serve, termination_signal};

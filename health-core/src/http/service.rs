@@ -1,0 +1,480 @@
+//! The tower `Service` answering the health endpoints.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{self, HeaderValue};
+use http::{Method, Request, Response};
+use http_body_util::Full;
+use subtle::ConstantTimeEq;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use crate::{Component, ComponentSet, ComponentVisitor, HealthReport, Report, Selection, Status};
+
+use super::config::{Hook, valid_base_path, valid_code};
+use super::render::View;
+use super::route::{self, Endpoint};
+use super::{ConfigError, Mode, RequestError, ShutdownHandle, StatusChange, StatusCodes, Visibility};
+
+/// Builds the health endpoints of a report: `GET`/`HEAD` on `/health`,
+/// `/health/live`, `/health/ready`, `/health/startup` and `/health/{component}`.
+///
+/// ```
+/// use std::time::Duration;
+/// use health_core::http::{Endpoint, HealthEndpoints, StatusCodes, Visibility};
+/// use health_core::{health_check, HealthReport};
+///
+/// #[health_check(timeout = "100ms")]
+/// async fn ping() {}
+///
+/// #[derive(HealthReport, Default)]
+/// struct Health { ping: PingCheck }
+///
+/// # fn main() -> Result<(), health_core::http::ConfigError> {
+/// let service = HealthEndpoints::new(Health::default(), ())
+///     .base_path("/internal/health")
+///     .visibility(Visibility::Always)
+///     .status_codes(Endpoint::Ready, StatusCodes::default().degraded(http::StatusCode::TOO_MANY_REQUESTS))
+///     .build()?;
+/// # let _ = service; Ok(()) }
+/// ```
+pub struct HealthEndpoints<H: HealthReport>
+where
+    H::State: Sized,
+{
+    report: H,
+    state: Arc<H::State>,
+    base_path: String,
+    codes: [StatusCodes; 5],
+    visibility: Visibility,
+    mode: Mode,
+    hooks: Vec<Hook>,
+    shutdown: ShutdownHandle,
+}
+
+impl<H> HealthEndpoints<H>
+where
+    H: HealthReport + 'static,
+    H::State: Sized + Send + Sync + 'static,
+    H::Components: 'static,
+{
+    /// Endpoints for `report`, whose checks receive `state`. Defaults: base
+    /// path `/health`, UP and DEGRADED → 200 and DOWN → 503 everywhere,
+    /// [`Visibility::Never`], checks run on each request.
+    pub fn new(report: H, state: impl Into<Arc<H::State>>) -> Self {
+        HealthEndpoints {
+            report,
+            state: state.into(),
+            base_path: "/health".into(),
+            codes: [StatusCodes::default(); 5],
+            visibility: Visibility::default(),
+            mode: Mode::OnRequest,
+            hooks: Vec::new(),
+            shutdown: ShutdownHandle::new(),
+        }
+    }
+
+    /// Where the endpoints live, such as `/internal/health`.
+    #[must_use]
+    pub fn base_path(mut self, path: impl Into<String>) -> Self {
+        self.base_path = path.into();
+        self
+    }
+
+    /// The status codes of one endpoint.
+    #[must_use]
+    pub fn status_codes(mut self, endpoint: Endpoint, codes: StatusCodes) -> Self {
+        self.codes[endpoint as usize] = codes;
+        self
+    }
+
+    /// What responses show beyond statuses.
+    #[must_use]
+    pub fn visibility(mut self, visibility: Visibility) -> Self {
+        self.visibility = visibility;
+        self
+    }
+
+    /// Runs the whole report every `every` in the background and answers
+    /// requests from the latest one.
+    #[must_use]
+    pub fn refresh_every(mut self, every: Duration) -> Self {
+        self.mode = Mode::Background { every };
+        self
+    }
+
+    /// Calls `hook` when a component's status or the overall status changes;
+    /// a `tracing` event is emitted as well. Not called on every probe.
+    #[must_use]
+    pub fn on_status_change(mut self, hook: impl Fn(&StatusChange) + Send + Sync + 'static) -> Self {
+        self.hooks.push(Arc::new(hook));
+        self
+    }
+
+    /// Uses `handle` to learn about shutdown (a new one by default).
+    #[must_use]
+    pub fn shutdown_handle(mut self, handle: ShutdownHandle) -> Self {
+        self.shutdown = handle;
+        self
+    }
+
+    /// Checks the configuration and builds the service. In background mode it
+    /// must be called inside a Tokio runtime, where the refresh task starts.
+    pub fn build(self) -> Result<HealthService<H>, ConfigError> {
+        if !valid_base_path(&self.base_path) {
+            return Err(ConfigError::BadBasePath(self.base_path));
+        }
+        for (endpoint, codes) in Endpoint::ALL.into_iter().zip(&self.codes) {
+            if let Some(code) = Status::ALL.map(|status| codes.code(status)).into_iter().find(|code| !valid_code(*code))
+            {
+                return Err(ConfigError::BadStatusCode { endpoint, code: code.as_u16() });
+            }
+        }
+        if let Visibility::WhenAuthorized { token } = &self.visibility
+            && (token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()))
+        {
+            return Err(ConfigError::BadToken);
+        }
+        let background = match self.mode {
+            Mode::OnRequest => None,
+            Mode::Background { every } if every.is_zero() => return Err(ConfigError::ZeroRefreshInterval),
+            Mode::Background { every } => {
+                Some((every, tokio::runtime::Handle::try_current().map_err(|_| ConfigError::NoRuntime)?))
+            }
+        };
+        let (sender, receiver) = watch::channel(None);
+        let inner = Arc::new(Inner {
+            seen: Mutex::new(Seen { overall: None, components: vec![None; H::COMPONENTS.len()] }),
+            report: self.report,
+            state: self.state,
+            base_path: self.base_path,
+            codes: self.codes,
+            visibility: self.visibility,
+            hooks: self.hooks,
+            shutdown: self.shutdown,
+            snapshots: background.is_some().then_some(receiver),
+        });
+        if let Some((every, runtime)) = background {
+            runtime.spawn(refresh(Arc::downgrade(&inner), sender, every));
+        }
+        Ok(HealthService { inner })
+    }
+}
+
+/// Runs the report every `every` until the service is dropped.
+async fn refresh<H>(
+    inner: std::sync::Weak<Inner<H>>,
+    sender: watch::Sender<Option<Arc<Snapshot<H::Components>>>>,
+    every: Duration,
+) where
+    H: HealthReport,
+    H::State: Sized,
+{
+    loop {
+        let Some(inner) = inner.upgrade() else { return };
+        let report = inner.report.report(&inner.state).await;
+        inner.track(&report.components, Selection::all(), Some(report.status));
+        if sender.send(Some(Arc::new(Snapshot { report, taken: Instant::now() }))).is_err() {
+            return;
+        }
+        drop(inner);
+        tokio::time::sleep(every).await;
+    }
+}
+
+/// The health endpoints as a tower `Service`; build it with [`HealthEndpoints`].
+/// Cloning is cheap: clones share checks, caches and snapshots.
+pub struct HealthService<H: HealthReport>
+where
+    H::State: Sized,
+{
+    inner: Arc<Inner<H>>,
+}
+
+impl<H: HealthReport> Clone for HealthService<H>
+where
+    H::State: Sized,
+{
+    fn clone(&self) -> Self {
+        HealthService { inner: Arc::clone(&self.inner) }
+    }
+}
+
+impl<H: HealthReport> HealthService<H>
+where
+    H::State: Sized,
+{
+    /// The handle that drains readiness on shutdown.
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        self.inner.shutdown.clone()
+    }
+
+    /// The base path, such as `/health`.
+    pub fn base_path(&self) -> &str {
+        &self.inner.base_path
+    }
+
+    /// Whether `path` is one of this service's: the base path or below it.
+    pub fn serves(&self, path: &str) -> bool {
+        path.strip_prefix(self.inner.base_path.as_str()).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    }
+}
+
+struct Inner<H: HealthReport>
+where
+    H::State: Sized,
+{
+    report: H,
+    state: Arc<H::State>,
+    base_path: String,
+    codes: [StatusCodes; 5],
+    visibility: Visibility,
+    hooks: Vec<Hook>,
+    shutdown: ShutdownHandle,
+    /// The latest background report, in background mode.
+    snapshots: Option<watch::Receiver<Latest<H::Components>>>,
+    seen: Mutex<Seen>,
+}
+
+struct Snapshot<C> {
+    report: Report<C>,
+    taken: Instant,
+}
+
+/// The latest background report; `None` until the first run completes.
+type Latest<C> = Option<Arc<Snapshot<C>>>;
+
+/// The statuses last seen, to report changes only.
+struct Seen {
+    overall: Option<Status>,
+    components: Vec<Option<Status>>,
+}
+
+/// What the service needs of a request; the body is not read.
+struct Asked {
+    method: Method,
+    path: String,
+    query: Option<String>,
+    accept: Option<HeaderValue>,
+    authorization: Option<HeaderValue>,
+}
+
+impl<H, B> tower_service::Service<Request<B>> for HealthService<H>
+where
+    H: HealthReport + 'static,
+    H::State: Sized + Send + Sync + 'static,
+    H::Components: 'static,
+{
+    type Response = Response<Full<Bytes>>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        let inner = Arc::clone(&self.inner);
+        let asked = Asked {
+            method: request.method().clone(),
+            path: request.uri().path().to_owned(),
+            query: request.uri().query().map(str::to_owned),
+            accept: request.headers().get(header::ACCEPT).cloned(),
+            authorization: request.headers().get(header::AUTHORIZATION).cloned(),
+        };
+        Box::pin(async move {
+            let head = asked.method == Method::HEAD;
+            Ok(match inner.answer(&asked).await {
+                Ok(response) => response,
+                Err(error) => error_response(&error, head),
+            })
+        })
+    }
+}
+
+impl<H: HealthReport> Inner<H>
+where
+    H::State: Sized,
+{
+    async fn answer(&self, asked: &Asked) -> Result<Response<Full<Bytes>>, RequestError> {
+        if asked.method != Method::GET && asked.method != Method::HEAD {
+            return Err(RequestError::MethodNotAllowed);
+        }
+        let rest = asked
+            .path
+            .strip_prefix(self.base_path.as_str())
+            .filter(|rest| rest.is_empty() || rest.starts_with('/'))
+            .ok_or_else(|| RequestError::UnknownComponent(asked.path.clone()))?;
+        let components = H::COMPONENTS;
+        let (endpoint, component) = route::endpoint(components, rest)?;
+        let query = route::query(components, asked.query.as_deref())?;
+        let format = route::format(query.verbose, asked.accept.as_ref().map(HeaderValue::as_bytes))?;
+        let details = self.details_shown(asked.authorization.as_ref())?;
+        let mut selection = match (endpoint, component) {
+            (Endpoint::Component, Some(index)) => Selection::none().with(index),
+            _ => endpoint.group().map_or(Selection::all(), |group| Selection::group(components, group)),
+        };
+        for index in &query.exclude {
+            selection = selection.without(*index);
+        }
+        let codes = &self.codes[endpoint as usize];
+        let head = asked.method == Method::HEAD;
+
+        if endpoint == Endpoint::Ready && self.shutdown.is_shutting_down() {
+            let view = self.notice(details, "shutting down");
+            return Ok(respond(&view, format, codes, head, None));
+        }
+        let single = endpoint == Endpoint::Component;
+        match &self.snapshots {
+            Some(snapshots) => {
+                let latest = snapshots.borrow().clone();
+                let Some(snapshot) = latest else {
+                    let view = self.notice(details, "starting: no report yet");
+                    return Ok(respond(&view, format, codes, head, None));
+                };
+                let view = view(&snapshot.report, selection, details, single);
+                Ok(respond(&view, format, codes, head, Some(snapshot.taken.elapsed())))
+            }
+            None => {
+                let report = self.report.report_selected(&self.state, selection).await;
+                let overall = (endpoint == Endpoint::All && query.exclude.is_empty()).then_some(report.status);
+                self.track(&report.components, selection, overall);
+                Ok(respond(&view(&report, selection, details, single), format, codes, head, None))
+            }
+        }
+    }
+
+    /// A DOWN answer with a note, without running checks.
+    fn notice<'a>(&self, details: bool, message: &'a str) -> View<'a, NoComponents> {
+        View {
+            components: &NoComponents,
+            selection: Selection::none(),
+            timestamp: std::time::SystemTime::now(),
+            duration: Duration::ZERO,
+            details,
+            message: Some(message),
+            status_override: Some(Status::Down),
+            single: false,
+        }
+    }
+
+    /// Whether the request may see messages and details; a wrong token is refused.
+    fn details_shown(&self, authorization: Option<&HeaderValue>) -> Result<bool, RequestError> {
+        match &self.visibility {
+            Visibility::Always => Ok(true),
+            Visibility::Never => Ok(false),
+            Visibility::WhenAuthorized { token } => {
+                let Some(authorization) = authorization else { return Ok(false) };
+                let presented = authorization.as_bytes().strip_prefix(b"Bearer ").ok_or(RequestError::Unauthorized)?;
+                if bool::from(presented.ct_eq(token.as_bytes())) { Ok(true) } else { Err(RequestError::Unauthorized) }
+            }
+        }
+    }
+
+    /// Records the statuses of the selected components, and the overall one
+    /// when given; reports changes to the hooks and as `tracing` events.
+    fn track(&self, components: &H::Components, selection: Selection, overall: Option<Status>) {
+        struct Diff<'s>(Selection, &'s mut [Option<Status>], Vec<StatusChange>);
+        impl ComponentVisitor for Diff<'_> {
+            fn component<T: serde::Serialize>(&mut self, index: usize, name: &'static str, component: &Component<T>) {
+                if !self.0.contains(index) {
+                    return;
+                }
+                if let Some(seen) = self.1.get_mut(index)
+                    && *seen != Some(component.status)
+                {
+                    self.2.push(StatusChange { component: Some(name), from: *seen, to: component.status });
+                    *seen = Some(component.status);
+                }
+            }
+        }
+        let changes = {
+            let mut seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
+            let Seen { overall: seen_overall, components: seen_components } = &mut *seen;
+            let mut diff = Diff(selection, seen_components, Vec::new());
+            components.visit(&mut diff);
+            let mut changes = diff.2;
+            if let Some(status) = overall
+                && *seen_overall != Some(status)
+            {
+                changes.push(StatusChange { component: None, from: *seen_overall, to: status });
+                *seen_overall = Some(status);
+            }
+            changes
+        };
+        for change in &changes {
+            let from = change.from.map_or("none", Status::as_str);
+            match change.component {
+                Some(name) => tracing::info!(component = name, from, to = change.to.as_str(), "health status changed"),
+                None => tracing::info!(from, to = change.to.as_str(), "overall health status changed"),
+            }
+            for hook in &self.hooks {
+                hook(change);
+            }
+        }
+    }
+}
+
+fn view<C>(report: &Report<C>, selection: Selection, details: bool, single: bool) -> View<'_, C> {
+    View {
+        components: &report.components,
+        selection,
+        timestamp: report.timestamp,
+        duration: report.duration,
+        details,
+        message: None,
+        status_override: None,
+        single,
+    }
+}
+
+/// No components: the body of answers given without running checks.
+struct NoComponents;
+
+impl ComponentSet for NoComponents {
+    fn visit<V: ComponentVisitor>(&self, _: &mut V) {}
+}
+
+fn respond<C: ComponentSet>(
+    view: &View<'_, C>,
+    format: route::Format,
+    codes: &StatusCodes,
+    head: bool,
+    age: Option<Duration>,
+) -> Response<Full<Bytes>> {
+    let body = if head { Vec::new() } else { view.render(format) };
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = codes.code(view.status());
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Some(age) = age {
+        headers.insert(header::AGE, HeaderValue::from(age.as_secs()));
+    }
+    response
+}
+
+fn error_response(error: &RequestError, head: bool) -> Response<Full<Bytes>> {
+    let body = if head { Vec::new() } else { error.body() };
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = error.status();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    match error {
+        RequestError::MethodNotAllowed => {
+            headers.insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        }
+        RequestError::Unauthorized => {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        _ => {}
+    }
+    response
+}
