@@ -314,3 +314,35 @@ fn configurations_that_cannot_work_are_rejected() {
         "outside a runtime no refresh task can start"
     );
 }
+
+#[tokio::test]
+async fn the_layer_answers_health_paths_and_passes_the_rest_on() {
+    use health_core::http::HealthLayer;
+    let service = endpoints(Arc::default()).build().unwrap();
+    let app = axum::Router::new()
+        .route("/orders", axum::routing::get(|| async { "orders" }))
+        .layer(HealthLayer::new(service));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    assert_eq!(get(address, "/orders").await.body, "orders");
+    assert_eq!(get(address, "/health/ready").await.json()["status"], "UP");
+    assert_eq!(get(address, "/healthz").await.status, 404, "only the base path and below are health's");
+}
+
+#[tokio::test]
+async fn disabled_components_are_never_run_or_shown() {
+    let app = Arc::new(App::default());
+    app.database.store(1, Ordering::SeqCst);
+    let (address, _) = start(endpoints(Arc::clone(&app)).disable("database")).await;
+    let body = get(address, "/health").await.json();
+    assert_eq!(body["status"], "UP");
+    assert!(body["components"].get("database").is_none());
+    assert_eq!(get(address, "/health/database").await.status, 404);
+    assert_eq!(get(address, "/health?exclude=database").await.status, 404);
+    assert_eq!(app.runs.load(Ordering::SeqCst), 0);
+    assert_eq!(
+        endpoints(Arc::default()).disable("nope").build().err(),
+        Some(ConfigError::UnknownComponent("nope".into()))
+    );
+}

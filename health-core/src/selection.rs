@@ -77,6 +77,12 @@ impl Selection {
         if index < Self::CAPACITY { Selection(self.0 | (1 << index)) } else { self }
     }
 
+    /// The components in both selections.
+    #[must_use]
+    pub const fn intersect(self, other: Selection) -> Self {
+        Selection(self.0 & other.0)
+    }
+
     /// This selection without the component at `index`.
     #[must_use]
     pub const fn without(self, index: usize) -> Self {

@@ -142,6 +142,8 @@ pub enum ConfigError {
     ZeroRefreshInterval,
     /// Background mode needs a Tokio runtime to run in.
     NoRuntime,
+    /// [`disable`](super::HealthEndpoints::disable) names no component of the report.
+    UnknownComponent(String),
 }
 
 impl fmt::Display for ConfigError {
@@ -157,6 +159,7 @@ impl fmt::Display for ConfigError {
             ConfigError::BadToken => f.write_str("the bearer token must be non-empty visible ASCII"),
             ConfigError::ZeroRefreshInterval => f.write_str("the refresh interval must be greater than zero"),
             ConfigError::NoRuntime => f.write_str("background refresh needs to be started inside a Tokio runtime"),
+            ConfigError::UnknownComponent(name) => write!(f, "the report has no component named `{name}` to disable"),
         }
     }
 }

@@ -15,6 +15,7 @@
 
 mod config;
 mod error;
+mod layer;
 mod render;
 mod route;
 mod service;
@@ -25,6 +26,7 @@ mod axum;
 
 pub use config::{ConfigError, Mode, StatusChange, StatusCodes, Visibility};
 pub use error::RequestError;
+pub use layer::{HealthLayer, Routed, WithHealth};
 pub use route::{Endpoint, Format, MAX_QUERY};
 pub use service::{HealthEndpoints, HealthService};
 pub use shutdown::ShutdownHandle;

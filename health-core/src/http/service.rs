@@ -56,6 +56,7 @@ where
     mode: Mode,
     hooks: Vec<Hook>,
     shutdown: ShutdownHandle,
+    disabled: Vec<String>,
 }
 
 impl<H> HealthEndpoints<H>
@@ -77,7 +78,17 @@ where
             mode: Mode::OnRequest,
             hooks: Vec::new(),
             shutdown: ShutdownHandle::new(),
+            disabled: Vec::new(),
         }
+    }
+
+    /// Leaves the component `name` out of every endpoint: it is never run, and
+    /// its own route answers 404. For dependencies that only some deployments
+    /// have, decided by configuration at startup.
+    #[must_use]
+    pub fn disable(mut self, name: impl Into<String>) -> Self {
+        self.disabled.push(name.into());
+        self
     }
 
     /// Where the endpoints live, such as `/internal/health`.
@@ -148,6 +159,14 @@ where
                 Some((every, tokio::runtime::Handle::try_current().map_err(|_| ConfigError::NoRuntime)?))
             }
         };
+        let mut enabled = Selection::all();
+        for name in &self.disabled {
+            let index = H::COMPONENTS
+                .iter()
+                .position(|c| c.name == name)
+                .ok_or_else(|| ConfigError::UnknownComponent(name.clone()))?;
+            enabled = enabled.without(index);
+        }
         let (sender, receiver) = watch::channel(None);
         let inner = Arc::new(Inner {
             seen: Mutex::new(Seen { overall: None, components: vec![None; H::COMPONENTS.len()] }),
@@ -159,6 +178,7 @@ where
             hooks: self.hooks,
             shutdown: self.shutdown,
             snapshots: background.is_some().then_some(receiver),
+            enabled,
         });
         if let Some((every, runtime)) = background {
             runtime.spawn(refresh(Arc::downgrade(&inner), sender, every));
@@ -178,8 +198,8 @@ async fn refresh<H>(
 {
     loop {
         let Some(inner) = inner.upgrade() else { return };
-        let report = inner.report.report(&inner.state).await;
-        inner.track(&report.components, Selection::all(), Some(report.status));
+        let report = inner.report.report_selected(&inner.state, inner.enabled).await;
+        inner.track(&report.components, inner.enabled, Some(report.status));
         if sender.send(Some(Arc::new(Snapshot { report, taken: Instant::now() }))).is_err() {
             return;
         }
@@ -240,6 +260,8 @@ where
     /// The latest background report, in background mode.
     snapshots: Option<watch::Receiver<Latest<H::Components>>>,
     seen: Mutex<Seen>,
+    /// The components not disabled.
+    enabled: Selection,
 }
 
 struct Snapshot<C> {
@@ -313,6 +335,11 @@ where
             .ok_or_else(|| RequestError::UnknownComponent(asked.path.clone()))?;
         let components = H::COMPONENTS;
         let (endpoint, component) = route::endpoint(components, rest)?;
+        if let Some(index) = component
+            && !self.enabled.contains(index)
+        {
+            return Err(RequestError::UnknownComponent(components[index].name.to_owned()));
+        }
         let query = route::query(components, asked.query.as_deref())?;
         let format = route::format(query.verbose, asked.accept.as_ref().map(HeaderValue::as_bytes))?;
         let details = self.details_shown(asked.authorization.as_ref())?;
@@ -321,8 +348,12 @@ where
             _ => endpoint.group().map_or(Selection::all(), |group| Selection::group(components, group)),
         };
         for index in &query.exclude {
+            if !self.enabled.contains(*index) {
+                return Err(RequestError::UnknownComponent(components[*index].name.to_owned()));
+            }
             selection = selection.without(*index);
         }
+        selection = selection.intersect(self.enabled);
         let codes = &self.codes[endpoint as usize];
         let head = asked.method == Method::HEAD;
 
