@@ -1,4 +1,6 @@
 //! A minimal HTTP/1.1 client for tests against a real socket.
+// Each test binary that includes this uses a different part of it.
+#![allow(dead_code)]
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

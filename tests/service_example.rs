@@ -1,0 +1,143 @@
+//! The example service as a user runs it: a real process, real sockets, real
+//! signals. `cargo run --example service` must keep these promises.
+
+#[path = "support/http.rs"]
+mod client;
+
+use std::net::{SocketAddr, TcpListener};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use client::get;
+use tokio::io::AsyncReadExt;
+use tokio::process::{Child, Command};
+
+/// Builds the example once (cargo makes this a no-op when it is up to date).
+fn example_binary() -> std::path::PathBuf {
+    let status = std::process::Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "--example", "service"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "the example builds");
+    let deps = std::env::current_exe().unwrap();
+    deps.parent().and_then(|d| d.parent()).unwrap().join("examples").join("service")
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+struct Service {
+    child: Child,
+    address: SocketAddr,
+}
+
+async fn start(environment: &[(&str, String)]) -> Service {
+    let port = free_port();
+    let data_dir = std::env::temp_dir().join(format!("health-example-{port}"));
+    std::fs::create_dir_all(&data_dir).unwrap();
+    let mut command = Command::new(example_binary());
+    command
+        .env_clear()
+        .env("PORT", port.to_string())
+        .env("DATA_DIR", &data_dir)
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    for (name, value) in environment {
+        command.env(name, value);
+    }
+    let child = command.spawn().expect("the example starts");
+    let address = SocketAddr::from(([127, 0, 0, 1], port));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while tokio::net::TcpStream::connect(address).await.is_err() {
+        assert!(Instant::now() < deadline, "the example did not start listening");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Service { child, address }
+}
+
+/// Everything the process printed, once it has exited.
+async fn output(mut child: Child) -> String {
+    let mut text = String::new();
+    if let Some(mut stdout) = child.stdout.take() {
+        stdout.read_to_string(&mut text).await.unwrap();
+    }
+    if let Some(mut stderr) = child.stderr.take() {
+        stderr.read_to_string(&mut text).await.unwrap();
+    }
+    text
+}
+
+fn closed_port_url() -> String {
+    format!("postgres://app:hunter2@127.0.0.1:{}/app", free_port())
+}
+
+#[tokio::test]
+async fn an_unreachable_critical_database_fails_readiness_only_and_leaks_no_password() {
+    let mut service = start(&[("DATABASE_URL", closed_port_url())]).await;
+    let all = get(service.address, "/health").await;
+    let ready = get(service.address, "/health/ready").await;
+    let live = get(service.address, "/health/live").await;
+    assert_eq!(all.status, 503, "{}", all.body);
+    assert_eq!(ready.status, 503);
+    assert_eq!(live.status, 200);
+    assert_eq!(all.json()["components"]["database"]["status"], "DOWN");
+    assert!(all.json()["components"].get("cache").is_none(), "no REDIS_URL, no cache component");
+    let verbose = get(service.address, "/health?verbose").await.body;
+    for body in [&all.body, &ready.body, &live.body, &verbose] {
+        assert!(!body.contains("hunter2"), "{body}");
+    }
+    assert!(all.body.contains("app:***@127.0.0.1"), "{}", all.body);
+    unsafe { libc::kill(service.child.id().unwrap() as i32, libc::SIGTERM) };
+    let exited = tokio::time::timeout(Duration::from_secs(15), service.child.wait()).await;
+    assert!(exited.is_ok(), "the example stops on SIGTERM");
+    let logs = output(service.child).await;
+    assert!(logs.contains("postgres://app:***@127.0.0.1"), "{logs}");
+    assert!(!logs.contains("hunter2"), "{logs}");
+}
+
+#[tokio::test]
+async fn sigterm_drains_readiness_at_once_finishes_requests_and_exits_after_the_delay() {
+    let drain = Duration::from_millis(1500);
+    let mut service = start(&[("DRAIN_MS", drain.as_millis().to_string())]).await;
+    let address = service.address;
+    assert_eq!(get(address, "/health/ready").await.status, 200);
+
+    let in_flight = tokio::spawn(async move { get(address, "/slow").await });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let signalled = Instant::now();
+    unsafe { libc::kill(service.child.id().unwrap() as i32, libc::SIGTERM) };
+
+    let mut ready = get(address, "/health/ready").await;
+    while ready.status == 200 && signalled.elapsed() < Duration::from_millis(100) {
+        ready = get(address, "/health/ready").await;
+    }
+    assert_eq!(ready.status, 503, "readiness is DOWN within 100 ms of SIGTERM");
+    assert!(signalled.elapsed() < Duration::from_millis(100), "{:?}", signalled.elapsed());
+    assert_eq!(ready.json()["message"], "shutting down");
+    assert_eq!(get(address, "/health/live").await.status, 200, "liveness stays UP while draining");
+
+    let slow = in_flight.await.unwrap();
+    assert_eq!((slow.status, slow.body.as_str()), (200, "slow\n"), "the in-flight request finishes");
+
+    let status = tokio::time::timeout(Duration::from_secs(15), service.child.wait()).await.unwrap().unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(signalled.elapsed() >= drain, "exited before the drain delay: {:?}", signalled.elapsed());
+}
+
+#[tokio::test]
+async fn real_postgres_and_redis_are_checked_when_configured() {
+    let (Ok(database), Ok(redis)) = (std::env::var("DATABASE_URL"), std::env::var("REDIS_URL")) else {
+        let notice = "SKIPPED: set DATABASE_URL and REDIS_URL to check the example against real services\n";
+        let _ = std::io::Write::write_all(&mut std::io::stderr(), notice.as_bytes());
+        return;
+    };
+    let service = start(&[("DATABASE_URL", database), ("REDIS_URL", redis)]).await;
+    let body = get(service.address, "/health").await.json();
+    assert_eq!(body["components"]["database"]["status"], "UP", "{body}");
+    assert_eq!(body["components"]["cache"]["status"], "UP", "{body}");
+    assert_eq!(body["status"], "UP");
+}
