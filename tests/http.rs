@@ -253,6 +253,17 @@ async fn background_mode_serves_snapshots_without_running_checks() {
         assert_eq!(answer.status, 200);
         assert!(answer.header("age").is_some(), "snapshots show their age");
     }
+    // Bodies rendered once per snapshot stay apart by endpoint, format and options.
+    let live = get(address, "/health/live").await.json();
+    assert_eq!(live["components"].as_object().unwrap().len(), 1);
+    let text = get(address, "/health/ready?verbose").await;
+    assert!(text.body.starts_with("[+]process ok"), "{}", text.body);
+    let draft = request(address, "GET", "/health", &[("Accept", "application/health+json")]).await;
+    assert_eq!(draft.json()["status"], "pass");
+    let excluded = get(address, "/health?exclude=cache").await.json();
+    assert!(excluded["components"].get("cache").is_none() && excluded["components"].get("database").is_some());
+    assert!(get(address, "/health").await.json()["components"].get("cache").is_some());
+    assert!(request(address, "HEAD", "/health", &[]).await.body.is_empty());
     assert_eq!(app.runs.load(Ordering::SeqCst), 1, "requests do not run checks");
 }
 

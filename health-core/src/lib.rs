@@ -109,6 +109,7 @@ pub use visit::{ComponentSet, ComponentVisitor};
 /// | `timeout = "2s"` | longest a run may take; then it is DOWN, `timed out after 2s` | [`DEFAULT_TIMEOUT`] (1 s) |
 /// | `critical` or `critical = bool` | DOWN makes the whole report DOWN | not critical |
 /// | `cache = "5s"` | reuse a result for this long after its run completes; concurrent reports share one run | no cache |
+/// | `groups(liveness, readiness, "custom")` | the probe groups of the component (see [`group`]) | [`DEFAULT_GROUPS`] |
 /// | `crate = "path"` | where `health_core` is, for crates that re-export it | `::health_core` |
 ///
 /// Durations are strings of whole numbers with units `ms`, `s` or `m`, such as
@@ -157,6 +158,7 @@ pub use health_macros::health_check;
 /// | `rename = "name"` | the component's name in the report |
 /// | `critical` or `critical = bool` | overrides the check's criticality |
 /// | `timeout = "1s"` | overrides the check's timeout |
+/// | `groups(...)` | overrides the check's probe groups |
 ///
 /// A field's doc comment overrides the check's description in the schema.
 /// Component names must be unique after renaming.

@@ -3,7 +3,7 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -200,7 +200,7 @@ async fn refresh<H>(
         let Some(inner) = inner.upgrade() else { return };
         let report = inner.report.report_selected(&inner.state, inner.enabled).await;
         inner.track(&report.components, inner.enabled, Some(report.status));
-        if sender.send(Some(Arc::new(Snapshot { report, taken: Instant::now() }))).is_err() {
+        if sender.send(Some(Arc::new(Snapshot::new(report)))).is_err() {
             return;
         }
         drop(inner);
@@ -267,6 +267,39 @@ where
 struct Snapshot<C> {
     report: Report<C>,
     taken: Instant,
+    /// Bodies rendered from this report, for requests without `exclude`:
+    /// a snapshot does not change, so each is rendered once.
+    rendered: [OnceLock<(Status, Bytes)>; RENDERED],
+}
+
+/// Group endpoints (4) × formats (3) × with or without details (2).
+const RENDERED: usize = 4 * 3 * 2;
+
+impl<C> Snapshot<C> {
+    fn new(report: Report<C>) -> Self {
+        Snapshot { report, taken: Instant::now(), rendered: std::array::from_fn(|_| OnceLock::new()) }
+    }
+
+    /// Where the body for these options is kept, if it is kept.
+    fn slot(
+        &self,
+        endpoint: Endpoint,
+        format: route::Format,
+        details: bool,
+        excluded: bool,
+    ) -> Option<&OnceLock<(Status, Bytes)>> {
+        let endpoint = match endpoint {
+            Endpoint::Component => return None,
+            _ if excluded => return None,
+            other => other as usize,
+        };
+        let format = match format {
+            route::Format::Json => 0,
+            route::Format::HealthJson => 1,
+            route::Format::Text => 2,
+        };
+        self.rendered.get((endpoint * 3 + format) * 2 + usize::from(details))
+    }
 }
 
 /// The latest background report; `None` until the first run completes.
@@ -369,8 +402,16 @@ where
                     let view = self.notice(details, "starting: no report yet");
                     return Ok(respond(&view, format, codes, head, None));
                 };
+                let age = Some(snapshot.taken.elapsed());
                 let view = view(&snapshot.report, selection, details, single);
-                Ok(respond(&view, format, codes, head, Some(snapshot.taken.elapsed())))
+                match snapshot.slot(endpoint, format, details, !query.exclude.is_empty()) {
+                    Some(slot) => {
+                        let (status, body) = slot.get_or_init(|| (view.status(), Bytes::from(view.render(format))));
+                        let body = if head { Bytes::new() } else { body.clone() };
+                        Ok(response(codes.code(*status), format, body, age))
+                    }
+                    None => Ok(respond(&view, format, codes, head, age)),
+                }
             }
             None => {
                 let report = self.report.report_selected(&self.state, selection).await;
@@ -479,9 +520,18 @@ fn respond<C: ComponentSet>(
     head: bool,
     age: Option<Duration>,
 ) -> Response<Full<Bytes>> {
-    let body = if head { Vec::new() } else { view.render(format) };
-    let mut response = Response::new(Full::new(Bytes::from(body)));
-    *response.status_mut() = codes.code(view.status());
+    let body = if head { Bytes::new() } else { Bytes::from(view.render(format)) };
+    response(codes.code(view.status()), format, body, age)
+}
+
+fn response(
+    status: http::StatusCode,
+    format: route::Format,
+    body: Bytes,
+    age: Option<Duration>,
+) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(body));
+    *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

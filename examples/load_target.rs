@@ -1,0 +1,110 @@
+//! The server `bench/load.sh` measures: the same report of 3 instant checks
+//! served by a hand-written axum handler (the ceiling), by the endpoints on
+//! request and by the endpoints in background mode; plus a cached check that
+//! counts its runs, for the 1,000-connection single-flight test.
+//!
+//! `LOAD_PORT` (default 18090) sets the port on 127.0.0.1.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use axum::http::header;
+use axum::response::IntoResponse;
+use health_core::http::{HealthEndpoints, Visibility};
+use health_core::{Component, HealthReport, Report, Status, health_check};
+use serde::Serialize;
+
+#[derive(Serialize, schemars::JsonSchema, Clone)]
+struct Pool {
+    idle: u32,
+}
+
+macro_rules! instant_checks {
+    ($($name:ident),*) => {$(
+        #[health_check(timeout = "1s")]
+        async fn $name() -> Result<Pool, std::io::Error> {
+            Ok(Pool { idle: 4 })
+        }
+    )*};
+}
+
+instant_checks!(first, second, third);
+
+#[derive(HealthReport, Default)]
+struct Three {
+    first: FirstCheck,
+    second: SecondCheck,
+    third: ThirdCheck,
+}
+
+static RUNS: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts its runs; slow enough that concurrent requests overlap.
+#[health_check(timeout = "1s", cache = "10m")]
+async fn counted() -> Result<usize, String> {
+    let run = RUNS.fetch_add(1, Ordering::SeqCst) + 1;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    Ok(run)
+}
+
+#[derive(HealthReport, Default)]
+struct Cached {
+    counted: CountedCheck,
+}
+
+/// The ceiling: the same JSON, written by hand.
+mod by_hand {
+    use super::*;
+
+    #[derive(Serialize)]
+    pub struct Components {
+        pub first: Component<Pool>,
+        pub second: Component<Pool>,
+        pub third: Component<Pool>,
+    }
+
+    async fn run(check: impl Future<Output = Result<Pool, std::io::Error>>) -> Component<Pool> {
+        let started = Instant::now();
+        let result = tokio::time::timeout(Duration::from_secs(1), check).await;
+        let (status, message, details) = match result {
+            Ok(Ok(details)) => (Status::Up, None, Some(details)),
+            Ok(Err(error)) => (Status::Down, Some(error.to_string().into()), None),
+            Err(_) => (Status::Down, Some("timed out after 1s".into()), None),
+        };
+        Component { status, critical: false, duration: started.elapsed(), message, details }
+    }
+
+    pub async fn handler() -> impl IntoResponse {
+        let timestamp = SystemTime::now();
+        let started = Instant::now();
+        let (first, second, third) = tokio::join!(run(super::first()), run(super::second()), run(super::third()));
+        let status = Status::aggregate([&first, &second, &third].map(|c| (c.status, c.critical)));
+        let report =
+            Report { status, timestamp, duration: started.elapsed(), components: Components { first, second, third } };
+        let body = serde_json::to_vec(&report).unwrap_or_default();
+        ([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], body)
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let on_request =
+        HealthEndpoints::new(Three::default(), ()).base_path("/on-request").visibility(Visibility::Always).build()?;
+    let background = HealthEndpoints::new(Three::default(), ())
+        .base_path("/background")
+        .visibility(Visibility::Always)
+        .refresh_every(Duration::from_secs(1))
+        .build()?;
+    let cached =
+        HealthEndpoints::new(Cached::default(), ()).base_path("/cached").visibility(Visibility::Always).build()?;
+    let app = axum::Router::new()
+        .route("/hand", axum::routing::get(by_hand::handler))
+        .route("/runs", axum::routing::get(|| async { RUNS.load(Ordering::SeqCst).to_string() }))
+        .merge(on_request.router())
+        .merge(background.router())
+        .merge(cached.router());
+    let port = std::env::var("LOAD_PORT").ok().and_then(|port| port.parse::<u16>().ok()).unwrap_or(18090);
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    axum::serve(listener, app).await?;
+    Ok(())
+}
