@@ -357,3 +357,33 @@ async fn disabled_components_are_never_run_or_shown() {
         Some(ConfigError::UnknownComponent("nope".into()))
     );
 }
+
+static SLOW_RUNS: AtomicUsize = AtomicUsize::new(0);
+
+/// Slow enough that concurrent requests overlap its run.
+#[health_check(timeout = "2s", cache = "1m")]
+async fn slow_cached() -> Result<usize, String> {
+    let run = SLOW_RUNS.fetch_add(1, Ordering::SeqCst) + 1;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    Ok(run)
+}
+
+#[derive(HealthReport, Default)]
+struct Cached {
+    slow: SlowCachedCheck,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_requests_share_one_run_of_a_cached_check() {
+    let service = HealthEndpoints::new(Cached::default(), ()).build().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let app = service.router();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let requests: Vec<_> =
+        (0..200).map(|_| tokio::spawn(async move { get(address, "/health").await.status })).collect();
+    for request in requests {
+        assert_eq!(request.await.unwrap(), 200);
+    }
+    assert_eq!(SLOW_RUNS.load(Ordering::SeqCst), 1);
+}
