@@ -84,6 +84,11 @@ async fn every_route_answers_get_and_head_with_json() {
         let head = request(address, "HEAD", path, &[]).await;
         assert_eq!(head.status, 200, "HEAD {path}");
         assert!(head.body.is_empty(), "HEAD {path} has no body");
+        assert_eq!(
+            head.header("content-length").map(str::to_owned),
+            Some(answer.body.len().to_string()),
+            "HEAD {path} announces the length GET sends"
+        );
     }
 }
 
@@ -189,8 +194,10 @@ async fn formats_are_negotiated() {
     let refused = request(address, "GET", "/health", &[("Accept", "image/png")]).await;
     assert_eq!(refused.status, 406);
     assert_eq!(refused.json()["error"], "not_acceptable");
-    let malformed = request(address, "GET", "/health", &[("Accept", "*/*;q=7")]).await;
-    assert_eq!(malformed.status, 400);
+    // A range with an impossible quality is ignored, as clients send odd ones.
+    let odd = request(address, "GET", "/health", &[("Accept", "*/*;q=7")]).await;
+    assert_eq!(odd.status, 406);
+    assert_eq!(odd.json()["error"], "not_acceptable");
 }
 
 #[tokio::test]
@@ -318,7 +325,10 @@ fn configurations_that_cannot_work_are_rejected() {
     );
     let empty = Visibility::WhenAuthorized { token: String::new() };
     assert_eq!(build(endpoints(Arc::default()).visibility(empty)), Some(ConfigError::BadToken));
-    assert_eq!(build(endpoints(Arc::default()).refresh_every(Duration::ZERO)), Some(ConfigError::ZeroRefreshInterval));
+    assert_eq!(
+        build(endpoints(Arc::default()).refresh_every(Duration::from_millis(10))),
+        Some(ConfigError::RefreshTooFrequent(Duration::from_millis(10)))
+    );
     assert_eq!(
         build(endpoints(Arc::default()).refresh_every(Duration::from_secs(1))),
         Some(ConfigError::NoRuntime),
@@ -386,4 +396,72 @@ async fn concurrent_requests_share_one_run_of_a_cached_check() {
         assert_eq!(request.await.unwrap(), 200);
     }
     assert_eq!(SLOW_RUNS.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_panicking_status_hook_changes_no_answer() {
+    let endpoints = endpoints(Arc::default()).on_status_change(|_| panic!("a broken hook"));
+    let (address, _) = start(endpoints).await;
+    for _ in 0..3 {
+        assert_eq!(get(address, "/health").await.status, 200);
+    }
+}
+
+/// Answers after a while: the first background report takes time.
+#[health_check(timeout = "2s")]
+async fn slow_start() {
+    tokio::time::sleep(Duration::from_millis(500)).await;
+}
+
+#[derive(HealthReport, Default)]
+struct SlowStart {
+    process: ProcessCheck,
+    slow: SlowStartCheck,
+}
+
+#[tokio::test]
+async fn liveness_is_answered_before_the_first_background_report() {
+    let service =
+        HealthEndpoints::new(SlowStart::default(), ()).refresh_every(Duration::from_secs(60)).build().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let app = service.router();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let started = std::time::Instant::now();
+    let live = get(address, "/health/live").await;
+    assert_eq!(live.status, 200, "{}", live.body);
+    assert!(started.elapsed() < Duration::from_millis(400), "liveness did not wait for the slow check");
+}
+
+/// A service that is never ready: an application at its concurrency limit.
+#[derive(Clone)]
+struct Saturated;
+
+impl tower_service::Service<http::Request<String>> for Saturated {
+    type Response = http::Response<String>;
+    type Error = std::convert::Infallible;
+    type Future = std::future::Ready<Result<Self::Response, Self::Error>>;
+
+    fn poll_ready(&mut self, _: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Pending
+    }
+
+    fn call(&mut self, _: http::Request<String>) -> Self::Future {
+        unreachable!("never ready, never called")
+    }
+}
+
+#[tokio::test]
+async fn the_layer_answers_health_while_the_application_is_saturated() {
+    use tower_layer::Layer;
+    use tower_service::Service;
+    let layer = health_core::http::HealthLayer::new(endpoints(Arc::default()).build().unwrap());
+    let mut service = layer.layer(Saturated);
+    std::future::poll_fn(|cx| service.poll_ready(cx)).await.unwrap();
+    let request = http::Request::get("/health/live").body(String::new()).unwrap();
+    let response = tokio::time::timeout(Duration::from_secs(5), service.call(request)).await.unwrap().unwrap();
+    assert_eq!(response.status(), 200);
+    let request = http::Request::get("/orders").body(String::new()).unwrap();
+    let waiting = tokio::time::timeout(Duration::from_millis(100), service.call(request)).await;
+    assert!(waiting.is_err(), "other requests wait for the application to be ready");
 }

@@ -11,6 +11,9 @@ pub const NAME_RULE: &str = "letters, digits, `-`, `_` and `.`";
 
 const EXPECTED: &str = "expected a group name: `groups(liveness, readiness, \"batch-jobs\")`";
 
+/// The probe groups that may be written as bare identifiers; others are strings.
+const BUILT_IN: &[&str] = &["liveness", "readiness", "startup"];
+
 /// Parses `groups(a, b, "c")` into `setting`, recording every bad entry.
 pub fn parse(meta: &ParseNestedMeta, errors: &mut Errors, setting: &mut Setting<Vec<LitStr>>) -> syn::Result<()> {
     if !meta.input.peek(syn::token::Paren) {
@@ -25,7 +28,19 @@ pub fn parse(meta: &ParseNestedMeta, errors: &mut Errors, setting: &mut Setting<
             Some(content.parse::<LitStr>()?)
         } else if content.peek(syn::Ident) {
             let ident: syn::Ident = content.parse()?;
-            Some(LitStr::new(&ident.to_string(), ident.span()))
+            let name = ident.to_string();
+            if BUILT_IN.contains(&name.as_str()) {
+                Some(LitStr::new(&name, ident.span()))
+            } else {
+                let message = match settings::nearest(&name, BUILT_IN) {
+                    Some(suggestion) => format!("unknown probe group `{name}`; did you mean `{suggestion}`?"),
+                    None => format!(
+                        "unknown probe group `{name}`: the built-in groups are `liveness`, `readiness` and `startup`; write a custom group as a string: `\"{name}\"`"
+                    ),
+                };
+                errors.spanned(&ident, message);
+                None
+            }
         } else {
             let unexpected: proc_macro2::TokenTree = content.parse()?;
             errors.spanned(unexpected, EXPECTED);
@@ -39,6 +54,14 @@ pub fn parse(meta: &ParseNestedMeta, errors: &mut Errors, setting: &mut Setting<
             } else {
                 names.push(name);
             }
+        }
+        if !content.is_empty() && !content.peek(Token![,]) {
+            let unexpected: proc_macro2::TokenStream = content.parse()?;
+            errors.spanned(
+                unexpected,
+                "expected `,` between group names; write a name with `-` as a string: `\"batch-jobs\"`",
+            );
+            break;
         }
         if !content.is_empty() {
             content.parse::<Token![,]>()?;

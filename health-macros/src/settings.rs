@@ -134,7 +134,7 @@ pub fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
 }
 
 /// The accepted key closest to `key`, if it is close enough to be a typo.
-fn nearest<'a>(key: &str, accepted: &[&'a str]) -> Option<&'a str> {
+pub fn nearest<'a>(key: &str, accepted: &[&'a str]) -> Option<&'a str> {
     accepted
         .iter()
         .map(|candidate| (edit_distance(key, candidate), *candidate))

@@ -4,6 +4,9 @@ use std::time::Duration;
 
 use crate::HealthReport;
 
+use std::future::IntoFuture;
+
+use super::race::{First, race};
 use super::{HealthService, ShutdownHandle};
 
 impl<H> HealthService<H>
@@ -36,9 +39,13 @@ where
     }
 }
 
+/// How long in-flight requests may take to finish once the drain delay is over.
+pub const GRACE: Duration = Duration::from_secs(10);
+
 /// Serves `app` until SIGTERM, Ctrl-C or [`ShutdownHandle::begin_shutdown`]; then
 /// makes readiness DOWN at once, keeps serving for `drain` so load balancers
-/// notice, and stops gracefully, letting in-flight requests finish.
+/// notice, and stops gracefully: in-flight requests get up to [`GRACE`] more
+/// to finish. A second signal stops at once.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: ::axum::Router,
@@ -46,18 +53,32 @@ pub async fn serve(
     drain: Duration,
 ) -> std::io::Result<()> {
     let on_signal = shutdown.clone();
+    let (insist, insisted) = tokio::sync::oneshot::channel::<()>();
     let watcher = tokio::spawn(async move {
         termination_signal().await;
         on_signal.begin_shutdown();
+        // Tokio keeps the signal handled: a second one is the operator insisting.
+        termination_signal().await;
+        let _ = insist.send(());
     });
     let draining = shutdown.clone();
-    let result = ::axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            draining.shutdown_begun().await;
-            tracing::info!(drain_ms = drain.as_millis() as u64, "shutting down: readiness is DOWN, draining");
-            tokio::time::sleep(drain).await;
-        })
-        .await;
+    let server = ::axum::serve(listener, app).with_graceful_shutdown(async move {
+        draining.shutdown_begun().await;
+        tracing::info!(drain_ms = drain.as_millis() as u64, "shutting down: readiness is DOWN, draining");
+        tokio::time::sleep(drain).await;
+    });
+    let deadline = async {
+        shutdown.shutdown_begun().await;
+        // Whichever comes first: the grace period running out, or a second signal.
+        race(tokio::time::sleep(drain + GRACE), insisted).await;
+    };
+    let result = match race(server.into_future(), deadline).await {
+        First::Left(result) => result,
+        First::Right(()) => {
+            tracing::warn!("stopping without waiting for in-flight requests");
+            Ok(())
+        }
+    };
     watcher.abort();
     result
 }
@@ -85,26 +106,8 @@ pub async fn termination_signal() {
                 }
             }
         };
-        let ctrl_c = std::pin::pin!(ctrl_c);
-        let terminate = std::pin::pin!(terminate);
-        first_of(ctrl_c, terminate).await;
+        race(ctrl_c, terminate).await;
     }
     #[cfg(not(unix))]
     ctrl_c.await;
-}
-
-/// Completes when either future does.
-#[cfg(unix)]
-async fn first_of(
-    mut a: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
-    mut b: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
-) {
-    std::future::poll_fn(|cx| {
-        if a.as_mut().poll(cx).is_ready() || b.as_mut().poll(cx).is_ready() {
-            std::task::Poll::Ready(())
-        } else {
-            std::task::Poll::Pending
-        }
-    })
-    .await
 }

@@ -112,7 +112,7 @@ pub(crate) type Hook = Arc<dyn Fn(&StatusChange) + Send + Sync>;
 
 /// When checks run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
+pub(crate) enum Mode {
     /// On each request, with each check's `cache` and single-flight.
     OnRequest,
     /// On a timer; requests are answered from the latest report without
@@ -129,7 +129,7 @@ pub enum Mode {
 pub enum ConfigError {
     /// The base path is not `/` followed by path segments, without a trailing `/`.
     BadBasePath(String),
-    /// A status code a health response cannot use (1xx, 204, 304: they carry no body).
+    /// A status code a health response cannot use (1xx, 204, 205, 304: they carry no body).
     BadStatusCode {
         /// The endpoint it was set for.
         endpoint: Endpoint,
@@ -138,8 +138,8 @@ pub enum ConfigError {
     },
     /// A bearer token for `WhenAuthorized` that is empty or not a valid header value.
     BadToken,
-    /// A refresh interval of zero.
-    ZeroRefreshInterval,
+    /// A refresh interval under 100 ms, which would keep the checks running all the time.
+    RefreshTooFrequent(Duration),
     /// Background mode needs a Tokio runtime to run in.
     NoRuntime,
     /// [`disable`](super::HealthEndpoints::disable) names no component of the report.
@@ -157,7 +157,9 @@ impl fmt::Display for ConfigError {
                 write!(f, "status code {code} for {endpoint:?} cannot carry a health report body")
             }
             ConfigError::BadToken => f.write_str("the bearer token must be non-empty visible ASCII"),
-            ConfigError::ZeroRefreshInterval => f.write_str("the refresh interval must be greater than zero"),
+            ConfigError::RefreshTooFrequent(every) => {
+                write!(f, "a refresh interval of {every:?} is too short; the shortest is 100ms")
+            }
             ConfigError::NoRuntime => f.write_str("background refresh needs to be started inside a Tokio runtime"),
             ConfigError::UnknownComponent(name) => write!(f, "the report has no component named `{name}` to disable"),
         }
@@ -169,14 +171,18 @@ impl std::error::Error for ConfigError {}
 /// Whether `path` can be the base path: `/health`, `/api/v1/health`.
 pub(crate) fn valid_base_path(path: &str) -> bool {
     let segment_ok = |segment: &str| {
-        !segment.is_empty() && segment.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        !matches!(segment, "" | "." | "..")
+            && segment.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
     };
     path.strip_prefix('/').is_some_and(|rest| rest.split('/').all(segment_ok))
 }
 
 /// Whether `code` can carry a body.
 pub(crate) fn valid_code(code: StatusCode) -> bool {
-    !(code.is_informational() || code == StatusCode::NO_CONTENT || code == StatusCode::NOT_MODIFIED)
+    !(code.is_informational()
+        || code == StatusCode::NO_CONTENT
+        || code == StatusCode::RESET_CONTENT
+        || code == StatusCode::NOT_MODIFIED)
 }
 
 #[cfg(test)]
@@ -188,7 +194,7 @@ mod tests {
         for good in ["/health", "/api/v1/health", "/_status"] {
             assert!(valid_base_path(good), "{good}");
         }
-        for bad in ["", "/", "health", "/health/", "//health", "/he alth", "/health?x"] {
+        for bad in ["", "/", "health", "/health/", "//health", "/he alth", "/health?x", "/a/../health", "/."] {
             assert!(!valid_base_path(bad), "{bad}");
         }
     }

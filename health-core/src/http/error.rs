@@ -11,6 +11,8 @@ use http::StatusCode;
 pub enum RequestError {
     /// The method is not `GET` or `HEAD` (405).
     MethodNotAllowed,
+    /// A path outside the health endpoints, given to the service directly (404).
+    NotFound(String),
     /// No component of that name (404).
     UnknownComponent(String),
     /// A query parameter other than `verbose` and `exclude` (400).
@@ -39,7 +41,7 @@ impl RequestError {
     pub fn status(&self) -> StatusCode {
         match self {
             RequestError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            RequestError::UnknownComponent(_) => StatusCode::NOT_FOUND,
+            RequestError::UnknownComponent(_) | RequestError::NotFound(_) => StatusCode::NOT_FOUND,
             RequestError::QueryTooLong => StatusCode::URI_TOO_LONG,
             RequestError::NotAcceptable { .. } => StatusCode::NOT_ACCEPTABLE,
             RequestError::Unauthorized => StatusCode::UNAUTHORIZED,
@@ -55,6 +57,7 @@ impl RequestError {
     pub fn code(&self) -> &'static str {
         match self {
             RequestError::MethodNotAllowed => "method_not_allowed",
+            RequestError::NotFound(_) => "not_found",
             RequestError::UnknownComponent(_) => "unknown_component",
             RequestError::UnknownParameter(_) => "unknown_parameter",
             RequestError::BadParameter(_) => "bad_parameter",
@@ -78,13 +81,16 @@ impl fmt::Display for RequestError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             RequestError::MethodNotAllowed => f.write_str("health endpoints answer GET and HEAD only"),
-            RequestError::UnknownComponent(name) => write!(f, "there is no component named `{name}`"),
-            RequestError::UnknownParameter(name) => {
-                write!(f, "unknown query parameter `{name}`; the parameters are `verbose` and `exclude=<component>`")
-            }
-            RequestError::BadParameter(text) => write!(f, "malformed query parameter `{text}`"),
+            RequestError::NotFound(path) => write!(f, "there is no health endpoint at `{}`", echo(path)),
+            RequestError::UnknownComponent(name) => write!(f, "there is no component named `{}`", echo(name)),
+            RequestError::UnknownParameter(name) => write!(
+                f,
+                "unknown query parameter `{}`; the parameters are `verbose` and `exclude=<component>`",
+                echo(name)
+            ),
+            RequestError::BadParameter(text) => write!(f, "malformed query parameter `{}`", echo(text)),
             RequestError::EmptyExclude => f.write_str("`exclude` needs a component name: `?exclude=<component>`"),
-            RequestError::RepeatedExclude(name) => write!(f, "component `{name}` is excluded twice"),
+            RequestError::RepeatedExclude(name) => write!(f, "component `{}` is excluded twice", echo(name)),
             RequestError::QueryTooLong => write!(f, "the query string is longer than {} bytes", super::MAX_QUERY),
             RequestError::BadAccept => f.write_str("the Accept header is malformed"),
             RequestError::NotAcceptable { verbose: true } => {
@@ -99,3 +105,26 @@ impl fmt::Display for RequestError {
 }
 
 impl std::error::Error for RequestError {}
+
+/// Request text repeated in an error message: redacted, and cut short.
+fn echo(text: &str) -> String {
+    const LONGEST: usize = 64;
+    let redacted = crate::redact(text);
+    match redacted.char_indices().nth(LONGEST) {
+        Some((end, _)) => format!("{}…", &redacted[..end]),
+        None => redacted.into_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RequestError;
+
+    #[test]
+    fn echoed_input_is_redacted_and_short() {
+        let message = RequestError::UnknownComponent("postgres://u:hunter2@h".into()).to_string();
+        assert!(message.contains("u:***@h") && !message.contains("hunter2"), "{message}");
+        let long = RequestError::UnknownParameter("x".repeat(500)).to_string();
+        assert!(long.len() < 200, "{long}");
+    }
+}

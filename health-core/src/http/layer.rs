@@ -77,21 +77,27 @@ where
     H: HealthReport + 'static,
     H::State: Sized + Send + Sync + 'static,
     H::Components: 'static,
-    S: Service<Request<B>, Response = Response<Body>>,
+    S: Service<Request<B>, Response = Response<Body>> + Clone,
 {
     type Response = Response<Either<Full<Bytes>, Body>>;
     type Error = S::Error;
-    type Future = Routed<<HealthService<H> as Service<Request<B>>>::Future, S::Future>;
+    type Future = Routed<<HealthService<H> as Service<Request<B>>>::Future, S, Request<B>>;
 
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
+    /// Always ready: the wrapped service's readiness is awaited in the response
+    /// future, only by requests it serves, so health keeps answering while the
+    /// application is saturated (a liveness probe must not fail then).
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
         let route = if self.health.serves(request.uri().path()) {
             Route::Health { future: self.health.call(request) }
         } else {
-            Route::Inner { future: self.inner.call(request) }
+            // The clone stays for the next call; this request takes the service
+            // it will drive to readiness.
+            let clone = self.inner.clone();
+            Route::Waiting { service: std::mem::replace(&mut self.inner, clone), request: Some(request) }
         };
         Routed { route }
     }
@@ -99,34 +105,48 @@ where
 
 pin_project_lite::pin_project! {
     /// The response future of [`WithHealth`].
-    pub struct Routed<H, I> {
+    pub struct Routed<F, S, R> where S: Service<R> {
         #[pin]
-        route: Route<H, I>,
+        route: Route<F, S, R>,
     }
 }
 
 pin_project_lite::pin_project! {
     #[project = RouteProj]
-    enum Route<H, I> {
-        Health { #[pin] future: H },
-        Inner { #[pin] future: I },
+    enum Route<F, S, R> where S: Service<R> {
+        Health { #[pin] future: F },
+        Waiting { service: S, request: Option<R> },
+        Inner { #[pin] future: S::Future },
     }
 }
 
-impl<H, I, Body, E> Future for Routed<H, I>
+impl<F, S, B, Body> Future for Routed<F, S, Request<B>>
 where
-    H: Future<Output = Result<Response<Full<Bytes>>, Infallible>>,
-    I: Future<Output = Result<Response<Body>, E>>,
+    F: Future<Output = Result<Response<Full<Bytes>>, Infallible>>,
+    S: Service<Request<B>, Response = Response<Body>>,
 {
-    type Output = Result<Response<Either<Full<Bytes>, Body>>, E>;
+    type Output = Result<Response<Either<Full<Bytes>, Body>>, S::Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match self.project().route.project() {
-            RouteProj::Health { future } => {
-                let Ok(response) = ready!(future.poll(cx));
-                Poll::Ready(Ok(response.map(Either::Left)))
+        let mut route = self.project().route;
+        loop {
+            match route.as_mut().project() {
+                RouteProj::Health { future } => {
+                    let Ok(response) = ready!(future.poll(cx));
+                    return Poll::Ready(Ok(response.map(Either::Left)));
+                }
+                RouteProj::Waiting { service, request } => {
+                    ready!(service.poll_ready(cx))?;
+                    let Some(request) = request.take() else {
+                        unreachable!("a waiting route holds its request until the service is ready")
+                    };
+                    let future = service.call(request);
+                    route.set(Route::Inner { future });
+                }
+                RouteProj::Inner { future } => {
+                    return Poll::Ready(ready!(future.poll(cx)).map(|response| response.map(Either::Right)));
+                }
             }
-            RouteProj::Inner { future } => Poll::Ready(ready!(future.poll(cx)).map(|r| r.map(Either::Right))),
         }
     }
 }

@@ -16,6 +16,7 @@
 mod config;
 mod error;
 mod layer;
+mod race;
 mod render;
 mod route;
 mod service;
@@ -24,12 +25,13 @@ mod shutdown;
 #[cfg(feature = "axum")]
 mod axum;
 
-pub use config::{ConfigError, Mode, StatusChange, StatusCodes, Visibility};
+pub(crate) use config::Mode;
+pub use config::{ConfigError, StatusChange, StatusCodes, Visibility};
 pub use error::RequestError;
 pub use layer::{HealthLayer, Routed, WithHealth};
-pub use route::{Endpoint, Format, MAX_QUERY};
+pub use route::{Endpoint, MAX_QUERY};
 pub use service::{HealthEndpoints, HealthService};
 pub use shutdown::ShutdownHandle;
 
 #[cfg(feature = "axum")]
-pub use self::axum::{serve, termination_signal};
+pub use self::axum::{GRACE, serve, termination_signal};

@@ -10,7 +10,7 @@ use crate::component::millis;
 use crate::time_format::Rfc3339;
 use crate::{Component, ComponentSet, ComponentVisitor, Selection, Status};
 
-use super::Format;
+use super::route::Format;
 
 /// What a response shows of a report.
 pub(crate) struct View<'a, C> {
@@ -48,14 +48,13 @@ impl<C: ComponentSet> View<'_, C> {
         aggregate.2
     }
 
-    /// The body in `format`.
-    pub fn render(&self, format: Format) -> Vec<u8> {
+    /// The body in `format`, or, when a details type fails to serialize, a
+    /// body saying so.
+    pub fn render(&self, format: Format) -> Result<Vec<u8>, Vec<u8>> {
         match format {
-            Format::Json => serde_json::to_vec(&Json(self)).unwrap_or_else(|error| serialization_failed(&error)),
-            Format::HealthJson => {
-                serde_json::to_vec(&HealthJson(self)).unwrap_or_else(|error| serialization_failed(&error))
-            }
-            Format::Text => self.text().into_bytes(),
+            Format::Json => serde_json::to_vec(&Json(self)).map_err(|error| serialization_failed(&error)),
+            Format::HealthJson => serde_json::to_vec(&HealthJson(self)).map_err(|error| serialization_failed(&error)),
+            Format::Text => Ok(self.text().into_bytes()),
         }
     }
 

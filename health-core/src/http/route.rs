@@ -105,11 +105,14 @@ pub fn query(components: &[ComponentInfo], query: Option<&str>) -> Result<Query,
         return Err(RequestError::QueryTooLong);
     }
     for pair in query.split('&') {
+        if pair.is_empty() {
+            return Err(RequestError::BadParameter(format!("an empty parameter in `{query}`")));
+        }
         let (key, value) = match pair.split_once('=') {
-            Some((key, value)) => (key, Some(decode(value)?)),
-            None => (pair, None),
+            Some((key, value)) => (decode(key)?, Some(decode(value)?)),
+            None => (decode(pair)?, None),
         };
-        match (key, value.as_deref()) {
+        match (key.as_str(), value.as_deref()) {
             ("verbose", None | Some("" | "true" | "1")) => parsed.verbose = true,
             ("verbose", Some(other)) => return Err(RequestError::BadParameter(format!("verbose={other}"))),
             ("exclude", None | Some("")) => return Err(RequestError::EmptyExclude),
@@ -124,7 +127,7 @@ pub fn query(components: &[ComponentInfo], query: Option<&str>) -> Result<Query,
                 parsed.exclude.push(index);
             }
             ("", _) => return Err(RequestError::BadParameter(pair.to_owned())),
-            (other, _) => return Err(RequestError::UnknownParameter(decode(other)?)),
+            (other, _) => return Err(RequestError::UnknownParameter(other.to_owned())),
         }
     }
     Ok(parsed)
@@ -138,8 +141,8 @@ fn decode(text: &str) -> Result<String, RequestError> {
     while i < bytes.len() {
         match bytes[i] {
             b'%' => {
-                let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
-                let byte = hex.and_then(|h| u8::from_str_radix(h, 16).ok());
+                let hex = bytes.get(i + 1..i + 3).filter(|h| h.iter().all(u8::is_ascii_hexdigit));
+                let byte = hex.and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
                 decoded.push(byte.ok_or_else(|| RequestError::BadParameter(text.to_owned()))?);
                 i += 3;
             }
@@ -156,35 +159,64 @@ fn decode(text: &str) -> Result<String, RequestError> {
     String::from_utf8(decoded).map_err(|_| RequestError::BadParameter(text.to_owned()))
 }
 
-/// Chooses the format from `?verbose` and the `Accept` header.
+/// Chooses the format from `?verbose` and the `Accept` header (every line,
+/// joined with commas): each format gets the quality of the most specific media
+/// range that matches it; the highest quality wins, then the most specific
+/// match, then JSON. Ranges that cannot be parsed are ignored, as clients send
+/// odd ones (`*; q=.2`).
 pub fn format(verbose: bool, accept: Option<&[u8]>) -> Result<Format, RequestError> {
-    let Some(accept) = accept else {
+    let Some(accept) = accept.filter(|accept| !accept.trim_ascii().is_empty()) else {
         return Ok(if verbose { Format::Text } else { Format::Json });
     };
     let accept = std::str::from_utf8(accept).map_err(|_| RequestError::BadAccept)?;
-    let mut best: Option<(u16, Format)> = None;
+    let offered: &[(Format, &str)] = if verbose {
+        &[(Format::Text, "text/plain")]
+    } else {
+        &[(Format::Json, "application/json"), (Format::HealthJson, "application/health+json")]
+    };
+    // (quality, specificity) of the best range matching each offered format.
+    let mut best: Vec<Option<(u16, u8)>> = vec![None; offered.len()];
     for range in accept.split(',') {
         let mut parts = range.split(';');
-        let media = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
-        let quality = parts.find_map(|p| p.trim().strip_prefix("q=").map(parse_quality)).unwrap_or(Some(1000));
-        let Some(quality) = quality else {
-            return Err(RequestError::BadAccept);
-        };
-        let offered = match (media.as_str(), verbose) {
-            (_, true) if matches!(media.as_str(), "text/plain" | "text/*" | "*/*") => Some(Format::Text),
-            (_, true) => None,
-            ("application/health+json", false) => Some(Format::HealthJson),
-            ("application/json" | "application/*" | "*/*", false) => Some(Format::Json),
-            _ => None,
-        };
-        if let Some(format) = offered
-            && quality > 0
-            && best.is_none_or(|(q, _)| quality > q)
-        {
-            best = Some((quality, format));
+        let media = parts.next().unwrap_or_default().trim();
+        let mut quality = Some(1000);
+        for parameter in parts {
+            if let Some((name, value)) = parameter.split_once('=')
+                && name.trim().eq_ignore_ascii_case("q")
+            {
+                quality = parse_quality(value.trim());
+            }
+        }
+        let Some(quality) = quality else { continue };
+        for ((_, media_type), best) in offered.iter().zip(&mut best) {
+            let Some(specificity) = matches(media, media_type) else { continue };
+            if best.is_none_or(|(_, known)| specificity > known) {
+                *best = Some((quality, specificity));
+            }
         }
     }
-    best.map(|(_, format)| format).ok_or(RequestError::NotAcceptable { verbose })
+    let chosen = offered
+        .iter()
+        .zip(&best)
+        .filter_map(|((format, _), best)| best.filter(|(quality, _)| *quality > 0).map(|best| (*format, best)))
+        .max_by_key(|(format, (quality, specificity))| (*quality, *specificity, *format == Format::Json));
+    chosen.map(|(format, _)| format).ok_or(RequestError::NotAcceptable { verbose })
+}
+
+/// How specifically `range` matches `media_type`: 2 exactly, 1 as `type/*`,
+/// 0 as `*/*`; `None` when it does not.
+fn matches(range: &str, media_type: &str) -> Option<u8> {
+    let (range_type, range_subtype) = range.split_once('/')?;
+    let (media_main, _) = media_type.split_once('/')?;
+    if range.eq_ignore_ascii_case(media_type) {
+        Some(2)
+    } else if range_subtype == "*" && range_type.eq_ignore_ascii_case(media_main) {
+        Some(1)
+    } else if range == "*/*" {
+        Some(0)
+    } else {
+        None
+    }
 }
 
 /// A quality value `0` to `1` with up to three decimals, in thousandths.
@@ -195,7 +227,7 @@ fn parse_quality(text: &str) -> Option<u16> {
     }
     let thousandths = format!("{fraction:0<3}").parse::<u16>().ok()?;
     match whole {
-        "0" => Some(thousandths),
+        "0" | "" => Some(thousandths),
         "1" if thousandths == 0 => Some(1000),
         _ => None,
     }
@@ -228,6 +260,7 @@ mod tests {
         assert!(parsed.verbose);
         assert_eq!(parsed.exclude, [1, 0]);
         assert_eq!(query(COMPONENTS, Some("exclude=local%2Ddisk")).unwrap().exclude, [1]);
+        assert!(query(COMPONENTS, Some("verbos%65")).unwrap().verbose, "keys are decoded too");
         let errors = [
             ("exclude=", RequestError::EmptyExclude),
             ("exclude", RequestError::EmptyExclude),
@@ -237,7 +270,9 @@ mod tests {
             ("verbose=maybe", RequestError::BadParameter("verbose=maybe".into())),
             ("exclude=%zz", RequestError::BadParameter("%zz".into())),
             ("exclude=%ff", RequestError::BadParameter("%ff".into())),
-            ("&", RequestError::BadParameter("".into())),
+            ("&", RequestError::BadParameter("an empty parameter in `&`".into())),
+            ("verbose&", RequestError::BadParameter("an empty parameter in `verbose&`".into())),
+            ("exclude=%+f", RequestError::BadParameter("%+f".into())),
         ];
         for (text, error) in errors {
             assert_eq!(query(COMPONENTS, Some(text)), Err(error), "{text}");
@@ -259,7 +294,16 @@ mod tests {
         assert_eq!(format(true, Some(b"*/*")), Ok(Format::Text));
         assert_eq!(format(false, Some(b"image/png")), Err(RequestError::NotAcceptable { verbose: false }));
         assert_eq!(format(true, Some(b"application/json")), Err(RequestError::NotAcceptable { verbose: true }));
-        assert_eq!(format(false, Some(b"*/*;q=2")), Err(RequestError::BadAccept));
+        assert_eq!(format(false, Some(b"*/*;q=2")), Err(RequestError::NotAcceptable { verbose: false }));
         assert_eq!(format(false, Some(b"\xff")), Err(RequestError::BadAccept));
+        // The most specific range decides a format's quality.
+        assert_eq!(format(false, Some(b"*/*;q=0.1, application/json;q=0")), Ok(Format::HealthJson));
+        assert_eq!(format(true, Some(b"text/plain;q=0, */*")), Err(RequestError::NotAcceptable { verbose: true }));
+        // On equal quality the explicitly named format wins.
+        assert_eq!(format(false, Some(b"*/*, application/health+json")), Ok(Format::HealthJson));
+        assert_eq!(format(false, Some(b"Application/Health+JSON; Q = 0.5")), Ok(Format::HealthJson));
+        // What Java clients send by default; an empty header is no header.
+        assert_eq!(format(false, Some(b"text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2")), Ok(Format::Json));
+        assert_eq!(format(false, Some(b"")), Ok(Format::Json));
     }
 }

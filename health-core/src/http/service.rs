@@ -11,6 +11,7 @@ use bytes::Bytes;
 use http::header::{self, HeaderValue};
 use http::{Method, Request, Response};
 use http_body_util::Full;
+use std::time::SystemTime;
 use subtle::ConstantTimeEq;
 use tokio::sync::watch;
 use tokio::time::Instant;
@@ -18,6 +19,7 @@ use tokio::time::Instant;
 use crate::{Component, ComponentSet, ComponentVisitor, HealthReport, Report, Selection, Status};
 
 use super::config::{Hook, valid_base_path, valid_code};
+use super::race::{First, race};
 use super::render::View;
 use super::route::{self, Endpoint};
 use super::{ConfigError, Mode, RequestError, ShutdownHandle, StatusChange, StatusCodes, Visibility};
@@ -154,7 +156,7 @@ where
         }
         let background = match self.mode {
             Mode::OnRequest => None,
-            Mode::Background { every } if every.is_zero() => return Err(ConfigError::ZeroRefreshInterval),
+            Mode::Background { every } if every < MIN_REFRESH => return Err(ConfigError::RefreshTooFrequent(every)),
             Mode::Background { every } => {
                 Some((every, tokio::runtime::Handle::try_current().map_err(|_| ConfigError::NoRuntime)?))
             }
@@ -177,8 +179,14 @@ where
             visibility: self.visibility,
             hooks: self.hooks,
             shutdown: self.shutdown,
+            // A snapshot older than two intervals and the slowest check's timeout
+            // means the refresh has stopped; requests then run the checks.
+            stale_after: background
+                .as_ref()
+                .map(|(every, _)| *every * 2 + H::COMPONENTS.iter().map(|c| c.timeout).max().unwrap_or_default()),
             snapshots: background.is_some().then_some(receiver),
             enabled,
+            token_hasher: std::hash::RandomState::new(),
         });
         if let Some((every, runtime)) = background {
             runtime.spawn(refresh(Arc::downgrade(&inner), sender, every));
@@ -187,24 +195,22 @@ where
     }
 }
 
-/// Runs the report every `every` until the service is dropped.
-async fn refresh<H>(
-    inner: std::sync::Weak<Inner<H>>,
-    sender: watch::Sender<Option<Arc<Snapshot<H::Components>>>>,
-    every: Duration,
-) where
+/// Runs the report every `every` until the service is dropped: the service
+/// holds the only receiver, so the channel closes with it.
+async fn refresh<H>(inner: std::sync::Weak<Inner<H>>, sender: watch::Sender<Latest<H::Components>>, every: Duration)
+where
     H: HealthReport,
     H::State: Sized,
 {
     loop {
         let Some(inner) = inner.upgrade() else { return };
         let report = inner.report.report_selected(&inner.state, inner.enabled).await;
-        inner.track(&report.components, inner.enabled, Some(report.status));
-        if sender.send(Some(Arc::new(Snapshot::new(report)))).is_err() {
+        inner.track(&report.components, inner.enabled, report.timestamp, Some(report.status));
+        sender.send_replace(Some(Arc::new(Snapshot::new(report))));
+        drop(inner);
+        if let First::Right(()) = race(tokio::time::sleep(every), sender.closed()).await {
             return;
         }
-        drop(inner);
-        tokio::time::sleep(every).await;
     }
 }
 
@@ -262,7 +268,14 @@ where
     seen: Mutex<Seen>,
     /// The components not disabled.
     enabled: Selection,
+    /// When a background snapshot is too old to serve.
+    stale_after: Option<Duration>,
+    /// Keyed hashing for comparing bearer tokens in time independent of their length.
+    token_hasher: std::hash::RandomState,
 }
+
+/// The shortest background refresh interval accepted.
+pub(crate) const MIN_REFRESH: Duration = Duration::from_millis(100);
 
 struct Snapshot<C> {
     report: Report<C>,
@@ -305,10 +318,11 @@ impl<C> Snapshot<C> {
 /// The latest background report; `None` until the first run completes.
 type Latest<C> = Option<Arc<Snapshot<C>>>;
 
-/// The statuses last seen, to report changes only.
+/// The statuses last seen, with when their report started, to report changes
+/// only, and in the order the reports started.
 struct Seen {
-    overall: Option<Status>,
-    components: Vec<Option<Status>>,
+    overall: Option<(Status, SystemTime)>,
+    components: Vec<Option<(Status, SystemTime)>>,
 }
 
 /// What the service needs of a request; the body is not read.
@@ -316,8 +330,22 @@ struct Asked {
     method: Method,
     path: String,
     query: Option<String>,
-    accept: Option<HeaderValue>,
+    /// Every `Accept` line, joined with commas.
+    accept: Option<Vec<u8>>,
     authorization: Option<HeaderValue>,
+}
+
+/// The values of a repeatable header as one comma-separated list.
+fn joined(values: http::header::GetAll<'_, HeaderValue>) -> Option<Vec<u8>> {
+    let mut list: Option<Vec<u8>> = None;
+    for value in values {
+        let list = list.get_or_insert_with(Vec::new);
+        if !list.is_empty() {
+            list.push(b',');
+        }
+        list.extend_from_slice(value.as_bytes());
+    }
+    list
 }
 
 impl<H, B> tower_service::Service<Request<B>> for HealthService<H>
@@ -340,14 +368,15 @@ where
             method: request.method().clone(),
             path: request.uri().path().to_owned(),
             query: request.uri().query().map(str::to_owned),
-            accept: request.headers().get(header::ACCEPT).cloned(),
+            accept: joined(request.headers().get_all(header::ACCEPT)),
             authorization: request.headers().get(header::AUTHORIZATION).cloned(),
         };
+        // HEAD answers are rendered like GET ones, so that `Content-Length`
+        // matches; the server leaves the body out.
         Box::pin(async move {
-            let head = asked.method == Method::HEAD;
             Ok(match inner.answer(&asked).await {
                 Ok(response) => response,
-                Err(error) => error_response(&error, head),
+                Err(error) => error_response(&error),
             })
         })
     }
@@ -365,7 +394,7 @@ where
             .path
             .strip_prefix(self.base_path.as_str())
             .filter(|rest| rest.is_empty() || rest.starts_with('/'))
-            .ok_or_else(|| RequestError::UnknownComponent(asked.path.clone()))?;
+            .ok_or_else(|| RequestError::NotFound(asked.path.clone()))?;
         let components = H::COMPONENTS;
         let (endpoint, component) = route::endpoint(components, rest)?;
         if let Some(index) = component
@@ -374,7 +403,7 @@ where
             return Err(RequestError::UnknownComponent(components[index].name.to_owned()));
         }
         let query = route::query(components, asked.query.as_deref())?;
-        let format = route::format(query.verbose, asked.accept.as_ref().map(HeaderValue::as_bytes))?;
+        let format = route::format(query.verbose, asked.accept.as_deref())?;
         let details = self.details_shown(asked.authorization.as_ref())?;
         let mut selection = match (endpoint, component) {
             (Endpoint::Component, Some(index)) => Selection::none().with(index),
@@ -388,38 +417,30 @@ where
         }
         selection = selection.intersect(self.enabled);
         let codes = &self.codes[endpoint as usize];
-        let head = asked.method == Method::HEAD;
 
         if endpoint == Endpoint::Ready && self.shutdown.is_shutting_down() {
-            let view = self.notice(details, "shutting down");
-            return Ok(respond(&view, format, codes, head, None));
+            return Ok(respond(&self.notice(details, "shutting down"), format, codes, None));
         }
         let single = endpoint == Endpoint::Component;
-        match &self.snapshots {
-            Some(snapshots) => {
-                let latest = snapshots.borrow().clone();
-                let Some(snapshot) = latest else {
-                    let view = self.notice(details, "starting: no report yet");
-                    return Ok(respond(&view, format, codes, head, None));
-                };
-                let age = Some(snapshot.taken.elapsed());
-                let view = view(&snapshot.report, selection, details, single);
-                match snapshot.slot(endpoint, format, details, !query.exclude.is_empty()) {
-                    Some(slot) => {
-                        let (status, body) = slot.get_or_init(|| (view.status(), Bytes::from(view.render(format))));
-                        let body = if head { Bytes::new() } else { body.clone() };
-                        Ok(response(codes.code(*status), format, body, age))
-                    }
-                    None => Ok(respond(&view, format, codes, head, age)),
+        let latest = self.snapshots.as_ref().and_then(|snapshots| snapshots.borrow().clone());
+        let fresh = latest.filter(|snapshot| self.stale_after.is_none_or(|limit| snapshot.taken.elapsed() <= limit));
+        if let Some(snapshot) = fresh {
+            let age = Some(snapshot.taken.elapsed());
+            let view = view(&snapshot.report, selection, details, single);
+            return Ok(match snapshot.slot(endpoint, format, details, !query.exclude.is_empty()) {
+                Some(slot) => {
+                    let (status, body) = slot.get_or_init(|| rendered(&view, format));
+                    response(codes.code(*status), format, body.clone(), age)
                 }
-            }
-            None => {
-                let report = self.report.report_selected(&self.state, selection).await;
-                let overall = (endpoint == Endpoint::All && query.exclude.is_empty()).then_some(report.status);
-                self.track(&report.components, selection, overall);
-                Ok(respond(&view(&report, selection, details, single), format, codes, head, None))
-            }
+                None => respond(&view, format, codes, age),
+            });
         }
+        // On request; in background mode too until the first report, or when
+        // the refresh has stopped, so that probes are never answered from nothing.
+        let report = self.report.report_selected(&self.state, selection).await;
+        let overall = (endpoint == Endpoint::All && query.exclude.is_empty()).then_some(report.status);
+        self.track(&report.components, selection, report.timestamp, overall);
+        Ok(respond(&view(&report, selection, details, single), format, codes, None))
     }
 
     /// A DOWN answer with a note, without running checks.
@@ -443,40 +464,46 @@ where
             Visibility::Never => Ok(false),
             Visibility::WhenAuthorized { token } => {
                 let Some(authorization) = authorization else { return Ok(false) };
-                let presented = authorization.as_bytes().strip_prefix(b"Bearer ").ok_or(RequestError::Unauthorized)?;
-                if bool::from(presented.ct_eq(token.as_bytes())) { Ok(true) } else { Err(RequestError::Unauthorized) }
+                let value = authorization.as_bytes();
+                let scheme_ok = value.len() > 7 && value[..7].eq_ignore_ascii_case(b"bearer ");
+                let presented =
+                    if scheme_ok { value[7..].trim_ascii() } else { return Err(RequestError::Unauthorized) };
+                // Keyed hashes have one length whatever the tokens', so the
+                // comparison time reveals neither content nor length.
+                let digest = |bytes: &[u8]| std::hash::BuildHasher::hash_one(&self.token_hasher, bytes).to_le_bytes();
+                if bool::from(digest(presented).ct_eq(&digest(token.as_bytes()))) {
+                    Ok(true)
+                } else {
+                    Err(RequestError::Unauthorized)
+                }
             }
         }
     }
 
     /// Records the statuses of the selected components, and the overall one
-    /// when given; reports changes to the hooks and as `tracing` events.
-    fn track(&self, components: &H::Components, selection: Selection, overall: Option<Status>) {
-        struct Diff<'s>(Selection, &'s mut [Option<Status>], Vec<StatusChange>);
+    /// when given, from a report that started at `started`; reports changes to
+    /// the hooks and as `tracing` events. A report that started before the one
+    /// already recorded changes nothing: concurrent reports may finish out of order.
+    fn track(&self, components: &H::Components, selection: Selection, started: SystemTime, overall: Option<Status>) {
+        struct Diff<'s>(Selection, SystemTime, &'s mut [Option<(Status, SystemTime)>], Vec<StatusChange>);
         impl ComponentVisitor for Diff<'_> {
             fn component<T: serde::Serialize>(&mut self, index: usize, name: &'static str, component: &Component<T>) {
                 if !self.0.contains(index) {
                     return;
                 }
-                if let Some(seen) = self.1.get_mut(index)
-                    && *seen != Some(component.status)
-                {
-                    self.2.push(StatusChange { component: Some(name), from: *seen, to: component.status });
-                    *seen = Some(component.status);
+                if let Some(seen) = self.2.get_mut(index) {
+                    self.3.extend(advance(seen, component.status, self.1, Some(name)));
                 }
             }
         }
         let changes = {
             let mut seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
             let Seen { overall: seen_overall, components: seen_components } = &mut *seen;
-            let mut diff = Diff(selection, seen_components, Vec::new());
+            let mut diff = Diff(selection, started, seen_components, Vec::new());
             components.visit(&mut diff);
-            let mut changes = diff.2;
-            if let Some(status) = overall
-                && *seen_overall != Some(status)
-            {
-                changes.push(StatusChange { component: None, from: *seen_overall, to: status });
-                *seen_overall = Some(status);
+            let mut changes = diff.3;
+            if let Some(status) = overall {
+                changes.extend(advance(seen_overall, status, started, None));
             }
             changes
         };
@@ -487,10 +514,29 @@ where
                 None => tracing::info!(from, to = change.to.as_str(), "overall health status changed"),
             }
             for hook in &self.hooks {
-                hook(change);
+                // A hook that panics must not take the answer or the refresh task with it.
+                if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook(change))).is_err() {
+                    tracing::warn!("a status change hook panicked");
+                }
             }
         }
     }
+}
+
+/// Moves `seen` to `status` if the report at `started` is not older; the change, if any.
+fn advance(
+    seen: &mut Option<(Status, SystemTime)>,
+    status: Status,
+    started: SystemTime,
+    component: Option<&'static str>,
+) -> Option<StatusChange> {
+    let previous = *seen;
+    if previous.is_some_and(|(_, at)| at > started) {
+        return None;
+    }
+    *seen = Some((status, started));
+    let from = previous.map(|(status, _)| status);
+    (from != Some(status)).then_some(StatusChange { component, from, to: status })
 }
 
 fn view<C>(report: &Report<C>, selection: Selection, details: bool, single: bool) -> View<'_, C> {
@@ -517,11 +563,18 @@ fn respond<C: ComponentSet>(
     view: &View<'_, C>,
     format: route::Format,
     codes: &StatusCodes,
-    head: bool,
     age: Option<Duration>,
 ) -> Response<Full<Bytes>> {
-    let body = if head { Bytes::new() } else { Bytes::from(view.render(format)) };
-    response(codes.code(view.status()), format, body, age)
+    let (status, body) = rendered(view, format);
+    response(codes.code(status), format, body, age)
+}
+
+/// The body, and the status it shows: DOWN when the report cannot be serialized.
+fn rendered<C: ComponentSet>(view: &View<'_, C>, format: route::Format) -> (Status, Bytes) {
+    match view.render(format) {
+        Ok(body) => (view.status(), Bytes::from(body)),
+        Err(body) => (Status::Down, Bytes::from(body)),
+    }
 }
 
 fn response(
@@ -541,9 +594,8 @@ fn response(
     response
 }
 
-fn error_response(error: &RequestError, head: bool) -> Response<Full<Bytes>> {
-    let body = if head { Vec::new() } else { error.body() };
-    let mut response = Response::new(Full::new(Bytes::from(body)));
+fn error_response(error: &RequestError) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(error.body())));
     *response.status_mut() = error.status();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -558,4 +610,22 @@ fn error_response(error: &RequestError, head: bool) -> Response<Full<Bytes>> {
         _ => {}
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::UNIX_EPOCH;
+
+    #[test]
+    fn a_report_older_than_the_one_recorded_changes_nothing() {
+        let at = |secs| UNIX_EPOCH + Duration::from_secs(secs);
+        let mut seen = None;
+        let first = advance(&mut seen, Status::Up, at(10), Some("db"));
+        assert_eq!(first, Some(StatusChange { component: Some("db"), from: None, to: Status::Up }));
+        assert_eq!(advance(&mut seen, Status::Down, at(12), Some("db")).map(|c| c.to), Some(Status::Down));
+        assert_eq!(advance(&mut seen, Status::Up, at(11), Some("db")), None, "finished late, started earlier");
+        assert_eq!(seen.map(|(status, _)| status), Some(Status::Down));
+        assert_eq!(advance(&mut seen, Status::Down, at(13), Some("db")), None, "no change, no event");
+    }
 }
