@@ -7,6 +7,7 @@ mod client;
 
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
+
 use std::time::{Duration, Instant};
 
 use client::get;
@@ -36,13 +37,30 @@ struct Health {
     cache: CacheCheck,
 }
 
-fn redis_server(port: u16) -> Option<Child> {
-    Command::new("redis-server")
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()
+/// A `redis-server` that is killed when dropped, even if the test panics.
+struct Server(Child);
+
+impl Server {
+    fn start(port: u16) -> Option<Server> {
+        Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()
+            .map(Server)
+    }
+
+    fn stop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
 }
 
 /// The cache component's status, and how long the request took.
@@ -63,7 +81,7 @@ async fn wait_for(health: SocketAddr, wanted: &str) {
 #[tokio::test]
 async fn the_cache_goes_down_and_comes_back_up_with_its_server() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let Some(mut server) = redis_server(port) else {
+    let Some(mut server) = Server::start(port) else {
         let notice = "SKIPPED: redis-server is not installed; the restart test needs it\n";
         let _ = std::io::Write::write_all(&mut std::io::stderr(), notice.as_bytes());
         return;
@@ -77,14 +95,12 @@ async fn the_cache_goes_down_and_comes_back_up_with_its_server() {
 
     wait_for(health, "UP").await;
 
-    server.kill().unwrap();
-    server.wait().unwrap();
+    server.stop();
     let (status, took) = cache_status(health).await;
     assert_eq!(status, "DOWN");
-    assert!(took < Duration::from_millis(250 + 500), "DOWN is known within the check's timeout: {took:?}");
+    // The check's timeout is 250 ms; the bound leaves room for a busy machine.
+    assert!(took < Duration::from_millis(1500), "DOWN is known within the check's timeout: {took:?}");
 
-    let mut restarted = redis_server(port).expect("redis-server starts again");
+    let _restarted = Server::start(port).expect("redis-server starts again");
     wait_for(health, "UP").await;
-    restarted.kill().unwrap();
-    restarted.wait().unwrap();
 }
