@@ -1,7 +1,9 @@
 //! The server `bench/load.sh` measures: the same report of 3 instant checks
-//! served by a hand-written axum handler (the ceiling), by the endpoints on
-//! request and by the endpoints in background mode; plus a cached check that
-//! counts its runs, for the 1,000-connection single-flight test.
+//! served by hand-written axum handlers (the ceilings: `/hand` runs the checks
+//! on each request, `/hand-static` serves a report serialized once a second),
+//! by the endpoints on request and by the endpoints in background mode; plus a
+//! cached check that counts its runs, for the 1,000-connection single-flight
+//! test.
 //!
 //! `LOAD_PORT` (default 18090) sets the port on 127.0.0.1.
 
@@ -39,11 +41,12 @@ struct Three {
 
 static RUNS: AtomicUsize = AtomicUsize::new(0);
 
-/// Counts its runs; slow enough that concurrent requests overlap.
-#[health_check(timeout = "1s", cache = "10m")]
+/// Counts its runs; it takes a second, so that all 1,000 connections arrive
+/// while it runs: one run then means single-flight, not just the cache.
+#[health_check(timeout = "5s", cache = "10m")]
 async fn counted() -> Result<usize, String> {
     let run = RUNS.fetch_add(1, Ordering::SeqCst) + 1;
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
     Ok(run)
 }
 
@@ -74,15 +77,37 @@ mod by_hand {
         Component { status, critical: false, duration: started.elapsed(), message, details }
     }
 
-    pub async fn handler() -> impl IntoResponse {
+    pub async fn body() -> Vec<u8> {
         let timestamp = SystemTime::now();
         let started = Instant::now();
         let (first, second, third) = tokio::join!(run(super::first()), run(super::second()), run(super::third()));
         let status = Status::aggregate([&first, &second, &third].map(|c| (c.status, c.critical)));
         let report =
             Report { status, timestamp, duration: started.elapsed(), components: Components { first, second, third } };
-        let body = serde_json::to_vec(&report).unwrap_or_default();
+        serde_json::to_vec(&report).unwrap_or_default()
+    }
+
+    fn respond(body: impl IntoResponse) -> impl IntoResponse {
         ([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], body)
+    }
+
+    pub async fn handler() -> impl IntoResponse {
+        respond(body().await)
+    }
+
+    /// The report serialized once a second, served as is.
+    static LATEST: std::sync::RwLock<bytes::Bytes> = std::sync::RwLock::new(bytes::Bytes::new());
+
+    pub async fn refresh() {
+        loop {
+            let body = bytes::Bytes::from(body().await);
+            *LATEST.write().unwrap_or_else(std::sync::PoisonError::into_inner) = body;
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+
+    pub async fn static_handler() -> impl IntoResponse {
+        respond(LATEST.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone())
     }
 }
 
@@ -97,8 +122,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
     let cached =
         HealthEndpoints::new(Cached::default(), ()).base_path("/cached").visibility(Visibility::Always).build()?;
+    tokio::spawn(by_hand::refresh());
     let app = axum::Router::new()
         .route("/hand", axum::routing::get(by_hand::handler))
+        .route("/hand-static", axum::routing::get(by_hand::static_handler))
         .route("/runs", axum::routing::get(|| async { RUNS.load(Ordering::SeqCst).to_string() }))
         .merge(on_request.router())
         .merge(background.router())
