@@ -133,6 +133,9 @@ async fn status_codes_are_configurable_per_endpoint() {
 #[tokio::test]
 async fn unknown_paths_and_wrong_methods_get_json_errors() {
     let (address, _) = start(endpoints(Arc::default())).await;
+    assert_eq!(get(address, "/health/").await.json()["status"], "UP", "a trailing slash is the same endpoint");
+    let nested = get(address, "/health/database/extra").await;
+    assert_eq!((nested.status, nested.json()["error"].as_str()), (404, Some("unknown_component")));
     let missing = get(address, "/health/nope").await;
     assert_eq!(missing.status, 404);
     assert_eq!(missing.json()["error"], "unknown_component");

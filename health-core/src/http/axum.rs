@@ -34,8 +34,13 @@ where
     /// # let _ = app; Ok(()) }
     /// ```
     pub fn router<S: Clone + Send + Sync + 'static>(&self) -> ::axum::Router<S> {
-        let all_below = format!("{}/{{*rest}}", self.base_path());
-        ::axum::Router::new().route_service(self.base_path(), self.clone()).route_service(&all_below, self.clone())
+        let base = self.base_path();
+        // `{*rest}` matches no empty rest: `/health/` gets a route of its own,
+        // so that every path below the base path is answered by the service.
+        ::axum::Router::new()
+            .route_service(base, self.clone())
+            .route_service(&format!("{base}/"), self.clone())
+            .route_service(&format!("{base}/{{*rest}}"), self.clone())
     }
 }
 
