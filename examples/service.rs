@@ -13,7 +13,10 @@
 //!
 //! Try `curl -i localhost:8080/health`, `/health/live`, `/health/ready`,
 //! `/health/database`, `/health?verbose`, or
-//! `curl -H 'Accept: application/health+json' localhost:8080/health`.
+//! `curl -H 'Accept: application/health+json' localhost:8080/health`. The
+//! OpenAPI document of the endpoints is served at `/openapi.json`;
+//! `--openapi` (JSON), `--openapi-yaml` and `--probes` print it, or the
+//! Kubernetes probes, and exit.
 //! On SIGTERM or Ctrl-C, readiness turns DOWN at once, the service keeps
 //! answering for `DRAIN_MS` (default 5000) so load balancers notice, and then
 //! stops once in-flight requests have finished.
@@ -189,7 +192,7 @@ struct ServiceHealth {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    tracing_subscriber::fmt().with_target(false).init();
+    tracing_subscriber::fmt().with_target(false).with_writer(std::io::stderr).init();
     let variable = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
     let services = Services {
         data_dir: variable("DATA_DIR").map_or_else(std::env::temp_dir, PathBuf::from),
@@ -209,11 +212,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut endpoints = HealthEndpoints::new(ServiceHealth::default(), Arc::new(services))
         // Details help on a developer's machine; keep the default (statuses
         // only) or use a token where others can reach the endpoints.
-        .visibility(Visibility::Always);
+        .visibility(Visibility::Always)
+        .openapi_path("/openapi.json");
     for component in unconfigured {
         endpoints = endpoints.disable(component);
     }
     let health = endpoints.build()?;
+    let port = variable("PORT").and_then(|port| port.parse::<u16>().ok()).unwrap_or(8080);
+    let printed = match std::env::args().nth(1).as_deref() {
+        Some("--openapi") => Some(format!("{:#}\n", health.openapi())),
+        Some("--openapi-yaml") => Some(health.openapi_yaml()),
+        Some("--probes") => Some(health.probes(port)),
+        _ => None,
+    };
+    if let Some(text) = printed {
+        print!("{text}");
+        return Ok(());
+    }
     let app = axum::Router::new()
         .route("/", axum::routing::get(|| async { "hello\n" }))
         .route(
@@ -225,7 +240,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
         .merge(health.router());
 
-    let port = variable("PORT").and_then(|port| port.parse::<u16>().ok()).unwrap_or(8080);
     let drain = Duration::from_millis(variable("DRAIN_MS").and_then(|ms| ms.parse().ok()).unwrap_or(5000));
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     tracing::info!(address = %listener.local_addr()?, "serving");

@@ -37,10 +37,18 @@ where
         let base = self.base_path();
         // `{*rest}` matches no empty rest: `/health/` gets a route of its own,
         // so that every path below the base path is answered by the service.
-        ::axum::Router::new()
+        let router = ::axum::Router::new()
             .route_service(base, self.clone())
             .route_service(&format!("{base}/"), self.clone())
-            .route_service(&format!("{base}/{{*rest}}"), self.clone())
+            .route_service(&format!("{base}/{{*rest}}"), self.clone());
+        match &self.inner.openapi_path {
+            Some(path) => {
+                let document = bytes::Bytes::from(self.openapi().to_string());
+                let content_type = [(http::header::CONTENT_TYPE, "application/json")];
+                router.route(path, ::axum::routing::get(move || async move { (content_type, document) }))
+            }
+            None => router,
+        }
     }
 }
 

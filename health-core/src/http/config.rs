@@ -129,7 +129,9 @@ pub(crate) enum Mode {
 pub enum ConfigError {
     /// The base path is not `/` followed by path segments, without a trailing `/`.
     BadBasePath(String),
-    /// A status code a health response cannot use (1xx, 204, 205, 304: they carry no body).
+    /// A status code a report cannot be answered with: one without a body (1xx,
+    /// 204, 205, 304), or one errors are answered with (400, 404, 405, 406,
+    /// 414, and 401 when details need a token).
     BadStatusCode {
         /// The endpoint it was set for.
         endpoint: Endpoint,
@@ -144,6 +146,8 @@ pub enum ConfigError {
     NoRuntime,
     /// [`disable`](super::HealthEndpoints::disable) names no component of the report.
     UnknownComponent(String),
+    /// The OpenAPI document's path is not a valid path, or lies among the endpoints.
+    BadOpenApiPath(String),
 }
 
 impl fmt::Display for ConfigError {
@@ -153,8 +157,15 @@ impl fmt::Display for ConfigError {
                 f,
                 "the base path `{path}` must start with `/`, not end with one, and hold only letters, digits, `-`, `_`, `.` and `/`"
             ),
-            ConfigError::BadStatusCode { endpoint, code } => {
-                write!(f, "status code {code} for {endpoint:?} cannot carry a health report body")
+            ConfigError::BadStatusCode { endpoint, code } => write!(
+                f,
+                "status code {code} for {endpoint:?} cannot answer a report: it carries no body or is the code of an error"
+            ),
+            ConfigError::BadOpenApiPath(path) => {
+                write!(
+                    f,
+                    "the OpenAPI document cannot be served at `{path}`: it must be a valid path outside the endpoints"
+                )
             }
             ConfigError::BadToken => f.write_str("the bearer token must be non-empty visible ASCII"),
             ConfigError::RefreshTooFrequent(every) => {

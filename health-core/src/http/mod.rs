@@ -16,6 +16,7 @@
 mod config;
 mod error;
 mod layer;
+mod openapi;
 mod race;
 mod render;
 mod route;
@@ -29,6 +30,7 @@ pub(crate) use config::Mode;
 pub use config::{ConfigError, StatusChange, StatusCodes, Visibility};
 pub use error::RequestError;
 pub use layer::{HealthLayer, Routed, WithHealth};
+pub use openapi::merge_openapi;
 pub use route::{Endpoint, MAX_QUERY};
 pub use service::{HealthEndpoints, HealthService};
 pub use shutdown::ShutdownHandle;

@@ -19,6 +19,7 @@ use tokio::time::Instant;
 use crate::{Component, ComponentSet, ComponentVisitor, HealthReport, Report, Selection, Status};
 
 use super::config::{Hook, valid_base_path, valid_code};
+use super::openapi::ERROR_CODES;
 use super::race::{First, race};
 use super::render::View;
 use super::route::{self, Endpoint};
@@ -59,6 +60,7 @@ where
     hooks: Vec<Hook>,
     shutdown: ShutdownHandle,
     disabled: Vec<String>,
+    openapi_path: Option<String>,
 }
 
 impl<H> HealthEndpoints<H>
@@ -81,7 +83,17 @@ where
             hooks: Vec::new(),
             shutdown: ShutdownHandle::new(),
             disabled: Vec::new(),
+            openapi_path: None,
         }
+    }
+
+    /// Also serves the OpenAPI document of the endpoints (see
+    /// [`HealthService::openapi`]) at `path`, such as `/openapi.json`, from
+    /// the axum router.
+    #[must_use]
+    pub fn openapi_path(mut self, path: impl Into<String>) -> Self {
+        self.openapi_path = Some(path.into());
+        self
     }
 
     /// Leaves the component `name` out of every endpoint: it is never run, and
@@ -143,11 +155,20 @@ where
         if !valid_base_path(&self.base_path) {
             return Err(ConfigError::BadBasePath(self.base_path));
         }
+        // Codes for reports must carry a body and differ from the codes of
+        // errors, or the OpenAPI document could not tell the answers apart.
+        let authorized = matches!(self.visibility, Visibility::WhenAuthorized { .. });
+        let taken = |code: u16| ERROR_CODES.contains(&code) || (authorized && code == 401);
         for (endpoint, codes) in Endpoint::ALL.into_iter().zip(&self.codes) {
-            if let Some(code) = Status::ALL.map(|status| codes.code(status)).into_iter().find(|code| !valid_code(*code))
-            {
+            let codes = Status::ALL.map(|status| codes.code(status));
+            if let Some(code) = codes.into_iter().find(|code| !valid_code(*code) || taken(code.as_u16())) {
                 return Err(ConfigError::BadStatusCode { endpoint, code: code.as_u16() });
             }
+        }
+        if let Some(path) = &self.openapi_path
+            && (!valid_base_path(path) || path == &self.base_path || path.starts_with(&format!("{}/", self.base_path)))
+        {
+            return Err(ConfigError::BadOpenApiPath(path.clone()));
         }
         if let Visibility::WhenAuthorized { token } = &self.visibility
             && (token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()))
@@ -187,6 +208,7 @@ where
             snapshots: background.is_some().then_some(receiver),
             enabled,
             token_hasher: std::hash::RandomState::new(),
+            openapi_path: self.openapi_path,
         });
         if let Some((every, runtime)) = background {
             runtime.spawn(refresh(Arc::downgrade(&inner), sender, every));
@@ -220,7 +242,7 @@ pub struct HealthService<H: HealthReport>
 where
     H::State: Sized,
 {
-    inner: Arc<Inner<H>>,
+    pub(super) inner: Arc<Inner<H>>,
 }
 
 impl<H: HealthReport> Clone for HealthService<H>
@@ -252,26 +274,28 @@ where
     }
 }
 
-struct Inner<H: HealthReport>
+pub(super) struct Inner<H: HealthReport>
 where
     H::State: Sized,
 {
     report: H,
     state: Arc<H::State>,
-    base_path: String,
-    codes: [StatusCodes; 5],
-    visibility: Visibility,
+    pub(super) base_path: String,
+    pub(super) codes: [StatusCodes; 5],
+    pub(super) visibility: Visibility,
     hooks: Vec<Hook>,
     shutdown: ShutdownHandle,
     /// The latest background report, in background mode.
     snapshots: Option<watch::Receiver<Latest<H::Components>>>,
     seen: Mutex<Seen>,
     /// The components not disabled.
-    enabled: Selection,
+    pub(super) enabled: Selection,
     /// When a background snapshot is too old to serve.
     stale_after: Option<Duration>,
     /// Keyed hashing for comparing bearer tokens in time independent of their length.
     token_hasher: std::hash::RandomState,
+    /// Where the router serves the OpenAPI document, if anywhere.
+    pub(super) openapi_path: Option<String>,
 }
 
 /// The shortest background refresh interval accepted.

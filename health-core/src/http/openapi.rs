@@ -1,0 +1,400 @@
+//! The OpenAPI 3.1 description of the endpoints, and Kubernetes probe
+//! manifests, generated from the report and the service's configuration.
+
+use std::fmt::Write as _;
+
+use serde_json::{Map, Value, json};
+
+use crate::{ComponentInfo, HealthReport, Selection, Status};
+
+use super::route::Endpoint;
+use super::{HealthService, StatusCodes, Visibility};
+
+/// Codes the endpoints answer errors with, whatever the configuration.
+pub(crate) const ERROR_CODES: [u16; 5] = [400, 404, 405, 406, 414];
+
+impl<H: HealthReport> HealthService<H>
+where
+    H::State: Sized,
+{
+    /// The enabled components of `endpoint`.
+    fn members(&self, endpoint: Endpoint) -> Vec<&'static ComponentInfo> {
+        let selection = match endpoint.group() {
+            Some(group) => Selection::group(H::COMPONENTS, group),
+            None => Selection::all(),
+        };
+        let selection = selection.intersect(self.inner.enabled);
+        H::COMPONENTS.iter().enumerate().filter(|(i, _)| selection.contains(*i)).map(|(_, c)| c).collect()
+    }
+
+    /// An OpenAPI 3.1 document of the endpoints as configured: paths, every
+    /// status code and media type they can answer with, the query parameters,
+    /// the report schemas under `components/schemas`, and the bearer scheme
+    /// when details need a token.
+    ///
+    /// ```
+    /// use health_core::http::HealthEndpoints;
+    /// use health_core::{health_check, HealthReport};
+    ///
+    /// #[health_check]
+    /// async fn ping() {}
+    ///
+    /// #[derive(HealthReport, Default)]
+    /// struct Health { ping: PingCheck }
+    ///
+    /// let service = HealthEndpoints::new(Health::default(), ()).build().unwrap();
+    /// let document = service.openapi();
+    /// assert_eq!(document["openapi"], "3.1.0");
+    /// assert!(document["paths"]["/health/ready"]["get"]["responses"]["503"].is_object());
+    /// ```
+    pub fn openapi(&self) -> Value {
+        let inner = &self.inner;
+        let report = H::json_schema();
+        let title = report["title"].as_str().unwrap_or("Health").to_owned();
+        let mut schemas = Map::new();
+        if let Some(Value::Object(definitions)) = report.get("$defs") {
+            for (name, schema) in definitions {
+                schemas.insert(name.clone(), rewrite_refs(schema.clone()));
+            }
+        }
+        let details = rewrite_refs(report["properties"]["components"]["properties"].clone());
+        schemas.insert("HealthError".into(), error_schema());
+        schemas.insert("HealthCheckResponse".into(), draft_schema());
+
+        let mut paths = Map::new();
+        let base = &inner.base_path;
+        for endpoint in [Endpoint::All, Endpoint::Live, Endpoint::Ready, Endpoint::Startup] {
+            let members = self.members(endpoint);
+            let name = format!("{title}{}", suffix(endpoint));
+            schemas.insert(name.clone(), report_schema(&members, &details, &inner.visibility));
+            let path = endpoint.segment().map_or_else(|| base.clone(), |segment| format!("{base}/{segment}"));
+            paths
+                .insert(path, path_item(endpoint, &name, &members, &inner.codes[endpoint as usize], &inner.visibility));
+        }
+        let all = self.members(Endpoint::All);
+        if !all.is_empty() {
+            let name = format!("{title}{}", suffix(Endpoint::Component));
+            schemas.insert(name.clone(), report_schema(&all, &details, &inner.visibility));
+            let codes = &inner.codes[Endpoint::Component as usize];
+            paths.insert(
+                format!("{base}/{{component}}"),
+                path_item(Endpoint::Component, &name, &all, codes, &inner.visibility),
+            );
+        }
+
+        let mut components = json!({ "schemas": schemas });
+        if matches!(inner.visibility, Visibility::WhenAuthorized { .. }) {
+            components["securitySchemes"] = json!({ "healthToken": { "type": "http", "scheme": "bearer" } });
+        }
+        json!({
+            "openapi": "3.1.0",
+            "info": { "title": format!("{title} health endpoints"), "version": env!("CARGO_PKG_VERSION") },
+            "paths": paths,
+            "components": components,
+        })
+    }
+
+    /// [`openapi`](Self::openapi) as YAML.
+    pub fn openapi_yaml(&self) -> String {
+        to_yaml(&self.openapi())
+    }
+
+    /// Kubernetes `startupProbe`, `readinessProbe` and `livenessProbe` for a
+    /// container listening on `port`, as YAML for its spec. Each probe's
+    /// `timeoutSeconds` is at least its group's longest check timeout, rounded
+    /// up, so a probe never gives up before the checks may finish.
+    pub fn probes(&self, port: u16) -> String {
+        let probe = |endpoint: Endpoint, period: u64, failures: u64| {
+            let longest = self.members(endpoint).iter().map(|c| c.timeout).max().unwrap_or_default();
+            let timeout = u64::try_from(longest.as_millis().div_ceil(1000)).unwrap_or(u64::MAX).max(1);
+            json!({
+                "httpGet": { "path": format!("{}/{}", self.inner.base_path, endpoint.segment().unwrap_or_default()), "port": port },
+                "timeoutSeconds": timeout,
+                "periodSeconds": period.max(timeout),
+                "failureThreshold": failures,
+            })
+        };
+        to_yaml(&json!({
+            "startupProbe": probe(Endpoint::Startup, 5, 30),
+            "readinessProbe": probe(Endpoint::Ready, 5, 3),
+            "livenessProbe": probe(Endpoint::Live, 10, 3),
+        }))
+    }
+}
+
+/// Adds `snippet`'s paths and schemas to `document`, leaving what it already
+/// has alone; a path or schema both define differently is an error naming it.
+pub fn merge_openapi(document: &mut Value, snippet: &Value) -> Result<(), String> {
+    for (section, pointer) in
+        [("paths", "/paths"), ("schemas", "/components/schemas"), ("security schemes", "/components/securitySchemes")]
+    {
+        let Some(Value::Object(additions)) = snippet.pointer(pointer) else { continue };
+        let target = ensure_object(document, pointer);
+        for (name, value) in additions {
+            match target.get(name) {
+                Some(existing) if existing != value => {
+                    return Err(format!("the document already has other {section} at `{name}`"));
+                }
+                Some(_) => {}
+                None => {
+                    target.insert(name.clone(), value.clone());
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn ensure_object<'v>(document: &'v mut Value, pointer: &str) -> &'v mut Map<String, Value> {
+    let mut node = document;
+    for key in pointer.split('/').skip(1) {
+        if !node.is_object() {
+            *node = Value::Object(Map::new());
+        }
+        node = node
+            .as_object_mut()
+            .into_iter()
+            .next()
+            .map(|map| map.entry(key).or_insert_with(|| json!({})))
+            .unwrap_or_else(|| unreachable!());
+    }
+    if !node.is_object() {
+        *node = Value::Object(Map::new());
+    }
+    node.as_object_mut().unwrap_or_else(|| unreachable!())
+}
+
+fn suffix(endpoint: Endpoint) -> &'static str {
+    match endpoint {
+        Endpoint::All => "Report",
+        Endpoint::Live => "Liveness",
+        Endpoint::Ready => "Readiness",
+        Endpoint::Startup => "Startup",
+        Endpoint::Component => "Component",
+    }
+}
+
+fn status_schema() -> Value {
+    json!({ "type": "string", "enum": Status::ALL.map(Status::as_str) })
+}
+
+/// The JSON of an endpoint: its components, none required (`exclude` can leave
+/// any out), each with details typed as in the report's schema; or statuses
+/// only, as visibility decides.
+fn report_schema(members: &[&ComponentInfo], details: &Value, visibility: &Visibility) -> Value {
+    let full = {
+        let properties: Map<String, Value> =
+            members.iter().map(|c| (c.name.to_owned(), details[c.name].clone())).collect();
+        json!({
+            "type": "object",
+            "properties": {
+                "status": status_schema(),
+                "message": { "type": "string" },
+                "timestamp": { "type": "string", "format": "date-time" },
+                "duration_ms": { "type": "number", "minimum": 0 },
+                "components": { "type": "object", "properties": properties, "additionalProperties": false },
+            },
+            "required": ["status", "timestamp", "duration_ms", "components"],
+            "additionalProperties": false,
+        })
+    };
+    let statuses = {
+        let component = json!({ "type": "object", "properties": { "status": status_schema() }, "required": ["status"], "additionalProperties": false });
+        let properties: Map<String, Value> = members.iter().map(|c| (c.name.to_owned(), component.clone())).collect();
+        json!({
+            "type": "object",
+            "properties": {
+                "status": status_schema(),
+                "message": { "type": "string" },
+                "components": { "type": "object", "properties": properties, "additionalProperties": false },
+            },
+            "required": ["status", "components"],
+            "additionalProperties": false,
+        })
+    };
+    match visibility {
+        Visibility::Always => full,
+        Visibility::Never => statuses,
+        Visibility::WhenAuthorized { .. } => json!({ "anyOf": [full, statuses] }),
+    }
+}
+
+fn error_schema() -> Value {
+    json!({
+        "type": "object",
+        "properties": { "error": { "type": "string" }, "message": { "type": "string" } },
+        "required": ["error", "message"],
+        "additionalProperties": false,
+    })
+}
+
+/// The IETF "Health Check Response Format for HTTP APIs" draft, as answered.
+fn draft_schema() -> Value {
+    let status = json!({ "type": "string", "enum": ["pass", "warn", "fail"] });
+    json!({
+        "type": "object",
+        "properties": {
+            "status": status,
+            "output": { "type": "string" },
+            "checks": {
+                "type": "object",
+                "additionalProperties": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "componentId": { "type": "string" },
+                            "status": status,
+                            "observedValue": { "type": "number" },
+                            "observedUnit": { "type": "string" },
+                            "time": { "type": "string", "format": "date-time" },
+                            "output": { "type": "string" },
+                            "details": {},
+                        },
+                        "required": ["componentId", "status"],
+                    },
+                },
+            },
+        },
+        "required": ["status", "checks"],
+    })
+}
+
+fn path_item(
+    endpoint: Endpoint,
+    schema: &str,
+    members: &[&ComponentInfo],
+    codes: &StatusCodes,
+    visibility: &Visibility,
+) -> Value {
+    let mut parameters = Vec::new();
+    if endpoint == Endpoint::Component {
+        let names: Vec<&str> = members.iter().map(|c| c.name).collect();
+        parameters.push(json!({ "name": "component", "in": "path", "required": true, "schema": { "type": "string", "enum": names } }));
+    }
+    parameters.push(json!({
+        "name": "verbose",
+        "in": "query",
+        "description": "Answer in text lines, as Kubernetes' `/readyz?verbose` does.",
+        "allowEmptyValue": true,
+        "schema": { "type": "string", "enum": ["", "true", "1"] },
+    }));
+    let names: Vec<&str> = members.iter().map(|c| c.name).collect();
+    if !names.is_empty() {
+        parameters.push(json!({
+            "name": "exclude",
+            "in": "query",
+            "description": "Components to leave out; repeatable.",
+            "style": "form",
+            "explode": true,
+            "schema": { "type": "array", "items": { "type": "string", "enum": names }, "uniqueItems": true },
+        }));
+    }
+    let reference = format!("#/components/schemas/{schema}");
+    let report = json!({
+        "application/json": { "schema": { "$ref": reference } },
+        "application/health+json": { "schema": { "$ref": "#/components/schemas/HealthCheckResponse" } },
+        "text/plain": { "schema": { "type": "string" } },
+    });
+    let headers = json!({
+        "Cache-Control": { "schema": { "type": "string", "const": "no-store" } },
+    });
+    let mut responses = Map::new();
+    for status in Status::ALL {
+        let code = codes.code(status).as_u16().to_string();
+        let description = match responses.get(&code).and_then(|r: &Value| r["description"].as_str()) {
+            Some(earlier) => format!("{earlier} or {status}"),
+            None => format!("The report is {status}"),
+        };
+        responses.insert(code, json!({ "description": description, "headers": headers, "content": report }));
+    }
+    let error = |description: &str| json!({ "description": description, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/HealthError" } } } });
+    responses.insert("400".into(), error("A malformed query string or Accept header"));
+    responses.insert("404".into(), error("An unknown component"));
+    responses.insert("406".into(), error("No format the Accept header admits"));
+    responses.insert("414".into(), error("A query string longer than 1024 bytes"));
+    if matches!(visibility, Visibility::WhenAuthorized { .. }) {
+        responses.insert("401".into(), error("A wrong bearer token"));
+    }
+    let summary = match endpoint {
+        Endpoint::All => "Every component",
+        Endpoint::Live => "Liveness: whether the process should be restarted",
+        Endpoint::Ready => "Readiness: whether the instance should receive traffic",
+        Endpoint::Startup => "Startup: whether the instance has finished starting",
+        Endpoint::Component => "One component",
+    };
+    let mut operation = json!({ "summary": summary, "parameters": parameters, "responses": responses });
+    if matches!(visibility, Visibility::WhenAuthorized { .. }) {
+        // Anonymous requests are answered too, with statuses only.
+        operation["security"] = json!([{}, { "healthToken": [] }]);
+    }
+    let mut head = operation.clone();
+    head["summary"] = json!(format!("{summary} (headers only)"));
+    if let Some(Value::Object(responses)) = head.get_mut("responses") {
+        for response in responses.values_mut() {
+            if let Some(response) = response.as_object_mut() {
+                response.remove("content");
+            }
+        }
+    }
+    json!({ "get": operation, "head": head })
+}
+
+/// Points `$ref`s at `components/schemas` instead of `$defs`.
+fn rewrite_refs(value: Value) -> Value {
+    match value {
+        Value::String(text) => match text.strip_prefix("#/$defs/") {
+            Some(name) => Value::String(format!("#/components/schemas/{name}")),
+            None => Value::String(text),
+        },
+        Value::Array(items) => Value::Array(items.into_iter().map(rewrite_refs).collect()),
+        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, rewrite_refs(v))).collect()),
+        other => other,
+    }
+}
+
+/// YAML of a JSON value: block style, every key and string double-quoted (so
+/// that `"200"` stays a string), numbers, booleans and null plain.
+pub(crate) fn to_yaml(value: &Value) -> String {
+    let mut out = String::new();
+    write_yaml(&mut out, value, 0);
+    out
+}
+
+fn write_yaml(out: &mut String, value: &Value, indent: usize) {
+    let pad = " ".repeat(indent);
+    match value {
+        Value::Object(map) if !map.is_empty() => {
+            for (key, value) in map {
+                let _ = write!(out, "{pad}{}:", Value::String(key.clone()));
+                write_nested(out, value, indent);
+            }
+        }
+        Value::Array(items) if !items.is_empty() => {
+            for item in items {
+                let _ = write!(out, "{pad}-");
+                write_nested(out, item, indent);
+            }
+        }
+        scalar => {
+            let _ = writeln!(out, "{pad}{scalar}");
+        }
+    }
+}
+
+fn write_nested(out: &mut String, value: &Value, indent: usize) {
+    match value {
+        Value::Object(map) if !map.is_empty() => {
+            out.push('\n');
+            write_yaml(out, value, indent + 2);
+        }
+        Value::Array(items) if !items.is_empty() => {
+            out.push('\n');
+            write_yaml(out, value, indent + 2);
+        }
+        // Scalars and empty collections are valid YAML flow values as JSON writes them.
+        scalar => {
+            let _ = writeln!(out, " {scalar}");
+        }
+    }
+}

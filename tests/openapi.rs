@@ -1,0 +1,250 @@
+//! The generated OpenAPI document: what it declares, that real responses
+//! validate against it, its YAML form, merging, and the probe manifests.
+
+#[path = "support/http.rs"]
+mod client;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use client::{Answer, get, request};
+use health_core::http::{
+    ConfigError, Endpoint, HealthEndpoints, HealthService, StatusCodes, Visibility, merge_openapi,
+};
+use health_core::{HealthReport, health_check};
+use http::StatusCode;
+use serde_json::{Value, json};
+
+#[derive(Default)]
+struct App {
+    database_down: AtomicBool,
+}
+
+#[derive(serde::Serialize, schemars::JsonSchema)]
+struct Pool {
+    idle: u32,
+}
+
+/// The process answers.
+#[health_check(timeout = "100ms", groups(liveness, readiness, startup))]
+async fn process() {}
+
+/// The primary database.
+#[health_check(timeout = "2500ms", critical)]
+async fn database(app: &App) -> Result<Pool, String> {
+    if app.database_down.load(Ordering::SeqCst) { Err("connection refused".into()) } else { Ok(Pool { idle: 2 }) }
+}
+
+#[derive(HealthReport, Default)]
+#[health(state = App)]
+struct Health {
+    process: ProcessCheck,
+    #[health(rename = "primary-db")]
+    database: DatabaseCheck,
+}
+
+fn endpoints(app: Arc<App>) -> HealthEndpoints<Health> {
+    HealthEndpoints::new(Health::default(), app).visibility(Visibility::Always).openapi_path("/openapi.json")
+}
+
+async fn start(service: &HealthService<Health>) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let app = service.router();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    address
+}
+
+/// Validates `answer` against the document's schema for `path` (as written in
+/// the document), its status and content type: the document is the root, so
+/// its `components/schemas` references resolve.
+fn assert_conforms(document: &Value, path: &str, answer: &Answer) {
+    let status = answer.status.to_string();
+    let responses = &document["paths"][path]["get"]["responses"];
+    assert!(responses[&status].is_object(), "{path} answered {status}, which the document does not declare");
+    let media = answer.header("content-type").unwrap().split(';').next().unwrap().trim().to_owned();
+    assert!(responses[&status]["content"][&media].is_object(), "{path} {status}: undeclared {media}");
+    if media == "text/plain" {
+        return;
+    }
+    let escape = |segment: &str| segment.replace('~', "~0").replace('/', "~1").replace('{', "%7B").replace('}', "%7D");
+    let mut root = document.clone();
+    root["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
+    root["$ref"] = json!(format!("#/paths/{}/get/responses/{status}/content/{}/schema", escape(path), escape(&media)));
+    let validator = jsonschema::options().should_validate_formats(true).build(&root).expect("a valid schema");
+    let body = answer.json();
+    let errors: Vec<String> = validator.iter_errors(&body).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{path} {status} {media}: {body:#}\n{errors:#?}");
+}
+
+#[tokio::test]
+async fn every_response_validates_against_the_document() {
+    let app = Arc::new(App::default());
+    let service = endpoints(Arc::clone(&app)).build().unwrap();
+    let document = service.openapi();
+    let address = start(&service).await;
+    let cases = [
+        ("/health", "/health", vec![]),
+        ("/health/live", "/health/live", vec![]),
+        ("/health/ready", "/health/ready", vec![]),
+        ("/health/startup", "/health/startup", vec![]),
+        ("/health/primary-db", "/health/{component}", vec![]),
+        ("/health?exclude=process", "/health", vec![]),
+        ("/health?verbose", "/health", vec![]),
+        ("/health", "/health", vec![("Accept", "application/health+json")]),
+        ("/health/nope", "/health/{component}", vec![]),
+        ("/health?exclude=nope", "/health", vec![]),
+        ("/health?bogus", "/health", vec![]),
+        ("/health", "/health", vec![("Accept", "image/png")]),
+    ];
+    for down in [false, true] {
+        app.database_down.store(down, Ordering::SeqCst);
+        for (target, path, headers) in &cases {
+            let answer = request(address, "GET", target, headers).await;
+            assert_conforms(&document, path, &answer);
+        }
+    }
+    service.shutdown_handle().begin_shutdown();
+    assert_conforms(&document, "/health/ready", &get(address, "/health/ready").await);
+
+    // The check can fail: a body the document does not describe is caught.
+    let mut forged = get(address, "/health").await;
+    forged.body =
+        r#"{"status":"UP","timestamp":"2026-01-01T00:00:00.000Z","duration_ms":1,"components":{"nope":{}}}"#.into();
+    let caught = std::panic::catch_unwind(|| assert_conforms(&document, "/health", &forged));
+    assert!(caught.is_err(), "an unknown component passed validation");
+}
+
+#[tokio::test]
+async fn statuses_only_and_token_protected_bodies_validate_too() {
+    for visibility in [Visibility::Never, Visibility::WhenAuthorized { token: "t0k3n".into() }] {
+        let service = HealthEndpoints::new(Health::default(), App::default()).visibility(visibility).build().unwrap();
+        let document = service.openapi();
+        let address = start(&service).await;
+        assert_conforms(&document, "/health", &get(address, "/health").await);
+        let authorized = request(address, "GET", "/health", &[("Authorization", "Bearer t0k3n")]).await;
+        assert_conforms(&document, "/health", &authorized);
+        let wrong = request(address, "GET", "/health", &[("Authorization", "Bearer nope")]).await;
+        assert_conforms(&document, "/health", &wrong);
+    }
+}
+
+#[test]
+fn the_document_declares_what_the_configuration_answers() {
+    let consul = StatusCodes::default().degraded(StatusCode::TOO_MANY_REQUESTS);
+    let token = Visibility::WhenAuthorized { token: "t".into() };
+    let service = HealthEndpoints::new(Health::default(), App::default())
+        .visibility(token)
+        .status_codes(Endpoint::Ready, consul)
+        .build()
+        .unwrap();
+    let document = service.openapi();
+    let responses = |path: &str| {
+        let mut codes: Vec<String> =
+            document["paths"][path]["get"]["responses"].as_object().unwrap().keys().cloned().collect();
+        codes.sort();
+        codes
+    };
+    assert_eq!(responses("/health"), ["200", "400", "401", "404", "406", "414", "503"]);
+    assert_eq!(responses("/health/ready"), ["200", "400", "401", "404", "406", "414", "429", "503"]);
+    assert!(document["paths"]["/health"]["head"]["responses"]["200"].get("content").is_none(), "HEAD has no body");
+    let component = &document["paths"]["/health/{component}"]["get"]["parameters"][0];
+    assert_eq!(component["schema"]["enum"], json!(["process", "primary-db"]));
+    let live =
+        &document["components"]["schemas"]["HealthLiveness"]["anyOf"][0]["properties"]["components"]["properties"];
+    assert_eq!(live.as_object().unwrap().keys().collect::<Vec<_>>(), ["process"], "liveness lists its own components");
+    let details = &document["components"]["schemas"]["HealthReport"]["anyOf"][0]["properties"]["components"]["properties"]
+        ["primary-db"]["properties"]["details"];
+    assert_eq!(details["$ref"], "#/components/schemas/Pool", "details types are shared, not inlined");
+    assert!(document["components"]["schemas"]["Pool"].is_object());
+    let media: Vec<&String> =
+        document["paths"]["/health"]["get"]["responses"]["200"]["content"].as_object().unwrap().keys().collect();
+    assert_eq!(media, ["application/health+json", "application/json", "text/plain"]);
+}
+
+#[test]
+fn the_yaml_form_is_the_same_document() {
+    let service = endpoints(Arc::default()).build().unwrap();
+    let yaml = service.openapi_yaml();
+    let parsed = yaml_rust2::YamlLoader::load_from_str(&yaml).expect("valid YAML");
+    assert_eq!(to_json(&parsed[0]), service.openapi());
+}
+
+fn to_json(yaml: &yaml_rust2::Yaml) -> Value {
+    use yaml_rust2::Yaml;
+    match yaml {
+        Yaml::Hash(map) => {
+            Value::Object(map.iter().map(|(k, v)| (k.as_str().unwrap().to_owned(), to_json(v))).collect())
+        }
+        Yaml::Array(items) => Value::Array(items.iter().map(to_json).collect()),
+        Yaml::String(text) => json!(text),
+        Yaml::Integer(number) => json!(number),
+        Yaml::Real(text) => json!(text.parse::<f64>().unwrap()),
+        Yaml::Boolean(flag) => json!(flag),
+        _ => Value::Null,
+    }
+}
+
+#[test]
+fn merging_adds_to_a_document_without_clobbering_it() {
+    let service = endpoints(Arc::default()).build().unwrap();
+    let mut document = json!({
+        "openapi": "3.1.0",
+        "info": { "title": "Orders", "version": "2.0.0" },
+        "paths": { "/orders": { "get": { "responses": { "200": { "description": "orders" } } } } },
+        "components": { "schemas": { "Order": { "type": "object" } } },
+    });
+    merge_openapi(&mut document, &service.openapi()).unwrap();
+    assert_eq!(document["info"]["title"], "Orders");
+    assert!(document["paths"]["/orders"].is_object() && document["paths"]["/health/ready"].is_object());
+    assert!(
+        document["components"]["schemas"]["Order"].is_object() && document["components"]["schemas"]["Pool"].is_object()
+    );
+    let mut clash = json!({ "paths": { "/health": { "get": {} } } });
+    let error = merge_openapi(&mut clash, &service.openapi()).unwrap_err();
+    assert!(error.contains("/health"), "{error}");
+}
+
+#[test]
+fn probe_manifests_never_give_up_before_the_checks() {
+    let service = endpoints(Arc::default()).base_path("/internal/health").build().unwrap();
+    let yaml = yaml_rust2::YamlLoader::load_from_str(&service.probes(9000)).expect("valid YAML");
+    let probes = to_json(&yaml[0]);
+    assert_eq!(probes["livenessProbe"]["httpGet"], json!({ "path": "/internal/health/live", "port": 9000 }));
+    assert_eq!(probes["livenessProbe"]["timeoutSeconds"], 1, "liveness holds the 100 ms check only");
+    assert_eq!(probes["readinessProbe"]["timeoutSeconds"], 3, "2.5 s rounded up");
+    assert_eq!(probes["startupProbe"]["timeoutSeconds"], 3);
+    assert_eq!(probes["startupProbe"]["httpGet"]["path"], "/internal/health/startup");
+}
+
+#[tokio::test]
+async fn the_router_serves_the_document() {
+    let service = endpoints(Arc::default()).build().unwrap();
+    let address = start(&service).await;
+    let served = get(address, "/openapi.json").await;
+    assert_eq!(served.header("content-type"), Some("application/json"));
+    assert_eq!(served.json(), service.openapi());
+}
+
+#[test]
+fn configurations_the_document_could_not_describe_are_rejected() {
+    let down_as_404 = StatusCodes::default().down(StatusCode::NOT_FOUND);
+    assert_eq!(
+        endpoints(Arc::default()).status_codes(Endpoint::All, down_as_404).build().err(),
+        Some(ConfigError::BadStatusCode { endpoint: Endpoint::All, code: 404 })
+    );
+    let down_as_401 = StatusCodes::default().down(StatusCode::UNAUTHORIZED);
+    let token = Visibility::WhenAuthorized { token: "t".into() };
+    assert_eq!(
+        endpoints(Arc::default()).visibility(token).status_codes(Endpoint::Ready, down_as_401).build().err(),
+        Some(ConfigError::BadStatusCode { endpoint: Endpoint::Ready, code: 401 })
+    );
+    for path in ["/health/openapi.json", "/health", "openapi.json"] {
+        assert_eq!(
+            endpoints(Arc::default()).openapi_path(path).build().err(),
+            Some(ConfigError::BadOpenApiPath(path.into())),
+            "{path}"
+        );
+    }
+}
