@@ -59,10 +59,13 @@ struct Health {
     cache: CacheCheck,
 }
 
+/// Starts the endpoints; every response the tests get from them is checked
+/// against their OpenAPI document.
 async fn start(endpoints: HealthEndpoints<Health>) -> (SocketAddr, HealthService<Health>) {
     let service = endpoints.build().expect("a valid configuration");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
+    client::register(address, service.openapi());
     let app = service.router();
     tokio::spawn(async move { axum::serve(listener, app).await });
     (address, service)

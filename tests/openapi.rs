@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use client::{Answer, get, request};
+use client::{assert_conforms, get, request};
 use health_core::http::{
     ConfigError, Endpoint, HealthEndpoints, HealthService, StatusCodes, Visibility, merge_openapi,
 };
@@ -54,28 +54,6 @@ async fn start(service: &HealthService<Health>) -> SocketAddr {
     let app = service.router();
     tokio::spawn(async move { axum::serve(listener, app).await });
     address
-}
-
-/// Validates `answer` against the document's schema for `path` (as written in
-/// the document), its status and content type: the document is the root, so
-/// its `components/schemas` references resolve.
-fn assert_conforms(document: &Value, path: &str, answer: &Answer) {
-    let status = answer.status.to_string();
-    let responses = &document["paths"][path]["get"]["responses"];
-    assert!(responses[&status].is_object(), "{path} answered {status}, which the document does not declare");
-    let media = answer.header("content-type").unwrap().split(';').next().unwrap().trim().to_owned();
-    assert!(responses[&status]["content"][&media].is_object(), "{path} {status}: undeclared {media}");
-    if media == "text/plain" {
-        return;
-    }
-    let escape = |segment: &str| segment.replace('~', "~0").replace('/', "~1").replace('{', "%7B").replace('}', "%7D");
-    let mut root = document.clone();
-    root["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
-    root["$ref"] = json!(format!("#/paths/{}/get/responses/{status}/content/{}/schema", escape(path), escape(&media)));
-    let validator = jsonschema::options().should_validate_formats(true).build(&root).expect("a valid schema");
-    let body = answer.json();
-    let errors: Vec<String> = validator.iter_errors(&body).map(|e| format!("{e} at {}", e.instance_path())).collect();
-    assert!(errors.is_empty(), "{path} {status} {media}: {body:#}\n{errors:#?}");
 }
 
 #[tokio::test]

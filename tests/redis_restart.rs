@@ -90,6 +90,7 @@ async fn the_cache_goes_down_and_comes_back_up_with_its_server() {
     let service = HealthEndpoints::new(Health::default(), redis).visibility(Visibility::Always).build().unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let health = listener.local_addr().unwrap();
+    client::register(health, service.openapi());
     let app = service.router();
     tokio::spawn(async move { axum::serve(listener, app).await });
 

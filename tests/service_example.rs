@@ -62,6 +62,8 @@ async fn start(environment: &[(&str, String)]) -> Service {
         assert!(Instant::now() < deadline, "the example did not start listening");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    // Every response from now on is checked against the document it serves.
+    client::register(address, get(address, "/openapi.json").await.json());
     Service { child, address }
 }
 

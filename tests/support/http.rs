@@ -26,8 +26,72 @@ impl Answer {
     }
 }
 
-/// Sends `method path` with `headers` and reads the whole response.
+/// OpenAPI documents of the servers under test, by address: every response
+/// from one of them is checked against its document.
+static DOCUMENTS: std::sync::Mutex<Vec<(SocketAddr, serde_json::Value)>> = std::sync::Mutex::new(Vec::new());
+
+/// Checks every later response from `address` against `document`.
+pub fn register(address: SocketAddr, document: serde_json::Value) {
+    DOCUMENTS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((address, document));
+}
+
+/// Sends `method path` with `headers` and reads the whole response; a `GET`
+/// to a server with a registered document is checked against it.
 pub async fn request(address: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)]) -> Answer {
+    let answer = send(address, method, path, headers).await;
+    let document = DOCUMENTS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .iter()
+        .find(|(registered, _)| *registered == address)
+        .map(|(_, document)| document.clone());
+    if let (Some(document), "GET") = (document, method) {
+        let bare = path.split('?').next().unwrap_or(path);
+        if let Some(template) = template(&document, bare) {
+            assert_conforms(&document, &template, &answer);
+        }
+    }
+    answer
+}
+
+/// The document's path for a request path: itself, or `{component}` below a
+/// base path; `None` for paths the document does not describe.
+fn template(document: &serde_json::Value, path: &str) -> Option<String> {
+    let paths = document["paths"].as_object()?;
+    if paths.contains_key(path) {
+        return Some(path.to_owned());
+    }
+    paths
+        .keys()
+        .find(|key| key.strip_suffix("/{component}").is_some_and(|base| path.starts_with(&format!("{base}/"))))
+        .cloned()
+}
+
+/// Asserts that `answer` is declared for `path`, its status and content type,
+/// and that its body validates against the schema there. The document is the
+/// root of the schema, so its `components/schemas` references resolve.
+pub fn assert_conforms(document: &serde_json::Value, path: &str, answer: &Answer) {
+    let status = answer.status.to_string();
+    let responses = &document["paths"][path]["get"]["responses"];
+    assert!(responses[&status].is_object(), "{path} answered {status}, which the document does not declare");
+    let media =
+        answer.header("content-type").unwrap_or_default().split(';').next().unwrap_or_default().trim().to_owned();
+    assert!(responses[&status]["content"][&media].is_object(), "{path} {status}: undeclared {media}");
+    if media == "text/plain" {
+        return;
+    }
+    let escape = |segment: &str| segment.replace('~', "~0").replace('/', "~1").replace('{', "%7B").replace('}', "%7D");
+    let mut root = document.clone();
+    root["$schema"] = serde_json::json!("https://json-schema.org/draft/2020-12/schema");
+    root["$ref"] =
+        serde_json::json!(format!("#/paths/{}/get/responses/{status}/content/{}/schema", escape(path), escape(&media)));
+    let validator = jsonschema::options().should_validate_formats(true).build(&root).expect("a valid schema");
+    let body = answer.json();
+    let errors: Vec<String> = validator.iter_errors(&body).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{path} {status} {media}: {body:#}\n{errors:#?}");
+}
+
+async fn send(address: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)]) -> Answer {
     let mut stream = TcpStream::connect(address).await.expect("connect");
     let mut text = format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
     for (name, value) in headers {
