@@ -153,3 +153,24 @@ async fn real_postgres_and_redis_are_checked_when_configured() {
     assert_eq!(body["components"]["cache"]["status"], "UP", "{body}");
     assert_eq!(body["status"], "UP");
 }
+
+/// The example's OpenAPI document and probe manifests, pinned: a change to
+/// either shows up in review as a snapshot diff (`tests/snapshots/`).
+#[test]
+fn the_examples_document_and_probes_are_pinned() {
+    let print = |flag: &str| {
+        let output = std::process::Command::new(example_binary())
+            .arg(flag)
+            .env_clear()
+            .env("PORT", "8080")
+            .env("DATABASE_URL", "postgres://app@db.internal:5432/orders")
+            .env("REDIS_URL", "redis://cache.internal:6379")
+            .env("UPSTREAM_URL", "http://payments.internal/health")
+            .output()
+            .expect("the example runs");
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).expect("UTF-8")
+    };
+    insta::assert_snapshot!("example_openapi_yaml", print("--openapi-yaml"));
+    insta::assert_snapshot!("example_probes_yaml", print("--probes"));
+}
