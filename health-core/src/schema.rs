@@ -34,7 +34,9 @@ impl SchemaBuilder {
     pub fn component<T: JsonSchema + 'static>(&mut self, name: &str, critical: bool, description: Option<&str>) {
         let mut properties = Map::new();
         properties.insert("status".into(), status_schema());
-        properties.insert("critical".into(), json!({ "const": critical }));
+        // A one-value `enum` rather than `const`: the same constraint, and one
+        // OpenAPI tooling such as utoipa keeps.
+        properties.insert("critical".into(), json!({ "type": "boolean", "enum": [critical] }));
         properties.insert("duration_ms".into(), duration_schema());
         properties.insert("message".into(), json!({ "type": "string" }));
         if !is_unit::<T>() {

@@ -25,6 +25,8 @@ mod shutdown;
 
 #[cfg(feature = "axum")]
 mod axum;
+#[cfg(feature = "utoipa")]
+mod utoipa;
 
 pub(crate) use config::Mode;
 pub use config::{ConfigError, StatusChange, StatusCodes, Visibility};
@@ -37,3 +39,5 @@ pub use shutdown::ShutdownHandle;
 
 #[cfg(feature = "axum")]
 pub use self::axum::{GRACE, serve, termination_signal};
+#[cfg(feature = "utoipa")]
+pub use self::utoipa::{HealthApi, ReportSchema};

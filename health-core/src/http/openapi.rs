@@ -59,7 +59,10 @@ where
         }
         let details = rewrite_refs(report["properties"]["components"]["properties"].clone());
         schemas.insert("HealthError".into(), error_schema());
-        schemas.insert("HealthCheckResponse".into(), draft_schema());
+        let (response, list, check) = draft_schemas();
+        schemas.insert("HealthCheckResponse".into(), response);
+        schemas.insert("HealthCheckList".into(), list);
+        schemas.insert("HealthCheck".into(), check);
 
         let mut paths = Map::new();
         let base = &inner.base_path;
@@ -192,7 +195,7 @@ fn report_schema(members: &[&ComponentInfo], details: &Value, visibility: &Visib
                 "message": { "type": "string" },
                 "timestamp": { "type": "string", "format": "date-time" },
                 "duration_ms": { "type": "number", "minimum": 0 },
-                "components": { "type": "object", "properties": properties, "additionalProperties": false },
+                "components": components_schema(properties),
             },
             "required": ["status", "timestamp", "duration_ms", "components"],
             "additionalProperties": false,
@@ -206,7 +209,7 @@ fn report_schema(members: &[&ComponentInfo], details: &Value, visibility: &Visib
             "properties": {
                 "status": status_schema(),
                 "message": { "type": "string" },
-                "components": { "type": "object", "properties": properties, "additionalProperties": false },
+                "components": components_schema(properties),
             },
             "required": ["status", "components"],
             "additionalProperties": false,
@@ -219,6 +222,15 @@ fn report_schema(members: &[&ComponentInfo], details: &Value, visibility: &Visib
     }
 }
 
+/// An object of exactly these components; none when the map is empty.
+fn components_schema(properties: Map<String, Value>) -> Value {
+    let mut schema = json!({ "type": "object", "additionalProperties": false });
+    if !properties.is_empty() {
+        schema["properties"] = Value::Object(properties);
+    }
+    schema
+}
+
 fn error_schema() -> Value {
     json!({
         "type": "object",
@@ -228,36 +240,35 @@ fn error_schema() -> Value {
     })
 }
 
-/// The IETF "Health Check Response Format for HTTP APIs" draft, as answered.
-fn draft_schema() -> Value {
+/// The IETF "Health Check Response Format for HTTP APIs" draft, as answered:
+/// the response, the list each `checks` entry holds, and one check. Named
+/// schemas rather than nested ones, which some OpenAPI tooling (utoipa) keeps.
+fn draft_schemas() -> (Value, Value, Value) {
     let status = json!({ "type": "string", "enum": ["pass", "warn", "fail"] });
-    json!({
+    let response = json!({
         "type": "object",
         "properties": {
             "status": status,
             "output": { "type": "string" },
-            "checks": {
-                "type": "object",
-                "additionalProperties": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "properties": {
-                            "componentId": { "type": "string" },
-                            "status": status,
-                            "observedValue": { "type": "number" },
-                            "observedUnit": { "type": "string" },
-                            "time": { "type": "string", "format": "date-time" },
-                            "output": { "type": "string" },
-                            "details": {},
-                        },
-                        "required": ["componentId", "status"],
-                    },
-                },
-            },
+            "checks": { "type": "object", "additionalProperties": { "$ref": "#/components/schemas/HealthCheckList" } },
         },
         "required": ["status", "checks"],
-    })
+    });
+    let list = json!({ "type": "array", "items": { "$ref": "#/components/schemas/HealthCheck" } });
+    let check = json!({
+        "type": "object",
+        "properties": {
+            "componentId": { "type": "string" },
+            "status": status,
+            "observedValue": { "type": "number" },
+            "observedUnit": { "type": "string" },
+            "time": { "type": "string", "format": "date-time" },
+            "output": { "type": "string" },
+        },
+        // `details`, when shown, may be any JSON: it is allowed, not listed.
+        "required": ["componentId", "status"],
+    });
+    (response, list, check)
 }
 
 fn path_item(
@@ -275,8 +286,8 @@ fn path_item(
     parameters.push(json!({
         "name": "verbose",
         "in": "query",
+        "required": false,
         "description": "Answer in text lines, as Kubernetes' `/readyz?verbose` does.",
-        "allowEmptyValue": true,
         "schema": { "type": "string", "enum": ["", "true", "1"] },
     }));
     let names: Vec<&str> = members.iter().map(|c| c.name).collect();
@@ -284,6 +295,7 @@ fn path_item(
         parameters.push(json!({
             "name": "exclude",
             "in": "query",
+            "required": false,
             "description": "Components to leave out; repeatable.",
             "style": "form",
             "explode": true,
@@ -297,7 +309,7 @@ fn path_item(
         "text/plain": { "schema": { "type": "string" } },
     });
     let headers = json!({
-        "Cache-Control": { "schema": { "type": "string", "const": "no-store" } },
+        "Cache-Control": { "schema": { "type": "string", "enum": ["no-store"] } },
     });
     let mut responses = Map::new();
     for status in Status::ALL {
@@ -341,7 +353,7 @@ fn path_item(
 }
 
 /// Points `$ref`s at `components/schemas` instead of `$defs`.
-fn rewrite_refs(value: Value) -> Value {
+pub(crate) fn rewrite_refs(value: Value) -> Value {
     match value {
         Value::String(text) => match text.strip_prefix("#/$defs/") {
             Some(name) => Value::String(format!("#/components/schemas/{name}")),
