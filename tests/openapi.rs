@@ -179,9 +179,13 @@ fn merging_adds_to_a_document_without_clobbering_it() {
     assert!(
         document["components"]["schemas"]["Order"].is_object() && document["components"]["schemas"]["Pool"].is_object()
     );
-    let mut clash = json!({ "paths": { "/health": { "get": {} } } });
+    let mut clash = json!({ "paths": { "/orders": {}, "/health": { "get": {} } } });
+    let before = clash.clone();
     let error = merge_openapi(&mut clash, &service.openapi()).unwrap_err();
     assert!(error.contains("/health"), "{error}");
+    assert_eq!(clash, before, "a refused merge changes nothing");
+    let mut odd = json!({ "paths": [] });
+    assert!(merge_openapi(&mut odd, &service.openapi()).is_err(), "a section that is not an object is not replaced");
 }
 
 #[test]
@@ -190,9 +194,10 @@ fn probe_manifests_never_give_up_before_the_checks() {
     let yaml = yaml_rust2::YamlLoader::load_from_str(&service.probes(9000)).expect("valid YAML");
     let probes = to_json(&yaml[0]);
     assert_eq!(probes["livenessProbe"]["httpGet"], json!({ "path": "/internal/health/live", "port": 9000 }));
-    assert_eq!(probes["livenessProbe"]["timeoutSeconds"], 1, "liveness holds the 100 ms check only");
-    assert_eq!(probes["readinessProbe"]["timeoutSeconds"], 3, "2.5 s rounded up");
-    assert_eq!(probes["startupProbe"]["timeoutSeconds"], 3);
+    // The longest check timeout rounded up, plus a second for the answer to travel.
+    assert_eq!(probes["livenessProbe"]["timeoutSeconds"], 2, "liveness holds the 100 ms check only");
+    assert_eq!(probes["readinessProbe"]["timeoutSeconds"], 4, "2.5 s rounded up, plus one");
+    assert_eq!(probes["startupProbe"]["timeoutSeconds"], 4);
     assert_eq!(probes["startupProbe"]["httpGet"]["path"], "/internal/health/startup");
 }
 
@@ -224,5 +229,39 @@ fn configurations_the_document_could_not_describe_are_rejected() {
             Some(ConfigError::BadOpenApiPath(path.into())),
             "{path}"
         );
+    }
+}
+
+#[derive(serde::Serialize, schemars::JsonSchema)]
+struct HealthError {
+    code: u8,
+}
+
+#[health_check]
+async fn clashing() -> Result<HealthError, String> {
+    Ok(HealthError { code: 1 })
+}
+
+#[derive(HealthReport, Default)]
+struct Clashing {
+    clashing: ClashingCheck,
+}
+
+#[test]
+fn a_details_type_named_like_a_document_schema_is_refused() {
+    assert_eq!(
+        HealthEndpoints::new(Clashing::default(), ()).build().err(),
+        Some(ConfigError::SchemaNameTaken("HealthError".into()))
+    );
+}
+
+#[tokio::test]
+async fn refused_methods_are_answered_as_documented() {
+    let service = endpoints(Arc::default()).build().unwrap();
+    let document = service.openapi();
+    let address = start(&service).await;
+    for method in ["POST", "PUT", "DELETE", "PATCH"] {
+        let answer = request(address, method, "/health/ready", &[]).await;
+        client::assert_answer_conforms(&document, "/health/ready", &method.to_ascii_lowercase(), &answer);
     }
 }

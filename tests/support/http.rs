@@ -45,10 +45,10 @@ pub async fn request(address: SocketAddr, method: &str, path: &str, headers: &[(
         .iter()
         .find(|(registered, _)| *registered == address)
         .map(|(_, document)| document.clone());
-    if let (Some(document), "GET") = (document, method) {
+    if let Some(document) = document.filter(|_| method != "HEAD") {
         let bare = path.split('?').next().unwrap_or(path);
         if let Some(template) = template(&document, bare) {
-            assert_conforms(&document, &template, &answer);
+            assert_answer_conforms(&document, &template, &method.to_ascii_lowercase(), &answer);
         }
     }
     answer
@@ -71,9 +71,19 @@ fn template(document: &serde_json::Value, path: &str) -> Option<String> {
 /// and that its body validates against the schema there. The document is the
 /// root of the schema, so its `components/schemas` references resolve.
 pub fn assert_conforms(document: &serde_json::Value, path: &str, answer: &Answer) {
+    assert_answer_conforms(document, path, "get", answer);
+}
+
+/// [`assert_conforms`] for any method.
+pub fn assert_answer_conforms(document: &serde_json::Value, path: &str, method: &str, answer: &Answer) {
     let status = answer.status.to_string();
-    let responses = &document["paths"][path]["get"]["responses"];
-    assert!(responses[&status].is_object(), "{path} answered {status}, which the document does not declare");
+    let responses = &document["paths"][path][method]["responses"];
+    assert!(responses[&status].is_object(), "{method} {path} answered {status}, which the document does not declare");
+    for (name, _) in responses[&status]["headers"].as_object().into_iter().flatten() {
+        if name != "Age" {
+            assert!(answer.header(name).is_some(), "{method} {path} {status}: the declared header {name} is missing");
+        }
+    }
     let media =
         answer.header("content-type").unwrap_or_default().split(';').next().unwrap_or_default().trim().to_owned();
     assert!(responses[&status]["content"][&media].is_object(), "{path} {status}: undeclared {media}");
@@ -83,8 +93,11 @@ pub fn assert_conforms(document: &serde_json::Value, path: &str, answer: &Answer
     let escape = |segment: &str| segment.replace('~', "~0").replace('/', "~1").replace('{', "%7B").replace('}', "%7D");
     let mut root = document.clone();
     root["$schema"] = serde_json::json!("https://json-schema.org/draft/2020-12/schema");
-    root["$ref"] =
-        serde_json::json!(format!("#/paths/{}/get/responses/{status}/content/{}/schema", escape(path), escape(&media)));
+    root["$ref"] = serde_json::json!(format!(
+        "#/paths/{}/{method}/responses/{status}/content/{}/schema",
+        escape(path),
+        escape(&media)
+    ));
     let validator = jsonschema::options().should_validate_formats(true).build(&root).expect("a valid schema");
     let body = answer.json();
     let errors: Vec<String> = validator.iter_errors(&body).map(|e| format!("{e} at {}", e.instance_path())).collect();

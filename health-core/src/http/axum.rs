@@ -16,7 +16,9 @@ where
     H::Components: 'static,
 {
     /// An axum `Router` with the endpoints at the base path. Merge it into the
-    /// application's router, or nest it under a prefix.
+    /// application's router. It can be nested under a prefix, but the OpenAPI
+    /// document and probe manifests describe paths from the base path: to
+    /// serve under a prefix, put it in the base path instead.
     ///
     /// ```
     /// use health_core::http::HealthEndpoints;

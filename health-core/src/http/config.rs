@@ -148,6 +148,8 @@ pub enum ConfigError {
     UnknownComponent(String),
     /// The OpenAPI document's path is not a valid path, or lies among the endpoints.
     BadOpenApiPath(String),
+    /// A details type has the name of a schema of the OpenAPI document itself.
+    SchemaNameTaken(String),
 }
 
 impl fmt::Display for ConfigError {
@@ -160,6 +162,10 @@ impl fmt::Display for ConfigError {
             ConfigError::BadStatusCode { endpoint, code } => write!(
                 f,
                 "status code {code} for {endpoint:?} cannot answer a report: it carries no body or is the code of an error"
+            ),
+            ConfigError::SchemaNameTaken(name) => write!(
+                f,
+                "a details type is named `{name}`, like a schema of the OpenAPI document; rename it (#[schemars(rename = \"...\")])"
             ),
             ConfigError::BadOpenApiPath(path) => {
                 write!(

@@ -10,8 +10,20 @@ use crate::{ComponentInfo, HealthReport, Selection, Status};
 use super::route::Endpoint;
 use super::{HealthService, StatusCodes, Visibility};
 
+/// The errors the endpoints answer with, whatever the configuration.
+const ERRORS: [(u16, &str); 5] = [
+    (400, "A malformed query string or Accept header"),
+    (404, "An unknown component"),
+    (405, "Only GET and HEAD are answered"),
+    (406, "No format the Accept header admits"),
+    (414, "A query string longer than 1024 bytes"),
+];
+
 /// Codes the endpoints answer errors with, whatever the configuration.
-pub(crate) const ERROR_CODES: [u16; 5] = [400, 404, 405, 406, 414];
+pub(crate) const ERROR_CODES: [u16; 5] = [ERRORS[0].0, ERRORS[1].0, ERRORS[2].0, ERRORS[3].0, ERRORS[4].0];
+
+/// The names of the schemas the document adds beside the report's own definitions.
+pub(crate) const OWN_SCHEMAS: [&str; 4] = ["HealthError", "HealthCheckResponse", "HealthCheckList", "HealthCheck"];
 
 impl<H: HealthReport> HealthService<H>
 where
@@ -58,6 +70,7 @@ where
             }
         }
         let details = rewrite_refs(report["properties"]["components"]["properties"].clone());
+        // `build` refused details types named like these.
         schemas.insert("HealthError".into(), error_schema());
         let (response, list, check) = draft_schemas();
         schemas.insert("HealthCheckResponse".into(), response);
@@ -66,25 +79,29 @@ where
 
         let mut paths = Map::new();
         let base = &inner.base_path;
+        let enabled: Vec<&str> = self.members(Endpoint::All).iter().map(|c| c.name).collect();
+        let served =
+            Served { visibility: &inner.visibility, enabled: &enabled, background: inner.stale_after.is_some() };
         for endpoint in [Endpoint::All, Endpoint::Live, Endpoint::Ready, Endpoint::Startup] {
             let members = self.members(endpoint);
             let name = format!("{title}{}", suffix(endpoint));
             schemas.insert(name.clone(), report_schema(&members, &details, &inner.visibility));
             let path = endpoint.segment().map_or_else(|| base.clone(), |segment| format!("{base}/{segment}"));
-            paths
-                .insert(path, path_item(endpoint, &name, &members, &inner.codes[endpoint as usize], &inner.visibility));
+            paths.insert(path, path_item(endpoint, &name, &members, &inner.codes[endpoint as usize], &served));
         }
         let all = self.members(Endpoint::All);
         if !all.is_empty() {
             let name = format!("{title}{}", suffix(Endpoint::Component));
             schemas.insert(name.clone(), report_schema(&all, &details, &inner.visibility));
             let codes = &inner.codes[Endpoint::Component as usize];
-            paths.insert(
-                format!("{base}/{{component}}"),
-                path_item(Endpoint::Component, &name, &all, codes, &inner.visibility),
-            );
+            paths.insert(format!("{base}/{{component}}"), path_item(Endpoint::Component, &name, &all, codes, &served));
         }
 
+        if let Some(path) = &inner.openapi_path {
+            let document = json!({ "description": "This document", "content": { "application/json": { "schema": { "type": "object" } } } });
+            let summary = "The OpenAPI document of the health endpoints";
+            paths.insert(path.clone(), json!({ "get": { "summary": summary, "responses": { "200": document } } }));
+        }
         let mut components = json!({ "schemas": schemas });
         if matches!(inner.visibility, Visibility::WhenAuthorized { .. }) {
             components["securitySchemes"] = json!({ "healthToken": { "type": "http", "scheme": "bearer" } });
@@ -104,16 +121,19 @@ where
 
     /// Kubernetes `startupProbe`, `readinessProbe` and `livenessProbe` for a
     /// container listening on `port`, as YAML for its spec. Each probe's
-    /// `timeoutSeconds` is at least its group's longest check timeout, rounded
-    /// up, so a probe never gives up before the checks may finish.
+    /// `timeoutSeconds` is its group's longest check timeout rounded up, plus a
+    /// second for the answer to travel, so a probe never gives up before the
+    /// checks may finish.
     pub fn probes(&self, port: u16) -> String {
         let probe = |endpoint: Endpoint, period: u64, failures: u64| {
             let longest = self.members(endpoint).iter().map(|c| c.timeout).max().unwrap_or_default();
-            let timeout = u64::try_from(longest.as_millis().div_ceil(1000)).unwrap_or(u64::MAX).max(1);
+            // Kubernetes reads these fields as 32-bit integers.
+            let seconds = longest.as_nanos().div_ceil(1_000_000_000) + 1;
+            let timeout = u64::try_from(seconds).unwrap_or(u64::MAX).min(i32::MAX as u64);
             json!({
                 "httpGet": { "path": format!("{}/{}", self.inner.base_path, endpoint.segment().unwrap_or_default()), "port": port },
                 "timeoutSeconds": timeout,
-                "periodSeconds": period.max(timeout),
+                "periodSeconds": period.max(timeout).min(i32::MAX as u64),
                 "failureThreshold": failures,
             })
         };
@@ -125,46 +145,47 @@ where
     }
 }
 
-/// Adds `snippet`'s paths and schemas to `document`, leaving what it already
-/// has alone; a path or schema both define differently is an error naming it.
+/// Adds `snippet`'s paths, schemas and security schemes to `document`,
+/// leaving what it already has alone. A path or schema both define
+/// differently, or a section of `document` that is not an object, is an error
+/// naming it, and then `document` is left unchanged.
 pub fn merge_openapi(document: &mut Value, snippet: &Value) -> Result<(), String> {
-    for (section, pointer) in
-        [("paths", "/paths"), ("schemas", "/components/schemas"), ("security schemes", "/components/securitySchemes")]
-    {
+    const SECTIONS: [(&str, &str); 3] =
+        [("paths", "/paths"), ("schemas", "/components/schemas"), ("security schemes", "/components/securitySchemes")];
+    if !document.is_object() {
+        return Err("the document is not a JSON object".into());
+    }
+    for (section, pointer) in SECTIONS {
         let Some(Value::Object(additions)) = snippet.pointer(pointer) else { continue };
-        let target = ensure_object(document, pointer);
-        for (name, value) in additions {
-            match target.get(name) {
-                Some(existing) if existing != value => {
-                    return Err(format!("the document already has other {section} at `{name}`"));
-                }
-                Some(_) => {}
-                None => {
-                    target.insert(name.clone(), value.clone());
-                }
+        let existing = match document.pointer(pointer) {
+            None => continue,
+            Some(Value::Object(existing)) => existing,
+            Some(_) => return Err(format!("the document's {section} are not an object")),
+        };
+        if let Some((name, _)) = additions.iter().find(|(name, value)| existing.get(*name).is_some_and(|e| e != *value))
+        {
+            return Err(format!("the document already has other {section} at `{name}`"));
+        }
+    }
+    if document.get("components").is_some_and(|components| !components.is_object()) {
+        return Err("the document's components are not an object".into());
+    }
+    for (_, pointer) in SECTIONS {
+        let Some(Value::Object(additions)) = snippet.pointer(pointer) else { continue };
+        let mut node = &mut *document;
+        for key in pointer.split('/').skip(1) {
+            node = match node {
+                Value::Object(map) => map.entry(key).or_insert_with(|| json!({})),
+                _ => return Err(format!("`{pointer}` is not an object")),
+            };
+        }
+        if let Value::Object(target) = node {
+            for (name, value) in additions {
+                target.entry(name.clone()).or_insert_with(|| value.clone());
             }
         }
     }
     Ok(())
-}
-
-fn ensure_object<'v>(document: &'v mut Value, pointer: &str) -> &'v mut Map<String, Value> {
-    let mut node = document;
-    for key in pointer.split('/').skip(1) {
-        if !node.is_object() {
-            *node = Value::Object(Map::new());
-        }
-        node = node
-            .as_object_mut()
-            .into_iter()
-            .next()
-            .map(|map| map.entry(key).or_insert_with(|| json!({})))
-            .unwrap_or_else(|| unreachable!());
-    }
-    if !node.is_object() {
-        *node = Value::Object(Map::new());
-    }
-    node.as_object_mut().unwrap_or_else(|| unreachable!())
 }
 
 fn suffix(endpoint: Endpoint) -> &'static str {
@@ -271,13 +292,24 @@ fn draft_schemas() -> (Value, Value, Value) {
     (response, list, check)
 }
 
+/// What a path item needs of the service's configuration.
+struct Served<'a> {
+    visibility: &'a Visibility,
+    /// Every enabled component: any of them may be excluded on any endpoint.
+    enabled: &'a [&'a str],
+    /// Whether answers come from background snapshots, with an `Age` header.
+    background: bool,
+}
+
 fn path_item(
     endpoint: Endpoint,
     schema: &str,
     members: &[&ComponentInfo],
     codes: &StatusCodes,
-    visibility: &Visibility,
+    served: &Served,
 ) -> Value {
+    let visibility = served.visibility;
+    let enabled = served.enabled;
     let mut parameters = Vec::new();
     if endpoint == Endpoint::Component {
         let names: Vec<&str> = members.iter().map(|c| c.name).collect();
@@ -290,7 +322,8 @@ fn path_item(
         "description": "Answer in text lines, as Kubernetes' `/readyz?verbose` does.",
         "schema": { "type": "string", "enum": ["", "true", "1"] },
     }));
-    let names: Vec<&str> = members.iter().map(|c| c.name).collect();
+    // Any enabled component may be excluded on any endpoint.
+    let names = enabled;
     if !names.is_empty() {
         parameters.push(json!({
             "name": "exclude",
@@ -308,9 +341,12 @@ fn path_item(
         "application/health+json": { "schema": { "$ref": "#/components/schemas/HealthCheckResponse" } },
         "text/plain": { "schema": { "type": "string" } },
     });
-    let headers = json!({
+    let mut headers = json!({
         "Cache-Control": { "schema": { "type": "string", "enum": ["no-store"] } },
     });
+    if served.background {
+        headers["Age"] = json!({ "description": "Seconds since the report answered was taken", "schema": { "type": "integer", "minimum": 0 } });
+    }
     let mut responses = Map::new();
     for status in Status::ALL {
         let code = codes.code(status).as_u16().to_string();
@@ -349,18 +385,35 @@ fn path_item(
             }
         }
     }
-    json!({ "get": operation, "head": head })
+    let mut item = json!({ "get": operation, "head": head });
+    // Every other method is refused with 405 and `Allow: GET, HEAD`.
+    let mut refused = error("Only GET and HEAD are answered");
+    refused["headers"]["Allow"] = json!({ "schema": { "type": "string", "enum": ["GET, HEAD"] } });
+    let not_allowed = json!({ "summary": "Not allowed", "responses": { "405": refused } });
+    for method in ["put", "post", "delete", "options", "patch", "trace"] {
+        item[method] = not_allowed.clone();
+    }
+    item
 }
 
 /// Points `$ref`s at `components/schemas` instead of `$defs`.
 pub(crate) fn rewrite_refs(value: Value) -> Value {
     match value {
-        Value::String(text) => match text.strip_prefix("#/$defs/") {
-            Some(name) => Value::String(format!("#/components/schemas/{name}")),
-            None => Value::String(text),
-        },
         Value::Array(items) => Value::Array(items.into_iter().map(rewrite_refs).collect()),
-        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, rewrite_refs(v))).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(key, value)| match (key.as_str(), value) {
+                    ("$ref", Value::String(text)) => {
+                        let rewritten = match text.strip_prefix("#/$defs/") {
+                            Some(name) => format!("#/components/schemas/{name}"),
+                            None => text,
+                        };
+                        (key, Value::String(rewritten))
+                    }
+                    (_, value) => (key, rewrite_refs(value)),
+                })
+                .collect(),
+        ),
         other => other,
     }
 }

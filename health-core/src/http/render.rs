@@ -52,8 +52,8 @@ impl<C: ComponentSet> View<'_, C> {
     /// body saying so.
     pub fn render(&self, format: Format) -> Result<Vec<u8>, Vec<u8>> {
         match format {
-            Format::Json => serde_json::to_vec(&Json(self)).map_err(|error| serialization_failed(&error)),
-            Format::HealthJson => serde_json::to_vec(&HealthJson(self)).map_err(|error| serialization_failed(&error)),
+            Format::Json => serde_json::to_vec(&Json(self)).map_err(|error| self.failed(format, &error)),
+            Format::HealthJson => serde_json::to_vec(&HealthJson(self)).map_err(|error| self.failed(format, &error)),
             Format::Text => Ok(self.text().into_bytes()),
         }
     }
@@ -97,10 +97,24 @@ impl<C: ComponentSet> View<'_, C> {
     }
 }
 
-fn serialization_failed(error: &serde_json::Error) -> Vec<u8> {
-    let body =
-        serde_json::json!({ "status": "DOWN", "message": format!("the report could not be serialized: {error}") });
-    body.to_string().into_bytes()
+impl<C> View<'_, C> {
+    /// A DOWN body, of the shape `format` declares, saying the report could
+    /// not be serialized (a details type's `Serialize` failed). Only reports
+    /// with details can fail so, and this body has their fields.
+    fn failed(&self, format: Format, error: &serde_json::Error) -> Vec<u8> {
+        let message = format!("the report could not be serialized: {error}");
+        let body = match format {
+            Format::HealthJson => serde_json::json!({ "status": "fail", "output": message, "checks": {} }),
+            Format::Json | Format::Text => serde_json::json!({
+                "status": "DOWN",
+                "message": message,
+                "timestamp": Rfc3339(self.timestamp),
+                "duration_ms": millis(self.duration),
+                "components": {},
+            }),
+        };
+        body.to_string().into_bytes()
+    }
 }
 
 /// The report's own JSON, for the selected components.

@@ -19,7 +19,7 @@ use tokio::time::Instant;
 use crate::{Component, ComponentSet, ComponentVisitor, HealthReport, Report, Selection, Status};
 
 use super::config::{Hook, valid_base_path, valid_code};
-use super::openapi::ERROR_CODES;
+use super::openapi::{ERROR_CODES, OWN_SCHEMAS};
 use super::race::{First, race};
 use super::render::View;
 use super::route::{self, Endpoint};
@@ -165,6 +165,17 @@ where
                 return Err(ConfigError::BadStatusCode { endpoint, code: code.as_u16() });
             }
         }
+        // The OpenAPI document names its own schemas beside the details types'.
+        let report = H::json_schema();
+        let title = report["title"].as_str().unwrap_or_default();
+        let own: Vec<String> = OWN_SCHEMAS
+            .iter()
+            .map(|name| (*name).to_owned())
+            .chain(["Report", "Liveness", "Readiness", "Startup", "Component"].map(|suffix| format!("{title}{suffix}")))
+            .collect();
+        if let Some(taken) = report["$defs"].as_object().and_then(|defs| defs.keys().find(|name| own.contains(name))) {
+            return Err(ConfigError::SchemaNameTaken(taken.clone()));
+        }
         if let Some(path) = &self.openapi_path
             && (!valid_base_path(path) || path == &self.base_path || path.starts_with(&format!("{}/", self.base_path)))
         {
@@ -291,7 +302,7 @@ where
     /// The components not disabled.
     pub(super) enabled: Selection,
     /// When a background snapshot is too old to serve.
-    stale_after: Option<Duration>,
+    pub(super) stale_after: Option<Duration>,
     /// Keyed hashing for comparing bearer tokens in time independent of their length.
     token_hasher: std::hash::RandomState,
     /// Where the router serves the OpenAPI document, if anywhere.
