@@ -47,8 +47,18 @@ pub async fn request(address: SocketAddr, method: &str, path: &str, headers: &[(
         .map(|(_, document)| document.clone());
     if let Some(document) = document.filter(|_| method != "HEAD") {
         let bare = path.split('?').next().unwrap_or(path);
-        if let Some(template) = template(&document, bare) {
-            assert_answer_conforms(&document, &template, &method.to_ascii_lowercase(), &answer);
+        let method = method.to_ascii_lowercase();
+        match template(&document, bare) {
+            // A declared operation answers as the document says.
+            Some(template) if document["paths"][&template][&method].is_object() => {
+                assert_answer_conforms(&document, &template, &method, &answer)
+            }
+            // An undeclared method on a documented path is refused, naming the declared ones.
+            Some(_) => {
+                assert_eq!(answer.status, 405, "{method} {path} is not an operation");
+                assert_eq!(answer.header("allow"), Some("GET, HEAD"), "{method} {path}");
+            }
+            None => {}
         }
     }
     answer
