@@ -175,7 +175,8 @@ pub fn format(verbose: bool, accept: Option<&[u8]>) -> Result<Format, RequestErr
         &[(Format::Json, "application/json"), (Format::HealthJson, "application/health+json")]
     };
     // (quality, specificity) of the best range matching each offered format.
-    let mut best: Vec<Option<(u16, u8)>> = vec![None; offered.len()];
+    // At most two formats are offered: no allocation per request.
+    let mut best: [Option<(u16, u8)>; 2] = [None; 2];
     for range in accept.split(',') {
         let mut parts = range.split(';');
         let media = parts.next().unwrap_or_default().trim();

@@ -454,7 +454,7 @@ where
         let codes = &self.codes[endpoint as usize];
 
         if endpoint == Endpoint::Ready && self.shutdown.is_shutting_down() {
-            return Ok(respond(&self.notice(details, "shutting down"), format, codes, None));
+            return Ok(respond(&notice(details, "shutting down"), format, codes, None));
         }
         let single = endpoint == Endpoint::Component;
         let latest = self.snapshots.as_ref().and_then(|snapshots| snapshots.borrow().clone());
@@ -476,20 +476,6 @@ where
         let overall = (endpoint == Endpoint::All && query.exclude.is_empty()).then_some(report.status);
         self.track(&report.components, selection, report.timestamp, overall);
         Ok(respond(&view(&report, selection, details, single), format, codes, None))
-    }
-
-    /// A DOWN answer with a note, without running checks.
-    fn notice<'a>(&self, details: bool, message: &'a str) -> View<'a, NoComponents> {
-        View {
-            components: &NoComponents,
-            selection: Selection::none(),
-            timestamp: std::time::SystemTime::now(),
-            duration: Duration::ZERO,
-            details,
-            message: Some(message),
-            status_override: Some(Status::Down),
-            single: false,
-        }
     }
 
     /// Whether the request may see messages and details; a wrong token is refused.
@@ -584,6 +570,20 @@ fn view<C>(report: &Report<C>, selection: Selection, details: bool, single: bool
         message: None,
         status_override: None,
         single,
+    }
+}
+
+/// A DOWN answer with a note, without running checks.
+fn notice(details: bool, message: &str) -> View<'_, NoComponents> {
+    View {
+        components: &NoComponents,
+        selection: Selection::none(),
+        timestamp: std::time::SystemTime::now(),
+        duration: Duration::ZERO,
+        details,
+        message: Some(message),
+        status_override: Some(Status::Down),
+        single: false,
     }
 }
 
