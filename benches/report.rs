@@ -87,7 +87,10 @@ mod by_hand {
             Ok(Err(_)) => (Status::Down, Some("check panicked".into()), None),
             Err(_) => (Status::Down, Some("timed out after 1s".into()), None),
         };
-        Component { status, critical: false, duration, message, details }
+        let mut component = Component::new(status).with_duration(duration);
+        component.message = message;
+        component.details = details;
+        component
     }
 
     pub async fn report() -> Report<Components> {
@@ -107,7 +110,7 @@ mod by_hand {
             &components.c8,
         ];
         let status = Status::aggregate(all.map(|c| (c.status, c.critical)));
-        Report { status, timestamp, duration: started.elapsed(), components }
+        Report::new(status, timestamp, started.elapsed(), components)
     }
 }
 

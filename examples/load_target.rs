@@ -13,7 +13,7 @@ use std::time::{Duration, Instant, SystemTime};
 use axum::http::header;
 use axum::response::IntoResponse;
 use health_core::http::{HealthEndpoints, Visibility};
-use health_core::{Component, HealthReport, Report, Status, health_check};
+use health_core::{Component, HealthReport, Monitor, Report, Status, health_check};
 use serde::Serialize;
 
 #[derive(Serialize, schemars::JsonSchema, Clone)]
@@ -74,7 +74,10 @@ mod by_hand {
             Ok(Err(error)) => (Status::Down, Some(error.to_string().into()), None),
             Err(_) => (Status::Down, Some("timed out after 1s".into()), None),
         };
-        Component { status, critical: false, duration: started.elapsed(), message, details }
+        let mut component = Component::new(status).with_duration(started.elapsed());
+        component.message = message;
+        component.details = details;
+        component
     }
 
     pub async fn body() -> Vec<u8> {
@@ -82,8 +85,7 @@ mod by_hand {
         let started = Instant::now();
         let (first, second, third) = tokio::join!(run(super::first()), run(super::second()), run(super::third()));
         let status = Status::aggregate([&first, &second, &third].map(|c| (c.status, c.critical)));
-        let report =
-            Report { status, timestamp, duration: started.elapsed(), components: Components { first, second, third } };
+        let report = Report::new(status, timestamp, started.elapsed(), Components { first, second, third });
         serde_json::to_vec(&report).unwrap_or_default()
     }
 
@@ -113,15 +115,17 @@ mod by_hand {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let on_request =
-        HealthEndpoints::new(Three::default(), ()).base_path("/on-request").visibility(Visibility::Always).build()?;
-    let background = HealthEndpoints::new(Three::default(), ())
-        .base_path("/background")
+    let on_request = HealthEndpoints::new(Monitor::new(Three::default(), ()))
+        .base_path("/on-request")
         .visibility(Visibility::Always)
-        .refresh_every(Duration::from_secs(1))
         .build()?;
-    let cached =
-        HealthEndpoints::new(Cached::default(), ()).base_path("/cached").visibility(Visibility::Always).build()?;
+    let background = Monitor::builder(Three::default(), ()).refresh_every(Duration::from_secs(1)).build()?;
+    let background =
+        HealthEndpoints::new(background).base_path("/background").visibility(Visibility::Always).build()?;
+    let cached = HealthEndpoints::new(Monitor::new(Cached::default(), ()))
+        .base_path("/cached")
+        .visibility(Visibility::Always)
+        .build()?;
     tokio::spawn(by_hand::refresh());
     let app = axum::Router::new()
         .route("/hand", axum::routing::get(by_hand::handler))

@@ -16,7 +16,9 @@
 //! `curl -H 'Accept: application/health+json' localhost:8080/health`. The
 //! OpenAPI document of the endpoints is served at `/openapi.json`;
 //! `--openapi` (JSON), `--openapi-yaml` and `--probes` print it, or the
-//! Kubernetes probes, and exit.
+//! Kubernetes probes, and exit. With `--registry`, the same checks are
+//! registered at run time in a `Registry` instead of a derived report, and
+//! served the same way.
 //! On SIGTERM or Ctrl-C, readiness turns DOWN at once, the service keeps
 //! answering for `DRAIN_MS` (default 5000) so load balancers notice, and then
 //! stops once in-flight requests have finished.
@@ -26,7 +28,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use health_core::http::{HealthEndpoints, Visibility, serve};
-use health_core::{HealthReport, Outcome, health_check, redact};
+use health_core::{HealthReport, Monitor, Outcome, Registry, RegistryError, ReportSource, health_check, redact};
 use serde::Serialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -190,6 +192,18 @@ struct ServiceHealth {
     upstream: UpstreamCheck,
 }
 
+/// The same checks as [`ServiceHealth`], chosen at run time.
+fn registry() -> Result<Registry<Services>, RegistryError> {
+    let mut registry = Registry::new().with_title("ServiceHealth");
+    registry
+        .register("process", ProcessCheck::default())?
+        .register("storage", StorageCheck::default())?
+        .register("database", DatabaseCheck::default())?
+        .register("cache", CacheCheck::default())?
+        .register("upstream", UpstreamCheck::default())?;
+    Ok(registry)
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt().with_target(false).with_writer(std::io::stderr).init();
@@ -209,22 +223,37 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             None => unconfigured.push(component),
         }
     }
-    let mut endpoints = HealthEndpoints::new(ServiceHealth::default(), Arc::new(services))
+    let services = Arc::new(services);
+    if std::env::args().any(|argument| argument == "--registry") {
+        run(Monitor::builder(registry()?, services), &unconfigured).await
+    } else {
+        run(Monitor::builder(ServiceHealth::default(), services), &unconfigured).await
+    }
+}
+
+/// Serves the checks of `monitor`, or prints what `--openapi`, `--openapi-yaml`
+/// or `--probes` ask for.
+async fn run<R: ReportSource>(
+    mut monitor: health_core::monitor::MonitorBuilder<R>,
+    unconfigured: &[&str],
+) -> Result<(), Box<dyn std::error::Error>> {
+    let variable = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
+    for component in unconfigured {
+        monitor = monitor.disable(*component);
+    }
+    let health = HealthEndpoints::new(monitor.build()?)
         // Details help on a developer's machine; keep the default (statuses
         // only) or use a token where others can reach the endpoints.
         .visibility(Visibility::Always)
-        .openapi_path("/openapi.json");
-    for component in unconfigured {
-        endpoints = endpoints.disable(component);
-    }
-    let health = endpoints.build()?;
+        .openapi_path("/openapi.json")
+        .build()?;
     let port = variable("PORT").and_then(|port| port.parse::<u16>().ok()).unwrap_or(8080);
-    let printed = match std::env::args().nth(1).as_deref() {
-        Some("--openapi") => Some(format!("{:#}\n", health.openapi())),
-        Some("--openapi-yaml") => Some(health.openapi_yaml()),
-        Some("--probes") => Some(health.probes(port)),
+    let printed = std::env::args().find_map(|argument| match argument.as_str() {
+        "--openapi" => Some(format!("{:#}\n", health.openapi())),
+        "--openapi-yaml" => Some(health.openapi_yaml()),
+        "--probes" => Some(health.probes(port)),
         _ => None,
-    };
+    });
     if let Some(text) = printed {
         print!("{text}");
         return Ok(());

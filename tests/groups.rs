@@ -2,9 +2,8 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use health_core::{
-    Component, ComponentSet, ComponentVisitor, DEFAULT_GROUPS, HealthReport, Selection, Status, group, health_check,
-};
+use health_core::report::{ComponentSet, ComponentVisitor, Selection};
+use health_core::{Component, DEFAULT_GROUPS, HealthReport, Status, group, health_check};
 
 #[derive(Default)]
 struct Runs {
@@ -36,9 +35,9 @@ struct Health {
 #[test]
 fn components_know_their_groups() {
     let [process, database, batch] = Health::COMPONENTS else { panic!("three components") };
-    assert_eq!(process.groups, [group::LIVENESS, group::READINESS]);
-    assert_eq!(database.groups, DEFAULT_GROUPS, "readiness and startup unless said otherwise");
-    assert_eq!(batch.groups, ["batch-jobs"], "a field overrides the check's groups");
+    assert_eq!(process.groups().collect::<Vec<_>>(), [group::LIVENESS, group::READINESS]);
+    assert_eq!(database.groups().collect::<Vec<_>>(), DEFAULT_GROUPS, "readiness and startup unless said otherwise");
+    assert_eq!(batch.groups().collect::<Vec<_>>(), ["batch-jobs"], "a field overrides the check's groups");
     assert_eq!(DEFAULT_GROUPS, [group::READINESS, group::STARTUP]);
 
     let live = Selection::group(Health::COMPONENTS, group::LIVENESS);
@@ -64,12 +63,19 @@ async fn a_selective_report_runs_only_the_selection() {
     assert_eq!(all.status, Status::Down);
 }
 
-/// Collects what a visitor sees, as JSON.
-struct Collect(Vec<(usize, &'static str, serde_json::Value)>);
+/// What a visitor saw of one component.
+struct Seen {
+    index: usize,
+    name: String,
+    json: serde_json::Value,
+}
+
+/// Collects what a visitor sees.
+struct Collect(Vec<Seen>);
 
 impl ComponentVisitor for Collect {
-    fn component<T: serde::Serialize>(&mut self, index: usize, name: &'static str, component: &Component<T>) {
-        self.0.push((index, name, serde_json::to_value(component).unwrap()));
+    fn component<T: serde::Serialize>(&mut self, index: usize, name: &str, component: &Component<T>) {
+        self.0.push(Seen { index, name: name.to_owned(), json: serde_json::to_value(component).unwrap() });
     }
 }
 
@@ -78,10 +84,14 @@ async fn a_visitor_sees_every_typed_component_in_order() {
     let report = Health::default().report(&Runs::default()).await;
     let mut seen = Collect(Vec::new());
     report.components.visit(&mut seen);
-    let names: Vec<_> = seen.0.iter().map(|(index, name, _)| (*index, *name)).collect();
+    let names: Vec<_> = seen.0.iter().map(|seen| (seen.index, seen.name.as_str())).collect();
     assert_eq!(names, [(0, "process"), (1, "database"), (2, "batch")]);
-    assert_eq!(seen.0[0].2["details"], 1);
-    assert_eq!(seen.0[1].2["message"], "connection refused");
+    assert_eq!(seen.0[0].json["details"], 1);
+    assert_eq!(seen.0[1].json["message"], "connection refused");
+
+    let mut selected = Collect(Vec::new());
+    report.components.visit_selected(Selection::none().with(2), &mut selected);
+    assert_eq!(selected.0.iter().map(|seen| seen.name.as_str()).collect::<Vec<_>>(), ["batch"]);
 }
 
 #[test]

@@ -45,7 +45,7 @@ async fn a_hand_written_check_joins_a_derived_report() {
     let report = Mixed::default().report(&42).await;
     assert_eq!(report.status, Status::Down);
     assert_eq!(report.components.backlog.details, Some(42), "DOWN outcomes keep their details");
-    assert_eq!(Mixed::COMPONENTS[0].timeout, Duration::from_millis(300));
+    assert_eq!(Mixed::COMPONENTS[0].timeout(), Duration::from_millis(300));
     assert_eq!(
         Mixed::json_schema()["properties"]["components"]["properties"]["backlog"]["description"],
         "Backlog under the limit."

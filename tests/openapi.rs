@@ -10,9 +10,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use client::{assert_conforms, get, request};
 use health_core::http::{
-    ConfigError, Endpoint, HealthEndpoints, HealthService, StatusCodes, Visibility, merge_openapi,
+    ConfigError, Endpoint, HealthEndpoints, HealthService, MergeError, StatusCodes, Visibility, merge_openapi,
 };
-use health_core::{HealthReport, health_check};
+use health_core::{HealthReport, Monitor, health_check};
 use http::StatusCode;
 use serde_json::{Value, json};
 
@@ -45,7 +45,9 @@ struct Health {
 }
 
 fn endpoints(app: Arc<App>) -> HealthEndpoints<Health> {
-    HealthEndpoints::new(Health::default(), app).visibility(Visibility::Always).openapi_path("/openapi.json")
+    HealthEndpoints::new(Monitor::new(Health::default(), app))
+        .visibility(Visibility::Always)
+        .openapi_path("/openapi.json")
 }
 
 async fn start(service: &HealthService<Health>) -> SocketAddr {
@@ -96,8 +98,11 @@ async fn every_response_validates_against_the_document() {
 
 #[tokio::test]
 async fn statuses_only_and_token_protected_bodies_validate_too() {
-    for visibility in [Visibility::Never, Visibility::WhenAuthorized { token: "t0k3n".into() }] {
-        let service = HealthEndpoints::new(Health::default(), App::default()).visibility(visibility).build().unwrap();
+    for visibility in [Visibility::Never, Visibility::when_authorized("t0k3n")] {
+        let service = HealthEndpoints::new(Monitor::new(Health::default(), App::default()))
+            .visibility(visibility)
+            .build()
+            .unwrap();
         let document = service.openapi();
         let address = start(&service).await;
         assert_conforms(&document, "/health", &get(address, "/health").await);
@@ -111,8 +116,8 @@ async fn statuses_only_and_token_protected_bodies_validate_too() {
 #[test]
 fn the_document_declares_what_the_configuration_answers() {
     let consul = StatusCodes::default().degraded(StatusCode::TOO_MANY_REQUESTS);
-    let token = Visibility::WhenAuthorized { token: "t".into() };
-    let service = HealthEndpoints::new(Health::default(), App::default())
+    let token = Visibility::when_authorized("t");
+    let service = HealthEndpoints::new(Monitor::new(Health::default(), App::default()))
         .visibility(token)
         .status_codes(Endpoint::Ready, consul)
         .build()
@@ -182,10 +187,12 @@ fn merging_adds_to_a_document_without_clobbering_it() {
     let mut clash = json!({ "paths": { "/orders": {}, "/health": { "get": {} } } });
     let before = clash.clone();
     let error = merge_openapi(&mut clash, &service.openapi()).unwrap_err();
-    assert!(error.contains("/health"), "{error}");
+    assert_eq!(error, MergeError::Conflict { section: "/paths", name: "/health".into() });
+    assert!(error.to_string().contains("/health"), "{error}");
     assert_eq!(clash, before, "a refused merge changes nothing");
     let mut odd = json!({ "paths": [] });
-    assert!(merge_openapi(&mut odd, &service.openapi()).is_err(), "a section that is not an object is not replaced");
+    assert_eq!(merge_openapi(&mut odd, &service.openapi()), Err(MergeError::NotAnObjectAt("/paths".into())));
+    assert_eq!(merge_openapi(&mut json!([]), &service.openapi()), Err(MergeError::NotAnObject));
 }
 
 #[test]
@@ -218,7 +225,7 @@ fn configurations_the_document_could_not_describe_are_rejected() {
         Some(ConfigError::BadStatusCode { endpoint: Endpoint::All, code: 404 })
     );
     let down_as_401 = StatusCodes::default().down(StatusCode::UNAUTHORIZED);
-    let token = Visibility::WhenAuthorized { token: "t".into() };
+    let token = Visibility::when_authorized("t");
     assert_eq!(
         endpoints(Arc::default()).visibility(token).status_codes(Endpoint::Ready, down_as_401).build().err(),
         Some(ConfigError::BadStatusCode { endpoint: Endpoint::Ready, code: 401 })
@@ -250,7 +257,7 @@ struct Clashing {
 #[test]
 fn a_details_type_named_like_a_document_schema_is_refused() {
     assert_eq!(
-        HealthEndpoints::new(Clashing::default(), ()).build().err(),
+        HealthEndpoints::new(Monitor::new(Clashing::default(), ())).build().err(),
         Some(ConfigError::SchemaNameTaken("HealthError".into()))
     );
 }

@@ -56,12 +56,15 @@ async fn a_renamed_component_appears_under_its_new_name() {
 #[test]
 fn components_are_described_without_running_them() {
     let [sleepy, broken, plain] = Overridden::COMPONENTS else { panic!("three components expected") };
-    assert_eq!((sleepy.name, sleepy.critical, sleepy.timeout), ("short-fuse", false, Duration::from_millis(100)));
-    assert_eq!(sleepy.description, Some("Sleepy, but given only 100 ms here."), "field docs win");
-    assert_eq!((broken.name, broken.critical, broken.timeout), ("broken", true, Duration::from_secs(2)));
-    assert_eq!(broken.description, None);
-    assert_eq!((plain.name, plain.critical, plain.timeout), ("plain", true, Duration::from_secs(1)));
-    assert_eq!(plain.description, Some("Sleeps for half a second."), "the check fn's docs otherwise");
+    assert_eq!(
+        (sleepy.name(), sleepy.is_critical(), sleepy.timeout()),
+        ("short-fuse", false, Duration::from_millis(100))
+    );
+    assert_eq!(sleepy.description(), Some("Sleepy, but given only 100 ms here."), "field docs win");
+    assert_eq!((broken.name(), broken.is_critical(), broken.timeout()), ("broken", true, Duration::from_secs(2)));
+    assert_eq!(broken.description(), None);
+    assert_eq!((plain.name(), plain.is_critical(), plain.timeout()), ("plain", true, Duration::from_secs(1)));
+    assert_eq!(plain.description(), Some("Sleeps for half a second."), "the check fn's docs otherwise");
 }
 
 #[test]

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use client::get;
 use health_core::http::{HealthEndpoints, Visibility};
-use health_core::{HealthReport, health_check};
+use health_core::{HealthReport, Monitor, health_check};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -87,7 +87,8 @@ async fn the_cache_goes_down_and_comes_back_up_with_its_server() {
         return;
     };
     let redis = Redis { address: SocketAddr::from(([127, 0, 0, 1], port)) };
-    let service = HealthEndpoints::new(Health::default(), redis).visibility(Visibility::Always).build().unwrap();
+    let service =
+        HealthEndpoints::new(Monitor::new(Health::default(), redis)).visibility(Visibility::Always).build().unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let health = listener.local_addr().unwrap();
     client::register(health, service.openapi());

@@ -4,6 +4,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
+use health_core::report::{NameError, Selection};
 use health_core::{CheckOptions, HealthReport, Outcome, Registry, RegistryError, Status, check_fn, health_check};
 use serde_json::json;
 use support::{assert_invalid, assert_valid, validator};
@@ -141,17 +142,49 @@ fn bad_registrations_are_typed_errors() {
         registry.register("ping", PingCheck::default()).unwrap_err(),
         RegistryError::DuplicateName("ping".into())
     );
-    assert_eq!(registry.register("", PingCheck::default()).unwrap_err(), RegistryError::EmptyName);
+    let invalid = |name: &str, error| RegistryError::InvalidName { name: name.into(), error };
+    assert_eq!(registry.register("", PingCheck::default()).unwrap_err(), invalid("", NameError::Empty));
+    assert_eq!(registry.register("a/b", PingCheck::default()).unwrap_err(), invalid("a/b", NameError::Character('/')));
+    assert_eq!(registry.register("..", PingCheck::default()).unwrap_err(), invalid("..", NameError::DotSegment));
+    assert_eq!(registry.register("ready", PingCheck::default()).unwrap_err(), invalid("ready", NameError::Reserved));
     let zero = CheckOptions::new().timeout(Duration::ZERO);
     assert_eq!(
         registry.register_with("zero", PingCheck::default(), zero).unwrap_err(),
         RegistryError::ZeroTimeout("zero".into())
+    );
+    let never_fresh = CheckOptions::new().cache(Duration::ZERO);
+    assert_eq!(
+        registry.register_with("stale", PingCheck::default(), never_fresh).unwrap_err(),
+        RegistryError::ZeroCache("stale".into())
+    );
+    let bad_group = CheckOptions::new().groups(["batch jobs"]);
+    assert_eq!(
+        registry.register_with("batch", PingCheck::default(), bad_group).unwrap_err(),
+        RegistryError::InvalidGroup {
+            component: "batch".into(),
+            group: "batch jobs".into(),
+            error: Some(NameError::Character(' '))
+        }
+    );
+    let twice = CheckOptions::new().groups(["readiness", "readiness"]);
+    assert_eq!(
+        registry.register_with("twice", PingCheck::default(), twice).unwrap_err(),
+        RegistryError::InvalidGroup { component: "twice".into(), group: "readiness".into(), error: None }
     );
     assert_eq!(registry.names().collect::<Vec<_>>(), ["ping"], "failed registrations leave nothing behind");
     assert_eq!(
         RegistryError::DuplicateName("ping".into()).to_string(),
         "a component named `ping` is already registered"
     );
+}
+
+#[test]
+fn a_registry_holds_at_most_the_capacity() {
+    let mut registry = Registry::<Config>::new();
+    for index in 0..Selection::CAPACITY {
+        registry.register(format!("c{index}"), PingCheck::default()).unwrap();
+    }
+    assert_eq!(registry.register("one-more", PingCheck::default()).unwrap_err(), RegistryError::Full);
 }
 
 #[tokio::test]

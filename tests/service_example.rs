@@ -40,11 +40,17 @@ struct Service {
 }
 
 async fn start(environment: &[(&str, String)]) -> Service {
+    start_with(&[], environment).await
+}
+
+/// Starts the example with `arguments`, such as `--registry`.
+async fn start_with(arguments: &[&str], environment: &[(&str, String)]) -> Service {
     let port = free_port();
     let data_dir = std::env::temp_dir().join(format!("health-example-{port}"));
     std::fs::create_dir_all(&data_dir).unwrap();
     let mut command = Command::new(example_binary());
     command
+        .args(arguments)
         .env_clear()
         .env("PORT", port.to_string())
         .env("DATA_DIR", &data_dir)
@@ -85,7 +91,16 @@ fn closed_port_url() -> String {
 
 #[tokio::test]
 async fn an_unreachable_critical_database_fails_readiness_only_and_leaks_no_password() {
-    let mut service = start(&[("DATABASE_URL", closed_port_url())]).await;
+    unreachable_database(&[]).await;
+}
+
+#[tokio::test]
+async fn the_same_checks_in_a_registry_answer_the_same() {
+    unreachable_database(&["--registry"]).await;
+}
+
+async fn unreachable_database(arguments: &[&str]) {
+    let mut service = start_with(arguments, &[("DATABASE_URL", closed_port_url())]).await;
     let all = get(service.address, "/health").await;
     let ready = get(service.address, "/health/ready").await;
     let live = get(service.address, "/health/live").await;
@@ -158,9 +173,9 @@ async fn real_postgres_and_redis_are_checked_when_configured() {
 /// either shows up in review as a snapshot diff (`tests/snapshots/`).
 #[test]
 fn the_examples_document_and_probes_are_pinned() {
-    let print = |flag: &str| {
+    let print = |flags: &[&str]| {
         let output = std::process::Command::new(example_binary())
-            .arg(flag)
+            .args(flags)
             .env_clear()
             .env("PORT", "8080")
             .env("DATABASE_URL", "postgres://app@db.internal:5432/orders")
@@ -171,6 +186,8 @@ fn the_examples_document_and_probes_are_pinned() {
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
         String::from_utf8(output.stdout).expect("UTF-8")
     };
-    insta::assert_snapshot!("example_openapi_yaml", print("--openapi-yaml"));
-    insta::assert_snapshot!("example_probes_yaml", print("--probes"));
+    let document = print(&["--openapi-yaml"]);
+    assert_eq!(print(&["--registry", "--openapi-yaml"]), document, "a registry of the same checks, the same document");
+    insta::assert_snapshot!("example_openapi_yaml", document);
+    insta::assert_snapshot!("example_probes_yaml", print(&["--probes"]));
 }

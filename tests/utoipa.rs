@@ -2,7 +2,7 @@
 //! in one call, and report schemas are utoipa schemas.
 
 use health_core::http::{HealthEndpoints, ReportSchema, Visibility};
-use health_core::{HealthReport, health_check};
+use health_core::{HealthReport, Monitor, health_check};
 use serde_json::{Value, json};
 use utoipa::openapi::{OpenApiBuilder, PathsBuilder};
 use utoipa::{Modify, PartialSchema, ToSchema};
@@ -23,8 +23,8 @@ struct Health {
 }
 
 fn service() -> health_core::http::HealthService<Health> {
-    let token = Visibility::WhenAuthorized { token: "t".into() };
-    HealthEndpoints::new(Health::default(), ()).visibility(token).build().unwrap()
+    let token = Visibility::when_authorized("t");
+    HealthEndpoints::new(Monitor::new(Health::default(), ())).visibility(token).build().unwrap()
 }
 
 #[test]

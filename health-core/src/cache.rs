@@ -1,7 +1,8 @@
 //! Reuse of a check's recent result, with one run shared by concurrent reports.
 
 use std::fmt;
-use std::time::Duration;
+use std::future::Future;
+use std::time::{Duration, SystemTime};
 
 use tokio::sync::Mutex;
 use tokio::time::Instant;
@@ -18,17 +19,24 @@ use crate::{Check, Component};
 /// Failures are cached like successes: a dependency that is down is not
 /// hammered either.
 ///
-/// `#[health_check(cache = "5s")]` creates one in the generated check type, whose
-/// report runner goes through [`ResultCache::run`].
+/// `#[health_check(cache = "5s")]` puts one in the generated check type,
+/// [`Cached`](crate::Cached) one beside a hand-written check, and
+/// `CheckOptions::cache` one in a registry entry.
 pub struct ResultCache<T> {
     ttl: Duration,
     // Held across the run: whoever holds it runs the check, the others queue and
     // then find the fresh result. A report dropped mid-run releases it, and the
     // next waiter runs the check instead.
-    latest: Mutex<Option<(Instant, Component<T>)>>,
+    latest: Mutex<Option<Fresh<T>>>,
     // `T::clone`, captured where `T: Clone` is known, so that the runner needs no
     // `Clone` bound and a missing one is a single error at `cache = ".."`.
     clone: fn(&Component<T>) -> Component<T>,
+}
+
+/// A cached result and when its run completed.
+struct Fresh<T> {
+    completed: Instant,
+    result: Component<T>,
 }
 
 impl<T: Clone> ResultCache<T> {
@@ -42,10 +50,33 @@ impl<T> ResultCache<T> {
     /// Returns the fresh cached result of `check`, or runs it and caches what it
     /// returns. The timeout covers waiting for another report's run and this
     /// run together. The cache holds one result whatever the state it ran with.
-    pub async fn run<S, C>(&self, check: &C, state: &S, timeout: Duration, critical: bool) -> Component<T>
+    /// `RUN_MAY_PANIC`: see [`run_bounded`](crate::run::run_bounded).
+    pub fn run<S, C, const RUN_MAY_PANIC: bool>(
+        &self,
+        check: &C,
+        state: &S,
+        timeout: Duration,
+        critical: bool,
+    ) -> impl Future<Output = Component<T>>
     where
         S: ?Sized + Sync,
         C: Check<S, Details = T> + ?Sized,
+    {
+        self.get_or_run(timeout, critical, move |started| {
+            run_bounded_from::<S, C, RUN_MAY_PANIC>(check, state, started, timeout, critical)
+        })
+    }
+
+    /// The fresh cached result, or the result of `run(started)`, a run bounded
+    /// by `timeout` counted from `started`, which is then cached.
+    pub(crate) async fn get_or_run<F>(
+        &self,
+        timeout: Duration,
+        critical: bool,
+        run: impl FnOnce(Instant) -> F,
+    ) -> Component<T>
+    where
+        F: Future<Output = Component<T>>,
     {
         let started = Instant::now();
         let mut latest = match (self.latest.try_lock(), started.checked_add(timeout)) {
@@ -56,14 +87,15 @@ impl<T> ResultCache<T> {
                 Err(_) => return timed_out(timeout, critical, started.elapsed()),
             },
         };
-        if let Some((completed, result)) = &*latest
-            && completed.elapsed() < self.ttl
+        if let Some(fresh) = &*latest
+            && fresh.completed.elapsed() < self.ttl
         {
-            return (self.clone)(result);
+            return (self.clone)(&fresh.result);
         }
-        // Only generated checks have a cache; see `run_bounded`.
-        let result = run_bounded_from::<S, C, false>(check, state, started, timeout, critical).await;
-        *latest = Some((Instant::now(), (self.clone)(&result)));
+        let ran_at = SystemTime::now();
+        let mut result = run(started).await;
+        result.ran_at = Some(ran_at);
+        *latest = Some(Fresh { completed: Instant::now(), result: (self.clone)(&result) });
         result
     }
 }

@@ -20,7 +20,8 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(1);
 /// A health check of state `S`: one component of a report.
 ///
 /// `#[health_check]` implements it for the type it generates. Implement it by
-/// hand for checks that carry their own configuration:
+/// hand for checks that carry their own configuration (and wrap them in
+/// [`Cached`](crate::Cached) to reuse their results):
 ///
 /// ```
 /// use std::time::Duration;
@@ -64,47 +65,22 @@ pub trait Check<S: ?Sized = ()>: Send + Sync {
     fn run(&self, state: &S) -> impl Future<Output = Outcome<Self::Details>> + Send;
 
     /// Runs the check for a report: under `timeout`, with a panic reported DOWN.
-    /// Checks generated with `cache = ".."` replace it with a cached run; being
-    /// chosen per type, the runner of an uncached check carries no cache code.
+    ///
+    /// Not part of the API: only this crate can call it (it alone makes the
+    /// token), and only its generated checks and [`Cached`](crate::Cached)
+    /// replace it, to choose a cached runner per type so that uncached checks
+    /// carry no cache code.
     #[doc(hidden)]
     fn __run_for_report(
         &self,
         state: &S,
         timeout: Duration,
         critical: bool,
+        _: crate::__private::Sealed,
     ) -> impl Future<Output = Component<Self::Details>> + Send
     where
         S: Sync,
     {
         run_bounded::<S, Self, true>(self, state, timeout, critical)
-    }
-}
-
-/// Facts about one component of a report, known without running it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ComponentInfo {
-    /// The component's name in the report.
-    pub name: &'static str,
-    /// Whether it being DOWN makes the report DOWN.
-    pub critical: bool,
-    /// How long one run may take.
-    pub timeout: Duration,
-    /// What it checks, from the check function's documentation.
-    pub description: Option<&'static str>,
-    /// The probe groups it belongs to.
-    pub groups: &'static [&'static str],
-}
-
-impl ComponentInfo {
-    /// Describes a component.
-    pub const fn new(
-        name: &'static str,
-        critical: bool,
-        timeout: Duration,
-        description: Option<&'static str>,
-        groups: &'static [&'static str],
-    ) -> Self {
-        ComponentInfo { name, critical, timeout, description, groups }
     }
 }

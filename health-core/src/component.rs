@@ -1,7 +1,7 @@
 //! The result of one component in a report, and its JSON form.
 
 use std::borrow::Cow;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
@@ -11,7 +11,23 @@ use crate::Status;
 ///
 /// Serialized as `{"status", "critical", "duration_ms", "message"?, "details"?}`;
 /// `message` and `details` are left out when absent.
+///
+/// ```
+/// use std::time::Duration;
+/// use health_core::{Component, Status};
+///
+/// let component = Component::new(Status::Down)
+///     .with_critical(true)
+///     .with_duration(Duration::from_millis(3))
+///     .with_message("connection refused")
+///     .with_details(42u32);
+/// let json = serde_json::to_value(&component).unwrap();
+/// assert_eq!(json["status"], "DOWN");
+/// assert_eq!(json["duration_ms"], 3.0);
+/// assert_eq!(json["details"], 42);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Component<T> {
     /// The component's status.
     pub status: Status,
@@ -23,6 +39,50 @@ pub struct Component<T> {
     pub message: Option<Cow<'static, str>>,
     /// Typed details, when the check reported some.
     pub details: Option<T>,
+    /// When the run behind a cached result started; `None` when the result
+    /// comes from a run of the report that holds it.
+    pub ran_at: Option<SystemTime>,
+}
+
+impl<T> Component<T> {
+    /// A result of `status`: not critical, no duration, message or details.
+    pub fn new(status: Status) -> Self {
+        Component { status, critical: false, duration: Duration::ZERO, message: None, details: None, ran_at: None }
+    }
+
+    /// Sets whether it being DOWN makes the report DOWN.
+    #[must_use]
+    pub fn with_critical(mut self, critical: bool) -> Self {
+        self.critical = critical;
+        self
+    }
+
+    /// Sets how long its run took.
+    #[must_use]
+    pub fn with_duration(mut self, duration: Duration) -> Self {
+        self.duration = duration;
+        self
+    }
+
+    /// Sets the message; secrets in it are not redacted here (see [`redact`](crate::redact)).
+    #[must_use]
+    pub fn with_message(mut self, message: impl Into<Cow<'static, str>>) -> Self {
+        self.message = Some(message.into());
+        self
+    }
+
+    /// Sets the details.
+    #[must_use]
+    pub fn with_details(mut self, details: T) -> Self {
+        self.details = Some(details);
+        self
+    }
+
+    /// The same result with its details converted by `convert`.
+    pub fn map_details<U>(self, convert: impl FnOnce(T) -> U) -> Component<U> {
+        let Component { status, critical, duration, message, details, ran_at } = self;
+        Component { status, critical, duration, message, details: details.map(convert), ran_at }
+    }
 }
 
 /// Milliseconds with microsecond precision, as reports show durations.

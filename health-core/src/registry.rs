@@ -1,8 +1,10 @@
 //! Reports from checks chosen at run time.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::Poll;
 use std::time::{Duration, SystemTime};
 
@@ -12,18 +14,25 @@ use serde::ser::{SerializeMap, Serializer};
 use serde_json::Value;
 use tokio::time::Instant;
 
+use crate::cache::ResultCache;
 use crate::join::MaybeDone;
-use crate::{Check, Component, IntoOutcome, Outcome, Report, SchemaBuilder, Status};
+use crate::names::{NameError, validate_component_name, validate_group_name};
+use crate::run::run_bounded_from;
+use crate::{
+    Check, Component, ComponentInfo, ComponentSet, ComponentVisitor, IntoOutcome, Outcome, Report, ReportSource,
+    SchemaBuilder, Selection, Status,
+};
 
 /// Checks chosen at run time (from configuration, say), reported in the same
-/// JSON format as a `#[derive(HealthReport)]` struct.
+/// JSON format as a `#[derive(HealthReport)]` struct, and served the same way
+/// by a [`Monitor`](crate::Monitor).
 ///
-/// Generated checks and closures alike can be registered; all run concurrently,
-/// each under its own timeout and with panics isolated.
+/// Generated checks, hand-written ones and closures alike can be registered;
+/// all run concurrently, each under its own timeout and with panics isolated.
 ///
 /// ```
 /// use std::time::Duration;
-/// use health_core::{check_fn, health_check, CheckOptions, Outcome, Registry, Status};
+/// use health_core::{check_fn, group, health_check, CheckOptions, Outcome, Registry, Status};
 ///
 /// struct AppState { queue_depth: u64 }
 ///
@@ -40,7 +49,10 @@ use crate::{Check, Component, IntoOutcome, Outcome, Report, SchemaBuilder, Statu
 ///         let depth = state.queue_depth;
 ///         async move { if depth > 100 { Outcome::degraded(depth) } else { Outcome::up(depth) } }
 ///     }),
-///     CheckOptions::new().timeout(Duration::from_millis(50)),
+///     CheckOptions::new()
+///         .timeout(Duration::from_millis(50))
+///         .groups([group::READINESS, "batch-jobs"])
+///         .cache(Duration::from_secs(2)),
 /// )?;
 ///
 /// let report = registry.report(&AppState { queue_depth: 250 }).await;
@@ -49,27 +61,37 @@ use crate::{Check, Component, IntoOutcome, Outcome, Report, SchemaBuilder, Statu
 /// # Ok(()) }
 /// ```
 pub struct Registry<S: ?Sized = ()> {
-    entries: Vec<Entry<S>>,
-}
-
-struct Entry<S: ?Sized> {
-    name: String,
-    timeout: Duration,
-    critical: bool,
-    description: Option<String>,
-    check: Box<dyn DynCheck<S>>,
+    title: Cow<'static, str>,
+    // Shared with every report's `DynamicComponents`, which name their entries by it.
+    components: Arc<Vec<ComponentInfo>>,
+    checks: Vec<Box<dyn DynCheck<S>>>,
 }
 
 /// Overrides of a check's own settings for one registration.
+///
+/// ```
+/// use std::time::Duration;
+/// use health_core::{group, CheckOptions};
+///
+/// let options = CheckOptions::new()
+///     .critical(true)
+///     .timeout(Duration::from_secs(2))
+///     .groups([group::LIVENESS, group::READINESS])
+///     .cache(Duration::from_secs(5))
+///     .description("The primary database answers.");
+/// # let _ = options;
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CheckOptions {
     timeout: Option<Duration>,
     critical: Option<bool>,
     description: Option<String>,
+    groups: Option<Vec<String>>,
+    cache: Option<Duration>,
 }
 
 impl CheckOptions {
-    /// No overrides: the check's own timeout, criticality and description.
+    /// No overrides: the check's own timeout, criticality, description and groups.
     pub fn new() -> Self {
         Self::default()
     }
@@ -94,6 +116,23 @@ impl CheckOptions {
         self.description = Some(description.into());
         self
     }
+
+    /// The probe groups of the component, as `groups(...)` sets them for
+    /// generated checks: [`group`](crate::group)'s built-in ones or custom names.
+    #[must_use]
+    pub fn groups<G: Into<String>>(mut self, groups: impl IntoIterator<Item = G>) -> Self {
+        self.groups = Some(groups.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Reuses each result for `ttl` after its run completes, with one run
+    /// shared by concurrent reports, as `cache = ".."` does for generated
+    /// checks. It takes the place of a cache the check has itself.
+    #[must_use]
+    pub fn cache(mut self, ttl: Duration) -> Self {
+        self.cache = Some(ttl);
+        self
+    }
 }
 
 /// Why a check could not be registered.
@@ -102,20 +141,48 @@ impl CheckOptions {
 pub enum RegistryError {
     /// A component of that name is already registered.
     DuplicateName(String),
-    /// Component names must not be empty.
-    EmptyName,
+    /// The name cannot be a component's.
+    InvalidName {
+        /// The name.
+        name: String,
+        /// What is wrong with it.
+        error: NameError,
+    },
+    /// A group name that cannot be one, or is listed twice.
+    InvalidGroup {
+        /// The component.
+        component: String,
+        /// The group.
+        group: String,
+        /// What is wrong with it; `None` when it is listed twice.
+        error: Option<NameError>,
+    },
     /// A timeout of zero would report the component DOWN without running it.
     ZeroTimeout(String),
+    /// A cache whose results are never fresh.
+    ZeroCache(String),
+    /// A registry holds at most [`Selection::CAPACITY`] components.
+    Full,
 }
 
 impl fmt::Display for RegistryError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             RegistryError::DuplicateName(name) => write!(f, "a component named `{name}` is already registered"),
-            RegistryError::EmptyName => f.write_str("a component name must not be empty"),
+            RegistryError::InvalidName { name, error } => write!(f, "invalid component name `{name}`: {error}"),
+            RegistryError::InvalidGroup { component, group, error: Some(error) } => {
+                write!(f, "invalid group `{group}` of component `{component}`: {error}")
+            }
+            RegistryError::InvalidGroup { component, group, error: None } => {
+                write!(f, "group `{group}` of component `{component}` is listed twice")
+            }
             RegistryError::ZeroTimeout(name) => {
                 write!(f, "the timeout of component `{name}` must be greater than zero")
             }
+            RegistryError::ZeroCache(name) => {
+                write!(f, "the cache of component `{name}` must keep results for more than zero")
+            }
+            RegistryError::Full => write!(f, "a registry holds at most {} components", Selection::CAPACITY),
         }
     }
 }
@@ -123,9 +190,16 @@ impl fmt::Display for RegistryError {
 impl std::error::Error for RegistryError {}
 
 impl<S: ?Sized + Sync + 'static> Registry<S> {
-    /// An empty registry: its report is UP with no components.
+    /// An empty registry titled `Health`: its report is UP with no components.
     pub fn new() -> Self {
-        Registry { entries: Vec::new() }
+        Registry { title: Cow::Borrowed("Health"), components: Arc::default(), checks: Vec::new() }
+    }
+
+    /// Names the report: the title of its JSON Schema and OpenAPI schemas.
+    #[must_use]
+    pub fn with_title(mut self, title: impl Into<Cow<'static, str>>) -> Self {
+        self.title = title.into();
+        self
     }
 
     /// Registers `check` as component `name`, with the check's own settings.
@@ -145,29 +219,56 @@ impl<S: ?Sized + Sync + 'static> Registry<S> {
         options: CheckOptions,
     ) -> Result<&mut Self, RegistryError> {
         let name = name.into();
-        let timeout = options.timeout.unwrap_or(C::TIMEOUT);
-        if name.is_empty() {
-            return Err(RegistryError::EmptyName);
-        }
-        if self.entries.iter().any(|entry| entry.name == name) {
-            return Err(RegistryError::DuplicateName(name));
-        }
-        if timeout.is_zero() {
-            return Err(RegistryError::ZeroTimeout(name));
-        }
-        self.entries.push(Entry {
-            name,
-            timeout,
-            critical: options.critical.unwrap_or(C::CRITICAL),
-            description: options.description.or_else(|| C::DESCRIPTION.map(str::to_owned)),
-            check: Box::new(check),
-        });
+        let info = self.describe::<C>(&name, &options)?;
+        let check: Box<dyn DynCheck<S>> = match options.cache {
+            Some(ttl) => Box::new(CachedEntry { check, cache: ResultCache::new(ttl) }),
+            None => Box::new(Entry(check)),
+        };
+        Arc::make_mut(&mut self.components).push(info);
+        self.checks.push(check);
         Ok(self)
+    }
+
+    /// The component `check` would be as `name` with `options`, if it can be one.
+    fn describe<C: Check<S>>(&self, name: &str, options: &CheckOptions) -> Result<ComponentInfo, RegistryError> {
+        validate_component_name(name).map_err(|error| RegistryError::InvalidName { name: name.to_owned(), error })?;
+        if self.components.iter().any(|component| component.name() == name) {
+            return Err(RegistryError::DuplicateName(name.to_owned()));
+        }
+        if self.components.len() == Selection::CAPACITY {
+            return Err(RegistryError::Full);
+        }
+        let timeout = options.timeout.unwrap_or(C::TIMEOUT);
+        if timeout.is_zero() {
+            return Err(RegistryError::ZeroTimeout(name.to_owned()));
+        }
+        if options.cache.is_some_and(|ttl| ttl.is_zero()) {
+            return Err(RegistryError::ZeroCache(name.to_owned()));
+        }
+        let mut info = ComponentInfo::new(name.to_owned())
+            .with_critical(options.critical.unwrap_or(C::CRITICAL))
+            .with_timeout(timeout);
+        if let Some(description) = options.description.clone().or_else(|| C::DESCRIPTION.map(str::to_owned)) {
+            info = info.with_description(description);
+        }
+        let groups: Vec<String> = match &options.groups {
+            Some(groups) => groups.clone(),
+            None => C::GROUPS.iter().map(|group| (*group).to_owned()).collect(),
+        };
+        for (position, group) in groups.iter().enumerate() {
+            let invalid =
+                |error| RegistryError::InvalidGroup { component: name.to_owned(), group: group.clone(), error };
+            validate_group_name(group).map_err(|error| invalid(Some(error)))?;
+            if groups[..position].contains(group) {
+                return Err(invalid(None));
+            }
+        }
+        Ok(info.with_groups(groups))
     }
 
     /// The registered component names, in registration order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.entries.iter().map(|entry| entry.name.as_str())
+        self.components.iter().map(ComponentInfo::name)
     }
 
     /// Runs every registered check concurrently and combines the results.
@@ -177,12 +278,26 @@ impl<S: ?Sized + Sync + 'static> Registry<S> {
     /// Like every Tokio timer, it must run inside a Tokio runtime with the time
     /// driver enabled.
     pub async fn report(&self, state: &S) -> Report<DynamicComponents> {
+        self.report_selected(state, Selection::all()).await
+    }
+
+    /// Runs the selected checks like [`report`](Self::report). The others are
+    /// not run: their entries hold an UP placeholder.
+    pub async fn report_selected(&self, state: &S, selection: Selection) -> Report<DynamicComponents> {
         let timestamp = SystemTime::now();
         let started = Instant::now();
         let mut running: Vec<_> = self
-            .entries
+            .components
             .iter()
-            .map(|entry| MaybeDone::new(entry.check.run(state, entry.timeout, entry.critical)))
+            .zip(&self.checks)
+            .enumerate()
+            .map(|(index, (info, check))| {
+                if selection.contains(index) {
+                    MaybeDone::new(check.run(state, info.timeout(), info.is_critical()))
+                } else {
+                    MaybeDone::done(Component::new(Status::Up).with_critical(info.is_critical()))
+                }
+            })
             .collect();
         poll_fn(|cx| {
             let mut pending = false;
@@ -192,27 +307,22 @@ impl<S: ?Sized + Sync + 'static> Registry<S> {
             if pending { Poll::Pending } else { Poll::Ready(()) }
         })
         .await;
-        let components: Vec<_> = self
-            .entries
-            .iter()
-            .zip(&mut running)
-            .map(|(entry, future)| (entry.name.clone(), Pin::new(future).take_output()))
-            .collect();
+        let results: Vec<_> = running.iter_mut().map(|future| Pin::new(future).take_output()).collect();
         Report {
-            status: Status::aggregate(components.iter().map(|(_, c)| (c.status, c.critical))),
+            status: Status::aggregate(results.iter().map(|c| (c.status, c.critical))),
             timestamp,
             duration: started.elapsed(),
-            components: DynamicComponents(components),
+            components: DynamicComponents { components: Arc::clone(&self.components), results },
         }
     }
 
     /// The JSON Schema (2020-12) of this registry's reports.
     pub fn json_schema(&self) -> Value {
         let mut builder = SchemaBuilder::default();
-        for entry in &self.entries {
-            entry.check.describe(&mut builder, &entry.name, entry.critical, entry.description.as_deref());
+        for (info, check) in self.components.iter().zip(&self.checks) {
+            check.describe(&mut builder, info.name(), info.is_critical(), info.description());
         }
-        builder.finish("HealthReport")
+        builder.finish(&self.title)
     }
 }
 
@@ -224,42 +334,74 @@ impl<S: ?Sized + Sync + 'static> Default for Registry<S> {
 
 impl<S: ?Sized> fmt::Debug for Registry<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names: Vec<_> = self.entries.iter().map(|entry| &entry.name).collect();
-        f.debug_struct("Registry").field("components", &names).finish()
+        f.debug_struct("Registry").field("title", &self.title).field("components", &self.components).finish()
+    }
+}
+
+impl<S: ?Sized + Send + Sync + 'static> ReportSource for Registry<S> {
+    type State = S;
+    type Components = DynamicComponents;
+
+    fn title(&self) -> &str {
+        &self.title
+    }
+
+    fn components(&self) -> &[ComponentInfo] {
+        &self.components
+    }
+
+    fn run(&self, state: &S, selection: Selection) -> impl Future<Output = Report<DynamicComponents>> + Send {
+        self.report_selected(state, selection)
+    }
+
+    fn json_schema(&self) -> Value {
+        Registry::json_schema(self)
     }
 }
 
 /// The components of a [`Registry`]'s report, in registration order, with their
 /// details as JSON values.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DynamicComponents(Vec<(String, Component<Value>)>);
+pub struct DynamicComponents {
+    components: Arc<Vec<ComponentInfo>>,
+    results: Vec<Component<Value>>,
+}
 
 impl DynamicComponents {
     /// The component named `name`.
     pub fn get(&self, name: &str) -> Option<&Component<Value>> {
-        self.0.iter().find(|(n, _)| n == name).map(|(_, c)| c)
+        let index = self.components.iter().position(|component| component.name() == name)?;
+        self.results.get(index)
     }
 
     /// Every component with its name, in registration order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Component<Value>)> {
-        self.0.iter().map(|(n, c)| (n.as_str(), c))
+        self.components.iter().map(ComponentInfo::name).zip(&self.results)
     }
 
     /// How many components there are.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.results.len()
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.results.is_empty()
+    }
+}
+
+impl ComponentSet for DynamicComponents {
+    fn visit<V: ComponentVisitor>(&self, visitor: &mut V) {
+        for (index, (name, component)) in self.iter().enumerate() {
+            visitor.component(index, name, component);
+        }
     }
 }
 
 impl Serialize for DynamicComponents {
     fn serialize<Z: Serializer>(&self, serializer: Z) -> Result<Z::Ok, Z::Error> {
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (name, component) in &self.0 {
+        let mut map = serializer.serialize_map(Some(self.results.len()))?;
+        for (name, component) in self.iter() {
             map.serialize_entry(name, component)?;
         }
         map.end()
@@ -274,9 +416,33 @@ trait DynCheck<S: ?Sized>: Send + Sync {
     fn describe(&self, builder: &mut SchemaBuilder, name: &str, critical: bool, description: Option<&str>);
 }
 
-impl<S: ?Sized + Sync, C: Check<S>> DynCheck<S> for C {
+/// A registered check, run by its own report runner (and its own cache, if any).
+struct Entry<C>(C);
+
+impl<S: ?Sized + Sync, C: Check<S>> DynCheck<S> for Entry<C> {
     fn run<'a>(&'a self, state: &'a S, timeout: Duration, critical: bool) -> BoxedRun<'a> {
-        Box::pin(async move { erase_details(self.__run_for_report(state, timeout, critical).await) })
+        let run = crate::__private::run_for_report(&self.0, state, timeout, critical);
+        Box::pin(async move { erase_details(run.await) })
+    }
+
+    fn describe(&self, builder: &mut SchemaBuilder, name: &str, critical: bool, description: Option<&str>) {
+        builder.component::<C::Details>(name, critical, description);
+    }
+}
+
+/// A check registered with `CheckOptions::cache`: its erased results are cached,
+/// so its details need not be `Clone`.
+struct CachedEntry<C> {
+    check: C,
+    cache: ResultCache<Value>,
+}
+
+impl<S: ?Sized + Sync, C: Check<S>> DynCheck<S> for CachedEntry<C> {
+    fn run<'a>(&'a self, state: &'a S, timeout: Duration, critical: bool) -> BoxedRun<'a> {
+        Box::pin(self.cache.get_or_run(timeout, critical, move |started| async move {
+            // Closures given to `check_fn` may panic before returning their future.
+            erase_details(run_bounded_from::<S, C, true>(&self.check, state, started, timeout, critical).await)
+        }))
     }
 
     fn describe(&self, builder: &mut SchemaBuilder, name: &str, critical: bool, description: Option<&str>) {
@@ -285,17 +451,17 @@ impl<S: ?Sized + Sync, C: Check<S>> DynCheck<S> for C {
 }
 
 fn erase_details<T: Serialize>(component: Component<T>) -> Component<Value> {
-    let Component { status, critical, duration, message, details } = component;
-    match details.map(serde_json::to_value).transpose() {
-        Ok(details) => Component { status, critical, duration, message, details },
-        Err(error) => Component {
-            status: Status::Down,
-            critical,
-            duration,
-            message: Some(format!("details could not be serialized: {error}").into()),
-            details: None,
-        },
+    let details = component.details.as_ref().map(serde_json::to_value).transpose();
+    let mut erased = component.map_details(|_| Value::Null);
+    match details {
+        Ok(details) => erased.details = details,
+        Err(error) => {
+            erased.status = Status::Down;
+            erased.message = Some(format!("details could not be serialized: {error}").into());
+            erased.details = None;
+        }
     }
+    erased
 }
 
 /// A check made of a closure, for [`Registry`]: `f` receives the state and

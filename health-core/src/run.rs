@@ -69,6 +69,7 @@ where
                 message: message.map(redact_message),
                 // `()` details say nothing; they are left out of the JSON and the schema.
                 details: details.filter(|_| !is_unit::<C::Details>()),
+                ran_at: None,
             }
         }
         Ended::Panicked(panic) => panicked(&*panic, critical, duration),
@@ -83,6 +84,7 @@ fn panicked<T>(panic: &(dyn Any + Send), critical: bool, duration: Duration) -> 
         duration,
         message: Some(Cow::Owned(format!("check panicked: {}", redact(panic_text(panic))))),
         details: None,
+        ran_at: None,
     }
 }
 
@@ -93,6 +95,7 @@ pub(crate) fn timed_out<T>(timeout: Duration, critical: bool, duration: Duration
         duration,
         message: Some(Cow::Owned(format!("timed out after {}", ShortDuration(timeout)))),
         details: None,
+        ran_at: None,
     }
 }
 

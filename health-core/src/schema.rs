@@ -12,6 +12,17 @@ use crate::run::is_unit;
 /// The derive drives it; [`Registry::json_schema`](crate::Registry::json_schema)
 /// too. Details types are described by their [`JsonSchema`] implementations and
 /// shared through `$defs`.
+///
+/// ```
+/// use health_core::report::SchemaBuilder;
+///
+/// let mut builder = SchemaBuilder::default();
+/// builder.component::<u32>("queue", false, Some("Messages waiting."));
+/// let schema = builder.finish("Health");
+/// assert_eq!(schema["title"], "Health");
+/// assert_eq!(schema["properties"]["components"]["properties"]["queue"]["properties"]["details"]["type"], "integer");
+/// ```
+#[derive(Debug)]
 pub struct SchemaBuilder {
     generator: SchemaGenerator,
     components: Map<String, Value>,
@@ -63,7 +74,7 @@ impl SchemaBuilder {
             "type": "object",
             "properties": {
                 "status": status_schema(),
-                "timestamp": { "type": "string", "format": "date-time" },
+                "timestamp": timestamp_schema(),
                 "duration_ms": duration_schema(),
                 "components": {
                     "type": "object",
@@ -83,10 +94,17 @@ impl SchemaBuilder {
     }
 }
 
-fn status_schema() -> Value {
+/// The schema of a status: one source for the report schema and the OpenAPI document.
+pub(crate) fn status_schema() -> Value {
     json!({ "type": "string", "enum": Status::ALL.map(Status::as_str) })
 }
 
-fn duration_schema() -> Value {
+/// The schema of a duration in milliseconds.
+pub(crate) fn duration_schema() -> Value {
     json!({ "type": "number", "minimum": 0 })
+}
+
+/// The schema of a timestamp.
+pub(crate) fn timestamp_schema() -> Value {
+    json!({ "type": "string", "format": "date-time" })
 }

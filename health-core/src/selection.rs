@@ -11,6 +11,9 @@ pub mod group {
     pub const READINESS: &str = "readiness";
     /// Whether the instance has finished starting.
     pub const STARTUP: &str = "startup";
+
+    /// The three built-in groups.
+    pub const BUILT_IN: [&str; 3] = [LIVENESS, READINESS, STARTUP];
 }
 
 /// The groups of a check that names none: readiness and startup, not liveness.
@@ -21,16 +24,16 @@ pub const DEFAULT_GROUPS: &[&str] = &[group::READINESS, group::STARTUP];
 /// A set of components of one report, by position: at most 128.
 ///
 /// ```
-/// use health_core::{ComponentInfo, Selection};
-/// use std::time::Duration;
+/// use health_core::report::{ComponentInfo, Selection};
 ///
-/// const COMPONENTS: &[ComponentInfo] = &[
-///     ComponentInfo::new("db", true, Duration::from_secs(1), None, &["readiness"]),
-///     ComponentInfo::new("self", false, Duration::from_secs(1), None, &["liveness", "readiness"]),
+/// let components = [
+///     ComponentInfo::new("db").with_groups(["readiness"]),
+///     ComponentInfo::new("self").with_groups(["liveness", "readiness"]),
 /// ];
-/// let live = Selection::group(COMPONENTS, "liveness");
+/// let live = Selection::group(&components, "liveness");
 /// assert!(!live.contains(0) && live.contains(1));
-/// assert_eq!(Selection::component(COMPONENTS, "db"), Some(Selection::none().with(0)));
+/// assert_eq!(Selection::component(&components, "db"), Some(Selection::none().with(0)));
+/// assert!(Selection::group(&components, "readiness").contains_all(live));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Selection(u128);
@@ -49,14 +52,19 @@ impl Selection {
         Selection(0)
     }
 
+    /// The first `len` components.
+    pub const fn first(len: usize) -> Self {
+        if len >= Self::CAPACITY { Self::all() } else { Selection((1 << len) - 1) }
+    }
+
     /// The components in `group`.
     pub fn group(components: &[ComponentInfo], group: &str) -> Self {
-        Self::matching(components, |component| component.groups.contains(&group))
+        Self::matching(components, |component| component.in_group(group))
     }
 
     /// The component named `name`, if there is one.
     pub fn component(components: &[ComponentInfo], name: &str) -> Option<Self> {
-        let index = components.iter().position(|component| component.name == name)?;
+        let index = components.iter().position(|component| component.name() == name)?;
         Some(Self::none().with(index))
     }
 
@@ -71,10 +79,26 @@ impl Selection {
         index < Self::CAPACITY && self.0 & (1 << index) != 0
     }
 
+    /// Whether every component of `other` is selected here too.
+    pub const fn contains_all(self, other: Selection) -> bool {
+        other.0 & !self.0 == 0
+    }
+
+    /// Whether no component is selected.
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
     /// This selection and the component at `index`; an index past the capacity changes nothing.
     #[must_use]
     pub const fn with(self, index: usize) -> Self {
         if index < Self::CAPACITY { Selection(self.0 | (1 << index)) } else { self }
+    }
+
+    /// The components in either selection.
+    #[must_use]
+    pub const fn union(self, other: Selection) -> Self {
+        Selection(self.0 | other.0)
     }
 
     /// The components in both selections.
@@ -87,5 +111,16 @@ impl Selection {
     #[must_use]
     pub const fn without(self, index: usize) -> Self {
         if index < Self::CAPACITY { Selection(self.0 & !(1 << index)) } else { self }
+    }
+
+    /// This selection without the components of `other`.
+    #[must_use]
+    pub const fn without_all(self, other: Selection) -> Self {
+        Selection(self.0 & !other.0)
+    }
+
+    /// The selected positions, in order.
+    pub fn indices(self) -> impl Iterator<Item = usize> {
+        (0..Self::CAPACITY).filter(move |index| self.contains(*index))
     }
 }

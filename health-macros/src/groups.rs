@@ -4,15 +4,10 @@ use syn::meta::ParseNestedMeta;
 use syn::{LitStr, Token};
 
 use crate::errors::Errors;
+use crate::limits::{BUILT_IN_GROUPS as BUILT_IN, name_problem};
 use crate::settings::{self, Setting};
 
-/// Names that must stay usable as URL path segments: `/health/{component}`.
-pub const NAME_RULE: &str = "letters, digits, `-`, `_` and `.`";
-
 const EXPECTED: &str = "expected a group name: `groups(liveness, readiness, \"batch-jobs\")`";
-
-/// The probe groups that may be written as bare identifiers; others are strings.
-const BUILT_IN: &[&str] = &["liveness", "readiness", "startup"];
 
 /// Parses `groups(a, b, "c")` into `setting`, recording every bad entry.
 pub fn parse(meta: &ParseNestedMeta, errors: &mut Errors, setting: &mut Setting<Vec<LitStr>>) -> syn::Result<()> {
@@ -32,7 +27,7 @@ pub fn parse(meta: &ParseNestedMeta, errors: &mut Errors, setting: &mut Setting<
             if BUILT_IN.contains(&name.as_str()) {
                 Some(LitStr::new(&name, ident.span()))
             } else {
-                let message = match settings::nearest(&name, BUILT_IN) {
+                let message = match settings::nearest(&name, &BUILT_IN) {
                     Some(suggestion) => format!("unknown probe group `{name}`; did you mean `{suggestion}`?"),
                     None => format!(
                         "unknown probe group `{name}`: the built-in groups are `liveness`, `readiness` and `startup`; write a custom group as a string: `\"{name}\"`"
@@ -71,21 +66,9 @@ pub fn parse(meta: &ParseNestedMeta, errors: &mut Errors, setting: &mut Setting<
     Ok(())
 }
 
-/// Why `name` cannot be a component or group name, if it cannot.
-pub fn name_problem(name: &str) -> Option<String> {
-    if name.is_empty() {
-        return Some("a name must not be empty".into());
-    }
-    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
-    if !name.chars().all(allowed) || name == "." || name == ".." {
-        return Some(format!("`{name}` must consist of {NAME_RULE}"));
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
-    use super::name_problem;
+    use crate::limits::name_problem;
 
     #[test]
     fn names_are_url_path_segments() {

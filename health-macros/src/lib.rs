@@ -2,27 +2,27 @@
 //!
 //! Depend on `health-core`, which re-exports them; their documentation lives there.
 
-mod check_attr;
-mod check_fn;
+mod check;
 mod duration;
 mod errors;
 mod groups;
+mod limits;
 mod naming;
-mod report_attr;
-mod report_derive;
+mod report;
 mod settings;
 mod spans;
+mod symbol;
 
 use proc_macro::TokenStream;
 
 /// Turns an `async fn` into a health check. See `health_core::health_check`.
 #[proc_macro_attribute]
 pub fn health_check(args: TokenStream, item: TokenStream) -> TokenStream {
-    check_fn::expand(args.into(), item.into()).into()
+    check::expand(args.into(), item.into()).into()
 }
 
 /// Composes health checks into a report. See `health_core::HealthReport`.
 #[proc_macro_derive(HealthReport, attributes(health))]
 pub fn derive_health_report(input: TokenStream) -> TokenStream {
-    report_derive::expand(input.into()).into()
+    report::expand(input.into()).into()
 }

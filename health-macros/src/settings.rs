@@ -5,17 +5,18 @@ use syn::{Lit, LitBool, LitStr, Token};
 
 use crate::duration::{self, SpannedDuration};
 use crate::errors::Errors;
+use crate::symbol::{Keys, Symbol};
 
 /// A key's value, remembering that it was set so a second setting is an error.
 pub struct Setting<T> {
     attribute: &'static str,
-    key: &'static str,
+    key: Symbol,
     value: Option<T>,
 }
 
 impl<T> Setting<T> {
-    pub fn new(attribute: &'static str, key: &'static str) -> Self {
-        Setting { attribute, key, value: None }
+    pub fn new<K: Keys>(key: K) -> Self {
+        Setting { attribute: K::ATTRIBUTE, key: key.symbol(), value: None }
     }
 
     pub fn set(&mut self, errors: &mut Errors, span: impl quote::ToTokens, value: T) {
@@ -57,7 +58,7 @@ pub fn duration(
     let key = setting.key;
     let expected = format!("expected a string for `{key}`: write `{key} = \"2s\"`, a duration {}", duration::ACCEPTED);
     match literal(meta, errors, &expected)? {
-        Some(Lit::Str(text)) => match duration::parse(key, &text) {
+        Some(Lit::Str(text)) => match duration::parse(key.as_str(), &text) {
             Ok(parsed) => setting.set(errors, &meta.path, parsed),
             Err(error) => errors.push(error),
         },
@@ -108,12 +109,15 @@ pub fn crate_path(meta: &ParseNestedMeta, errors: &mut Errors, setting: &mut Set
     Ok(())
 }
 
-/// Records an unknown key, suggesting the nearest accepted one, and skips its value.
-pub fn unknown(meta: &ParseNestedMeta, errors: &mut Errors, attribute: &str, accepted: &[&str]) -> syn::Result<()> {
+/// Records a key the position `K` does not accept, suggesting the nearest
+/// accepted one, and skips its value.
+pub fn unknown<K: Keys>(meta: &ParseNestedMeta, errors: &mut Errors) -> syn::Result<()> {
     let path = &meta.path;
     let key = path.get_ident().map_or_else(|| quote::quote!(#path).to_string().replace(' ', ""), ToString::to_string);
+    let accepted = K::names();
+    let attribute = K::ATTRIBUTE;
     let list = accepted.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
-    let message = match nearest(&key, accepted) {
+    let message = match nearest(&key, &accepted) {
         Some(suggestion) => {
             format!("unknown {attribute} attribute `{key}`; did you mean `{suggestion}`? expected one of {list}")
         }

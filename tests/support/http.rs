@@ -64,16 +64,21 @@ pub async fn request(address: SocketAddr, method: &str, path: &str, headers: &[(
     answer
 }
 
-/// The document's path for a request path: itself, or `{component}` below a
-/// base path; `None` for paths the document does not describe.
+/// The document's path for a request path: itself, or the template whose
+/// segments match it, `{parameter}` matching any one segment, the one with the
+/// most literal segments first; `None` for paths the document does not describe.
 fn template(document: &serde_json::Value, path: &str) -> Option<String> {
     let paths = document["paths"].as_object()?;
-    if paths.contains_key(path) {
-        return Some(path.to_owned());
-    }
+    let segments: Vec<&str> = path.split('/').collect();
+    let literal = |template: &str| template.split('/').filter(|segment| !segment.starts_with('{')).count();
     paths
         .keys()
-        .find(|key| key.strip_suffix("/{component}").is_some_and(|base| path.starts_with(&format!("{base}/"))))
+        .filter(|template| {
+            let parts: Vec<&str> = template.split('/').collect();
+            parts.len() == segments.len()
+                && parts.iter().zip(&segments).all(|(part, segment)| part.starts_with('{') || part == segment)
+        })
+        .max_by_key(|template| literal(template))
         .cloned()
 }
 

@@ -15,6 +15,8 @@ pub enum RequestError {
     NotFound(String),
     /// No component of that name (404).
     UnknownComponent(String),
+    /// No custom group of that name (404).
+    UnknownGroup(String),
     /// A query parameter other than `verbose` and `exclude` (400).
     UnknownParameter(String),
     /// A malformed query parameter (400).
@@ -29,8 +31,8 @@ pub enum RequestError {
     BadAccept,
     /// No format the `Accept` header admits (406).
     NotAcceptable {
-        /// Whether `?verbose` asked for text.
-        verbose: bool,
+        /// The media types offered.
+        offered: Vec<&'static str>,
     },
     /// A bearer token was sent and is wrong (401).
     Unauthorized,
@@ -41,7 +43,9 @@ impl RequestError {
     pub fn status(&self) -> StatusCode {
         match self {
             RequestError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            RequestError::UnknownComponent(_) | RequestError::NotFound(_) => StatusCode::NOT_FOUND,
+            RequestError::UnknownComponent(_) | RequestError::UnknownGroup(_) | RequestError::NotFound(_) => {
+                StatusCode::NOT_FOUND
+            }
             RequestError::QueryTooLong => StatusCode::URI_TOO_LONG,
             RequestError::NotAcceptable { .. } => StatusCode::NOT_ACCEPTABLE,
             RequestError::Unauthorized => StatusCode::UNAUTHORIZED,
@@ -59,6 +63,7 @@ impl RequestError {
             RequestError::MethodNotAllowed => "method_not_allowed",
             RequestError::NotFound(_) => "not_found",
             RequestError::UnknownComponent(_) => "unknown_component",
+            RequestError::UnknownGroup(_) => "unknown_group",
             RequestError::UnknownParameter(_) => "unknown_parameter",
             RequestError::BadParameter(_) => "bad_parameter",
             RequestError::EmptyExclude => "empty_exclude",
@@ -83,6 +88,7 @@ impl fmt::Display for RequestError {
             RequestError::MethodNotAllowed => f.write_str("health endpoints answer GET and HEAD only"),
             RequestError::NotFound(path) => write!(f, "there is no health endpoint at `{}`", echo(path)),
             RequestError::UnknownComponent(name) => write!(f, "there is no component named `{}`", echo(name)),
+            RequestError::UnknownGroup(name) => write!(f, "there is no custom group named `{}`", echo(name)),
             RequestError::UnknownParameter(name) => write!(
                 f,
                 "unknown query parameter `{}`; the parameters are `verbose` and `exclude=<component>`",
@@ -93,11 +99,8 @@ impl fmt::Display for RequestError {
             RequestError::RepeatedExclude(name) => write!(f, "component `{}` is excluded twice", echo(name)),
             RequestError::QueryTooLong => write!(f, "the query string is longer than {} bytes", super::MAX_QUERY),
             RequestError::BadAccept => f.write_str("the Accept header is malformed"),
-            RequestError::NotAcceptable { verbose: true } => {
-                f.write_str("`?verbose` answers in text/plain, which the Accept header does not admit")
-            }
-            RequestError::NotAcceptable { verbose: false } => {
-                f.write_str("the Accept header admits neither application/json nor application/health+json")
+            RequestError::NotAcceptable { offered } => {
+                write!(f, "the Accept header admits none of the media types offered: {}", offered.join(", "))
             }
             RequestError::Unauthorized => f.write_str("the bearer token is not valid"),
         }

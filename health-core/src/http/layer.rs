@@ -1,6 +1,7 @@
 //! The endpoints as a tower `Layer` in front of any service.
 
 use std::convert::Infallible;
+use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
@@ -10,44 +11,32 @@ use http::{Request, Response};
 use http_body_util::{Either, Full};
 use tower_service::Service;
 
-use crate::HealthReport;
+use crate::ReportSource;
 
 use super::HealthService;
 
 /// Answers the health endpoints in front of another service, which gets every
 /// other request: `tower::ServiceBuilder::new().layer(HealthLayer::new(health))`
 /// or axum's `Router::layer`.
-pub struct HealthLayer<H: HealthReport>
-where
-    H::State: Sized,
-{
-    health: HealthService<H>,
+pub struct HealthLayer<R: ReportSource> {
+    health: HealthService<R>,
 }
 
-impl<H: HealthReport> HealthLayer<H>
-where
-    H::State: Sized,
-{
+impl<R: ReportSource> HealthLayer<R> {
     /// A layer answering `health`'s endpoints.
-    pub fn new(health: HealthService<H>) -> Self {
+    pub fn new(health: HealthService<R>) -> Self {
         HealthLayer { health }
     }
 }
 
-impl<H: HealthReport> Clone for HealthLayer<H>
-where
-    H::State: Sized,
-{
+impl<R: ReportSource> Clone for HealthLayer<R> {
     fn clone(&self) -> Self {
         HealthLayer { health: self.health.clone() }
     }
 }
 
-impl<H: HealthReport, S> tower_layer::Layer<S> for HealthLayer<H>
-where
-    H::State: Sized,
-{
-    type Service = WithHealth<H, S>;
+impl<R: ReportSource, S> tower_layer::Layer<S> for HealthLayer<R> {
+    type Service = WithHealth<R, S>;
 
     fn layer(&self, inner: S) -> Self::Service {
         WithHealth { health: self.health.clone(), inner }
@@ -55,33 +44,25 @@ where
 }
 
 /// A service behind a [`HealthLayer`].
-pub struct WithHealth<H: HealthReport, S>
-where
-    H::State: Sized,
-{
-    health: HealthService<H>,
+pub struct WithHealth<R: ReportSource, S> {
+    health: HealthService<R>,
     inner: S,
 }
 
-impl<H: HealthReport, S: Clone> Clone for WithHealth<H, S>
-where
-    H::State: Sized,
-{
+impl<R: ReportSource, S: Clone> Clone for WithHealth<R, S> {
     fn clone(&self) -> Self {
         WithHealth { health: self.health.clone(), inner: self.inner.clone() }
     }
 }
 
-impl<H, S, B, Body> Service<Request<B>> for WithHealth<H, S>
+impl<R, S, B, Body> Service<Request<B>> for WithHealth<R, S>
 where
-    H: HealthReport + 'static,
-    H::State: Sized + Send + Sync + 'static,
-    H::Components: 'static,
+    R: ReportSource,
     S: Service<Request<B>, Response = Response<Body>> + Clone,
 {
     type Response = Response<Either<Full<Bytes>, Body>>;
     type Error = S::Error;
-    type Future = Routed<<HealthService<H> as Service<Request<B>>>::Future, S, Request<B>>;
+    type Future = Routed<<HealthService<R> as Service<Request<B>>>::Future, S, Request<B>>;
 
     /// Always ready: the wrapped service's readiness is awaited in the response
     /// future, only by requests it serves, so health keeps answering while the
@@ -148,5 +129,23 @@ where
                 }
             }
         }
+    }
+}
+
+impl<R: ReportSource + fmt::Debug> fmt::Debug for HealthLayer<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HealthLayer").field("health", &self.health).finish()
+    }
+}
+
+impl<R: ReportSource + fmt::Debug, S: fmt::Debug> fmt::Debug for WithHealth<R, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WithHealth").field("health", &self.health).field("inner", &self.inner).finish()
+    }
+}
+
+impl<F, S: Service<R>, R> fmt::Debug for Routed<F, S, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Routed").finish_non_exhaustive()
     }
 }

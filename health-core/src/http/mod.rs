@@ -1,10 +1,11 @@
-//! Serving reports over HTTP: a tower `Service` for any tower-based server,
-//! and an axum `Router` (feature `axum`).
+//! Serving a [`Monitor`](crate::Monitor) over HTTP: a tower `Service` for any
+//! tower-based server, and an axum `Router` (feature `axum`).
 //!
 //! | route | answers |
 //! |---|---|
 //! | `GET`/`HEAD` `/health` | every component |
 //! | `/health/live`, `/health/ready`, `/health/startup` | the liveness, readiness and startup groups |
+//! | `/health/group/{name}` | a custom group |
 //! | `/health/{component}` | one component (404 for an unknown name) |
 //!
 //! Other methods get 405 with `Allow: GET, HEAD`. Query parameters:
@@ -12,32 +13,43 @@
 //! (repeatable) leaves components out. `Accept: application/health+json`
 //! answers in the IETF health check draft format. Bad requests get a 4xx with
 //! a JSON body `{"error", "message"}`.
+//!
+//! This module is an adapter: the monitor runs the checks, keeps the latest
+//! results, tracks statuses and drains on shutdown; the endpoints add routes,
+//! formats, status codes and visibility, and keep no health state.
 
-mod config;
+mod bodies;
+mod builder;
+mod dispatch;
+mod endpoint;
 mod error;
 mod layer;
+mod negotiate;
 mod openapi;
-mod race;
+mod query;
 mod render;
+mod response;
 mod route;
 mod service;
-mod shutdown;
+mod visibility;
 
 #[cfg(feature = "axum")]
-mod axum;
+mod router;
+#[cfg(feature = "axum")]
+mod serve;
 #[cfg(feature = "utoipa")]
 mod utoipa;
 
-pub(crate) use config::Mode;
-pub use config::{ConfigError, StatusChange, StatusCodes, Visibility};
+pub use builder::{ConfigError, HealthEndpoints};
+pub use endpoint::{Endpoint, StatusCodes};
 pub use error::RequestError;
 pub use layer::{HealthLayer, Routed, WithHealth};
-pub use openapi::merge_openapi;
-pub use route::{Endpoint, MAX_QUERY};
-pub use service::{HealthEndpoints, HealthService};
-pub use shutdown::ShutdownHandle;
+pub use openapi::{MergeError, merge_openapi};
+pub use query::MAX_QUERY;
+pub use service::HealthService;
+pub use visibility::Visibility;
 
-#[cfg(feature = "axum")]
-pub use self::axum::{GRACE, serve, termination_signal};
 #[cfg(feature = "utoipa")]
 pub use self::utoipa::{HealthApi, ReportSchema};
+#[cfg(feature = "axum")]
+pub use serve::{GRACE, serve, termination_signal};

@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use serde_json::Value;
 use utoipa::openapi::{OpenApi, RefOr, Schema};
 
-use crate::HealthReport;
+use crate::{HealthReport, ReportSource};
 
 use super::HealthService;
 use super::openapi::rewrite_refs;
@@ -16,7 +16,7 @@ use super::openapi::rewrite_refs;
 ///
 /// ```
 /// use health_core::http::HealthEndpoints;
-/// use health_core::{health_check, HealthReport};
+/// use health_core::{health_check, HealthReport, Monitor};
 /// use utoipa::Modify;
 ///
 /// #[health_check]
@@ -25,7 +25,7 @@ use super::openapi::rewrite_refs;
 /// #[derive(HealthReport, Default)]
 /// struct Health { ping: PingCheck }
 ///
-/// let health = HealthEndpoints::new(Health::default(), ()).build().unwrap();
+/// let health = HealthEndpoints::new(Monitor::new(Health::default(), ())).build().unwrap();
 /// let mut api = utoipa::openapi::OpenApiBuilder::new().build();   // or ApiDoc::openapi()
 /// health.utoipa().modify(&mut api);
 /// assert!(api.paths.paths.contains_key("/health/ready"));
@@ -35,10 +35,7 @@ pub struct HealthApi {
     document: Value,
 }
 
-impl<H: HealthReport> HealthService<H>
-where
-    H::State: Sized,
-{
+impl<R: ReportSource> HealthService<R> {
     /// The endpoints as a utoipa `Modify`.
     pub fn utoipa(&self) -> HealthApi {
         HealthApi { document: self.openapi() }
@@ -67,6 +64,12 @@ impl utoipa::Modify for HealthApi {
 /// are added to the document's schemas.
 pub struct ReportSchema<H>(PhantomData<H>);
 
+impl<H> std::fmt::Debug for ReportSchema<H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ReportSchema")
+    }
+}
+
 impl<H: HealthReport> utoipa::PartialSchema for ReportSchema<H> {
     fn schema() -> RefOr<Schema> {
         let mut schema = H::json_schema();
@@ -80,10 +83,7 @@ impl<H: HealthReport> utoipa::PartialSchema for ReportSchema<H> {
 
 impl<H: HealthReport> utoipa::ToSchema for ReportSchema<H> {
     fn name() -> Cow<'static, str> {
-        match H::json_schema()["title"].as_str() {
-            Some(title) => Cow::Owned(title.to_owned()),
-            None => Cow::Borrowed("HealthReport"),
-        }
+        Cow::Borrowed(H::TITLE)
     }
 
     fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {

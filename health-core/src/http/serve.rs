@@ -1,58 +1,10 @@
-//! The axum side: a `Router` of the endpoints, and serving with graceful shutdown.
-
-use std::time::Duration;
-
-use crate::HealthReport;
+//! Serving an axum app until the process is told to stop, draining first.
 
 use std::future::IntoFuture;
+use std::time::Duration;
 
-use super::race::{First, race};
-use super::{HealthService, ShutdownHandle};
-
-impl<H> HealthService<H>
-where
-    H: HealthReport + 'static,
-    H::State: Sized + Send + Sync + 'static,
-    H::Components: 'static,
-{
-    /// An axum `Router` with the endpoints at the base path. Merge it into the
-    /// application's router. It can be nested under a prefix, but the OpenAPI
-    /// document and probe manifests describe paths from the base path: to
-    /// serve under a prefix, put it in the base path instead.
-    ///
-    /// ```
-    /// use health_core::http::HealthEndpoints;
-    /// use health_core::{health_check, HealthReport};
-    ///
-    /// #[health_check]
-    /// async fn ping() {}
-    ///
-    /// #[derive(HealthReport, Default)]
-    /// struct Health { ping: PingCheck }
-    ///
-    /// # fn main() -> Result<(), health_core::http::ConfigError> {
-    /// let health = HealthEndpoints::new(Health::default(), ()).build()?;
-    /// let app: axum::Router = axum::Router::new().nest("/internal", health.router());
-    /// # let _ = app; Ok(()) }
-    /// ```
-    pub fn router<S: Clone + Send + Sync + 'static>(&self) -> ::axum::Router<S> {
-        let base = self.base_path();
-        // `{*rest}` matches no empty rest: `/health/` gets a route of its own,
-        // so that every path below the base path is answered by the service.
-        let router = ::axum::Router::new()
-            .route_service(base, self.clone())
-            .route_service(&format!("{base}/"), self.clone())
-            .route_service(&format!("{base}/{{*rest}}"), self.clone());
-        match &self.inner.openapi_path {
-            Some(path) => {
-                let document = bytes::Bytes::from(self.openapi().to_string());
-                let content_type = [(http::header::CONTENT_TYPE, "application/json")];
-                router.route(path, ::axum::routing::get(move || async move { (content_type, document) }))
-            }
-            None => router,
-        }
-    }
-}
+use crate::monitor::ShutdownHandle;
+use crate::race::{First, race};
 
 /// How long in-flight requests may take to finish once the drain delay is over.
 pub const GRACE: Duration = Duration::from_secs(10);

@@ -1,121 +1,16 @@
-//! `#[derive(HealthReport)]`: checks the struct and generates the report.
-
-use std::collections::HashMap;
+//! Generating the report of a `#[derive(HealthReport)]` struct.
 
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Data, DeriveInput, Fields, Ident, Type};
+use syn::{DeriveInput, Ident, Type};
 
+use super::validate::Member;
 use crate::duration::{self, SpannedDuration};
-use crate::errors::Errors;
-use crate::groups;
-use crate::naming::{doc_text, local};
-use crate::report_attr::{self, FieldArgs};
+use crate::naming::local;
 use crate::spans::respan;
 
-/// The path segments of the probe group routes under `/health`.
-const ROUTES: [&str; 3] = ["live", "ready", "startup"];
-/// The most components a report can have (`Selection::CAPACITY`).
-const CAPACITY: usize = 128;
-
-const SHAPE: &str = "#[derive(HealthReport)] goes on a struct with named fields, one health check per field";
-
-/// One field of the struct: a component of the report.
-struct Member<'a> {
-    field: &'a Ident,
-    ty: &'a Type,
-    name: String,
-    args: FieldArgs,
-    docs: Option<String>,
-}
-
-pub fn expand(input: TokenStream) -> TokenStream {
-    let input: DeriveInput = match syn::parse2(input) {
-        Ok(input) => input,
-        Err(error) => return error.to_compile_error(),
-    };
-    let mut errors = Errors::default();
-    let args = report_attr::container(&input.attrs, &mut errors);
-    let fields: Vec<&syn::Field> = match &input.data {
-        Data::Struct(data) => match &data.fields {
-            Fields::Named(named) => named.named.iter().collect(),
-            Fields::Unit => Vec::new(),
-            Fields::Unnamed(unnamed) => {
-                errors.spanned(unnamed, format!("{SHAPE}; tuple structs have no names to give the components"));
-                return errors.into_compile_errors();
-            }
-        },
-        Data::Enum(data) => {
-            errors.spanned(data.enum_token, format!("{SHAPE}, not an enum"));
-            return errors.into_compile_errors();
-        }
-        Data::Union(data) => {
-            errors.spanned(data.union_token, format!("{SHAPE}, not a union"));
-            return errors.into_compile_errors();
-        }
-    };
-    if !input.generics.params.is_empty() || input.generics.where_clause.is_some() {
-        errors.spanned(&input.generics, "#[derive(HealthReport)] does not support generic parameters");
-        return errors.into_compile_errors();
-    }
-
-    let members = members(&fields, args.deadline.as_ref(), &mut errors);
-    let krate = args.krate.unwrap_or_else(|| syn::parse_quote!(::health_core));
-    let state = args.state.unwrap_or_else(|| syn::parse_quote!(()));
-    let generated = generate(&input, &members, &state, args.deadline.as_ref(), &quote!(#krate::__private));
-    let errors = errors.into_compile_errors();
-    quote!(#errors #generated)
-}
-
-fn members<'a>(fields: &[&'a syn::Field], deadline: Option<&SpannedDuration>, errors: &mut Errors) -> Vec<Member<'a>> {
-    let mut seen: HashMap<String, &Ident> = HashMap::new();
-    let mut members = Vec::new();
-    for field in fields {
-        let Some(ident) = &field.ident else { continue };
-        let args = report_attr::field(&field.attrs, errors);
-        let name = match &args.rename {
-            Some(rename) => rename.value(),
-            None => ident.to_string().trim_start_matches("r#").to_owned(),
-        };
-        let name_span = args.rename.as_ref().map_or(ident.span(), |rename| rename.span());
-        if let Some(problem) = groups::name_problem(&name) {
-            errors.push(syn::Error::new(name_span, format!("invalid component name: {problem}")));
-        } else if ROUTES.contains(&name.as_str()) {
-            let message = format!(
-                "a component cannot be named `{name}`: `/health/{name}` is the route of a probe group; rename it with #[health(rename = \"...\")]"
-            );
-            errors.push(syn::Error::new(name_span, message));
-        }
-        if members.len() == CAPACITY {
-            errors.spanned(ident, format!("a report has at most {CAPACITY} components"));
-        }
-        if let Some(first) = seen.get(&name) {
-            errors.push(syn::Error::new(
-                name_span,
-                format!("duplicate component name `{name}`: field `{first}` already uses it"),
-            ));
-        } else {
-            seen.insert(name.clone(), ident);
-        }
-        if let (Some(timeout), Some(deadline)) = (&args.timeout, deadline)
-            && timeout.millis > deadline.millis
-        {
-            errors.spanned(
-                &timeout.literal,
-                format!(
-                    "component `{name}` has a timeout of {}, which exceeds the report's deadline of {}",
-                    duration::display(timeout.millis),
-                    duration::display(deadline.millis)
-                ),
-            );
-        }
-        members.push(Member { field: ident, ty: &field.ty, name, docs: doc_text(&field.attrs), args });
-    }
-    members
-}
-
-fn generate(
+pub fn generate(
     input: &DeriveInput,
     members: &[Member],
     state: &Type,
@@ -183,6 +78,7 @@ fn generate(
         .collect();
     let indices: Vec<usize> = (0..members.len()).collect();
     let visitor = local("__health_visitor");
+    let formatter = local("__health_f");
     let field_docs = names.iter().map(|name| format!(" The result of component `{name}`."));
     let len = members.len();
     let (state_var, serializer, map, builder, selection) = (
@@ -194,7 +90,13 @@ fn generate(
     );
 
     let deadline_checks = deadline.map(|deadline| deadline_checks(members, &checks, deadline));
-    let run_all = run_all(members, &checks, &timeouts, &criticals, &components, (&state_var, &selection), private);
+    let run_all = run_all(
+        members,
+        Runs { timeouts: &timeouts, criticals: &criticals },
+        &components,
+        Inputs { state: &state_var, state_type: state, selection: &selection },
+        private,
+    );
 
     quote! {
         #[doc = #components_doc]
@@ -225,6 +127,13 @@ fn generate(
             }
 
             #[automatically_derived]
+            impl ::core::fmt::Debug for #components #all_checks {
+                fn fmt(&self, #formatter: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    #private::debug_components(::core::stringify!(#components), self, #formatter)
+                }
+            }
+
+            #[automatically_derived]
             impl #private::ComponentSet for #components #all_checks {
                 fn visit<__V: #private::ComponentVisitor>(&self, #visitor: &mut __V) {
                     #( #private::ComponentVisitor::component(#visitor, #indices, #names, &self.#fields); )*
@@ -237,8 +146,10 @@ fn generate(
                 type Components = #components;
 
                 const COMPONENTS: &'static [#private::ComponentInfo] = &[
-                    #( #private::ComponentInfo::new(#names, #criticals, #timeouts, #descriptions, #groups), )*
+                    #( #private::component_info(#names, #criticals, #timeouts, #descriptions, #groups), )*
                 ];
+
+                const TITLE: &'static ::core::primitive::str = ::core::stringify!(#report);
 
                 fn report_selected(
                     &self,
@@ -251,7 +162,7 @@ fn generate(
                 fn json_schema() -> #private::Value {
                     let mut #builder = <#private::SchemaBuilder as ::core::default::Default>::default();
                     #( #builder.component::<#details>(#names, #criticals, #descriptions); )*
-                    #builder.finish(::core::stringify!(#report))
+                    #builder.finish(<Self as #private::HealthReport>::TITLE)
                 }
             }
         };
@@ -260,15 +171,22 @@ fn generate(
 
 /// The body of `report`: every check polled on this task until all are done.
 /// Nothing is boxed; each check's future lives pinned on the report's own stack.
-fn run_all(
-    members: &[Member],
-    checks: &[TokenStream],
-    timeouts: &[TokenStream],
-    criticals: &[TokenStream],
-    components: &Ident,
-    (state_var, selection): (&Ident, &Ident),
-    private: &TokenStream,
-) -> TokenStream {
+/// The parts of a component the report runs: its timeout and criticality.
+struct Runs<'a> {
+    timeouts: &'a [TokenStream],
+    criticals: &'a [TokenStream],
+}
+
+/// The locals of `report_selected` the run refers to, and the state's type.
+struct Inputs<'a> {
+    state: &'a Ident,
+    state_type: &'a Type,
+    selection: &'a Ident,
+}
+
+fn run_all(members: &[Member], runs: Runs, components: &Ident, inputs: Inputs, private: &TokenStream) -> TokenStream {
+    let Runs { timeouts, criticals } = runs;
+    let Inputs { state: state_var, state_type, selection } = inputs;
     let indices = 0..members.len();
     let fields: Vec<&Ident> = members.iter().map(|m| m.field).collect();
     let futures: Vec<Ident> = (0..members.len()).map(|i| local(&format!("__health_future{i}"))).collect();
@@ -294,21 +212,21 @@ fn run_all(
         let #started = #private::Instant::now();
         #(
             let mut #futures = #private::pin!(if #selection.contains(#indices) {
-                #private::MaybeDone::new(#checks::__run_for_report(&self.#fields, #state_var, #timeouts, #criticals))
+                #private::MaybeDone::new(#private::run_for_report::<#state_type, _>(&self.#fields, #state_var, #timeouts, #criticals))
             } else {
                 #private::MaybeDone::done(#private::skipped(#criticals))
             });
         )*
         #join
         let #results = #components { #( #fields: #futures.as_mut().take_output(), )* };
-        #private::Report {
-            status: #private::Status::aggregate([
+        #private::Report::new(
+            #private::Status::aggregate([
                 #( (#results.#fields.status, #results.#fields.critical), )*
             ]),
-            timestamp: #timestamp,
-            duration: #started.elapsed(),
-            components: #results,
-        }
+            #timestamp,
+            #started.elapsed(),
+            #results,
+        )
     }
 }
 

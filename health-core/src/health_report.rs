@@ -18,6 +18,7 @@ use crate::{ComponentInfo, ComponentSet, Selection, Status, time_format::Rfc3339
 /// Serialized as
 /// `{"status", "timestamp", "duration_ms", "components": {name: component, …}}`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Report<C> {
     /// The overall status (see [`Status::aggregate`]).
     pub status: Status,
@@ -27,6 +28,22 @@ pub struct Report<C> {
     pub duration: Duration,
     /// The components' results.
     pub components: C,
+}
+
+impl<C> Report<C> {
+    /// A report of `components` whose overall status is `status`, started at
+    /// `timestamp` and run for `duration`.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use health_core::{Report, Status};
+    ///
+    /// let report = Report::new(Status::Up, SystemTime::now(), Duration::from_millis(2), ());
+    /// assert_eq!(report.status, Status::Up);
+    /// ```
+    pub fn new(status: Status, timestamp: SystemTime, duration: Duration, components: C) -> Self {
+        Report { status, timestamp, duration, components }
+    }
 }
 
 impl<C: Serialize> Serialize for Report<C> {
@@ -60,7 +77,8 @@ impl<C: Serialize> Serialize for Report<C> {
 /// let report = Health::default().report(&()).await;
 /// assert_eq!(report.status, Status::Up);
 /// assert_eq!(report.components.ping.status, Status::Up);
-/// assert_eq!(Health::COMPONENTS[0].name, "ping");
+/// assert_eq!(Health::COMPONENTS[0].name(), "ping");
+/// assert_eq!(Health::TITLE, "Health");
 /// # }
 /// ```
 pub trait HealthReport: Send + Sync {
@@ -72,6 +90,9 @@ pub trait HealthReport: Send + Sync {
 
     /// The components in declaration order.
     const COMPONENTS: &'static [ComponentInfo];
+
+    /// The report's name, the title of its JSON Schema: the struct's name.
+    const TITLE: &'static str;
 
     /// Runs every check concurrently, each under its own timeout and with panics
     /// isolated, and combines the results.

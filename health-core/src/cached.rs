@@ -1,0 +1,106 @@
+//! Caching for checks written by hand.
+
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::time::Duration;
+
+use crate::cache::ResultCache;
+use crate::{Check, Component, Outcome};
+
+/// A check whose results are reused for `ttl` after each run, with one run
+/// shared by concurrent reports: what `#[health_check(cache = "..")]` does for
+/// generated checks, for a check written by hand.
+///
+/// `S` is the state of the reports it joins; its details must be `Clone`.
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use std::time::Duration;
+/// use health_core::{Cached, Check, HealthReport, Outcome};
+///
+/// struct Broker { queries: AtomicUsize }
+///
+/// impl Check for Broker {
+///     type Details = usize;
+///     async fn run(&self, _: &()) -> Outcome<usize> {
+///         Outcome::up(self.queries.fetch_add(1, Ordering::SeqCst) + 1)
+///     }
+/// }
+///
+/// #[derive(HealthReport)]
+/// struct Health {
+///     broker: Cached<Broker>,
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let health = Health { broker: Cached::new(Broker { queries: AtomicUsize::new(0) }, Duration::from_secs(5)) };
+/// health.report(&()).await;
+/// let second = health.report(&()).await;
+/// assert_eq!(second.components.broker.details, Some(1), "the broker was asked once");
+/// # }
+/// ```
+pub struct Cached<C, S: ?Sized = ()>
+where
+    C: Check<S>,
+{
+    check: C,
+    cache: ResultCache<C::Details>,
+    // The state only selects which `Check` impl of `C` is cached.
+    state: PhantomData<fn(&S)>,
+}
+
+impl<C, S> Cached<C, S>
+where
+    S: ?Sized,
+    C: Check<S>,
+    C::Details: Clone,
+{
+    /// `check`, with each result reused for `ttl` after its run completes.
+    pub fn new(check: C, ttl: Duration) -> Self {
+        Cached { check, cache: ResultCache::new(ttl), state: PhantomData }
+    }
+}
+
+impl<C: Check<S>, S: ?Sized> Cached<C, S> {
+    /// The check itself.
+    pub fn get_ref(&self) -> &C {
+        &self.check
+    }
+}
+
+impl<C: Check<S> + fmt::Debug, S: ?Sized> fmt::Debug for Cached<C, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Cached").field("check", &self.check).field("cache", &self.cache).finish()
+    }
+}
+
+impl<C, S> Check<S> for Cached<C, S>
+where
+    S: ?Sized,
+    C: Check<S>,
+{
+    type Details = C::Details;
+    const TIMEOUT: Duration = C::TIMEOUT;
+    const CRITICAL: bool = C::CRITICAL;
+    const DESCRIPTION: Option<&'static str> = C::DESCRIPTION;
+    const GROUPS: &'static [&'static str] = C::GROUPS;
+
+    fn run(&self, state: &S) -> impl Future<Output = Outcome<Self::Details>> + Send {
+        self.check.run(state)
+    }
+
+    fn __run_for_report(
+        &self,
+        state: &S,
+        timeout: Duration,
+        critical: bool,
+        _: crate::__private::Sealed,
+    ) -> impl Future<Output = Component<Self::Details>> + Send
+    where
+        S: Sync,
+    {
+        // A hand-written `run` may do work, and panic, before returning its future.
+        self.cache.run::<S, C, true>(&self.check, state, timeout, critical)
+    }
+}

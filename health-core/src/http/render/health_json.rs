@@ -1,0 +1,107 @@
+//! The IETF draft "Health Check Response Format for HTTP APIs":
+//! `pass`/`warn`/`fail` and `checks` keyed `name:responseTime`.
+
+use std::time::SystemTime;
+
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
+
+use super::View;
+use crate::component::millis;
+use crate::report::{ComponentSet, ComponentVisitor};
+use crate::time_format::Rfc3339;
+use crate::{Component, Status};
+
+pub(super) fn render<C: ComponentSet>(view: &View<'_, C>) -> Result<Vec<u8>, serde_json::Error> {
+    serde_json::to_vec(&HealthJson(view))
+}
+
+/// The draft's word for a status.
+pub(crate) fn draft_status(status: Status) -> &'static str {
+    match status {
+        Status::Up => "pass",
+        Status::Degraded => "warn",
+        Status::Down => "fail",
+    }
+}
+
+struct HealthJson<'v, 'a, C>(&'v View<'a, C>);
+
+impl<C: ComponentSet> Serialize for HealthJson<'_, '_, C> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let view = self.0;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("status", draft_status(view.status))?;
+        if let Some(message) = view.message {
+            map.serialize_entry("output", message)?;
+        }
+        map.serialize_entry("checks", &Checks(view))?;
+        map.end()
+    }
+}
+
+struct Checks<'v, 'a, C>(&'v View<'a, C>);
+
+impl<C: ComponentSet> Serialize for Checks<'_, '_, C> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let view = self.0;
+        let map = serializer.serialize_map(None)?;
+        let mut entries = Entries { details: view.details, report_time: view.timestamp, map, error: None };
+        view.components.visit_selected(view.selection, &mut entries);
+        match entries.error {
+            Some(error) => Err(error),
+            None => entries.map.end(),
+        }
+    }
+}
+
+/// Writes each component as a one-check list under `name:responseTime`; the
+/// first error stops it.
+struct Entries<M: SerializeMap> {
+    details: bool,
+    /// When the report started: the time of results its own runs produced.
+    report_time: SystemTime,
+    map: M,
+    error: Option<M::Error>,
+}
+
+impl<M: SerializeMap> ComponentVisitor for Entries<M> {
+    fn component<T: Serialize>(&mut self, _: usize, name: &str, component: &Component<T>) {
+        if self.error.is_some() {
+            return;
+        }
+        // A cached result's time is when its run happened.
+        let time = component.ran_at.unwrap_or(self.report_time);
+        let check = Check { name, component, details: self.details, time };
+        if let Err(error) = self.map.serialize_entry(&format!("{name}:responseTime"), &[check]) {
+            self.error = Some(error);
+        }
+    }
+}
+
+struct Check<'c, T> {
+    name: &'c str,
+    component: &'c Component<T>,
+    details: bool,
+    time: SystemTime,
+}
+
+impl<T: Serialize> Serialize for Check<'_, T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("componentId", self.name)?;
+        map.serialize_entry("status", draft_status(self.component.status))?;
+        if self.details {
+            map.serialize_entry("observedValue", &millis(self.component.duration))?;
+            map.serialize_entry("observedUnit", "ms")?;
+            map.serialize_entry("time", &Rfc3339(self.time))?;
+            if let Some(message) = &self.component.message {
+                map.serialize_entry("output", message.as_ref() as &str)?;
+            }
+            if let Some(details) = &self.component.details {
+                map.serialize_entry("details", details)?;
+            }
+        }
+        map.end()
+    }
+}

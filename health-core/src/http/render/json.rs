@@ -1,0 +1,82 @@
+//! The report's own JSON, for the selected components.
+
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
+
+use super::View;
+use crate::Component;
+use crate::component::millis;
+use crate::report::{ComponentSet, ComponentVisitor};
+use crate::time_format::Rfc3339;
+
+pub(super) fn render<C: ComponentSet>(view: &View<'_, C>) -> Result<Vec<u8>, serde_json::Error> {
+    serde_json::to_vec(&Json(view))
+}
+
+struct Json<'v, 'a, C>(&'v View<'a, C>);
+
+impl<C: ComponentSet> Serialize for Json<'_, '_, C> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let view = self.0;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("status", &view.status)?;
+        if let Some(message) = view.message {
+            map.serialize_entry("message", message)?;
+        }
+        if view.details {
+            map.serialize_entry("timestamp", &Rfc3339(view.timestamp))?;
+            map.serialize_entry("duration_ms", &millis(view.duration))?;
+        }
+        map.serialize_entry("components", &Components(view))?;
+        map.end()
+    }
+}
+
+struct Components<'v, 'a, C>(&'v View<'a, C>);
+
+impl<C: ComponentSet> Serialize for Components<'_, '_, C> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let view = self.0;
+        let mut entries = Entries { details: view.details, map: serializer.serialize_map(None)?, error: None };
+        view.components.visit_selected(view.selection, &mut entries);
+        match entries.error {
+            Some(error) => Err(error),
+            None => entries.map.end(),
+        }
+    }
+}
+
+/// Writes each component into `map`, whole or as its status alone; the first
+/// error stops it.
+struct Entries<M: SerializeMap> {
+    details: bool,
+    map: M,
+    error: Option<M::Error>,
+}
+
+impl<M: SerializeMap> ComponentVisitor for Entries<M> {
+    fn component<T: Serialize>(&mut self, _: usize, name: &str, component: &Component<T>) {
+        if self.error.is_some() {
+            return;
+        }
+        let written = if self.details {
+            self.map.serialize_entry(name, component)
+        } else {
+            self.map.serialize_entry(name, &StatusOnly(component.status))
+        };
+        if let Err(error) = written {
+            self.error = Some(error);
+        }
+    }
+}
+
+/// A component without messages, details or timings.
+struct StatusOnly(crate::Status);
+
+impl Serialize for StatusOnly {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(1))?;
+        map.serialize_entry("status", &self.0)?;
+        map.end()
+    }
+}

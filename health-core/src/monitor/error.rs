@@ -1,0 +1,46 @@
+//! What a monitor refuses.
+
+use std::fmt;
+use std::time::Duration;
+
+use super::Subject;
+
+/// Why a monitor could not be built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MonitorError {
+    /// A refresh interval under [`MIN_REFRESH`](super::MIN_REFRESH), which
+    /// would keep the checks running all the time.
+    RefreshTooFrequent(Duration),
+    /// Background mode needs a Tokio runtime to run in.
+    NoRuntime,
+    /// [`disable`](super::MonitorBuilder::disable) names no component of the report.
+    UnknownComponent(String),
+}
+
+impl fmt::Display for MonitorError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MonitorError::RefreshTooFrequent(every) => {
+                write!(f, "a refresh interval of {every:?} is too short; the shortest is {:?}", super::MIN_REFRESH)
+            }
+            MonitorError::NoRuntime => f.write_str("background refresh needs to be started inside a Tokio runtime"),
+            MonitorError::UnknownComponent(name) => write!(f, "the report has no component named `{name}` to disable"),
+        }
+    }
+}
+
+impl std::error::Error for MonitorError {}
+
+/// A subject the monitor does not have: an unknown group, or an unknown or
+/// disabled component.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownSubject(pub Subject);
+
+impl fmt::Display for UnknownSubject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the monitor has no {}", self.0)
+    }
+}
+
+impl std::error::Error for UnknownSubject {}

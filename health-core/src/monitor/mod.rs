@@ -1,0 +1,438 @@
+//! The live health state: how checks run, the latest results, status changes
+//! and shutdown, for every transport to serve.
+//!
+//! A [`Monitor`] holds a report (a `#[derive(HealthReport)]` struct or a
+//! [`Registry`](crate::Registry)) and its state. Transports (the HTTP
+//! endpoints, and others built the same way) read from it and keep no health
+//! state of their own:
+//!
+//! - **how checks run:** on each read (with each check's cache and
+//!   single-flight), or in the background every interval, with reads answered
+//!   from the latest report; before the first one, and when the refresh has
+//!   stopped, reads run the checks themselves;
+//! - **the latest result** of every subject: the whole report, each probe
+//!   group, each component, with its age;
+//! - **status tracking:** changes of every subject, to any number of
+//!   subscribers ([`Monitor::subscribe`], [`Monitor::watch`]), to hooks, and
+//!   as `tracing` events;
+//! - **shutdown:** [`Monitor::begin_shutdown`] turns readiness DOWN at once for
+//!   every reader and subscriber, and stops the background refresh.
+//!
+//! ```
+//! use health_core::monitor::{Monitor, Reading, Subject};
+//! use health_core::report::Selection;
+//! use health_core::{health_check, HealthReport, Status};
+//!
+//! #[health_check(critical)]
+//! async fn database() -> Result<(), String> {
+//!     Err("connection refused".into())
+//! }
+//!
+//! #[derive(HealthReport, Default)]
+//! struct Health { database: DatabaseCheck }
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! let monitor = Monitor::new(Health::default(), ());
+//! let mut readiness = monitor.watch(&Subject::group("readiness")).unwrap();
+//! let Ok(Reading::Report { status, .. }) = monitor.read(&Subject::Overall, Selection::none()).await else {
+//!     unreachable!()
+//! };
+//! assert_eq!(status, Status::Down);
+//! // The read ran every component of readiness: its status is known too.
+//! assert_eq!(*readiness.borrow_and_update(), Some(Status::Down));
+//! # }
+//! ```
+
+mod changes;
+mod error;
+mod refresh;
+mod shutdown;
+mod snapshot;
+mod subject;
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::report::Selection;
+use crate::{ComponentInfo, ReportSource, Status};
+
+pub use changes::{StatusChange, StatusChanges};
+pub use error::{MonitorError, UnknownSubject};
+pub use shutdown::ShutdownHandle;
+pub use snapshot::Snapshot;
+pub use subject::Subject;
+
+use changes::{Hook, Tracker};
+use refresh::Latest;
+use snapshot::Slot;
+pub(crate) use subject::{Catalog, Target};
+
+/// The shortest background refresh interval accepted.
+pub const MIN_REFRESH: Duration = Duration::from_millis(100);
+
+/// The live health state of one report; see the [module documentation](self).
+///
+/// Cloning is cheap: clones share checks, caches, snapshots and subscribers.
+pub struct Monitor<R: ReportSource> {
+    shared: Arc<Shared<R>>,
+}
+
+pub(crate) struct Shared<R: ReportSource> {
+    source: R,
+    state: Arc<R::State>,
+    catalog: Arc<Catalog>,
+    tracker: Arc<Tracker>,
+    /// The latest snapshot of each subject, by position, from runs for it.
+    slots: Vec<Slot<R::Components>>,
+    background: Option<Background<R::Components>>,
+    /// The generation of the latest run started.
+    generations: AtomicU64,
+    shutdown: ShutdownHandle,
+}
+
+/// The background refresh, as readers see it.
+struct Background<C> {
+    latest: watch::Receiver<Latest<C>>,
+    every: Duration,
+    /// A snapshot older than this means the refresh has stopped.
+    stale_after: Duration,
+}
+
+/// What a read of a subject gives.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Reading<C> {
+    /// A report covering the subject.
+    #[non_exhaustive]
+    Report {
+        /// The report: from a run for this read, or the background refresh.
+        snapshot: Arc<Snapshot<C>>,
+        /// The subject's components in it, less those excluded.
+        selection: Selection,
+        /// Their status: by criticality, or a single component's own.
+        status: Status,
+        /// Whether the snapshot came from the background refresh.
+        background: bool,
+    },
+    /// Readiness while shutting down: DOWN, without running checks.
+    ShuttingDown,
+}
+
+impl<R: ReportSource> Monitor<R> {
+    /// A monitor of `source`, whose checks receive `state`, running checks on
+    /// each read. [`builder`](Self::builder) offers the other choices.
+    pub fn new(source: R, state: impl Into<Arc<R::State>>) -> Self {
+        let builder = Self::builder(source, state);
+        let enabled = Selection::first(builder.source.components().len());
+        builder.assemble(enabled, None)
+    }
+
+    /// Configures a monitor of `source`, whose checks receive `state`.
+    pub fn builder(source: R, state: impl Into<Arc<R::State>>) -> MonitorBuilder<R> {
+        MonitorBuilder {
+            source,
+            state: state.into(),
+            every: None,
+            disabled: Vec::new(),
+            hooks: Vec::new(),
+            shutdown: ShutdownHandle::new(),
+        }
+    }
+
+    /// The report this monitor runs.
+    pub fn source(&self) -> &R {
+        &self.shared.source
+    }
+
+    /// Every component of the report, disabled ones included.
+    pub fn components(&self) -> &[ComponentInfo] {
+        self.shared.source.components()
+    }
+
+    /// The components not disabled.
+    pub fn enabled(&self) -> Selection {
+        self.shared.catalog.enabled()
+    }
+
+    /// The components a subject is made of (enabled ones only).
+    pub fn selection(&self, subject: &Subject) -> Result<Selection, UnknownSubject> {
+        Ok(self.shared.catalog.selection(self.resolve(subject)?))
+    }
+
+    /// The names of the probe groups: the built-in ones, then every group a
+    /// component names.
+    pub fn groups(&self) -> impl Iterator<Item = &str> {
+        self.shared.catalog.group_names()
+    }
+
+    /// Every subject: each enabled component, each group, then the whole.
+    pub fn subjects(&self) -> impl Iterator<Item = &Subject> {
+        let catalog = &self.shared.catalog;
+        catalog.targets().map(|target| catalog.subject(target))
+    }
+
+    /// The background refresh interval; `None` when checks run on each read.
+    pub fn refresh_interval(&self) -> Option<Duration> {
+        self.shared.background.as_ref().map(|background| background.every)
+    }
+
+    /// Reads `subject`, less the components in `exclude`: from the latest
+    /// background report while it is fresh, else by running its checks now.
+    /// Readiness is DOWN without a run once shutdown has begun.
+    ///
+    /// Every run records the statuses it determines: of the components it ran,
+    /// and of each group, and the whole, whose enabled components all ran.
+    pub async fn read(&self, subject: &Subject, exclude: Selection) -> Result<Reading<R::Components>, UnknownSubject> {
+        let target = self.resolve(subject)?;
+        Ok(self.read_target(target, exclude).await)
+    }
+
+    pub(crate) async fn read_target(&self, target: Target, exclude: Selection) -> Reading<R::Components> {
+        let shared = &self.shared;
+        if target == shared.catalog.readiness() && shared.shutdown.is_shutting_down() {
+            return Reading::ShuttingDown;
+        }
+        let whole = shared.catalog.selection(target);
+        let selection = whole.without_all(exclude);
+        let single = matches!(target, Target::Component(_));
+        if let Some(snapshot) = shared.fresh_background() {
+            let status = snapshot.status(selection, single);
+            return Reading::Report { snapshot, selection, status, background: true };
+        }
+        // Only runs of a whole subject are its latest result.
+        let snapshot = shared.run((selection == whole).then_some(target), selection).await;
+        let status = snapshot.status(selection, single);
+        Reading::Report { snapshot, selection, status, background: false }
+    }
+
+    /// The newest report covering `subject` without running anything: its own
+    /// latest run, a run of every component, or the background refresh's.
+    pub fn latest(&self, subject: &Subject) -> Result<Option<Arc<Snapshot<R::Components>>>, UnknownSubject> {
+        let target = self.resolve(subject)?;
+        let shared = &self.shared;
+        let own = shared.slot(target).get();
+        let whole = shared.slot(Target::Overall).get();
+        let background = shared.background.as_ref().and_then(|background| background.latest.borrow().clone());
+        Ok([own, whole, background].into_iter().flatten().max_by_key(|snapshot| snapshot.generation()))
+    }
+
+    /// The latest status recorded for `subject`; `None` before any run covered it.
+    pub fn status(&self, subject: &Subject) -> Result<Option<Status>, UnknownSubject> {
+        Ok(self.shared.tracker.status(self.resolve(subject)?))
+    }
+
+    /// The status of `subject` as it changes: a `tokio::sync::watch` receiver
+    /// of the latest status (`None` before any run covered it), for one
+    /// subject. It never holds the checks up, and always has the latest.
+    pub fn watch(&self, subject: &Subject) -> Result<watch::Receiver<Option<Status>>, UnknownSubject> {
+        Ok(self.shared.tracker.watch(self.resolve(subject)?))
+    }
+
+    /// Every status change from now on, of every subject, in order.
+    pub fn subscribe(&self) -> StatusChanges {
+        self.shared.tracker.subscribe()
+    }
+
+    /// Turns readiness DOWN for every reader and subscriber at once, and stops
+    /// the background refresh; see [`ShutdownHandle`].
+    pub fn begin_shutdown(&self) {
+        self.shared.shutdown.begin_shutdown();
+    }
+
+    /// Whether shutdown has begun.
+    pub fn is_shutting_down(&self) -> bool {
+        self.shared.shutdown.is_shutting_down()
+    }
+
+    /// The handle that begins shutdown, to give to whatever notices it.
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        self.shared.shutdown.clone()
+    }
+
+    fn resolve(&self, subject: &Subject) -> Result<Target, UnknownSubject> {
+        self.shared.catalog.resolve(subject).ok_or_else(|| UnknownSubject(subject.clone()))
+    }
+
+    /// The catalog of subjects, for transports resolving names.
+    #[cfg_attr(not(feature = "http"), expect(dead_code, reason = "the transports use it, each behind its feature"))]
+    pub(crate) fn catalog(&self) -> &Catalog {
+        &self.shared.catalog
+    }
+}
+
+impl<R: ReportSource> Shared<R> {
+    /// Runs `selection` as a new generation, records its statuses and keeps it
+    /// as `target`'s latest result, if given.
+    async fn run(&self, target: Option<Target>, selection: Selection) -> Arc<Snapshot<R::Components>> {
+        let generation = self.generations.fetch_add(1, Ordering::Relaxed) + 1;
+        let report = self.source.run(&self.state, selection).await;
+        self.tracker.record(&report.components, selection, generation);
+        let snapshot = Snapshot::new(report, selection, generation);
+        match target {
+            Some(target) => self.slot(target).store(snapshot),
+            None => Arc::new(snapshot),
+        }
+    }
+
+    fn slot(&self, target: Target) -> &Slot<R::Components> {
+        &self.slots[self.catalog.position(target)]
+    }
+
+    /// The background snapshot, unless there is none yet or the refresh has stopped.
+    fn fresh_background(&self) -> Option<Arc<Snapshot<R::Components>>> {
+        let background = self.background.as_ref()?;
+        let latest = background.latest.borrow().clone()?;
+        (latest.age() <= background.stale_after).then_some(latest)
+    }
+}
+
+impl<R: ReportSource> Clone for Monitor<R> {
+    fn clone(&self) -> Self {
+        Monitor { shared: Arc::clone(&self.shared) }
+    }
+}
+
+impl<R: ReportSource + fmt::Debug> fmt::Debug for Monitor<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Monitor")
+            .field("source", &self.shared.source)
+            .field("refresh_interval", &self.refresh_interval())
+            .field("shutdown", &self.shared.shutdown)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Configures a [`Monitor`]: from [`Monitor::builder`].
+///
+/// ```
+/// use std::time::Duration;
+/// use health_core::monitor::Monitor;
+/// use health_core::{health_check, HealthReport};
+///
+/// #[health_check]
+/// async fn ping() {}
+///
+/// #[health_check]
+/// async fn search() {}
+///
+/// #[derive(HealthReport, Default)]
+/// struct Health { ping: PingCheck, search: SearchCheck }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), health_core::monitor::MonitorError> {
+/// let monitor = Monitor::builder(Health::default(), ())
+///     .refresh_every(Duration::from_secs(5))
+///     .disable("search")
+///     .on_status_change(|change| eprintln!("{} is {}", change.subject, change.to))
+///     .build()?;
+/// assert_eq!(monitor.refresh_interval(), Some(Duration::from_secs(5)));
+/// # Ok(()) }
+/// ```
+pub struct MonitorBuilder<R: ReportSource> {
+    source: R,
+    state: Arc<R::State>,
+    every: Option<Duration>,
+    disabled: Vec<String>,
+    hooks: Vec<Hook>,
+    shutdown: ShutdownHandle,
+}
+
+impl<R: ReportSource> MonitorBuilder<R> {
+    /// Runs every enabled check every `every` (at least [`MIN_REFRESH`]) in the
+    /// background, and answers reads from the latest report.
+    #[must_use]
+    pub fn refresh_every(mut self, every: Duration) -> Self {
+        self.every = Some(every);
+        self
+    }
+
+    /// Leaves the component `name` out of every read: it is never run, and is
+    /// no subject. For dependencies that only some deployments have.
+    #[must_use]
+    pub fn disable(mut self, name: impl Into<String>) -> Self {
+        self.disabled.push(name.into());
+        self
+    }
+
+    /// Calls `hook` with every status change, in order, and never twice at
+    /// once; a `tracing` event is emitted as well. A hook that panics is
+    /// contained.
+    #[must_use]
+    pub fn on_status_change(mut self, hook: impl Fn(&StatusChange) + Send + Sync + 'static) -> Self {
+        self.hooks.push(Arc::new(hook));
+        self
+    }
+
+    /// Uses `handle` to learn about shutdown (a new one by default).
+    #[must_use]
+    pub fn shutdown_handle(mut self, handle: ShutdownHandle) -> Self {
+        self.shutdown = handle;
+        self
+    }
+
+    /// Checks the configuration and builds the monitor. In background mode it
+    /// must be called inside a Tokio runtime, where the refresh task starts.
+    pub fn build(self) -> Result<Monitor<R>, MonitorError> {
+        let components = self.source.components();
+        let mut enabled = Selection::first(components.len());
+        for name in &self.disabled {
+            let index = components
+                .iter()
+                .position(|component| component.name() == name)
+                .ok_or_else(|| MonitorError::UnknownComponent(name.clone()))?;
+            enabled = enabled.without(index);
+        }
+        let refresh = match self.every {
+            None => None,
+            Some(every) if every < MIN_REFRESH => return Err(MonitorError::RefreshTooFrequent(every)),
+            Some(every) => {
+                let runtime = tokio::runtime::Handle::try_current().map_err(|_| MonitorError::NoRuntime)?;
+                Some((every, runtime))
+            }
+        };
+        Ok(self.assemble(enabled, refresh))
+    }
+
+    /// The monitor of a checked configuration.
+    fn assemble(self, enabled: Selection, refresh: Option<(Duration, tokio::runtime::Handle)>) -> Monitor<R> {
+        let components = self.source.components();
+        let catalog = Arc::new(Catalog::new(components, enabled));
+        let tracker = Arc::new(Tracker::new(Arc::clone(&catalog), self.hooks));
+        let (sender, latest) = watch::channel(None);
+        let background = refresh.as_ref().map(|(every, _)| {
+            let slowest = enabled.indices().map(|index| components[index].timeout()).max().unwrap_or_default();
+            // Two intervals and the slowest check without a report: the refresh has stopped.
+            Background { latest, every: *every, stale_after: *every * 2 + slowest }
+        });
+        let shared = Arc::new(Shared {
+            slots: (0..catalog.positions()).map(|_| Slot::default()).collect(),
+            source: self.source,
+            state: self.state,
+            catalog,
+            tracker: Arc::clone(&tracker),
+            background,
+            generations: AtomicU64::new(0),
+            shutdown: self.shutdown.clone(),
+        });
+        let listener: Arc<dyn shutdown::OnShutdown> = tracker;
+        self.shutdown.listen(Arc::downgrade(&listener));
+        if let Some((every, runtime)) = refresh {
+            runtime.spawn(refresh::refresh(Arc::downgrade(&shared), sender, every, self.shutdown));
+        }
+        Monitor { shared }
+    }
+}
+
+impl<R: ReportSource + fmt::Debug> fmt::Debug for MonitorBuilder<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MonitorBuilder")
+            .field("source", &self.source)
+            .field("refresh_every", &self.every)
+            .field("disabled", &self.disabled)
+            .field("hooks", &self.hooks.len())
+            .finish_non_exhaustive()
+    }
+}

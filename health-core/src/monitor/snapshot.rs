@@ -1,0 +1,118 @@
+//! One report as a monitor keeps it: immutable, with when it was taken.
+
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::report::{ComponentSet, Selection};
+use crate::{Report, Status};
+
+/// A report kept by a [`Monitor`](super::Monitor): which components ran, when
+/// it was taken, and its generation, a number that grows with every run the
+/// monitor starts (so a later generation is a newer report).
+pub struct Snapshot<C> {
+    report: Report<C>,
+    selection: Selection,
+    taken: Instant,
+    generation: u64,
+}
+
+impl<C> Snapshot<C> {
+    pub(crate) fn new(report: Report<C>, selection: Selection, generation: u64) -> Self {
+        Snapshot { report, selection, taken: Instant::now(), generation }
+    }
+
+    /// The report. Only the components of [`selection`](Self::selection) ran;
+    /// the others hold placeholders.
+    pub fn report(&self) -> &Report<C> {
+        &self.report
+    }
+
+    /// The components that ran.
+    pub fn selection(&self) -> Selection {
+        self.selection
+    }
+
+    /// How long ago the report completed.
+    pub fn age(&self) -> Duration {
+        self.taken.elapsed()
+    }
+
+    /// The run's place in the monitor's order of runs.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+}
+
+impl<C: ComponentSet> Snapshot<C> {
+    /// The status of `selection`'s components in this report: by criticality,
+    /// or, for a single component (`single`), its own status.
+    pub fn status(&self, selection: Selection, single: bool) -> Status {
+        status_of(&self.report.components, selection, single)
+    }
+}
+
+impl<C> fmt::Debug for Snapshot<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Snapshot")
+            .field("status", &self.report.status)
+            .field("selection", &self.selection)
+            .field("age", &self.age())
+            .field("generation", &self.generation)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The status of `selection`'s components, by criticality; a single component
+/// counts as critical, so that it is DOWN when it is.
+pub(crate) fn status_of<C: ComponentSet>(components: &C, selection: Selection, single: bool) -> Status {
+    struct Aggregate {
+        single: bool,
+        status: Status,
+    }
+    impl crate::report::ComponentVisitor for Aggregate {
+        fn component<T: serde::Serialize>(&mut self, _: usize, _: &str, component: &crate::Component<T>) {
+            self.status = self.status.combine(component.status, component.critical || self.single);
+        }
+    }
+    let mut aggregate = Aggregate { single, status: Status::Up };
+    components.visit_selected(selection, &mut aggregate);
+    aggregate.status
+}
+
+/// The latest snapshot of one subject.
+pub(crate) struct Slot<C> {
+    latest: Mutex<Option<Arc<Snapshot<C>>>>,
+}
+
+impl<C> Default for Slot<C> {
+    fn default() -> Self {
+        Slot { latest: Mutex::new(None) }
+    }
+}
+
+impl<C> Slot<C> {
+    /// Keeps `snapshot` unless a newer one is kept, and returns it shared. The
+    /// allocation of the one it replaces is reused when nobody holds it any
+    /// more, so that steady on-request traffic allocates nothing here.
+    pub(crate) fn store(&self, snapshot: Snapshot<C>) -> Arc<Snapshot<C>> {
+        let mut latest = self.latest.lock().unwrap_or_else(PoisonError::into_inner);
+        match latest.as_mut() {
+            Some(kept) if kept.generation > snapshot.generation => Arc::new(snapshot),
+            Some(kept) => {
+                match Arc::get_mut(kept) {
+                    Some(reusable) => *reusable = snapshot,
+                    None => *kept = Arc::new(snapshot),
+                }
+                Arc::clone(kept)
+            }
+            None => Arc::clone(latest.insert(Arc::new(snapshot))),
+        }
+    }
+
+    pub(crate) fn get(&self) -> Option<Arc<Snapshot<C>>> {
+        self.latest.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+}

@@ -1,0 +1,180 @@
+//! What a status is about, and the subjects of one monitor.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::{ComponentInfo, Selection, group};
+
+/// What a status is about: the whole report, one probe group, or one component.
+///
+/// ```
+/// use health_core::monitor::Subject;
+///
+/// assert_eq!(Subject::group("readiness").to_string(), "group `readiness`");
+/// assert_eq!(Subject::component("db").name(), Some("db"));
+/// assert_eq!(Subject::Overall.name(), None);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Subject {
+    /// Every enabled component, weighed by criticality.
+    Overall,
+    /// The enabled components of a probe group, weighed by criticality.
+    Group(Arc<str>),
+    /// One component, by its own status.
+    Component(Arc<str>),
+}
+
+impl Subject {
+    /// The group named `name`.
+    pub fn group(name: &str) -> Self {
+        Subject::Group(name.into())
+    }
+
+    /// The component named `name`.
+    pub fn component(name: &str) -> Self {
+        Subject::Component(name.into())
+    }
+
+    /// The group's or component's name; `None` for the overall status.
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Subject::Overall => None,
+            Subject::Group(name) | Subject::Component(name) => Some(name),
+        }
+    }
+}
+
+impl fmt::Display for Subject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Subject::Overall => f.write_str("overall"),
+            Subject::Group(name) => write!(f, "group `{name}`"),
+            Subject::Component(name) => write!(f, "component `{name}`"),
+        }
+    }
+}
+
+/// A subject of one monitor, resolved to where its facts are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Target {
+    Overall,
+    /// By position in the catalog's groups.
+    Group(usize),
+    /// By position in the report.
+    Component(usize),
+}
+
+/// A probe group and its enabled members.
+#[derive(Debug)]
+struct Group {
+    subject: Subject,
+    members: Selection,
+}
+
+/// The subjects of one monitor: the overall status, every group named by a
+/// component or built in, and every enabled component.
+#[derive(Debug)]
+pub(crate) struct Catalog {
+    groups: Vec<Group>,
+    /// One per component of the report, disabled ones included.
+    components: Vec<Subject>,
+    enabled: Selection,
+    /// The readiness group, which shutting down turns DOWN.
+    readiness: Target,
+}
+
+impl Catalog {
+    pub(crate) fn new(components: &[ComponentInfo], enabled: Selection) -> Self {
+        let enabled = enabled.intersect(Selection::first(components.len()));
+        // Built-in groups come first, whether or not a component names them.
+        let mut names: Vec<&str> = group::BUILT_IN.to_vec();
+        let readiness = names.iter().position(|name| *name == group::READINESS).map_or(Target::Overall, Target::Group);
+        for component in components {
+            for group in component.groups() {
+                if !names.contains(&group) {
+                    names.push(group);
+                }
+            }
+        }
+        let groups = names
+            .into_iter()
+            .map(|name| Group {
+                subject: Subject::group(name),
+                members: Selection::group(components, name).intersect(enabled),
+            })
+            .collect();
+        let components = components.iter().map(|component| Subject::component(component.name())).collect();
+        Catalog { groups, components, enabled, readiness }
+    }
+
+    /// Every target: the enabled components, the groups, then the whole, so
+    /// that a change is told before the changes it causes.
+    pub(crate) fn targets(&self) -> impl Iterator<Item = Target> + '_ {
+        let components = self.enabled.indices().map(Target::Component);
+        let groups = (0..self.groups.len()).map(Target::Group);
+        components.chain(groups).chain(std::iter::once(Target::Overall))
+    }
+
+    /// How many positions [`position`](Self::position) spans.
+    pub(crate) fn positions(&self) -> usize {
+        1 + self.groups.len() + self.components.len()
+    }
+
+    /// Where facts about `target` are kept in per-subject lists.
+    pub(crate) fn position(&self, target: Target) -> usize {
+        match target {
+            Target::Overall => 0,
+            Target::Group(index) => 1 + index,
+            Target::Component(index) => 1 + self.groups.len() + index,
+        }
+    }
+
+    pub(crate) fn subject(&self, target: Target) -> &Subject {
+        match target {
+            Target::Overall => &Subject::Overall,
+            Target::Group(index) => &self.groups[index].subject,
+            Target::Component(index) => &self.components[index],
+        }
+    }
+
+    /// The components the subject is made of.
+    pub(crate) fn selection(&self, target: Target) -> Selection {
+        match target {
+            Target::Overall => self.enabled,
+            Target::Group(index) => self.groups[index].members,
+            Target::Component(index) => Selection::none().with(index),
+        }
+    }
+
+    pub(crate) fn readiness(&self) -> Target {
+        self.readiness
+    }
+
+    pub(crate) fn enabled(&self) -> Selection {
+        self.enabled
+    }
+
+    pub(crate) fn resolve(&self, subject: &Subject) -> Option<Target> {
+        match subject {
+            Subject::Overall => Some(Target::Overall),
+            Subject::Group(name) => self.group(name),
+            Subject::Component(name) => self.component(name),
+        }
+    }
+
+    pub(crate) fn group(&self, name: &str) -> Option<Target> {
+        self.groups.iter().position(|group| group.subject.name() == Some(name)).map(Target::Group)
+    }
+
+    /// An enabled component.
+    pub(crate) fn component(&self, name: &str) -> Option<Target> {
+        let index = self.components.iter().position(|component| component.name() == Some(name))?;
+        self.enabled.contains(index).then_some(Target::Component(index))
+    }
+
+    /// The groups' names, built-in ones first.
+    pub(crate) fn group_names(&self) -> impl Iterator<Item = &str> {
+        self.groups.iter().filter_map(|group| group.subject.name())
+    }
+}
