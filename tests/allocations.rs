@@ -5,6 +5,8 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
+use health_core::monitor::{Monitor, Reading, Subject};
+use health_core::report::Selection;
 use health_core::{HealthReport, Outcome, Status, health_check};
 
 struct Counting;
@@ -78,4 +80,29 @@ fn a_report_of_eight_instant_checks_allocates_nothing() {
     // The counter does see allocations: serializing the report needs a buffer.
     let (allocations, _) = allocations_during(|| serde_json::to_vec(&report).unwrap());
     assert!(allocations > 0);
+}
+
+#[test]
+fn status_tracking_is_free_while_nothing_changes() {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+    let monitor = Monitor::new(Eight::default(), ());
+    let read = || async {
+        let before = ALLOCATIONS.with(Cell::get);
+        let reading = monitor.read(&Subject::Overall, Selection::none()).await.unwrap();
+        let allocations = ALLOCATIONS.with(Cell::get) - before;
+        let Reading::Report { status, .. } = reading else { panic!("a report") };
+        (allocations, status)
+    };
+    // The first reads record the first statuses and keep the first snapshot.
+    runtime.block_on(read());
+    runtime.block_on(read());
+    let (allocations, status) = runtime.block_on(read());
+    assert_eq!(status, Status::Up);
+    assert_eq!(allocations, 0, "a read through the monitor, nobody listening, allocated {allocations} times");
+
+    // Subscribers cost nothing either while nothing changes.
+    let _changes = monitor.subscribe();
+    let _watch = monitor.watch(&Subject::group("readiness")).unwrap();
+    let (allocations, _) = runtime.block_on(read());
+    assert_eq!(allocations, 0, "a read with subscribers and no change allocated {allocations} times");
 }

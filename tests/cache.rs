@@ -199,3 +199,79 @@ async fn the_cache_expires_on_tokios_clock() {
     health.report(&probe).await;
     assert_eq!(probe.runs(), 2);
 }
+
+/// A check written by hand: it carries its own configuration, and a panic
+/// before its future exists is its own business.
+struct Broker {
+    queue: &'static str,
+}
+
+impl health_core::Check<Probe> for Broker {
+    type Details = String;
+    const TIMEOUT: Duration = Duration::from_secs(1);
+
+    async fn run(&self, probe: &Probe) -> health_core::Outcome<String> {
+        let run = probe.runs.fetch_add(1, Ordering::SeqCst) + 1;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        health_core::Outcome::up(format!("{} asked {run} time(s)", self.queue))
+    }
+}
+
+#[derive(HealthReport)]
+#[health(state = Probe)]
+struct HandWritten {
+    broker: health_core::Cached<Broker, Probe>,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cached_hand_written_check_runs_once_for_200_concurrent_reports() {
+    let ttl = Duration::from_secs(60);
+    let health = Arc::new(HandWritten { broker: health_core::Cached::new(Broker { queue: "orders" }, ttl) });
+    let probe = Arc::new(Probe::default());
+    let reports: Vec<_> = (0..200)
+        .map(|_| {
+            let (health, probe) = (Arc::clone(&health), Arc::clone(&probe));
+            tokio::spawn(async move { health.report(&probe).await })
+        })
+        .collect();
+    for report in reports {
+        let report = report.await.unwrap();
+        assert_eq!(report.components.broker.details.as_deref(), Some("orders asked 1 time(s)"));
+        assert!(report.components.broker.ran_at.is_some(), "a cached result says when its run happened");
+    }
+    assert_eq!(probe.runs(), 1);
+    assert_eq!(health.broker.get_ref().queue, "orders");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registry_entries_are_cached_with_single_flight_too() {
+    use health_core::{CheckOptions, Registry};
+    let mut registry = Registry::<Probe>::new();
+    // A hand-written check wrapped in `Cached`, and one cached by its options.
+    registry.register("wrapped", health_core::Cached::new(Broker { queue: "a" }, Duration::from_secs(60))).unwrap();
+    let options = CheckOptions::new().cache(Duration::from_secs(60));
+    registry.register_with("options", Broker { queue: "b" }, options).unwrap();
+    let registry = Arc::new(registry);
+    let probe = Arc::new(Probe::default());
+    let reports: Vec<_> = (0..200)
+        .map(|_| {
+            let (registry, probe) = (Arc::clone(&registry), Arc::clone(&probe));
+            tokio::spawn(async move { registry.report(&probe).await })
+        })
+        .collect();
+    for report in reports {
+        assert_eq!(report.await.unwrap().status, Status::Up);
+    }
+    assert_eq!(probe.runs(), 2, "one run of each check");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_cached_result_keeps_the_time_of_its_run() {
+    let health = HandWritten { broker: health_core::Cached::new(Broker { queue: "orders" }, Duration::from_secs(60)) };
+    let probe = Probe::default();
+    let first = health.report(&probe).await;
+    let ran_at = first.components.broker.ran_at.expect("cached results carry their time");
+    tokio::time::advance(Duration::from_secs(5)).await;
+    let second = health.report(&probe).await;
+    assert_eq!(second.components.broker.ran_at, Some(ran_at), "reused, with the time of the run that produced it");
+}

@@ -541,6 +541,21 @@ suite! {
         assert_eq!(app.slow_runs.load(Ordering::SeqCst), 1);
     }
 
+    async fn a_cached_result_shows_the_time_of_its_run_in_health_json<S: Source>() {
+        let app = Arc::new(App::default());
+        let service = HealthEndpoints::new(Monitor::new(S::slow(), Arc::clone(&app))).visibility(Visibility::Always);
+        let (address, _) = start(service).await;
+        let draft = |body: serde_json::Value| body["checks"]["slow:responseTime"][0]["time"].as_str().unwrap().to_owned();
+        let accept = [("Accept", "application/health+json")];
+        let first = draft(request(address, "GET", "/health", &accept).await.json());
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        let second = request(address, "GET", "/health", &accept).await.json();
+        assert_eq!(draft(second), first, "the result was reused: its time is its run's");
+        let report = get(address, "/health").await.json();
+        assert_ne!(report["timestamp"].as_str(), Some(first.as_str()), "while the report is newer");
+        assert_eq!(app.slow_runs.load(Ordering::SeqCst), 1);
+    }
+
     async fn a_panicking_status_hook_changes_no_answer<S: Source>() {
         let monitor = monitor::<S>(&Arc::default()).on_status_change(|_| panic!("a broken hook"));
         let (address, _) = start(endpoints(monitor)).await;

@@ -302,3 +302,34 @@ impl fmt::Debug for StatusChanges {
         f.debug_struct("StatusChanges").field("after", &self.after).finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ComponentInfo;
+
+    /// One component's status, as a report would hold it.
+    struct One(Status);
+
+    impl ComponentSet for One {
+        fn visit<V: ComponentVisitor>(&self, visitor: &mut V) {
+            visitor.component(0, "db", &Component::<()>::new(self.0).with_critical(true));
+        }
+    }
+
+    #[test]
+    fn a_report_older_than_the_one_recorded_changes_nothing() {
+        let catalog = Arc::new(Catalog::new(&[ComponentInfo::new("db")], Selection::all()));
+        let tracker = Arc::new(Tracker::new(Arc::clone(&catalog), Vec::new()));
+        let db = catalog.component("db").unwrap();
+        tracker.record(&One(Status::Up), Selection::all(), 10);
+        tracker.record(&One(Status::Down), Selection::all(), 12);
+        // Started earlier, finished later: concurrent reports end out of order.
+        tracker.record(&One(Status::Up), Selection::all(), 11);
+        assert_eq!(tracker.status(db), Some(Status::Down));
+        assert_eq!(tracker.status(Target::Overall), Some(Status::Down));
+        // A selection without the component records nothing of it.
+        tracker.record(&One(Status::Up), Selection::none(), 13);
+        assert_eq!(tracker.status(db), Some(Status::Down));
+    }
+}

@@ -1,0 +1,354 @@
+//! The monitor on its own, without a transport: status changes and their
+//! subscribers, the latest results, background refresh and shutdown.
+
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use health_core::monitor::{Monitor, MonitorError, Reading, StatusChange, StatusChanges, Subject, UnknownSubject};
+use health_core::report::Selection;
+use health_core::{HealthReport, Outcome, Status, group, health_check};
+
+#[derive(Default)]
+struct App {
+    /// 0: up, 1: degraded, 2: down.
+    database: AtomicU8,
+    /// 0: up, 1: degraded, 2: down.
+    queue: AtomicU8,
+    runs: AtomicUsize,
+}
+
+fn outcome(state: &AtomicU8) -> Outcome<()> {
+    match state.load(Ordering::SeqCst) {
+        0 => Outcome::status_only(Status::Up),
+        1 => Outcome::status_only(Status::Degraded),
+        _ => Outcome::status_only(Status::Down).with_message("refused"),
+    }
+}
+
+#[health_check(timeout = "100ms", groups(liveness, readiness))]
+async fn process(app: &App) {
+    app.runs.fetch_add(1, Ordering::SeqCst);
+}
+
+#[health_check(timeout = "100ms", critical)]
+async fn database(app: &App) -> Outcome<()> {
+    outcome(&app.database)
+}
+
+#[health_check(timeout = "100ms", groups(readiness, "batch"))]
+async fn queue(app: &App) -> Outcome<()> {
+    outcome(&app.queue)
+}
+
+#[derive(HealthReport, Default)]
+#[health(state = App)]
+struct Health {
+    process: ProcessCheck,
+    database: DatabaseCheck,
+    queue: QueueCheck,
+}
+
+/// The changes delivered so far, without waiting for more.
+async fn delivered(changes: &mut StatusChanges) -> Vec<StatusChange> {
+    let mut delivered = Vec::new();
+    while let Ok(Some(change)) = tokio::time::timeout(Duration::ZERO, changes.next()).await {
+        delivered.push(change);
+    }
+    delivered
+}
+
+type Seen = (Subject, Option<Status>, Status);
+
+fn seen(changes: &[StatusChange]) -> Vec<Seen> {
+    changes.iter().map(|change| (change.subject.clone(), change.from, change.to)).collect()
+}
+
+async fn read(monitor: &Monitor<Health>, subject: &Subject) -> Status {
+    match monitor.read(subject, Selection::none()).await.unwrap() {
+        Reading::Report { status, .. } => status,
+        Reading::ShuttingDown => Status::Down,
+        other => panic!("an unknown reading: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn subscribers_see_every_change_in_order_exactly_once() {
+    let app = Arc::new(App::default());
+    let monitor = Monitor::new(Health::default(), Arc::clone(&app));
+    let (mut first, mut second) = (monitor.subscribe(), monitor.subscribe());
+    let (component, group) = (Subject::component, Subject::group);
+    let overall = Subject::Overall;
+    let first_time = |subject: Subject| (subject, None, Status::Up);
+
+    read(&monitor, &overall).await;
+    let expected_first = vec![
+        first_time(component("process")),
+        first_time(component("database")),
+        first_time(component("queue")),
+        first_time(group("liveness")),
+        first_time(group("readiness")),
+        first_time(group("startup")),
+        first_time(group("batch")),
+        first_time(overall.clone()),
+    ];
+    // The queue degrades: its group, readiness and the whole follow; startup does not hold it.
+    app.queue.store(1, Ordering::SeqCst);
+    read(&monitor, &overall).await;
+    // A readiness probe alone sees the database fail; it ran every component
+    // of startup and of the whole too, so they follow.
+    app.database.store(2, Ordering::SeqCst);
+    assert_eq!(read(&monitor, &group("readiness")).await, Status::Down);
+    // No change, no event.
+    read(&monitor, &group("readiness")).await;
+    // Everything recovers.
+    app.queue.store(0, Ordering::SeqCst);
+    app.database.store(0, Ordering::SeqCst);
+    read(&monitor, &overall).await;
+
+    let degraded = Some(Status::Degraded);
+    let expected: Vec<Seen> = expected_first
+        .into_iter()
+        .chain([
+            (component("queue"), Some(Status::Up), Status::Degraded),
+            (group("readiness"), Some(Status::Up), Status::Degraded),
+            (group("batch"), Some(Status::Up), Status::Degraded),
+            (overall.clone(), Some(Status::Up), Status::Degraded),
+            (component("database"), Some(Status::Up), Status::Down),
+            (group("readiness"), degraded, Status::Down),
+            (group("startup"), Some(Status::Up), Status::Down),
+            (overall.clone(), degraded, Status::Down),
+            (component("database"), Some(Status::Down), Status::Up),
+            (component("queue"), degraded, Status::Up),
+            (group("readiness"), Some(Status::Down), Status::Up),
+            (group("startup"), Some(Status::Down), Status::Up),
+            (group("batch"), degraded, Status::Up),
+            (overall.clone(), Some(Status::Down), Status::Up),
+        ])
+        .collect();
+    for subscriber in [&mut first, &mut second] {
+        let changes = delivered(subscriber).await;
+        assert_eq!(seen(&changes), expected);
+        let sequences: Vec<u64> = changes.iter().map(|change| change.sequence).collect();
+        assert_eq!(sequences, (1..=expected.len() as u64).collect::<Vec<_>>(), "numbered in order, none twice");
+    }
+    // A subscriber starts from the moment it subscribes.
+    let mut late = monitor.subscribe();
+    app.queue.store(2, Ordering::SeqCst);
+    read(&monitor, &group("batch")).await;
+    let changes = seen(&delivered(&mut late).await);
+    assert_eq!(
+        changes,
+        [(component("queue"), Some(Status::Up), Status::Down), (group("batch"), Some(Status::Up), Status::Degraded)]
+    );
+}
+
+#[tokio::test]
+async fn a_lagging_subscriber_gets_the_latest_state_and_loses_only_intermediate_ones() {
+    let app = Arc::new(App::default());
+    let monitor = Monitor::new(Health::default(), Arc::clone(&app));
+    read(&monitor, &Subject::Overall).await;
+    let mut slow = monitor.subscribe();
+    let subscribed: Vec<(Subject, Option<Status>)> =
+        monitor.subjects().map(|subject| (subject.clone(), monitor.status(subject).unwrap())).collect();
+    // The database changes once, then the queue flaps far more often than a
+    // subscriber may fall behind: the database's change leaves the backlog.
+    app.database.store(2, Ordering::SeqCst);
+    read(&monitor, &Subject::Overall).await;
+    for flap in 0..300 {
+        app.queue.store(if flap % 2 == 0 { 1 } else { 0 }, Ordering::SeqCst);
+        read(&monitor, &Subject::component("queue")).await;
+    }
+    app.queue.store(2, Ordering::SeqCst);
+    read(&monitor, &Subject::component("queue")).await;
+
+    let changes = delivered(&mut slow).await;
+    assert!(changes.len() < 100, "the backlog was summed up: {} changes", changes.len());
+    // What the subscriber last heard of each subject is its latest status.
+    for (subject, when_subscribed) in subscribed {
+        let last = changes.iter().rev().find(|change| change.subject == subject).map(|change| change.to);
+        assert_eq!(last.or(when_subscribed), monitor.status(&subject).unwrap(), "{subject}");
+    }
+    let database = changes.iter().find(|change| change.subject == Subject::component("database"));
+    assert_eq!(database.map(|change| (change.from, change.to)), Some((Some(Status::Up), Status::Down)));
+    assert!(changes.windows(2).all(|pair| pair[0].sequence <= pair[1].sequence), "still in order");
+    // Caught up, it hears of each change again; a run of the queue alone
+    // covers its group too.
+    app.queue.store(0, Ordering::SeqCst);
+    read(&monitor, &Subject::component("queue")).await;
+    let next = seen(&delivered(&mut slow).await);
+    assert_eq!(
+        next,
+        [
+            (Subject::component("queue"), Some(Status::Down), Status::Up),
+            (Subject::group("batch"), Some(Status::Degraded), Status::Up)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_watch_receiver_holds_the_latest_status_of_its_subject() {
+    let app = Arc::new(App::default());
+    let monitor = Monitor::new(Health::default(), Arc::clone(&app));
+    let mut batch = monitor.watch(&Subject::group("batch")).unwrap();
+    assert_eq!(*batch.borrow(), None, "before any run covered it");
+    read(&monitor, &Subject::Overall).await;
+    assert_eq!(*batch.borrow_and_update(), Some(Status::Up));
+    for state in [1, 2, 0, 2] {
+        app.queue.store(state, Ordering::SeqCst);
+        read(&monitor, &Subject::group("batch")).await;
+    }
+    // Read late: the intermediate states are gone, the latest is there: the
+    // queue is DOWN, and not being critical, makes its group DEGRADED.
+    assert!(batch.has_changed().unwrap());
+    assert_eq!(*batch.borrow_and_update(), Some(Status::Degraded));
+    assert_eq!(monitor.status(&Subject::component("queue")), Ok(Some(Status::Down)));
+}
+
+#[tokio::test]
+async fn unknown_and_disabled_subjects_are_refused() {
+    let monitor = Monitor::builder(Health::default(), App::default()).disable("queue").build().unwrap();
+    for subject in [Subject::component("nope"), Subject::component("queue"), Subject::group("nope")] {
+        assert_eq!(monitor.watch(&subject).err(), Some(UnknownSubject(subject.clone())));
+        assert_eq!(monitor.status(&subject), Err(UnknownSubject(subject.clone())));
+        assert!(monitor.read(&subject, Selection::none()).await.is_err());
+    }
+    assert_eq!(monitor.selection(&Subject::group("batch")), Ok(Selection::none()), "its only member is disabled");
+    let names: Vec<String> = monitor.subjects().map(ToString::to_string).collect();
+    assert_eq!(
+        names,
+        [
+            "component `process`",
+            "component `database`",
+            "group `liveness`",
+            "group `readiness`",
+            "group `startup`",
+            "group `batch`",
+            "overall"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_latest_result_of_every_subject_is_kept_with_its_age() {
+    let app = Arc::new(App::default());
+    let monitor = Monitor::new(Health::default(), Arc::clone(&app));
+    assert!(monitor.latest(&Subject::group("batch")).unwrap().is_none());
+    read(&monitor, &Subject::group("batch")).await;
+    let batch = monitor.latest(&Subject::group("batch")).unwrap().expect("the batch run");
+    assert_eq!(batch.selection(), Selection::none().with(2));
+    assert!(monitor.latest(&Subject::component("database")).unwrap().is_none(), "the batch run did not cover it");
+    read(&monitor, &Subject::Overall).await;
+    let database = monitor.latest(&Subject::component("database")).unwrap().expect("the whole run covers it");
+    assert!(database.generation() > batch.generation());
+    assert_eq!(database.report().components.database.status, Status::Up);
+    // A run with components excluded is nobody's latest result.
+    monitor.read(&Subject::Overall, Selection::none().with(0)).await.unwrap();
+    let overall = monitor.latest(&Subject::Overall).unwrap().unwrap();
+    assert_eq!(overall.generation(), database.generation());
+    assert!(overall.age() < Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn hooks_may_use_the_monitor_and_begin_shutdown() {
+    let slot: Arc<OnceLock<Monitor<Health>>> = Arc::default();
+    let seen: Arc<Mutex<Vec<Option<Status>>>> = Arc::default();
+    let (hook_slot, hook_seen) = (Arc::clone(&slot), Arc::clone(&seen));
+    let monitor = Monitor::builder(Health::default(), App::default())
+        .on_status_change(move |change| {
+            let monitor = hook_slot.get().expect("set before any report");
+            hook_seen.lock().unwrap().push(monitor.status(&change.subject).unwrap());
+            if change.subject == Subject::Overall {
+                monitor.begin_shutdown();
+            }
+        })
+        .build()
+        .unwrap();
+    assert!(slot.set(monitor.clone()).is_ok());
+    read(&monitor, &Subject::Overall).await;
+    assert!(monitor.is_shutting_down(), "a hook began shutdown");
+    let seen = seen.lock().unwrap();
+    // Eight first statuses, then readiness turning DOWN from within a hook.
+    assert_eq!(seen.len(), 9, "{seen:?}");
+    assert_eq!(seen.last(), Some(&Some(Status::Down)));
+}
+
+#[tokio::test]
+async fn shutdown_stops_the_background_refresh_and_reads_run_the_checks_again() {
+    let app = Arc::new(App::default());
+    let every = Duration::from_millis(100);
+    let monitor = Monitor::builder(Health::default(), Arc::clone(&app)).refresh_every(every).build().unwrap();
+    assert_eq!(monitor.refresh_interval(), Some(every));
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    let before = app.runs.load(Ordering::SeqCst);
+    assert!(before >= 2, "the refresh runs every 100 ms: {before} runs");
+    let Reading::Report { background: true, .. } = monitor.read(&Subject::Overall, Selection::none()).await.unwrap()
+    else {
+        panic!("a fresh background report answers reads")
+    };
+    monitor.begin_shutdown();
+    assert!(matches!(
+        monitor.read(&Subject::group(group::READINESS), Selection::none()).await,
+        Ok(Reading::ShuttingDown)
+    ));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(app.runs.load(Ordering::SeqCst), before, "no refresh after shutdown began");
+    // Two intervals and the slowest timeout later the snapshot is stale: reads run the checks.
+    let Reading::Report { background: false, .. } = monitor.read(&Subject::Overall, Selection::none()).await.unwrap()
+    else {
+        panic!("a stale snapshot does not answer")
+    };
+    assert_eq!(app.runs.load(Ordering::SeqCst), before + 1);
+}
+
+#[tokio::test]
+async fn a_monitor_dropped_stops_its_refresh() {
+    let app = Arc::new(App::default());
+    let monitor = Monitor::builder(Health::default(), Arc::clone(&app))
+        .refresh_every(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    drop(monitor);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let after = app.runs.load(Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.runs.load(Ordering::SeqCst), after);
+    assert_eq!(Arc::strong_count(&app), 1, "the refresh task let go of the state");
+}
+
+#[test]
+fn configurations_that_cannot_work_are_refused() {
+    let builder = || Monitor::builder(Health::default(), App::default());
+    assert_eq!(
+        builder().refresh_every(Duration::from_millis(10)).build().err(),
+        Some(MonitorError::RefreshTooFrequent(Duration::from_millis(10)))
+    );
+    assert_eq!(
+        builder().refresh_every(Duration::from_secs(1)).build().err(),
+        Some(MonitorError::NoRuntime),
+        "outside a runtime no refresh task can start"
+    );
+    assert_eq!(builder().disable("nope").build().err(), Some(MonitorError::UnknownComponent("nope".into())));
+}
+
+#[tokio::test]
+async fn a_monitor_built_after_shutdown_began_starts_drained() {
+    let handle = health_core::monitor::ShutdownHandle::new();
+    handle.begin_shutdown();
+    let monitor = Monitor::builder(Health::default(), App::default()).shutdown_handle(handle).build().unwrap();
+    assert_eq!(monitor.status(&Subject::group(group::READINESS)), Ok(Some(Status::Down)));
+    let closed = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&closed);
+    tokio::spawn(async move {
+        let mut changes = monitor.subscribe();
+        drop(monitor);
+        // The monitor is gone: the subscription ends.
+        if changes.next().await.is_none() {
+            flag.store(true, Ordering::SeqCst);
+        }
+    })
+    .await
+    .unwrap();
+    assert!(closed.load(Ordering::SeqCst));
+}
