@@ -11,6 +11,10 @@
 //! | `REDIS_URL` | `cache`: `PING` | no |
 //! | `UPSTREAM_URL` (`http://…`) | `upstream`: `GET` answers below 500 | no |
 //!
+//! These three form the custom group `dependencies`, served at
+//! `/health/group/dependencies`. Responses show every detail, unless
+//! `HEALTH_TOKEN` is set: then only requests bearing it see more than statuses.
+//!
 //! Try `curl -i localhost:8080/health`, `/health/live`, `/health/ready`,
 //! `/health/database`, `/health?verbose`, or
 //! `curl -H 'Accept: application/health+json' localhost:8080/health`. The
@@ -104,7 +108,7 @@ fn free_percent(path: &std::path::Path) -> Option<f64> {
 }
 
 /// PostgreSQL answers `SELECT 1`.
-#[health_check(timeout = "2s", critical, cache = "2s")]
+#[health_check(timeout = "2s", critical, cache = "2s", groups(readiness, startup, "dependencies"))]
 async fn database(services: &Services) -> Result<Latency, String> {
     let url = services.database_url.as_deref().unwrap_or_default();
     let started = Instant::now();
@@ -119,7 +123,7 @@ async fn database(services: &Services) -> Result<Latency, String> {
 }
 
 /// Redis answers `PING`.
-#[health_check(timeout = "250ms", cache = "2s")]
+#[health_check(timeout = "250ms", cache = "2s", groups(readiness, startup, "dependencies"))]
 async fn cache(services: &Services) -> Result<Latency, String> {
     let url = services.redis_url.as_deref().unwrap_or_default();
     let started = Instant::now();
@@ -148,7 +152,7 @@ struct Answered {
 }
 
 /// The upstream HTTP service answers with a status below 500.
-#[health_check(timeout = "1s", cache = "5s")]
+#[health_check(timeout = "1s", cache = "5s", groups(readiness, startup, "dependencies"))]
 async fn upstream(services: &Services) -> Result<Answered, String> {
     let url = services.upstream_url.as_deref().unwrap_or_default();
     let Some(rest) = url.strip_prefix("http://") else {
@@ -241,12 +245,10 @@ async fn run<R: ReportSource>(
     for component in unconfigured {
         monitor = monitor.disable(*component);
     }
-    let health = HealthEndpoints::new(monitor.build()?)
-        // Details help on a developer's machine; keep the default (statuses
-        // only) or use a token where others can reach the endpoints.
-        .visibility(Visibility::Always)
-        .openapi_path("/openapi.json")
-        .build()?;
+    // Details help on a developer's machine; where others can reach the
+    // endpoints, show them only to requests bearing a token.
+    let visibility = variable("HEALTH_TOKEN").map_or(Visibility::Always, Visibility::when_authorized);
+    let health = HealthEndpoints::new(monitor.build()?).visibility(visibility).openapi_path("/openapi.json").build()?;
     let port = variable("PORT").and_then(|port| port.parse::<u16>().ok()).unwrap_or(8080);
     let printed = std::env::args().find_map(|argument| match argument.as_str() {
         "--openapi" => Some(format!("{:#}\n", health.openapi())),
