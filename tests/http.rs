@@ -215,7 +215,10 @@ suite! {
     }
 
     async fn routes_select_their_components<S: Source>() {
-        let (address, _) = start(endpoints(monitor::<S>(&Arc::default()))).await;
+        let (address, service) = start(endpoints(monitor::<S>(&Arc::default()))).await;
+        let document = service.openapi();
+        let custom = &document["paths"]["/health/group/{group}"]["parameters"][0]["schema"]["enum"];
+        assert_eq!(custom, &json!(["caches"]), "custom groups are in the document");
         // Sorted: JSON objects have no order to compare.
         let names = |body: serde_json::Value| body["components"].as_object().unwrap().keys().cloned().collect::<Vec<_>>();
         assert_eq!(names(get(address, "/health").await.json()), ["cache", "database", "process"]);

@@ -132,14 +132,21 @@ async fn subscribers_see_every_change_in_order_exactly_once() {
         let sequences: Vec<u64> = changes.iter().map(|change| change.sequence).collect();
         assert_eq!(sequences, (1..=expected.len() as u64).collect::<Vec<_>>(), "numbered in order, none twice");
     }
-    // A subscriber starts from the moment it subscribes.
+    // A subscriber starts from the moment it subscribes. Groups and the whole
+    // follow the latest status of every component, whichever run found it:
+    // a run of the batch group alone tells readiness and the whole too.
     let mut late = monitor.subscribe();
     app.queue.store(2, Ordering::SeqCst);
     read(&monitor, &group("batch")).await;
     let changes = seen(&delivered(&mut late).await);
     assert_eq!(
         changes,
-        [(component("queue"), Some(Status::Up), Status::Down), (group("batch"), Some(Status::Up), Status::Degraded)]
+        [
+            (component("queue"), Some(Status::Up), Status::Down),
+            (group("readiness"), Some(Status::Up), Status::Degraded),
+            (group("batch"), Some(Status::Up), Status::Degraded),
+            (overall.clone(), Some(Status::Up), Status::Degraded),
+        ]
     );
 }
 
@@ -351,4 +358,74 @@ async fn a_monitor_built_after_shutdown_began_starts_drained() {
     .await
     .unwrap();
     assert!(closed.load(Ordering::SeqCst));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_reads_tell_every_change_once_in_one_order_to_hooks_and_subscribers() {
+    let app = Arc::new(App::default());
+    let heard: Arc<Mutex<Vec<StatusChange>>> = Arc::default();
+    let hook = Arc::clone(&heard);
+    let monitor = Monitor::builder(Health::default(), Arc::clone(&app))
+        .on_status_change(move |change| hook.lock().unwrap().push(change.clone()))
+        .build()
+        .unwrap();
+    let mut changes = monitor.subscribe();
+    let subscriber = tokio::spawn(async move {
+        let mut received = Vec::new();
+        while let Some(change) = changes.next().await {
+            received.push(change);
+        }
+        received
+    });
+    // The queue flaps while readers of every kind run concurrently, each flap
+    // held until a few reads saw it. At most 4 changes per flap and 8 first
+    // ones: fewer than the 64 a subscriber may fall behind, so nothing is
+    // summed up and every change must arrive.
+    let reads = Arc::new(AtomicUsize::new(0));
+    let done = Arc::new(AtomicBool::new(false));
+    let subjects =
+        [Subject::Overall, Subject::group("readiness"), Subject::group("batch"), Subject::component("queue")];
+    let readers: Vec<_> = (0..8)
+        .map(|reader| {
+            let (monitor, subject) = (monitor.clone(), subjects[reader % subjects.len()].clone());
+            let (reads, done) = (Arc::clone(&reads), Arc::clone(&done));
+            tokio::spawn(async move {
+                while !done.load(Ordering::SeqCst) {
+                    monitor.read(&subject, Selection::none()).await.unwrap();
+                    reads.fetch_add(1, Ordering::SeqCst);
+                    tokio::task::yield_now().await;
+                }
+            })
+        })
+        .collect();
+    for flap in 0..12 {
+        app.queue.store(flap % 2, Ordering::SeqCst);
+        let seen_from = reads.load(Ordering::SeqCst);
+        while reads.load(Ordering::SeqCst) < seen_from + 16 {
+            tokio::task::yield_now().await;
+        }
+    }
+    done.store(true, Ordering::SeqCst);
+    for reader in readers {
+        reader.await.unwrap();
+    }
+    let finals: Vec<(Subject, Option<Status>)> =
+        monitor.subjects().map(|subject| (subject.clone(), monitor.status(subject).unwrap())).collect();
+    drop(monitor);
+    let received = subscriber.await.unwrap();
+    let heard = heard.lock().unwrap().clone();
+
+    assert!(received.len() >= 8 + 4 * 11, "every flap is seen: {} changes", received.len());
+    let sequences: Vec<u64> = received.iter().map(|change| change.sequence).collect();
+    assert_eq!(sequences, (1..=received.len() as u64).collect::<Vec<_>>(), "each once, in order, none missing");
+    assert_eq!(heard, received, "the hooks heard the same changes in the same order");
+    for (subject, last) in finals {
+        let mut previous = None;
+        for change in received.iter().filter(|change| change.subject == subject) {
+            assert_eq!(change.from, previous, "{subject}: each change starts where the last one ended");
+            assert_ne!(Some(change.to), previous, "{subject}: a change changes something");
+            previous = Some(change.to);
+        }
+        assert_eq!(previous, last, "{subject}: the last change told is the status now");
+    }
 }

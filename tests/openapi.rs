@@ -262,6 +262,72 @@ fn a_details_type_named_like_a_document_schema_is_refused() {
     );
 }
 
+#[test]
+fn a_title_that_cannot_name_schemas_is_refused() {
+    for title in ["Orders API", "", "Orders/v2"] {
+        let registry = health_core::Registry::<()>::new().with_title(title);
+        assert_eq!(
+            HealthEndpoints::new(Monitor::new(registry, ())).build().err(),
+            Some(ConfigError::BadTitle(title.into())),
+            "{title:?}"
+        );
+    }
+    let registry = health_core::Registry::<()>::new().with_title("orders.v2-api_x");
+    assert!(HealthEndpoints::new(Monitor::new(registry, ())).build().is_ok());
+}
+
+#[test]
+fn operation_ids_are_unique_readable_and_prefixed_on_request() {
+    let ids = |service: &HealthService<Health>| {
+        let document = service.openapi();
+        let mut ids: Vec<String> = document["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|item| item.as_object().unwrap().values())
+            .filter_map(|operation| operation["operationId"].as_str().map(str::to_owned))
+            .collect();
+        ids.sort();
+        ids
+    };
+    let plain = ids(&endpoints(Arc::default()).build().unwrap());
+    let expected = [
+        "getHealth",
+        "getHealthComponent",
+        "getHealthLive",
+        "getHealthReady",
+        "getHealthStartup",
+        "getOpenApiDocument",
+        "headHealth",
+        "headHealthComponent",
+        "headHealthLive",
+        "headHealthReady",
+        "headHealthStartup",
+    ];
+    assert_eq!(plain, expected);
+    let prefixed = ids(&endpoints(Arc::default()).operation_id_prefix("orders").build().unwrap());
+    assert!(prefixed.iter().all(|id| id.starts_with("orders")), "{prefixed:?}");
+    assert!(prefixed.contains(&"ordersGetHealthReady".to_owned()), "{prefixed:?}");
+    let document = endpoints(Arc::default()).server_url("https://orders.example.com").build().unwrap().openapi();
+    assert_eq!(document["servers"], json!([{ "url": "https://orders.example.com" }]));
+    for operation in ["get", "head"] {
+        assert_eq!(document["paths"]["/health"][operation]["security"], json!([]), "public, and saying so");
+    }
+}
+
+#[tokio::test]
+async fn the_served_document_is_json_and_refuses_other_media_types() {
+    let service = endpoints(Arc::default()).build().unwrap();
+    let document = service.openapi();
+    let address = start(&service).await;
+    let answer = request(address, "GET", "/openapi.json", &[("Accept", "application/json")]).await;
+    assert_eq!((answer.status, answer.json()), (200, document.clone()));
+    let refused = request(address, "GET", "/openapi.json", &[("Accept", "application/yaml")]).await;
+    assert_eq!(refused.status, 406);
+    assert_eq!(refused.json()["error"], "not_acceptable");
+    assert_conforms(&document, "/openapi.json", &refused);
+}
+
 #[tokio::test]
 async fn methods_that_are_not_operations_get_405_with_allow() {
     let service = endpoints(Arc::default()).build().unwrap();

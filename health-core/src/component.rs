@@ -39,8 +39,9 @@ pub struct Component<T> {
     pub message: Option<Cow<'static, str>>,
     /// Typed details, when the check reported some.
     pub details: Option<T>,
-    /// When the run behind a cached result started; `None` when the result
-    /// comes from a run of the report that holds it.
+    /// For a result that went through a cache: when the run that produced it
+    /// started (for a result reused, earlier than the report). `None` for
+    /// uncached results, whose run is the report's.
     pub ran_at: Option<SystemTime>,
 }
 

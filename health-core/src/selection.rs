@@ -34,6 +34,7 @@ pub const DEFAULT_GROUPS: &[&str] = &[group::READINESS, group::STARTUP];
 /// assert!(!live.contains(0) && live.contains(1));
 /// assert_eq!(Selection::component(&components, "db"), Some(Selection::none().with(0)));
 /// assert!(Selection::group(&components, "readiness").contains_all(live));
+/// assert_eq!(Selection::none().with(3).with(64).with(127).indices().collect::<Vec<_>>(), [3, 64, 127]);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Selection(u128);
@@ -121,6 +122,12 @@ impl Selection {
 
     /// The selected positions, in order.
     pub fn indices(self) -> impl Iterator<Item = usize> {
-        (0..Self::CAPACITY).filter(move |index| self.contains(*index))
+        let mut rest = self.0;
+        std::iter::from_fn(move || {
+            let index = rest.trailing_zeros();
+            // Clears the lowest set bit; nothing is set once `rest` is zero.
+            rest &= rest.wrapping_sub(1);
+            (index < 128).then_some(index as usize)
+        })
     }
 }

@@ -24,7 +24,7 @@ pub(crate) struct Bodies {
 }
 
 /// The bodies of one snapshot, by key. Every key has its slot from the start,
-/// so lookups take no lock.
+/// so that finding it takes only a read lock, and rendering none.
 #[derive(Debug)]
 struct Generation {
     number: u64,

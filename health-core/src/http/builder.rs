@@ -120,9 +120,14 @@ impl<R: ReportSource> HealthEndpoints<R> {
                 return Err(ConfigError::BadStatusCode { endpoint, code: code.as_u16() });
             }
         }
-        // The OpenAPI document names its own schemas beside the details types'.
+        // The OpenAPI document names its own schemas after the report, beside
+        // the details types'.
         let source = self.monitor.source();
-        let own = schema_names(source.title());
+        let title = source.title();
+        if title.is_empty() || !title.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')) {
+            return Err(ConfigError::BadTitle(title.to_owned()));
+        }
+        let own = schema_names(title);
         let report = source.json_schema();
         if let Some(taken) = report["$defs"].as_object().and_then(|defs| defs.keys().find(|name| own.contains(name))) {
             return Err(ConfigError::SchemaNameTaken(taken.clone()));
@@ -149,7 +154,7 @@ impl<R: ReportSource> HealthEndpoints<R> {
     }
 }
 
-impl<R: ReportSource + fmt::Debug> fmt::Debug for HealthEndpoints<R> {
+impl<R: ReportSource> fmt::Debug for HealthEndpoints<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HealthEndpoints")
             .field("monitor", &self.monitor)
@@ -182,6 +187,9 @@ pub enum ConfigError {
     BadOpenApiPath(String),
     /// A details type has the name of a schema of the OpenAPI document itself.
     SchemaNameTaken(String),
+    /// A report title that cannot start the names of the OpenAPI document's
+    /// schemas: it must be letters, digits, `.`, `-` and `_`.
+    BadTitle(String),
 }
 
 impl fmt::Display for ConfigError {
@@ -206,6 +214,10 @@ impl fmt::Display for ConfigError {
                 )
             }
             ConfigError::BadToken => f.write_str("the bearer token must be non-empty visible ASCII"),
+            ConfigError::BadTitle(title) => write!(
+                f,
+                "the report title `{title}` must be letters, digits, `.`, `-` and `_`, as OpenAPI schema names are"
+            ),
         }
     }
 }

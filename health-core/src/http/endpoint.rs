@@ -27,6 +27,9 @@ impl Endpoint {
     pub const ALL: [Endpoint; 6] =
         [Endpoint::All, Endpoint::Live, Endpoint::Ready, Endpoint::Startup, Endpoint::Group, Endpoint::Component];
 
+    /// The endpoints of the built-in groups.
+    pub(crate) const BUILT_IN_GROUPS: [Endpoint; 3] = [Endpoint::Live, Endpoint::Ready, Endpoint::Startup];
+
     /// The built-in probe group behind an endpoint of its own.
     pub fn group(self) -> Option<&'static str> {
         match self {
@@ -155,4 +158,16 @@ pub(crate) fn carries_body(code: StatusCode) -> bool {
         || code == StatusCode::NO_CONTENT
         || code == StatusCode::RESET_CONTENT
         || code == StatusCode::NOT_MODIFIED)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Endpoint;
+    use crate::report::RESERVED_NAMES;
+
+    #[test]
+    fn the_group_routes_are_the_reserved_names() {
+        assert_eq!(Endpoint::BUILT_IN_GROUPS.map(|endpoint| endpoint.segment()), RESERVED_NAMES.map(Some));
+        assert_eq!(Endpoint::BUILT_IN_GROUPS.map(|endpoint| endpoint.group()), crate::group::BUILT_IN.map(Some));
+    }
 }

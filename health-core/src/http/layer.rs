@@ -132,13 +132,13 @@ where
     }
 }
 
-impl<R: ReportSource + fmt::Debug> fmt::Debug for HealthLayer<R> {
+impl<R: ReportSource> fmt::Debug for HealthLayer<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HealthLayer").field("health", &self.health).finish()
     }
 }
 
-impl<R: ReportSource + fmt::Debug, S: fmt::Debug> fmt::Debug for WithHealth<R, S> {
+impl<R: ReportSource, S: fmt::Debug> fmt::Debug for WithHealth<R, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WithHealth").field("health", &self.health).field("inner", &self.inner).finish()
     }

@@ -21,8 +21,7 @@ pub(crate) fn resolve(catalog: &Catalog, rest: &str) -> Result<Route, RequestErr
     if path.is_empty() {
         return Ok(Route { endpoint: Endpoint::All, target: Target::Overall });
     }
-    let built_in = [Endpoint::Live, Endpoint::Ready, Endpoint::Startup];
-    if let Some(endpoint) = built_in.into_iter().find(|endpoint| endpoint.segment() == Some(path)) {
+    if let Some(endpoint) = Endpoint::BUILT_IN_GROUPS.into_iter().find(|endpoint| endpoint.segment() == Some(path)) {
         let group = endpoint.group().and_then(|name| catalog.group(name));
         return group.map(|target| Route { endpoint, target }).ok_or(RequestError::UnknownGroup(path.to_owned()));
     }

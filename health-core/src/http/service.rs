@@ -64,7 +64,7 @@ impl<R: ReportSource> HealthService<R> {
     }
 }
 
-impl<R: ReportSource + fmt::Debug> fmt::Debug for HealthService<R> {
+impl<R: ReportSource> fmt::Debug for HealthService<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HealthService")
             .field("monitor", &self.inner.monitor)

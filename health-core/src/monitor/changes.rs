@@ -2,9 +2,13 @@
 
 use std::collections::VecDeque;
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::task::{Context, Poll, ready};
 
+use futures_core::Stream;
 use serde::Serialize;
 use tokio::sync::{broadcast, watch};
 
@@ -36,6 +40,10 @@ pub(crate) type Hook = Arc<dyn Fn(&StatusChange) + Send + Sync>;
 /// How many changes a subscriber may fall behind before they are summed up.
 const BACKLOG: usize = 64;
 
+/// How many changes may wait for the hooks; beyond, the oldest are dropped
+/// (a hook that never returns must not grow the queue without end).
+const UNDELIVERED: usize = 1024;
+
 /// The statuses seen and those who hear of changes.
 pub(crate) struct Tracker {
     catalog: Arc<Catalog>,
@@ -45,34 +53,43 @@ pub(crate) struct Tracker {
     changes: broadcast::Sender<StatusChange>,
     hooks: Vec<Hook>,
     /// Changes waiting for the hooks and `tracing`, in order.
-    undelivered: Mutex<VecDeque<StatusChange>>,
+    undelivered: Mutex<Undelivered>,
     delivering: AtomicBool,
 }
 
 struct Seen {
-    /// By position: the status and the generation of the report it came from.
-    statuses: Vec<Option<Observed>>,
+    /// By position: the status last announced.
+    statuses: Vec<Option<Status>>,
+    /// By component: the generation of the run its status came from.
+    generations: Vec<u64>,
     /// The number of the latest change.
     sequence: u64,
     /// Shutting down: readiness stays DOWN.
     draining: bool,
 }
 
-#[derive(Clone, Copy)]
-struct Observed {
-    status: Status,
-    generation: u64,
+#[derive(Default)]
+struct Undelivered {
+    changes: VecDeque<StatusChange>,
+    /// How many were dropped since the last delivery.
+    dropped: usize,
 }
 
 impl Tracker {
     pub(crate) fn new(catalog: Arc<Catalog>, hooks: Vec<Hook>) -> Self {
         let positions = catalog.positions();
+        let seen = Seen {
+            statuses: vec![None; positions],
+            generations: vec![0; Selection::CAPACITY],
+            sequence: 0,
+            draining: false,
+        };
         Tracker {
-            seen: Mutex::new(Seen { statuses: vec![None; positions], sequence: 0, draining: false }),
+            seen: Mutex::new(seen),
             watchers: (0..positions).map(|_| watch::Sender::new(None)).collect(),
             changes: broadcast::Sender::new(BACKLOG),
             hooks,
-            undelivered: Mutex::new(VecDeque::new()),
+            undelivered: Mutex::new(Undelivered::default()),
             delivering: AtomicBool::new(false),
             catalog,
         }
@@ -83,29 +100,29 @@ impl Tracker {
     }
 
     /// Records what a report of generation `generation` that ran `selection`
-    /// says of every subject it covers: a component it ran, a group or the
-    /// whole when it ran all their enabled components. A report older than
-    /// the one a subject's status came from changes nothing: concurrent
-    /// reports may finish out of order. Allocates only for changes.
+    /// says: the status of each component it ran, unless a newer report
+    /// already gave one (concurrent reports may finish out of order); then
+    /// each group and the whole, from the latest statuses of their components,
+    /// once all of these have been seen. Allocates only for changes.
     pub(crate) fn record<C: ComponentSet>(&self, components: &C, selection: Selection, generation: u64) {
         let mut ran = Ran { statuses: [None; Selection::CAPACITY] };
-        components.visit_selected(selection, &mut ran);
+        components.visit_selected(selection.intersect(self.catalog.enabled()), &mut ran);
         let mut seen = self.seen();
         let mut changed = false;
-        for target in self.catalog.targets() {
-            let status = match target {
-                Target::Component(index) => ran.statuses[index].map(|(status, _)| status),
-                Target::Overall | Target::Group(_) => {
-                    let members = self.catalog.selection(target);
-                    selection
-                        .contains_all(members)
-                        .then(|| Status::aggregate(members.indices().filter_map(|index| ran.statuses[index])))
-                }
-            };
-            if let Some(status) = status
-                && !(seen.draining && target == self.catalog.readiness())
-            {
-                changed |= self.advance(&mut seen, target, Observed { status, generation });
+        for (index, status) in ran.statuses.iter().enumerate() {
+            let Some(status) = *status else { continue };
+            if seen.generations[index] > generation {
+                continue;
+            }
+            seen.generations[index] = generation;
+            changed |= self.announce(&mut seen, Target::Component(index), status);
+        }
+        for target in self.catalog.aggregates() {
+            if seen.draining && target == self.catalog.readiness() {
+                continue;
+            }
+            if let Some(status) = self.aggregate(&seen, target) {
+                changed |= self.announce(&mut seen, target, status);
             }
         }
         drop(seen);
@@ -114,32 +131,48 @@ impl Tracker {
         }
     }
 
-    /// Moves `target` to `observed` unless a newer status is recorded; tells
-    /// everyone of a change, while the lock keeps changes in order.
-    fn advance(&self, seen: &mut Seen, target: Target, observed: Observed) -> bool {
-        let position = self.catalog.position(target);
-        let previous = seen.statuses[position];
-        if previous.is_some_and(|previous| previous.generation > observed.generation) {
-            return false;
+    /// The status of a group or the whole from its components' latest
+    /// statuses, by criticality; `None` until each of them has been seen.
+    fn aggregate(&self, seen: &Seen, target: Target) -> Option<Status> {
+        let critical = self.catalog.critical();
+        let mut status = Status::Up;
+        for index in self.catalog.selection(target).indices() {
+            let component = seen.statuses[self.catalog.position(Target::Component(index))]?;
+            status = status.combine(component, critical.contains(index));
         }
-        seen.statuses[position] = Some(observed);
-        let from = previous.map(|previous| previous.status);
-        if from == Some(observed.status) {
+        Some(status)
+    }
+
+    /// Sets the status of `target`; tells everyone of a change, while the lock
+    /// keeps changes in order.
+    fn announce(&self, seen: &mut Seen, target: Target, status: Status) -> bool {
+        let position = self.catalog.position(target);
+        let from = seen.statuses[position].replace(status);
+        if from == Some(status) {
             return false;
         }
         seen.sequence += 1;
         let change = StatusChange {
             subject: self.catalog.subject(target).clone(),
             from,
-            to: observed.status,
+            to: status,
             sequence: seen.sequence,
             position,
         };
-        self.watchers[position].send_replace(Some(observed.status));
+        self.watchers[position].send_replace(Some(status));
         // Without subscribers there is nobody to tell; that is not an error.
         let _ = self.changes.send(change.clone());
-        self.undelivered.lock().unwrap_or_else(PoisonError::into_inner).push_back(change);
+        let mut undelivered = self.undelivered();
+        if undelivered.changes.len() == UNDELIVERED {
+            undelivered.changes.pop_front();
+            undelivered.dropped += 1;
+        }
+        undelivered.changes.push_back(change);
         true
+    }
+
+    fn undelivered(&self) -> MutexGuard<'_, Undelivered> {
+        self.undelivered.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Calls the hooks and emits `tracing` events for undelivered changes, in
@@ -149,20 +182,26 @@ impl Tracker {
     fn deliver(&self) {
         while !self.delivering.swap(true, Ordering::Acquire) {
             loop {
-                let next = self.undelivered.lock().unwrap_or_else(PoisonError::into_inner).pop_front();
+                let (next, dropped) = {
+                    let mut undelivered = self.undelivered();
+                    (undelivered.changes.pop_front(), std::mem::take(&mut undelivered.dropped))
+                };
+                if dropped > 0 {
+                    tracing::warn!(dropped, "status change hooks fell behind; the oldest changes were dropped");
+                }
                 let Some(change) = next else { break };
-                self.announce(&change);
+                self.tell(&change);
             }
             self.delivering.store(false, Ordering::Release);
             // A change queued after the queue was found empty, but before the
             // flag fell, is delivered by this thread.
-            if self.undelivered.lock().unwrap_or_else(PoisonError::into_inner).is_empty() {
+            if self.undelivered().changes.is_empty() {
                 return;
             }
         }
     }
 
-    fn announce(&self, change: &StatusChange) {
+    fn tell(&self, change: &StatusChange) {
         let (from, to) = (change.from.map_or("none", Status::as_str), change.to.as_str());
         match &change.subject {
             Subject::Overall => tracing::info!(from, to, "overall health status changed"),
@@ -191,9 +230,9 @@ impl Tracker {
         let seen = self.seen();
         // Subscribed under the lock that orders changes: none is missed or seen twice.
         StatusChanges {
-            receiver: self.changes.subscribe(),
+            receiving: Receiving::Idle(self.changes.subscribe()),
             tracker: Arc::downgrade(self),
-            delivered: seen.statuses.iter().map(|observed| observed.map(|o| o.status)).collect(),
+            delivered: seen.statuses.clone(),
             summary: VecDeque::new(),
             after: seen.sequence,
         }
@@ -208,8 +247,7 @@ impl OnShutdown for Tracker {
             return;
         }
         seen.draining = true;
-        let readiness = self.catalog.readiness();
-        let changed = self.advance(&mut seen, readiness, Observed { status: Status::Down, generation: u64::MAX });
+        let changed = self.announce(&mut seen, self.catalog.readiness(), Status::Down);
         drop(seen);
         if changed {
             self.deliver();
@@ -225,26 +263,27 @@ impl fmt::Debug for Tracker {
 
 /// The statuses of the components a report ran, by position.
 struct Ran {
-    statuses: [Option<(Status, bool)>; Selection::CAPACITY],
+    statuses: [Option<Status>; Selection::CAPACITY],
 }
 
 impl ComponentVisitor for Ran {
     fn component<T: Serialize>(&mut self, index: usize, _: &str, component: &Component<T>) {
         if let Some(status) = self.statuses.get_mut(index) {
-            *status = Some((component.status, component.critical));
+            *status = Some(component.status);
         }
     }
 }
 
 /// Every status change of a monitor from the moment of subscribing, in order,
-/// each once: from [`Monitor::subscribe`](super::Monitor::subscribe).
+/// each once: from [`Monitor::subscribe`](super::Monitor::subscribe). Read it
+/// with [`next`](Self::next), or as a [`Stream`].
 ///
 /// A subscriber that reads slowly never holds the checks up. If it falls more
 /// than 64 changes behind, the changes it missed are summed up: one change per
 /// subject whose status differs from the last one it was given, to the latest
 /// status. It loses intermediate states, never the latest.
 pub struct StatusChanges {
-    receiver: broadcast::Receiver<StatusChange>,
+    receiving: Receiving,
     tracker: Weak<Tracker>,
     /// The status of each subject as this subscriber was last told it.
     delivered: Vec<Option<Status>>,
@@ -254,21 +293,46 @@ pub struct StatusChanges {
     after: u64,
 }
 
+/// The channel's receiver, or a wait for its next message that owns it.
+enum Receiving {
+    Idle(broadcast::Receiver<StatusChange>),
+    Waiting(Pin<Box<dyn Future<Output = Received> + Send>>),
+    /// The monitor is gone.
+    Closed,
+}
+
+type Received = (Result<StatusChange, broadcast::error::RecvError>, broadcast::Receiver<StatusChange>);
+
 impl StatusChanges {
-    /// The next change; `None` once the monitor is gone.
+    /// The next change; `None` once the monitor is gone. Cancelling it loses
+    /// nothing.
     pub async fn next(&mut self) -> Option<StatusChange> {
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+    }
+
+    /// The channel's next message.
+    fn poll_receive(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<StatusChange, broadcast::error::RecvError>>> {
         loop {
-            if let Some(change) = self.summary.pop_front() {
-                return Some(change);
-            }
-            match self.receiver.recv().await {
-                Ok(change) if change.sequence <= self.after => {}
-                Ok(change) => {
-                    self.delivered[change.position] = Some(change.to);
-                    return Some(change);
+            match &mut self.receiving {
+                Receiving::Waiting(wait) => {
+                    let (received, receiver) = ready!(wait.as_mut().poll(cx));
+                    self.receiving = Receiving::Idle(receiver);
+                    return Poll::Ready(Some(received));
                 }
-                Err(broadcast::error::RecvError::Lagged(_)) => self.catch_up(),
-                Err(broadcast::error::RecvError::Closed) => return None,
+                Receiving::Idle(_) => {
+                    let Receiving::Idle(mut receiver) = std::mem::replace(&mut self.receiving, Receiving::Closed)
+                    else {
+                        continue;
+                    };
+                    self.receiving = Receiving::Waiting(Box::pin(async move {
+                        let received = receiver.recv().await;
+                        (received, receiver)
+                    }));
+                }
+                Receiving::Closed => return Poll::Ready(None),
             }
         }
     }
@@ -279,7 +343,7 @@ impl StatusChanges {
         let seen = tracker.seen();
         for target in tracker.catalog.targets() {
             let position = tracker.catalog.position(target);
-            let now = seen.statuses[position].map(|observed| observed.status);
+            let now = seen.statuses[position];
             if let Some(to) = now
                 && now != self.delivered[position]
             {
@@ -294,6 +358,31 @@ impl StatusChanges {
             }
         }
         self.after = seen.sequence;
+    }
+}
+
+impl Stream for StatusChanges {
+    type Item = StatusChange;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<StatusChange>> {
+        let this = self.get_mut();
+        loop {
+            if let Some(change) = this.summary.pop_front() {
+                return Poll::Ready(Some(change));
+            }
+            match ready!(this.poll_receive(cx)) {
+                Some(Ok(change)) if change.sequence <= this.after => {}
+                Some(Ok(change)) => {
+                    this.delivered[change.position] = Some(change.to);
+                    return Poll::Ready(Some(change));
+                }
+                Some(Err(broadcast::error::RecvError::Lagged(_))) => this.catch_up(),
+                Some(Err(broadcast::error::RecvError::Closed)) | None => {
+                    this.receiving = Receiving::Closed;
+                    return Poll::Ready(None);
+                }
+            }
+        }
     }
 }
 
@@ -319,7 +408,7 @@ mod tests {
 
     #[test]
     fn a_report_older_than_the_one_recorded_changes_nothing() {
-        let catalog = Arc::new(Catalog::new(&[ComponentInfo::new("db")], Selection::all()));
+        let catalog = Arc::new(Catalog::new(&[ComponentInfo::new("db").with_critical(true)], Selection::all()));
         let tracker = Arc::new(Tracker::new(Arc::clone(&catalog), Vec::new()));
         let db = catalog.component("db").unwrap();
         tracker.record(&One(Status::Up), Selection::all(), 10);

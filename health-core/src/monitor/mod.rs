@@ -205,12 +205,18 @@ impl<R: ReportSource> Monitor<R> {
         }
         // Only runs of a whole subject are its latest result.
         let snapshot = shared.run((selection == whole).then_some(target), selection).await;
+        // Shutdown may have begun while the checks ran.
+        if target == shared.catalog.readiness() && shared.shutdown.is_shutting_down() {
+            return Reading::ShuttingDown;
+        }
         let status = snapshot.status(selection, single);
         Reading::Report { snapshot, selection, status, background: false }
     }
 
     /// The newest report covering `subject` without running anything: its own
     /// latest run, a run of every component, or the background refresh's.
+    /// Reports are kept as they ran: once shutdown has begun, readiness is
+    /// DOWN whatever they say (see [`status`](Self::status)).
     pub fn latest(&self, subject: &Subject) -> Result<Option<Arc<Snapshot<R::Components>>>, UnknownSubject> {
         let target = self.resolve(subject)?;
         let shared = &self.shared;
@@ -296,10 +302,11 @@ impl<R: ReportSource> Clone for Monitor<R> {
     }
 }
 
-impl<R: ReportSource + fmt::Debug> fmt::Debug for Monitor<R> {
+impl<R: ReportSource> fmt::Debug for Monitor<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Monitor")
-            .field("source", &self.shared.source)
+            .field("report", &self.shared.source.title())
+            .field("components", &Names(self.components()))
             .field("refresh_interval", &self.refresh_interval())
             .field("shutdown", &self.shared.shutdown)
             .finish_non_exhaustive()
@@ -405,7 +412,7 @@ impl<R: ReportSource> MonitorBuilder<R> {
         let background = refresh.as_ref().map(|(every, _)| {
             let slowest = enabled.indices().map(|index| components[index].timeout()).max().unwrap_or_default();
             // Two intervals and the slowest check without a report: the refresh has stopped.
-            Background { latest, every: *every, stale_after: *every * 2 + slowest }
+            Background { latest, every: *every, stale_after: every.saturating_mul(2).saturating_add(slowest) }
         });
         let shared = Arc::new(Shared {
             slots: (0..catalog.positions()).map(|_| Slot::default()).collect(),
@@ -426,13 +433,23 @@ impl<R: ReportSource> MonitorBuilder<R> {
     }
 }
 
-impl<R: ReportSource + fmt::Debug> fmt::Debug for MonitorBuilder<R> {
+impl<R: ReportSource> fmt::Debug for MonitorBuilder<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MonitorBuilder")
-            .field("source", &self.source)
+            .field("report", &self.source.title())
+            .field("components", &Names(self.source.components()))
             .field("refresh_every", &self.every)
             .field("disabled", &self.disabled)
             .field("hooks", &self.hooks.len())
             .finish_non_exhaustive()
+    }
+}
+
+/// Components shown by name.
+struct Names<'a>(&'a [ComponentInfo]);
+
+impl fmt::Debug for Names<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.0.iter().map(ComponentInfo::name)).finish()
     }
 }

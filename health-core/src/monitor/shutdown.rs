@@ -10,10 +10,11 @@ use tokio::sync::Notify;
 /// that the process is shutting down.
 ///
 /// After [`begin_shutdown`](Self::begin_shutdown), the readiness group is DOWN
-/// ("shutting down") without running checks, for every reader and subscriber
-/// at once, so load balancers stop sending traffic; liveness keeps answering as
-/// before, so the orchestrator does not restart the process while it drains.
-/// The background refresh stops.
+/// ("shutting down"): reads of it answer so without running checks (a read
+/// under way when shutdown begins too), and its status turns DOWN for every
+/// watcher and subscriber before `begin_shutdown` returns; load balancers stop
+/// sending traffic. Liveness keeps answering as before, so the orchestrator
+/// does not restart the process while it drains. The background refresh stops.
 ///
 /// ```
 /// use health_core::monitor::ShutdownHandle;

@@ -49,7 +49,7 @@ impl<C> Snapshot<C> {
 impl<C: ComponentSet> Snapshot<C> {
     /// The status of `selection`'s components in this report: by criticality,
     /// or, for a single component (`single`), its own status.
-    pub fn status(&self, selection: Selection, single: bool) -> Status {
+    pub(crate) fn status(&self, selection: Selection, single: bool) -> Status {
         status_of(&self.report.components, selection, single)
     }
 }

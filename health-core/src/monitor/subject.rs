@@ -80,6 +80,8 @@ pub(crate) struct Catalog {
     /// One per component of the report, disabled ones included.
     components: Vec<Subject>,
     enabled: Selection,
+    /// The components whose DOWN makes their group, and the whole, DOWN.
+    critical: Selection,
     /// The readiness group, which shutting down turns DOWN.
     readiness: Target,
 }
@@ -104,16 +106,24 @@ impl Catalog {
                 members: Selection::group(components, name).intersect(enabled),
             })
             .collect();
+        let critical = Selection::matching(components, ComponentInfo::is_critical);
         let components = components.iter().map(|component| Subject::component(component.name())).collect();
-        Catalog { groups, components, enabled, readiness }
+        Catalog { groups, components, enabled, critical, readiness }
     }
 
     /// Every target: the enabled components, the groups, then the whole, so
     /// that a change is told before the changes it causes.
     pub(crate) fn targets(&self) -> impl Iterator<Item = Target> + '_ {
-        let components = self.enabled.indices().map(Target::Component);
-        let groups = (0..self.groups.len()).map(Target::Group);
-        components.chain(groups).chain(std::iter::once(Target::Overall))
+        self.enabled.indices().map(Target::Component).chain(self.aggregates())
+    }
+
+    /// The groups, then the whole: the subjects made of components.
+    pub(crate) fn aggregates(&self) -> impl Iterator<Item = Target> + '_ {
+        (0..self.groups.len()).map(Target::Group).chain(std::iter::once(Target::Overall))
+    }
+
+    pub(crate) fn critical(&self) -> Selection {
+        self.critical
     }
 
     /// How many positions [`position`](Self::position) spans.

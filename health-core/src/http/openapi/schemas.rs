@@ -3,9 +3,10 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::ComponentInfo;
 use crate::http::Visibility;
+use crate::http::render::draft_status;
 use crate::schema::{duration_schema, status_schema, timestamp_schema};
+use crate::{ComponentInfo, Status};
 
 /// The JSON of an endpoint: its components, none required (`exclude` can leave
 /// any out), each with details typed as in the report's schema; or statuses
@@ -77,7 +78,7 @@ pub(super) struct Draft {
 }
 
 pub(super) fn draft() -> Draft {
-    let status = json!({ "type": "string", "enum": ["pass", "warn", "fail"] });
+    let status = json!({ "type": "string", "enum": Status::ALL.map(draft_status) });
     let response = json!({
         "type": "object",
         "properties": {

@@ -4,6 +4,8 @@ mod health_json;
 mod json;
 mod text;
 
+pub(crate) use health_json::draft_status;
+
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
