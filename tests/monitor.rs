@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use health_core::monitor::{Monitor, MonitorError, Reading, StatusChange, StatusChanges, Subject, UnknownSubject};
+use health_core::monitor::{Monitor, MonitorError, StatusChange, StatusChanges, Subject, UnknownSubject};
 use health_core::report::Selection;
 use health_core::{HealthReport, Outcome, Status, group, health_check};
 
@@ -65,11 +65,7 @@ fn seen(changes: &[StatusChange]) -> Vec<Seen> {
 }
 
 async fn read(monitor: &Monitor<Health>, subject: &Subject) -> Status {
-    match monitor.read(subject, Selection::none()).await.unwrap() {
-        Reading::Report { status, .. } => status,
-        Reading::ShuttingDown => Status::Down,
-        other => panic!("an unknown reading: {other:?}"),
-    }
+    monitor.read(subject, Selection::none()).await.unwrap().status()
 }
 
 #[tokio::test]
@@ -289,22 +285,18 @@ async fn shutdown_stops_the_background_refresh_and_reads_run_the_checks_again() 
     tokio::time::sleep(Duration::from_millis(350)).await;
     let before = app.runs.load(Ordering::SeqCst);
     assert!(before >= 2, "the refresh runs every 100 ms: {before} runs");
-    let Reading::Report { background: true, .. } = monitor.read(&Subject::Overall, Selection::none()).await.unwrap()
-    else {
-        panic!("a fresh background report answers reads")
-    };
+    let reading = monitor.read(&Subject::Overall, Selection::none()).await.unwrap();
+    assert!(reading.age().is_some(), "a fresh background report answers reads");
     monitor.begin_shutdown();
     assert!(matches!(
         monitor.read(&Subject::group(group::READINESS), Selection::none()).await,
-        Ok(Reading::ShuttingDown)
+        Ok(reading) if reading.is_shutting_down() && reading.status() == Status::Down
     ));
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(app.runs.load(Ordering::SeqCst), before, "no refresh after shutdown began");
     // Two intervals and the slowest timeout later the snapshot is stale: reads run the checks.
-    let Reading::Report { background: false, .. } = monitor.read(&Subject::Overall, Selection::none()).await.unwrap()
-    else {
-        panic!("a stale snapshot does not answer")
-    };
+    let reading = monitor.read(&Subject::Overall, Selection::none()).await.unwrap();
+    assert!(reading.age().is_none() && reading.snapshot().is_some(), "a stale snapshot does not answer");
     assert_eq!(app.runs.load(Ordering::SeqCst), before + 1);
 }
 

@@ -1,8 +1,9 @@
-//! Bodies rendered from a background snapshot, kept for as long as it is the
-//! latest: a snapshot does not change, so each body is rendered once.
+//! Bodies rendered from a background snapshot, kept with it: a snapshot does
+//! not change, so each body is rendered once.
 
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock, PoisonError, RwLock};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::OnceLock;
 
 use super::negotiate::Format;
 use super::render::Rendered;
@@ -17,54 +18,55 @@ pub(crate) struct BodyKey {
     pub(crate) details: bool,
 }
 
-/// The bodies of the latest snapshot seen.
+/// The bodies of one snapshot, by key, kept as the snapshot's extension.
+/// Every key has its slot from the start, so that finding one takes no lock.
 #[derive(Debug)]
 pub(crate) struct Bodies {
-    current: RwLock<Arc<Generation>>,
+    bodies: HashMap<BodyKey, OnceLock<Rendered>, BuildHasherDefault<KeyHasher>>,
 }
 
-/// The bodies of one snapshot, by key. Every key has its slot from the start,
-/// so that finding it takes only a read lock, and rendering none.
-#[derive(Debug)]
-struct Generation {
-    number: u64,
-    bodies: HashMap<BodyKey, OnceLock<Rendered>>,
+/// A hasher for the few small keys of one snapshot, built by this process:
+/// nothing adversarial to resist, so a multiply and a rotate per word do
+/// (as rustc's FxHasher), where the default hasher costs a request more.
+#[derive(Debug, Default)]
+pub(crate) struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.write_u64(u64::from(*byte));
+        }
+    }
+
+    fn write_u64(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_usize(&mut self, word: usize) {
+        self.write_u64(word as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 impl Bodies {
-    pub(crate) fn new() -> Self {
-        Bodies { current: RwLock::new(Arc::new(Generation { number: 0, bodies: HashMap::new() })) }
+    /// Room for every body of the subjects in `catalog`.
+    pub(crate) fn new(catalog: &Catalog) -> Self {
+        let keys = catalog.targets().flat_map(|target| {
+            Format::ALL.into_iter().flat_map(move |format| {
+                [false, true].map(|details| (BodyKey { target, format, details }, OnceLock::new()))
+            })
+        });
+        Bodies { bodies: keys.collect() }
     }
 
-    /// The body for `key` of the snapshot of `generation`, rendered by
-    /// `render` the first time it is asked for.
-    pub(crate) fn get_or_render(
-        &self,
-        catalog: &Catalog,
-        generation: u64,
-        key: BodyKey,
-        render: impl FnOnce() -> Rendered,
-    ) -> Rendered {
-        let current = Arc::clone(&self.current.read().unwrap_or_else(PoisonError::into_inner));
-        let current = if current.number >= generation { current } else { self.advance(catalog, generation) };
-        // An older snapshot, still served by a slow request, is rendered again.
-        match current.bodies.get(&key).filter(|_| current.number == generation) {
+    /// The body for `key`, rendered by `render` the first time it is asked for.
+    pub(crate) fn get_or_render(&self, key: BodyKey, render: impl FnOnce() -> Rendered) -> Rendered {
+        match self.bodies.get(&key) {
             Some(slot) => slot.get_or_init(render).clone(),
             None => render(),
         }
-    }
-
-    /// Starts keeping the bodies of `generation`, unless a newer one is kept.
-    fn advance(&self, catalog: &Catalog, generation: u64) -> Arc<Generation> {
-        let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);
-        if current.number < generation {
-            let keys = catalog.targets().flat_map(|target| {
-                Format::ALL.into_iter().flat_map(move |format| {
-                    [false, true].map(|details| (BodyKey { target, format, details }, OnceLock::new()))
-                })
-            });
-            *current = Arc::new(Generation { number: generation, bodies: keys.collect() });
-        }
-        Arc::clone(&current)
     }
 }

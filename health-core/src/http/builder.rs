@@ -3,7 +3,6 @@
 use std::fmt;
 use std::sync::Arc;
 
-use super::bodies::Bodies;
 use super::endpoint::{Codes, carries_body};
 use super::openapi::{ERROR_CODES, OpenApiOptions, schema_names};
 use super::service::{HealthService, Inner};
@@ -148,7 +147,6 @@ impl<R: ReportSource> HealthEndpoints<R> {
             codes: self.codes,
             access: Access::new(self.visibility),
             openapi: self.openapi,
-            bodies: Bodies::new(),
         };
         Ok(HealthService { inner: Arc::new(inner) })
     }

@@ -5,7 +5,7 @@ use http::Response;
 use http::header::{self, HeaderMap, HeaderValue};
 use http_body_util::Full;
 
-use super::dispatch::joined;
+use super::dispatch::accept;
 use super::negotiate;
 use super::{HealthService, response};
 use crate::ReportSource;
@@ -56,7 +56,7 @@ impl<R: ReportSource> HealthService<R> {
 
 /// The document, in JSON, to requests whose `Accept` header admits it.
 fn document_response(headers: &HeaderMap, document: Bytes) -> Response<Full<Bytes>> {
-    match negotiate::json_only(joined(headers.get_all(header::ACCEPT)).as_deref()) {
+    match negotiate::json_only(accept(headers).as_deref()) {
         Ok(_) => {
             let mut response = Response::new(Full::new(document));
             response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));

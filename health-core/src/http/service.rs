@@ -2,8 +2,6 @@
 
 use std::convert::Infallible;
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -11,9 +9,8 @@ use bytes::Bytes;
 use http::{Request, Response};
 use http_body_util::Full;
 
-use super::bodies::Bodies;
-use super::dispatch::Asked;
 use super::endpoint::Codes;
+use super::future::ResponseFuture;
 use super::openapi::OpenApiOptions;
 use super::response;
 use super::visibility::Access;
@@ -26,14 +23,13 @@ pub struct HealthService<R: ReportSource> {
     pub(super) inner: Arc<Inner<R>>,
 }
 
-/// The endpoints' configuration, and the bodies rendered from snapshots.
+/// The endpoints' configuration.
 pub(super) struct Inner<R: ReportSource> {
     pub(super) monitor: Monitor<R>,
     pub(super) base_path: String,
     pub(super) codes: Codes,
     pub(super) access: Access,
     pub(super) openapi: OpenApiOptions,
-    pub(super) bodies: Bodies,
 }
 
 impl<R: ReportSource> Clone for HealthService<R> {
@@ -80,22 +76,27 @@ where
 {
     type Response = Response<Full<Bytes>>;
     type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
+    type Future = ResponseFuture;
 
     fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         Poll::Ready(Ok(()))
     }
 
+    /// HEAD answers are rendered like GET ones, so that `Content-Length`
+    /// matches; the server leaves the body out.
     fn call(&mut self, request: Request<B>) -> Self::Future {
+        let asked = match self.inner.ask(&request) {
+            Ok(asked) => asked,
+            Err(error) => return ResponseFuture::ready(response::error(&error)),
+        };
+        let monitor = &self.inner.monitor;
+        if let Some(reading) = monitor.read_at_hand(asked.route.target, asked.exclude) {
+            return ResponseFuture::ready(self.inner.answer(&asked, &reading));
+        }
         let inner = Arc::clone(&self.inner);
-        let asked = Asked::of(&request);
-        // HEAD answers are rendered like GET ones, so that `Content-Length`
-        // matches; the server leaves the body out.
-        Box::pin(async move {
-            Ok(match inner.answer(&asked).await {
-                Ok(response) => response,
-                Err(error) => response::error(&error),
-            })
+        ResponseFuture::running(async move {
+            let reading = inner.monitor.read_target(asked.route.target, asked.exclude).await;
+            inner.answer(&asked, &reading)
         })
     }
 }

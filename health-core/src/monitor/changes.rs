@@ -105,24 +105,33 @@ impl Tracker {
     /// each group and the whole, from the latest statuses of their components,
     /// once all of these have been seen. Allocates only for changes.
     pub(crate) fn record<C: ComponentSet>(&self, components: &C, selection: Selection, generation: u64) {
+        let ran_selection = selection.intersect(self.catalog.enabled());
         let mut ran = Ran { statuses: [None; Selection::CAPACITY] };
-        components.visit_selected(selection.intersect(self.catalog.enabled()), &mut ran);
+        components.visit_selected(ran_selection, &mut ran);
         let mut seen = self.seen();
         let mut changed = false;
-        for (index, status) in ran.statuses.iter().enumerate() {
-            let Some(status) = *status else { continue };
+        for index in ran_selection.indices() {
+            let Some(status) = ran.statuses[index] else { continue };
             if seen.generations[index] > generation {
                 continue;
             }
             seen.generations[index] = generation;
-            changed |= self.announce(&mut seen, Target::Component(index), status);
-        }
-        for target in self.catalog.aggregates() {
-            if seen.draining && target == self.catalog.readiness() {
-                continue;
-            }
-            if let Some(status) = self.aggregate(&seen, target) {
+            let target = Target::Component(index);
+            // Most runs change nothing: that case does no more than compare.
+            if seen.statuses[self.catalog.position(target)] != Some(status) {
                 changed |= self.announce(&mut seen, target, status);
+            }
+        }
+        // Groups and the whole follow their components: unchanged components,
+        // unchanged aggregates. (Each component's first status is a change.)
+        if changed {
+            for target in self.catalog.aggregates() {
+                if seen.draining && target == self.catalog.readiness() {
+                    continue;
+                }
+                if let Some(status) = self.aggregate(&seen, target) {
+                    self.announce(&mut seen, target, status);
+                }
             }
         }
         drop(seen);

@@ -34,10 +34,9 @@
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
 //! let monitor = Monitor::new(Health::default(), ());
 //! let mut readiness = monitor.watch(&Subject::group("readiness")).unwrap();
-//! let Ok(Reading::Report { status, .. }) = monitor.read(&Subject::Overall, Selection::none()).await else {
-//!     unreachable!()
-//! };
-//! assert_eq!(status, Status::Down);
+//! let reading = monitor.read(&Subject::Overall, Selection::none()).await.unwrap();
+//! assert_eq!(reading.status(), Status::Down);
+//! assert_eq!(reading.snapshot().unwrap().report().components.database.message.as_deref(), Some("connection refused"));
 //! // The read ran every component of readiness: its status is known too.
 //! assert_eq!(*readiness.borrow_and_update(), Some(Status::Down));
 //! # }
@@ -45,6 +44,7 @@
 
 mod changes;
 mod error;
+mod reading;
 mod refresh;
 mod shutdown;
 mod snapshot;
@@ -62,6 +62,7 @@ use crate::{ComponentInfo, ReportSource, Status};
 
 pub use changes::{StatusChange, StatusChanges};
 pub use error::{MonitorError, UnknownSubject};
+pub use reading::Reading;
 pub use shutdown::ShutdownHandle;
 pub use snapshot::Snapshot;
 pub use subject::Subject;
@@ -100,26 +101,6 @@ struct Background<C> {
     every: Duration,
     /// A snapshot older than this means the refresh has stopped.
     stale_after: Duration,
-}
-
-/// What a read of a subject gives.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum Reading<C> {
-    /// A report covering the subject.
-    #[non_exhaustive]
-    Report {
-        /// The report: from a run for this read, or the background refresh.
-        snapshot: Arc<Snapshot<C>>,
-        /// The subject's components in it, less those excluded.
-        selection: Selection,
-        /// Their status: by criticality, or a single component's own.
-        status: Status,
-        /// Whether the snapshot came from the background refresh.
-        background: bool,
-    },
-    /// Readiness while shutting down: DOWN, without running checks.
-    ShuttingDown,
 }
 
 impl<R: ReportSource> Monitor<R> {
@@ -192,25 +173,31 @@ impl<R: ReportSource> Monitor<R> {
     }
 
     pub(crate) async fn read_target(&self, target: Target, exclude: Selection) -> Reading<R::Components> {
-        let shared = &self.shared;
-        if target == shared.catalog.readiness() && shared.shutdown.is_shutting_down() {
-            return Reading::ShuttingDown;
+        if let Some(reading) = self.read_at_hand(target, exclude) {
+            return reading;
         }
+        let shared = &self.shared;
         let whole = shared.catalog.selection(target);
         let selection = whole.without_all(exclude);
-        let single = matches!(target, Target::Component(_));
-        if let Some(snapshot) = shared.fresh_background() {
-            let status = snapshot.status(selection, single);
-            return Reading::Report { snapshot, selection, status, background: true };
-        }
         // Only runs of a whole subject are its latest result.
         let snapshot = shared.run((selection == whole).then_some(target), selection).await;
         // Shutdown may have begun while the checks ran.
         if target == shared.catalog.readiness() && shared.shutdown.is_shutting_down() {
-            return Reading::ShuttingDown;
+            return Reading::shutting_down();
         }
-        let status = snapshot.status(selection, single);
-        Reading::Report { snapshot, selection, status, background: false }
+        Reading::report(snapshot, selection, matches!(target, Target::Component(_)), None)
+    }
+
+    /// The reading of `target` if it needs no run: readiness while shutting
+    /// down, or a fresh background snapshot. Transports answer these at once.
+    pub(crate) fn read_at_hand(&self, target: Target, exclude: Selection) -> Option<Reading<R::Components>> {
+        let shared = &self.shared;
+        if target == shared.catalog.readiness() && shared.shutdown.is_shutting_down() {
+            return Some(Reading::shutting_down());
+        }
+        let (snapshot, age) = shared.fresh_background()?;
+        let selection = shared.catalog.selection(target).without_all(exclude);
+        Some(Reading::report(snapshot, selection, matches!(target, Target::Component(_)), Some(age)))
     }
 
     /// The newest report covering `subject` without running anything: its own
@@ -288,11 +275,13 @@ impl<R: ReportSource> Shared<R> {
         &self.slots[self.catalog.position(target)]
     }
 
-    /// The background snapshot, unless there is none yet or the refresh has stopped.
-    fn fresh_background(&self) -> Option<Arc<Snapshot<R::Components>>> {
+    /// The background snapshot and its age, unless there is none yet or the
+    /// refresh has stopped.
+    fn fresh_background(&self) -> Option<(Arc<Snapshot<R::Components>>, Duration)> {
         let background = self.background.as_ref()?;
         let latest = background.latest.borrow().clone()?;
-        (latest.age() <= background.stale_after).then_some(latest)
+        let age = latest.age();
+        (age <= background.stale_after).then_some((latest, age))
     }
 }
 

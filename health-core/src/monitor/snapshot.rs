@@ -1,7 +1,8 @@
 //! One report as a monitor keeps it: immutable, with when it was taken.
 
+use std::any::Any;
 use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -17,11 +18,58 @@ pub struct Snapshot<C> {
     selection: Selection,
     taken: Instant,
     generation: u64,
+    /// What transports derive from the snapshot (rendered bodies, say), kept
+    /// with it: one value of each type, however many transports read it.
+    extensions: [OnceLock<Box<dyn Any + Send + Sync>>; EXTENSIONS],
 }
+
+/// How many types of extension a snapshot keeps.
+const EXTENSIONS: usize = 4;
 
 impl<C> Snapshot<C> {
     pub(crate) fn new(report: Report<C>, selection: Selection, generation: u64) -> Self {
-        Snapshot { report, selection, taken: Instant::now(), generation }
+        let extensions = std::array::from_fn(|_| OnceLock::new());
+        Snapshot { report, selection, taken: Instant::now(), generation, extensions }
+    }
+
+    /// The value of type `T` kept with this snapshot, made by `make` the first
+    /// time it is asked for. A snapshot does not change, so what is derived
+    /// from it once (a rendered body, an encoded message) serves every reader
+    /// of it, without any lock. `None` if the snapshot already keeps values of
+    /// four other types.
+    ///
+    /// ```
+    /// # use health_core::monitor::{Monitor, Subject};
+    /// # use health_core::report::Selection;
+    /// # use health_core::{health_check, HealthReport};
+    /// # #[health_check] async fn ping() {}
+    /// # #[derive(HealthReport, Default)] struct Health { ping: PingCheck }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// # let monitor = Monitor::new(Health::default(), ());
+    /// # let reading = monitor.read(&Subject::Overall, Selection::none()).await.unwrap();
+    /// let snapshot = reading.snapshot().unwrap();
+    /// struct Rendered(String);
+    /// let body = snapshot.extension(|| Rendered(format!("{:?}", snapshot.report().status)));
+    /// assert_eq!(body.map(|body| body.0.as_str()), Some("Up"));
+    /// # }
+    /// ```
+    pub fn extension<T: Any + Send + Sync>(&self, make: impl FnOnce() -> T) -> Option<&T> {
+        let mut make = Some(make);
+        for slot in &self.extensions {
+            let value = match slot.get() {
+                Some(value) => value,
+                None => {
+                    let make = make.take()?;
+                    // Another type may take the slot first: then `make` is
+                    // not called, and the next slots are looked at.
+                    slot.get_or_init(|| Box::new(make()))
+                }
+            };
+            if let Some(value) = value.downcast_ref::<T>() {
+                return Some(value);
+            }
+        }
+        None
     }
 
     /// The report. Only the components of [`selection`](Self::selection) ran;

@@ -13,7 +13,9 @@ use crate::time_format::Rfc3339;
 use crate::{Component, Status};
 
 pub(super) fn render<C: ComponentSet>(view: &View<'_, C>) -> Result<Vec<u8>, serde_json::Error> {
-    serde_json::to_vec(&HealthJson(view))
+    let mut body = Vec::with_capacity(super::BODY_CAPACITY);
+    serde_json::to_writer(&mut body, &HealthJson(view))?;
+    Ok(body)
 }
 
 /// The draft's word for a status.

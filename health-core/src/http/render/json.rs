@@ -10,7 +10,9 @@ use crate::report::{ComponentSet, ComponentVisitor};
 use crate::time_format::Rfc3339;
 
 pub(super) fn render<C: ComponentSet>(view: &View<'_, C>) -> Result<Vec<u8>, serde_json::Error> {
-    serde_json::to_vec(&Json(view))
+    let mut body = Vec::with_capacity(super::BODY_CAPACITY);
+    serde_json::to_writer(&mut body, &Json(view))?;
+    Ok(body)
 }
 
 struct Json<'v, 'a, C>(&'v View<'a, C>);

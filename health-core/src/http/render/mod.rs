@@ -16,6 +16,10 @@ use crate::report::{ComponentSet, Selection};
 use crate::time_format::Rfc3339;
 use crate::{Report, Status};
 
+/// The room a body starts with: most reports fit, so writing one rarely
+/// grows its buffer, and a growth costs more than the room.
+const BODY_CAPACITY: usize = 1024;
+
 /// What a response shows of a report.
 pub(crate) struct View<'a, C> {
     pub(crate) components: &'a C,
