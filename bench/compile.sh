@@ -147,6 +147,9 @@ RUST
 
 cd "$dir"
 export CARGO_TARGET_DIR="$root/target/compile-bench/target"
+# Every build compiles the crate from scratch, as a changed crate is: no
+# incremental reuse of the untouched source in the debug profile.
+export CARGO_INCREMENTAL=0
 # The same JSON shape from both (times differ).
 for profile in dev release; do
   cargo build --quiet --profile "$profile" -p compile-derive -p compile-hand

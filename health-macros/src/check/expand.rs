@@ -20,7 +20,8 @@ pub fn generate(function: &ItemFn, args: &CheckArgs, shape: Option<&Shape>) -> T
     let unit: Type = syn::parse_quote!(());
     let output = shape.map_or(&unit, |shape| &shape.output);
     // Every item that needs the return type to be supported says so in a `where`
-    // clause spanned on it: an unsupported type is then one error, there.
+    // clause spanned on it: an unsupported type is then one error, there. The
+    // type and its `Default` and `Debug` need it only to hold a cache.
     let at_output = respan(&private, output.span());
     let details = quote_spanned!(output.span()=> <#output as #at_output::CheckReturn>::Details);
     let supported = quote_spanned!(output.span()=> where #output: #at_output::CheckReturn);
@@ -59,6 +60,7 @@ pub fn generate(function: &ItemFn, args: &CheckArgs, shape: Option<&Shape>) -> T
         ),
     };
 
+    let cache_bound = args.cache.as_ref().map(|_| &supported);
     let (cache_field, cache_init, runner) = match &args.cache {
         Some(cache) => {
             let millis = cache.millis;
@@ -96,20 +98,20 @@ pub fn generate(function: &ItemFn, args: &CheckArgs, shape: Option<&Shape>) -> T
         #[doc = #summary]
         #[doc = ""]
         #(#docs)*
-        #vis struct #type_name #supported {
+        #vis struct #type_name #cache_bound {
             #cache_field
         }
 
         const _: () = {
             #[automatically_derived]
-            impl ::core::default::Default for #type_name #supported {
+            impl ::core::default::Default for #type_name #cache_bound {
                 fn default() -> Self {
                     Self { #cache_init }
                 }
             }
 
             #[automatically_derived]
-            impl ::core::fmt::Debug for #type_name #supported {
+            impl ::core::fmt::Debug for #type_name #cache_bound {
                 fn fmt(&self, #formatter: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                     #formatter.write_str(::core::stringify!(#type_name))
                 }
