@@ -4,7 +4,27 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use health_core::{HealthReport, Status, health_check};
+use health_core::report::Selection;
+use health_core::{HealthReport, Report, ReportSource, Status, health_check};
+
+/// `count` reports of `health` (a derived report or a registry) at once, on
+/// the runtime's threads.
+async fn concurrently<R>(count: usize, health: &Arc<R>, probe: &Arc<Probe>) -> Vec<Report<R::Components>>
+where
+    R: ReportSource<State = Probe>,
+{
+    let tasks: Vec<_> = (0..count)
+        .map(|_| {
+            let (health, probe) = (Arc::clone(health), Arc::clone(probe));
+            tokio::spawn(async move { health.run(&probe, Selection::all()).await })
+        })
+        .collect();
+    let mut reports = Vec::with_capacity(count);
+    for task in tasks {
+        reports.push(task.await.unwrap());
+    }
+    reports
+}
 
 #[derive(Default)]
 struct Probe {
@@ -34,14 +54,7 @@ struct Cached {
 async fn a_hundred_concurrent_reports_run_the_check_once() {
     let health = Arc::new(Cached::default());
     let probe = Arc::new(Probe::default());
-    let reports: Vec<_> = (0..100)
-        .map(|_| {
-            let (health, probe) = (Arc::clone(&health), Arc::clone(&probe));
-            tokio::spawn(async move { health.report(&probe).await })
-        })
-        .collect();
-    for report in reports {
-        let report = report.await.unwrap();
+    for report in concurrently(100, &health, &probe).await {
         assert_eq!(report.components.query.status, Status::Up);
         assert_eq!(report.components.query.details, Some(1));
     }
@@ -140,14 +153,7 @@ async fn waiting_for_a_shared_run_is_bounded_by_the_timeout() {
     let health = Arc::new(HangsCached::default());
     let probe = Arc::new(Probe::default());
     let started = std::time::Instant::now();
-    let reports: Vec<_> = (0..10)
-        .map(|_| {
-            let (health, probe) = (Arc::clone(&health), Arc::clone(&probe));
-            tokio::spawn(async move { health.report(&probe).await })
-        })
-        .collect();
-    for report in reports {
-        let report = report.await.unwrap();
+    for report in concurrently(10, &health, &probe).await {
         assert_eq!(report.components.hangs.status, Status::Down);
         assert_eq!(report.components.hangs.message.as_deref(), Some("timed out after 100ms"));
     }
@@ -228,14 +234,7 @@ async fn a_cached_hand_written_check_runs_once_for_200_concurrent_reports() {
     let ttl = Duration::from_secs(60);
     let health = Arc::new(HandWritten { broker: health_core::Cached::new(Broker { queue: "orders" }, ttl) });
     let probe = Arc::new(Probe::default());
-    let reports: Vec<_> = (0..200)
-        .map(|_| {
-            let (health, probe) = (Arc::clone(&health), Arc::clone(&probe));
-            tokio::spawn(async move { health.report(&probe).await })
-        })
-        .collect();
-    for report in reports {
-        let report = report.await.unwrap();
+    for report in concurrently(200, &health, &probe).await {
         assert_eq!(report.components.broker.details.as_deref(), Some("orders asked 1 time(s)"));
         assert!(report.components.broker.ran_at.is_some(), "a cached result says when its run happened");
     }
@@ -253,14 +252,8 @@ async fn registry_entries_are_cached_with_single_flight_too() {
     registry.register_with("options", Broker { queue: "b" }, options).unwrap();
     let registry = Arc::new(registry);
     let probe = Arc::new(Probe::default());
-    let reports: Vec<_> = (0..200)
-        .map(|_| {
-            let (registry, probe) = (Arc::clone(&registry), Arc::clone(&probe));
-            tokio::spawn(async move { registry.report(&probe).await })
-        })
-        .collect();
-    for report in reports {
-        assert_eq!(report.await.unwrap().status, Status::Up);
+    for report in concurrently(200, &registry, &probe).await {
+        assert_eq!(report.status, Status::Up);
     }
     assert_eq!(probe.runs(), 2, "one run of each check");
 }

@@ -6,9 +6,9 @@ use std::time::SystemTime;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
-use super::View;
+use super::{View, WriteEntry, serialize_components};
 use crate::component::millis;
-use crate::report::{ComponentSet, ComponentVisitor};
+use crate::report::ComponentSet;
 use crate::time_format::Rfc3339;
 use crate::{Component, Status};
 
@@ -47,37 +47,28 @@ struct Checks<'v, 'a, C>(&'v View<'a, C>);
 impl<C: ComponentSet> Serialize for Checks<'_, '_, C> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let view = self.0;
-        let map = serializer.serialize_map(None)?;
-        let mut entries = Entries { details: view.details, report_time: view.timestamp, map, error: None };
-        view.components.visit_selected(view.selection, &mut entries);
-        match entries.error {
-            Some(error) => Err(error),
-            None => entries.map.end(),
-        }
+        serialize_components(view, serializer, &Entry { details: view.details, report_time: view.timestamp })
     }
 }
 
-/// Writes each component as a one-check list under `name:responseTime`; the
-/// first error stops it.
-struct Entries<M: SerializeMap> {
+/// A component as a one-check list under `name:responseTime`.
+struct Entry {
     details: bool,
     /// When the report started: the time of results its own runs produced.
     report_time: SystemTime,
-    map: M,
-    error: Option<M::Error>,
 }
 
-impl<M: SerializeMap> ComponentVisitor for Entries<M> {
-    fn component<T: Serialize>(&mut self, _: usize, name: &str, component: &Component<T>) {
-        if self.error.is_some() {
-            return;
-        }
+impl WriteEntry for Entry {
+    fn write<M: SerializeMap, T: Serialize>(
+        &self,
+        map: &mut M,
+        name: &str,
+        component: &Component<T>,
+    ) -> Result<(), M::Error> {
         // A cached result's time is when its run happened.
         let time = component.ran_at.unwrap_or(self.report_time);
         let check = Check { name, component, details: self.details, time };
-        if let Err(error) = self.map.serialize_entry(&format!("{name}:responseTime"), &[check]) {
-            self.error = Some(error);
-        }
+        map.serialize_entry(&format!("{name}:responseTime"), &[check])
     }
 }
 

@@ -3,10 +3,10 @@
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
-use super::View;
+use super::{View, WriteEntry, serialize_components};
 use crate::Component;
 use crate::component::millis;
-use crate::report::{ComponentSet, ComponentVisitor};
+use crate::report::ComponentSet;
 use crate::time_format::Rfc3339;
 
 pub(super) fn render<C: ComponentSet>(view: &View<'_, C>) -> Result<Vec<u8>, serde_json::Error> {
@@ -38,36 +38,26 @@ struct Components<'v, 'a, C>(&'v View<'a, C>);
 
 impl<C: ComponentSet> Serialize for Components<'_, '_, C> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let view = self.0;
-        let mut entries = Entries { details: view.details, map: serializer.serialize_map(None)?, error: None };
-        view.components.visit_selected(view.selection, &mut entries);
-        match entries.error {
-            Some(error) => Err(error),
-            None => entries.map.end(),
-        }
+        serialize_components(self.0, serializer, &Entry { details: self.0.details })
     }
 }
 
-/// Writes each component into `map`, whole or as its status alone; the first
-/// error stops it.
-struct Entries<M: SerializeMap> {
+/// A component whole, or its status alone.
+struct Entry {
     details: bool,
-    map: M,
-    error: Option<M::Error>,
 }
 
-impl<M: SerializeMap> ComponentVisitor for Entries<M> {
-    fn component<T: Serialize>(&mut self, _: usize, name: &str, component: &Component<T>) {
-        if self.error.is_some() {
-            return;
-        }
-        let written = if self.details {
-            self.map.serialize_entry(name, component)
+impl WriteEntry for Entry {
+    fn write<M: SerializeMap, T: Serialize>(
+        &self,
+        map: &mut M,
+        name: &str,
+        component: &Component<T>,
+    ) -> Result<(), M::Error> {
+        if self.details {
+            map.serialize_entry(name, component)
         } else {
-            self.map.serialize_entry(name, &StatusOnly(component.status))
-        };
-        if let Err(error) = written {
-            self.error = Some(error);
+            map.serialize_entry(name, &StatusOnly(component.status))
         }
     }
 }

@@ -9,12 +9,14 @@ pub(crate) use health_json::draft_status;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
 
 use super::negotiate::Format;
 use crate::component::millis;
-use crate::report::{ComponentSet, Selection};
+use crate::report::{ComponentSet, ComponentVisitor, Selection};
 use crate::time_format::Rfc3339;
-use crate::{Report, Status};
+use crate::{Component, Report, Status};
 
 /// The room a body starts with: most reports fit, so writing one rarely
 /// grows its buffer, and a growth costs more than the room.
@@ -53,6 +55,47 @@ impl<'a, C> View<'a, C> {
             details,
             message: None,
         }
+    }
+}
+
+/// How a format writes one component into the map of components.
+pub(super) trait WriteEntry {
+    fn write<M: SerializeMap, T: Serialize>(
+        &self,
+        map: &mut M,
+        name: &str,
+        component: &Component<T>,
+    ) -> Result<(), M::Error>;
+}
+
+/// The selected components of `view` as one map, each entry written by
+/// `writer`: the one walk of the components every JSON format shares.
+pub(super) fn serialize_components<S, C, W>(view: &View<'_, C>, serializer: S, writer: &W) -> Result<S::Ok, S::Error>
+where
+    S: Serializer,
+    C: ComponentSet,
+    W: WriteEntry,
+{
+    /// Writes each component; the first error stops it.
+    struct Entries<'w, M: SerializeMap, W> {
+        writer: &'w W,
+        map: M,
+        error: Option<M::Error>,
+    }
+    impl<M: SerializeMap, W: WriteEntry> ComponentVisitor for Entries<'_, M, W> {
+        fn component<T: Serialize>(&mut self, _: usize, name: &str, component: &Component<T>) {
+            if self.error.is_none()
+                && let Err(error) = self.writer.write(&mut self.map, name, component)
+            {
+                self.error = Some(error);
+            }
+        }
+    }
+    let mut entries = Entries { writer, map: serializer.serialize_map(None)?, error: None };
+    view.components.visit_selected(view.selection, &mut entries);
+    match entries.error {
+        Some(error) => Err(error),
+        None => entries.map.end(),
     }
 }
 
