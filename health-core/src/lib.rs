@@ -46,6 +46,14 @@
 //! # }
 //! ```
 //!
+//! Checks chosen at run time go in a [`Registry`], which reports the same way.
+//! A [`Monitor`] holds either with its state: it runs the checks on request or
+//! in the background, keeps the latest results, tracks status changes for
+//! subscribers and drains readiness on shutdown. Transports serve a monitor
+//! and keep no health state of their own: `health_core::http` (feature `http`, on by
+//! default) serves it as a tower `Service` or an axum `Router`, with an
+//! OpenAPI document and Kubernetes probe manifests.
+//!
 //! See the repository's README for the attribute reference, the JSON format and
 //! the failure semantics.
 
