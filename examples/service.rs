@@ -12,7 +12,8 @@
 //! | `UPSTREAM_URL` (`http://…`) | `upstream`: `GET` answers below 500 | no |
 //!
 //! These three form the custom group `dependencies`, served at
-//! `/health/group/dependencies`. Responses show every detail, unless
+//! `/health/group/dependencies` (with none of them configured, with no
+//! components: UP). Responses show every detail, unless
 //! `HEALTH_TOKEN` is set: then only requests bearing it see more than statuses.
 //!
 //! Try `curl -i localhost:8080/health`, `/health/live`, `/health/ready`,

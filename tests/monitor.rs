@@ -212,8 +212,9 @@ async fn a_watch_receiver_holds_the_latest_status_of_its_subject() {
 async fn unknown_and_disabled_subjects_are_refused() {
     let monitor = Monitor::builder(Health::default(), App::default()).disable("queue").build().unwrap();
     for subject in [Subject::component("nope"), Subject::component("queue"), Subject::group("nope")] {
-        assert_eq!(monitor.watch(&subject).err(), Some(UnknownSubject(subject.clone())));
-        assert_eq!(monitor.status(&subject), Err(UnknownSubject(subject.clone())));
+        assert_eq!(monitor.watch(&subject).err().as_ref().map(UnknownSubject::subject), Some(&subject));
+        let error = monitor.status(&subject).unwrap_err();
+        assert_eq!((error.subject(), error.to_string()), (&subject, format!("the monitor has no {subject}")));
         assert!(monitor.read(&subject, Selection::none()).await.is_err());
     }
     assert_eq!(monitor.selection(&Subject::group("batch")), Ok(Selection::none()), "its only member is disabled");
@@ -274,6 +275,39 @@ async fn hooks_may_use_the_monitor_and_begin_shutdown() {
     // Eight first statuses, then readiness turning DOWN from within a hook.
     assert_eq!(seen.len(), 9, "{seen:?}");
     assert_eq!(seen.last(), Some(&Some(Status::Down)));
+}
+
+#[tokio::test]
+async fn whoever_hears_of_a_change_finds_the_report_behind_it() {
+    for every in [None, Some(Duration::from_millis(100))] {
+        let slot: Arc<OnceLock<Monitor<Health>>> = Arc::default();
+        let found: Arc<Mutex<Vec<Status>>> = Arc::default();
+        let (hook_slot, hook_found) = (Arc::clone(&slot), Arc::clone(&found));
+        let app = Arc::new(App::default());
+        let mut builder = Monitor::builder(Health::default(), Arc::clone(&app)).on_status_change(move |change| {
+            if change.subject == Subject::component("database") {
+                let monitor = hook_slot.get().expect("set before any report");
+                let latest = monitor.latest(&change.subject).unwrap().expect("a report behind the change");
+                hook_found.lock().unwrap().push(latest.report().components.database.status);
+            }
+        });
+        if let Some(every) = every {
+            builder = builder.refresh_every(every);
+        }
+        let monitor = builder.build().unwrap();
+        assert!(slot.set(monitor.clone()).is_ok());
+        app.database.store(2, Ordering::SeqCst);
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while found.lock().unwrap().is_empty() {
+            if every.is_none() {
+                read(&monitor, &Subject::Overall).await;
+            }
+            assert!(std::time::Instant::now() < deadline, "no change heard");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(found.lock().unwrap()[0], Status::Down, "{every:?}: the report behind the change says DOWN too");
+        monitor.begin_shutdown();
+    }
 }
 
 #[tokio::test]

@@ -193,6 +193,22 @@ fn merging_adds_to_a_document_without_clobbering_it() {
     let mut odd = json!({ "paths": [] });
     assert_eq!(merge_openapi(&mut odd, &service.openapi()), Err(MergeError::NotAnObjectAt("/paths".into())));
     assert_eq!(merge_openapi(&mut json!([]), &service.openapi()), Err(MergeError::NotAnObject));
+
+    // Merging the same document again adds nothing and is no conflict.
+    let before = document.clone();
+    merge_openapi(&mut document, &service.openapi()).unwrap();
+    assert_eq!(document, before);
+    // Another mount of the endpoints clashes by operationId, unless prefixed.
+    let other = || endpoints(Arc::default()).base_path("/other/health").openapi_path("/other.json");
+    let error = merge_openapi(&mut document, &other().build().unwrap().openapi()).unwrap_err();
+    assert!(matches!(error, MergeError::DuplicateOperationId(_)), "{error}");
+    assert_eq!(document, before, "a refused merge changes nothing");
+    merge_openapi(&mut document, &other().operation_id_prefix("other").build().unwrap().openapi()).unwrap();
+    assert_eq!(document["paths"]["/other/health/ready"]["get"]["operationId"], "otherGetHealthReady");
+    assert_eq!(
+        other().operation_id_prefix("other api").build().err(),
+        Some(ConfigError::BadOperationIdPrefix("other api".into()))
+    );
 }
 
 #[test]

@@ -2,17 +2,17 @@
 
 use syn::LitStr;
 
-pub const ACCEPTED: &str = "such as \"250ms\", \"2s\", \"1m\" or \"1m30s\" (units: `ms`, `s`, `m`)";
+pub(crate) const ACCEPTED: &str = "such as \"250ms\", \"2s\", \"1m\" or \"1m30s\" (units: `ms`, `s`, `m`)";
 
 /// A duration from an attribute, with its literal for error spans.
 #[derive(Clone)]
-pub struct SpannedDuration {
+pub(crate) struct SpannedDuration {
     pub millis: u64,
     pub literal: LitStr,
 }
 
 /// Parses `key = "<duration>"`'s string; it must be greater than zero.
-pub fn parse(key: &str, literal: &LitStr) -> syn::Result<SpannedDuration> {
+pub(crate) fn parse(key: &str, literal: &LitStr) -> syn::Result<SpannedDuration> {
     let millis = parse_millis(&literal.value()).map_err(|reason| {
         syn::Error::new_spanned(
             literal,
@@ -26,7 +26,7 @@ pub fn parse(key: &str, literal: &LitStr) -> syn::Result<SpannedDuration> {
 }
 
 /// Milliseconds of a sequence of `<digits><unit>` parts.
-pub fn parse_millis(text: &str) -> Result<u64, String> {
+pub(crate) fn parse_millis(text: &str) -> Result<u64, String> {
     if text.is_empty() {
         return Err("the string is empty".into());
     }
@@ -55,7 +55,7 @@ pub fn parse_millis(text: &str) -> Result<u64, String> {
 }
 
 /// The duration as it reads best in messages.
-pub fn display(millis: u64) -> String {
+pub(crate) fn display(millis: u64) -> String {
     match millis {
         m if m % 60_000 == 0 => format!("{}m", m / 60_000),
         m if m % 1000 == 0 => format!("{}s", m / 1000),

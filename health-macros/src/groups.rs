@@ -10,7 +10,11 @@ use crate::settings::{self, Setting};
 const EXPECTED: &str = "expected a group name: `groups(liveness, readiness, \"batch-jobs\")`";
 
 /// Parses `groups(a, b, "c")` into `setting`, recording every bad entry.
-pub fn parse(meta: &ParseNestedMeta, errors: &mut Errors, setting: &mut Setting<Vec<LitStr>>) -> syn::Result<()> {
+pub(crate) fn parse(
+    meta: &ParseNestedMeta,
+    errors: &mut Errors,
+    setting: &mut Setting<Vec<LitStr>>,
+) -> syn::Result<()> {
     if !meta.input.peek(syn::token::Paren) {
         errors.spanned(&meta.path, "expected a list: `groups(liveness, readiness, startup, \"custom\")`");
         return settings::skip_value(meta);

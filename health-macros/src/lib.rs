@@ -2,6 +2,8 @@
 //!
 //! Depend on `health-core`, which re-exports them; their documentation lives there.
 
+#![warn(missing_debug_implementations, unreachable_pub)]
+
 mod check;
 mod duration;
 mod errors;

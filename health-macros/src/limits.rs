@@ -3,22 +3,22 @@
 //! health-core and checks that both agree.
 
 /// The most components a report can have (`Selection::CAPACITY`).
-pub const CAPACITY: usize = 128;
+pub(crate) const CAPACITY: usize = 128;
 
 /// Names no component can have: the routes of the probe groups under the
 /// base path (`health_core::report::RESERVED_NAMES`).
-pub const RESERVED_NAMES: [&str; 3] = ["live", "ready", "startup"];
+pub(crate) const RESERVED_NAMES: [&str; 3] = ["live", "ready", "startup"];
 
 /// The probe groups that may be written as bare identifiers
 /// (`health_core::group::BUILT_IN`).
-pub const BUILT_IN_GROUPS: [&str; 3] = ["liveness", "readiness", "startup"];
+pub(crate) const BUILT_IN_GROUPS: [&str; 3] = ["liveness", "readiness", "startup"];
 
 /// What names consist of, for error messages.
-pub const NAME_RULE: &str = "letters, digits, `-`, `_` and `.`";
+pub(crate) const NAME_RULE: &str = "letters, digits, `-`, `_` and `.`";
 
 /// Why `name` cannot be a component or group name, if it cannot: names must
 /// stay usable as URL path segments (`/health/{component}`).
-pub fn name_problem(name: &str) -> Option<String> {
+pub(crate) fn name_problem(name: &str) -> Option<String> {
     if name.is_empty() {
         return Some("a name must not be empty".into());
     }

@@ -8,18 +8,18 @@ use crate::errors::Errors;
 use crate::symbol::{Keys, Symbol};
 
 /// A key's value, remembering that it was set so a second setting is an error.
-pub struct Setting<T> {
+pub(crate) struct Setting<T> {
     attribute: &'static str,
     key: Symbol,
     value: Option<T>,
 }
 
 impl<T> Setting<T> {
-    pub fn new<K: Keys>(key: K) -> Self {
+    pub(crate) fn new<K: Keys>(key: K) -> Self {
         Setting { attribute: K::ATTRIBUTE, key: key.symbol(), value: None }
     }
 
-    pub fn set(&mut self, errors: &mut Errors, span: impl quote::ToTokens, value: T) {
+    pub(crate) fn set(&mut self, errors: &mut Errors, span: impl quote::ToTokens, value: T) {
         if self.value.is_some() {
             errors.spanned(span, format!("duplicate {} attribute `{}`", self.attribute, self.key));
         } else {
@@ -27,7 +27,7 @@ impl<T> Setting<T> {
         }
     }
 
-    pub fn get(self) -> Option<T> {
+    pub(crate) fn get(self) -> Option<T> {
         self.value
     }
 }
@@ -50,7 +50,7 @@ fn literal(meta: &ParseNestedMeta, errors: &mut Errors, expected: &str) -> syn::
 }
 
 /// Parses `key = "<duration>"` into `setting`, recording any error.
-pub fn duration(
+pub(crate) fn duration(
     meta: &ParseNestedMeta,
     errors: &mut Errors,
     setting: &mut Setting<SpannedDuration>,
@@ -69,7 +69,7 @@ pub fn duration(
 }
 
 /// Parses a bare flag (`critical`) or `critical = true|false` into `setting`.
-pub fn flag(meta: &ParseNestedMeta, errors: &mut Errors, setting: &mut Setting<bool>) -> syn::Result<()> {
+pub(crate) fn flag(meta: &ParseNestedMeta, errors: &mut Errors, setting: &mut Setting<bool>) -> syn::Result<()> {
     if !meta.input.peek(Token![=]) {
         setting.set(errors, &meta.path, true);
         return Ok(());
@@ -85,7 +85,7 @@ pub fn flag(meta: &ParseNestedMeta, errors: &mut Errors, setting: &mut Setting<b
 }
 
 /// Parses `key = "text"` into `setting`, recording any error.
-pub fn string(meta: &ParseNestedMeta, errors: &mut Errors, setting: &mut Setting<LitStr>) -> syn::Result<()> {
+pub(crate) fn string(meta: &ParseNestedMeta, errors: &mut Errors, setting: &mut Setting<LitStr>) -> syn::Result<()> {
     let expected = format!("expected a string: `{} = \"...\"`", setting.key);
     match literal(meta, errors, &expected)? {
         Some(Lit::Str(text)) => setting.set(errors, &meta.path, text),
@@ -96,7 +96,11 @@ pub fn string(meta: &ParseNestedMeta, errors: &mut Errors, setting: &mut Setting
 }
 
 /// Parses `crate = "path::to::health_core"` into `setting`.
-pub fn crate_path(meta: &ParseNestedMeta, errors: &mut Errors, setting: &mut Setting<syn::Path>) -> syn::Result<()> {
+pub(crate) fn crate_path(
+    meta: &ParseNestedMeta,
+    errors: &mut Errors,
+    setting: &mut Setting<syn::Path>,
+) -> syn::Result<()> {
     let expected = "expected a path in a string: `crate = \"path::to::health_core\"`";
     match literal(meta, errors, expected)? {
         Some(Lit::Str(text)) => match text.parse::<syn::Path>() {
@@ -111,7 +115,7 @@ pub fn crate_path(meta: &ParseNestedMeta, errors: &mut Errors, setting: &mut Set
 
 /// Records a key the position `K` does not accept, suggesting the nearest
 /// accepted one, and skips its value.
-pub fn unknown<K: Keys>(meta: &ParseNestedMeta, errors: &mut Errors) -> syn::Result<()> {
+pub(crate) fn unknown<K: Keys>(meta: &ParseNestedMeta, errors: &mut Errors) -> syn::Result<()> {
     let path = &meta.path;
     let key = path.get_ident().map_or_else(|| quote::quote!(#path).to_string().replace(' ', ""), ToString::to_string);
     let accepted = K::names();
@@ -128,7 +132,7 @@ pub fn unknown<K: Keys>(meta: &ParseNestedMeta, errors: &mut Errors) -> syn::Res
 }
 
 /// Consumes `= <expr>` or `(...)` after a key so parsing can go on.
-pub fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
+pub(crate) fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
     if meta.input.peek(Token![=]) {
         meta.value()?.parse::<syn::Expr>()?;
     } else if meta.input.peek(syn::token::Paren) {
@@ -138,7 +142,7 @@ pub fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
 }
 
 /// The accepted key closest to `key`, if it is close enough to be a typo.
-pub fn nearest<'a>(key: &str, accepted: &[&'a str]) -> Option<&'a str> {
+pub(crate) fn nearest<'a>(key: &str, accepted: &[&'a str]) -> Option<&'a str> {
     accepted
         .iter()
         .map(|candidate| (edit_distance(key, candidate), *candidate))

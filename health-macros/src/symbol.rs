@@ -6,19 +6,19 @@ use std::fmt;
 use syn::Path;
 
 /// The name of an attribute or key.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Symbol(&'static str);
 
-pub const HEALTH: Symbol = Symbol("health");
+pub(crate) const HEALTH: Symbol = Symbol("health");
 
-pub const CACHE: Symbol = Symbol("cache");
-pub const CRATE: Symbol = Symbol("crate");
-pub const CRITICAL: Symbol = Symbol("critical");
-pub const DEADLINE: Symbol = Symbol("deadline");
-pub const GROUPS: Symbol = Symbol("groups");
-pub const RENAME: Symbol = Symbol("rename");
-pub const STATE: Symbol = Symbol("state");
-pub const TIMEOUT: Symbol = Symbol("timeout");
+pub(crate) const CACHE: Symbol = Symbol("cache");
+pub(crate) const CRATE: Symbol = Symbol("crate");
+pub(crate) const CRITICAL: Symbol = Symbol("critical");
+pub(crate) const DEADLINE: Symbol = Symbol("deadline");
+pub(crate) const GROUPS: Symbol = Symbol("groups");
+pub(crate) const RENAME: Symbol = Symbol("rename");
+pub(crate) const STATE: Symbol = Symbol("state");
+pub(crate) const TIMEOUT: Symbol = Symbol("timeout");
 
 impl Symbol {
     pub fn as_str(self) -> &'static str {
@@ -41,7 +41,7 @@ impl fmt::Display for Symbol {
 /// The keys one attribute position accepts. Its parser matches on the enum,
 /// so every key it lists is handled; a key left out of `ALL` is a variant
 /// never constructed, which the compiler reports.
-pub trait Keys: Copy + 'static {
+pub(crate) trait Keys: Copy + 'static {
     /// The attribute, as its errors name it (`health_check`, `health struct`).
     const ATTRIBUTE: &'static str;
     const ALL: &'static [Self];
@@ -60,7 +60,7 @@ pub trait Keys: Copy + 'static {
 
 /// The keys of `#[health_check(...)]`.
 #[derive(Clone, Copy)]
-pub enum CheckKey {
+pub(crate) enum CheckKey {
     Timeout,
     Critical,
     Cache,
@@ -86,7 +86,7 @@ impl Keys for CheckKey {
 
 /// The keys of `#[health(...)]` on a `#[derive(HealthReport)]` struct.
 #[derive(Clone, Copy)]
-pub enum ContainerKey {
+pub(crate) enum ContainerKey {
     State,
     Deadline,
     Crate,
@@ -107,7 +107,7 @@ impl Keys for ContainerKey {
 
 /// The keys of `#[health(...)]` on a field of a `#[derive(HealthReport)]` struct.
 #[derive(Clone, Copy)]
-pub enum FieldKey {
+pub(crate) enum FieldKey {
     Rename,
     Critical,
     Timeout,

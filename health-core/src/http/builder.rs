@@ -136,6 +136,10 @@ impl<R: ReportSource> HealthEndpoints<R> {
         {
             return Err(ConfigError::BadOpenApiPath(path.clone()));
         }
+        let prefix = &self.openapi.operation_prefix;
+        if !prefix.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')) {
+            return Err(ConfigError::BadOperationIdPrefix(prefix.clone()));
+        }
         if let Visibility::WhenAuthorized { token } = &self.visibility
             && (token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()))
         {
@@ -188,6 +192,9 @@ pub enum ConfigError {
     /// A report title that cannot start the names of the OpenAPI document's
     /// schemas: it must be letters, digits, `.`, `-` and `_`.
     BadTitle(String),
+    /// An `operationId` prefix that is not letters, digits, `.`, `-` and `_`,
+    /// which keep operationIds safe in URLs.
+    BadOperationIdPrefix(String),
 }
 
 impl fmt::Display for ConfigError {
@@ -212,6 +219,9 @@ impl fmt::Display for ConfigError {
                 )
             }
             ConfigError::BadToken => f.write_str("the bearer token must be non-empty visible ASCII"),
+            ConfigError::BadOperationIdPrefix(prefix) => {
+                write!(f, "the operationId prefix `{prefix}` must be letters, digits, `.`, `-` and `_`")
+            }
             ConfigError::BadTitle(title) => write!(
                 f,
                 "the report title `{title}` must be letters, digits, `.`, `-` and `_`, as OpenAPI schema names are"

@@ -4,7 +4,7 @@ use std::convert::Infallible;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 
 use bytes::Bytes;
 use http::Response;
@@ -19,13 +19,15 @@ pub struct ResponseFuture {
 }
 
 enum Kind {
-    Ready(Option<Response<Full<Bytes>>>),
+    Ready(Response<Full<Bytes>>),
     Running(Pin<Box<dyn Future<Output = Response<Full<Bytes>>> + Send>>),
+    /// The response was given.
+    Done,
 }
 
 impl ResponseFuture {
     pub(super) fn ready(response: Response<Full<Bytes>>) -> Self {
-        ResponseFuture { kind: Kind::Ready(Some(response)) }
+        ResponseFuture { kind: Kind::Ready(response) }
     }
 
     pub(super) fn running(future: impl Future<Output = Response<Full<Bytes>>> + Send + 'static) -> Self {
@@ -37,11 +39,17 @@ impl Future for ResponseFuture {
     type Output = Result<Response<Full<Bytes>>, Infallible>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match &mut self.kind {
+        let response = match &mut self.kind {
+            Kind::Running(future) => ready!(future.as_mut().poll(cx)),
+            Kind::Ready(_) => match std::mem::replace(&mut self.kind, Kind::Done) {
+                Kind::Ready(response) => response,
+                _ => return Poll::Pending,
+            },
             // Polled again after completing, it stays pending rather than panic.
-            Kind::Ready(response) => response.take().map_or(Poll::Pending, |response| Poll::Ready(Ok(response))),
-            Kind::Running(future) => future.as_mut().poll(cx).map(Ok),
-        }
+            Kind::Done => return Poll::Pending,
+        };
+        self.kind = Kind::Done;
+        Poll::Ready(Ok(response))
     }
 }
 
@@ -50,6 +58,7 @@ impl fmt::Debug for ResponseFuture {
         let kind = match self.kind {
             Kind::Ready(_) => "ready",
             Kind::Running(_) => "running the checks",
+            Kind::Done => "done",
         };
         f.debug_struct("ResponseFuture").field("kind", &kind).finish()
     }

@@ -168,6 +168,7 @@ impl Tracker {
             sequence: seen.sequence,
             position,
         };
+        trace(&change);
         self.watchers[position].send_replace(Some(status));
         // Without subscribers there is nobody to tell; that is not an error.
         let _ = self.changes.send(change.clone());
@@ -184,10 +185,10 @@ impl Tracker {
         self.undelivered.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Calls the hooks and emits `tracing` events for undelivered changes, in
-    /// order. One thread delivers at a time; others leave their changes to it,
-    /// so a hook is never called concurrently with itself, nor with a lock
-    /// held: hooks may use the monitor.
+    /// Calls the hooks with undelivered changes, in order. One thread delivers
+    /// at a time; others leave their changes to it, so a hook is never called
+    /// concurrently with itself, nor with a lock held: hooks may use the
+    /// monitor.
     fn deliver(&self) {
         while !self.delivering.swap(true, Ordering::Acquire) {
             loop {
@@ -211,14 +212,6 @@ impl Tracker {
     }
 
     fn tell(&self, change: &StatusChange) {
-        let (from, to) = (change.from.map_or("none", Status::as_str), change.to.as_str());
-        match &change.subject {
-            Subject::Overall => tracing::info!(from, to, "overall health status changed"),
-            Subject::Group(group) => tracing::info!(group = &**group, from, to, "health status of a group changed"),
-            Subject::Component(component) => {
-                tracing::info!(component = &**component, from, to, "health status changed")
-            }
-        }
         for hook in &self.hooks {
             // A hook that panics must not take the report or the refresh with it.
             if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook(change))).is_err() {
@@ -245,6 +238,17 @@ impl Tracker {
             summary: VecDeque::new(),
             after: seen.sequence,
         }
+    }
+}
+
+/// The `tracing` event of a change, emitted as it is recorded: no hook can
+/// hold it up.
+fn trace(change: &StatusChange) {
+    let (from, to) = (change.from.map_or("none", Status::as_str), change.to.as_str());
+    match &change.subject {
+        Subject::Overall => tracing::info!(from, to, "overall health status changed"),
+        Subject::Group(group) => tracing::info!(group = &**group, from, to, "health status of a group changed"),
+        Subject::Component(component) => tracing::info!(component = &**component, from, to, "health status changed"),
     }
 }
 

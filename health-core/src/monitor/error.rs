@@ -35,7 +35,18 @@ impl std::error::Error for MonitorError {}
 /// A subject the monitor does not have: an unknown group, or an unknown or
 /// disabled component.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnknownSubject(pub Subject);
+pub struct UnknownSubject(Subject);
+
+impl UnknownSubject {
+    pub(crate) fn new(subject: Subject) -> Self {
+        UnknownSubject(subject)
+    }
+
+    /// The subject asked for.
+    pub fn subject(&self) -> &Subject {
+        &self.0
+    }
+}
 
 impl fmt::Display for UnknownSubject {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

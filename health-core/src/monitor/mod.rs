@@ -165,8 +165,8 @@ impl<R: ReportSource> Monitor<R> {
     /// background report while it is fresh, else by running its checks now.
     /// Readiness is DOWN without a run once shutdown has begun.
     ///
-    /// Every run records the statuses it determines: of the components it ran,
-    /// and of each group, and the whole, whose enabled components all ran.
+    /// Every run records the statuses of the components it ran; groups and
+    /// the whole follow the latest statuses of their components.
     pub async fn read(&self, subject: &Subject, exclude: Selection) -> Result<Reading<R::Components>, UnknownSubject> {
         let target = self.resolve(subject)?;
         Ok(self.read_target(target, exclude).await)
@@ -180,7 +180,7 @@ impl<R: ReportSource> Monitor<R> {
         let whole = shared.catalog.selection(target);
         let selection = whole.without_all(exclude);
         // Only runs of a whole subject are its latest result.
-        let snapshot = shared.run((selection == whole).then_some(target), selection).await;
+        let snapshot = shared.run((selection == whole).then_some(target), selection, None).await;
         // Shutdown may have begun while the checks ran.
         if target == shared.catalog.readiness() && shared.shutdown.is_shutting_down() {
             return Reading::shutting_down();
@@ -247,28 +247,39 @@ impl<R: ReportSource> Monitor<R> {
     }
 
     fn resolve(&self, subject: &Subject) -> Result<Target, UnknownSubject> {
-        self.shared.catalog.resolve(subject).ok_or_else(|| UnknownSubject(subject.clone()))
+        self.shared.catalog.resolve(subject).ok_or_else(|| UnknownSubject::new(subject.clone()))
     }
 
     /// The catalog of subjects, for transports resolving names.
-    #[cfg_attr(not(feature = "http"), expect(dead_code, reason = "the transports use it, each behind its feature"))]
+    #[cfg_attr(not(feature = "http"), allow(dead_code, reason = "the transports use it, each behind its feature"))]
     pub(crate) fn catalog(&self) -> &Catalog {
         &self.shared.catalog
     }
 }
 
 impl<R: ReportSource> Shared<R> {
-    /// Runs `selection` as a new generation, records its statuses and keeps it
-    /// as `target`'s latest result, if given.
-    async fn run(&self, target: Option<Target>, selection: Selection) -> Arc<Snapshot<R::Components>> {
+    /// Runs `selection` as a new generation; keeps it as `target`'s latest
+    /// result, if given, and as the background snapshot, if `background`;
+    /// then records its statuses, so that whoever hears of a change finds the
+    /// report behind it.
+    async fn run(
+        &self,
+        target: Option<Target>,
+        selection: Selection,
+        background: Option<&watch::Sender<Latest<R::Components>>>,
+    ) -> Arc<Snapshot<R::Components>> {
         let generation = self.generations.fetch_add(1, Ordering::Relaxed) + 1;
         let report = self.source.run(&self.state, selection).await;
-        self.tracker.record(&report.components, selection, generation);
         let snapshot = Snapshot::new(report, selection, generation);
-        match target {
+        let snapshot = match target {
             Some(target) => self.slot(target).store(snapshot),
             None => Arc::new(snapshot),
+        };
+        if let Some(background) = background {
+            background.send_replace(Some(Arc::clone(&snapshot)));
         }
+        self.tracker.record(&snapshot.report().components, selection, generation);
+        snapshot
     }
 
     fn slot(&self, target: Target) -> &Slot<R::Components> {

@@ -28,12 +28,9 @@ pub(crate) async fn refresh<R: ReportSource>(
     let mut stopped = std::pin::pin!(stopped);
     loop {
         let Some(monitor) = shared.upgrade() else { return };
-        let run = monitor.run(Some(Target::Overall), monitor.catalog.enabled());
-        match race(run, stopped.as_mut()).await {
-            First::Left(snapshot) => {
-                sender.send_replace(Some(snapshot));
-            }
-            First::Right(_) => return,
+        let run = monitor.run(Some(Target::Overall), monitor.catalog.enabled(), Some(&sender));
+        if let First::Right(_) = race(run, stopped.as_mut()).await {
+            return;
         }
         drop(monitor);
         if let First::Right(_) = race(tokio::time::sleep(every), stopped.as_mut()).await {

@@ -56,15 +56,13 @@ impl<C> Snapshot<C> {
     pub fn extension<T: Any + Send + Sync>(&self, make: impl FnOnce() -> T) -> Option<&T> {
         let mut make = Some(make);
         for slot in &self.extensions {
-            let value = match slot.get() {
-                Some(value) => value,
-                None => {
-                    let make = make.take()?;
-                    // Another type may take the slot first: then `make` is
-                    // not called, and the next slots are looked at.
-                    slot.get_or_init(|| Box::new(make()))
-                }
-            };
+            // Another type may take an empty slot first: then `make` is not
+            // called, stays here, and the next slots are looked at.
+            let value = slot.get_or_init(|| match make.take() {
+                Some(make) => Box::new(make()),
+                // Called only if `make` was, and then this returned already.
+                None => Box::new(()),
+            });
             if let Some(value) = value.downcast_ref::<T>() {
                 return Some(value);
             }
@@ -162,5 +160,27 @@ impl<C> Slot<C> {
 
     pub(crate) fn get(&self) -> Option<Arc<Snapshot<C>>> {
         self.latest.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Selection;
+
+    fn snapshot() -> Snapshot<()> {
+        Snapshot::new(Report::new(Status::Up, std::time::SystemTime::now(), Duration::ZERO, ()), Selection::none(), 1)
+    }
+
+    #[test]
+    fn extensions_keep_one_value_of_each_type() {
+        let snapshot = snapshot();
+        assert_eq!(snapshot.extension(|| 7u8), Some(&7));
+        assert_eq!(snapshot.extension(|| 9u8), Some(&7), "made once");
+        assert_eq!(snapshot.extension(|| "text"), Some(&"text"));
+        assert_eq!(snapshot.extension(|| 3u16), Some(&3));
+        assert_eq!(snapshot.extension(|| 4u32), Some(&4));
+        assert_eq!(snapshot.extension(|| 5u64), None, "a fifth type finds no room");
+        assert_eq!(snapshot.extension(|| 0u8), Some(&7));
     }
 }

@@ -11,7 +11,7 @@ use crate::settings::{self, Setting};
 use crate::symbol::{CheckKey, Keys};
 
 /// What `#[health_check(...)]` says; keys that were malformed are left unset.
-pub struct CheckArgs {
+pub(super) struct CheckArgs {
     pub timeout: Option<SpannedDuration>,
     pub critical: Option<bool>,
     pub cache: Option<SpannedDuration>,
@@ -19,7 +19,7 @@ pub struct CheckArgs {
     pub krate: Option<syn::Path>,
 }
 
-pub fn parse(args: TokenStream, errors: &mut Errors) -> CheckArgs {
+pub(super) fn parse(args: TokenStream, errors: &mut Errors) -> CheckArgs {
     let mut timeout = Setting::new(CheckKey::Timeout);
     let mut critical = Setting::new(CheckKey::Critical);
     let mut cache = Setting::new(CheckKey::Cache);

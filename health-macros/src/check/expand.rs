@@ -10,7 +10,7 @@ use super::signature::Shape;
 use crate::naming::{check_type_name, doc_text, local, private_path};
 use crate::spans::respan;
 
-pub fn generate(function: &ItemFn, args: &CheckArgs, shape: Option<&Shape>) -> TokenStream {
+pub(super) fn generate(function: &ItemFn, args: &CheckArgs, shape: Option<&Shape>) -> TokenStream {
     let private = private_path(args.krate.as_ref());
     let vis = &function.vis;
     let function_name = &function.sig.ident;

@@ -11,7 +11,7 @@ use syn::ItemFn;
 
 use crate::errors::Errors;
 
-pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let args = attr::parse(args, &mut errors);
     let function: ItemFn = match syn::parse2(item.clone()) {

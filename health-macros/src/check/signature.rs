@@ -8,14 +8,14 @@ use crate::errors::Errors;
 const SIGNATURE: &str = "a health check is an `async fn` with no parameter or exactly one `&State` parameter";
 
 /// What a valid signature tells the generated code.
-pub struct Shape {
+pub(super) struct Shape {
     /// `Some(State)` for `fn(&State)`, `None` for `fn()`.
     pub state: Option<Type>,
     /// The return type, `()` when none is written.
     pub output: Type,
 }
 
-pub fn check(sig: &Signature, errors: &mut Errors) -> Option<Shape> {
+pub(super) fn check(sig: &Signature, errors: &mut Errors) -> Option<Shape> {
     if sig.asyncness.is_none() {
         errors.spanned(sig.fn_token, format!("#[health_check] needs an `async fn`: {SIGNATURE}"));
     }

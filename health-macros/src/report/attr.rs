@@ -11,21 +11,21 @@ use crate::settings::{self, Setting};
 use crate::symbol::{ContainerKey, FieldKey, HEALTH, Keys};
 
 /// What `#[health(...)]` on the struct says.
-pub struct ReportArgs {
+pub(super) struct ReportArgs {
     pub state: Option<Type>,
     pub deadline: Option<SpannedDuration>,
     pub krate: Option<syn::Path>,
 }
 
 /// What `#[health(...)]` on a field says.
-pub struct FieldArgs {
+pub(super) struct FieldArgs {
     pub rename: Option<LitStr>,
     pub critical: Option<bool>,
     pub timeout: Option<SpannedDuration>,
     pub groups: Option<Vec<LitStr>>,
 }
 
-pub fn container(attrs: &[Attribute], errors: &mut Errors) -> ReportArgs {
+pub(super) fn container(attrs: &[Attribute], errors: &mut Errors) -> ReportArgs {
     let mut state = Setting::new(ContainerKey::State);
     let mut deadline = Setting::new(ContainerKey::Deadline);
     let mut krate = Setting::new(ContainerKey::Crate);
@@ -38,7 +38,7 @@ pub fn container(attrs: &[Attribute], errors: &mut Errors) -> ReportArgs {
     ReportArgs { state: state.get(), deadline: deadline.get(), krate: krate.get() }
 }
 
-pub fn field(attrs: &[Attribute], errors: &mut Errors) -> FieldArgs {
+pub(super) fn field(attrs: &[Attribute], errors: &mut Errors) -> FieldArgs {
     let mut rename = Setting::new(FieldKey::Rename);
     let mut critical = Setting::new(FieldKey::Critical);
     let mut timeout = Setting::new(FieldKey::Timeout);

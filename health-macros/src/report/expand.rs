@@ -10,7 +10,7 @@ use crate::duration::{self, SpannedDuration};
 use crate::naming::local;
 use crate::spans::respan;
 
-pub fn generate(
+pub(super) fn generate(
     input: &DeriveInput,
     members: &[Member],
     state: &Type,

@@ -11,7 +11,7 @@ use syn::{DeriveInput, Type};
 use crate::errors::Errors;
 use crate::naming::local;
 
-pub fn generate(input: &DeriveInput, state: &Type, private: &TokenStream, errors: Errors) -> TokenStream {
+pub(super) fn generate(input: &DeriveInput, state: &Type, private: &TokenStream, errors: Errors) -> TokenStream {
     let report = &input.ident;
     let vis = &input.vis;
     let components = format_ident!("{}Components", report);

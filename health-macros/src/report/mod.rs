@@ -16,7 +16,7 @@ use crate::naming::private_path;
 
 const SHAPE: &str = "#[derive(HealthReport)] goes on a struct with named fields, one health check per field";
 
-pub fn expand(input: TokenStream) -> TokenStream {
+pub(crate) fn expand(input: TokenStream) -> TokenStream {
     let input: DeriveInput = match syn::parse2(input) {
         Ok(input) => input,
         Err(error) => return error.to_compile_error(),

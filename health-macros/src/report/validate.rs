@@ -12,7 +12,7 @@ use crate::limits::{CAPACITY, RESERVED_NAMES, name_problem};
 use crate::naming::doc_text;
 
 /// One field of the struct: a component of the report.
-pub struct Member<'a> {
+pub(super) struct Member<'a> {
     pub field: &'a Ident,
     pub ty: &'a Type,
     pub name: String,
@@ -20,7 +20,7 @@ pub struct Member<'a> {
     pub docs: Option<String>,
 }
 
-pub fn members<'a>(
+pub(super) fn members<'a>(
     fields: &[&'a syn::Field],
     deadline: Option<&SpannedDuration>,
     errors: &mut Errors,

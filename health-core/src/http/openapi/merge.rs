@@ -12,6 +12,9 @@ pub enum MergeError {
     NotAnObject,
     /// A section of the document (`/paths`, `/components/schemas`, …) is not an object.
     NotAnObjectAt(String),
+    /// An operation of the endpoints has the `operationId` of one the
+    /// document has: see `HealthEndpoints::operation_id_prefix`.
+    DuplicateOperationId(String),
     /// The document already has something else at a path or schema the
     /// endpoints define.
     Conflict {
@@ -27,6 +30,9 @@ impl fmt::Display for MergeError {
         match self {
             MergeError::NotAnObject => f.write_str("the document is not a JSON object"),
             MergeError::NotAnObjectAt(pointer) => write!(f, "the document's `{pointer}` is not an object"),
+            MergeError::DuplicateOperationId(id) => {
+                write!(f, "the document already has an operation `{id}`; give the endpoints an operationId prefix")
+            }
             MergeError::Conflict { section, name } => {
                 write!(f, "the document already has something else at `{name}` in `{section}`")
             }
@@ -76,6 +82,11 @@ pub fn merge_openapi(document: &mut Value, snippet: &Value) -> Result<(), MergeE
     if document.get("components").is_some_and(|components| !components.is_object()) {
         return Err(MergeError::NotAnObjectAt("/components".into()));
     }
+    // Paths both have alike are not added: their operations are not counted twice.
+    let existing = operation_ids(document, None);
+    if let Some(id) = operation_ids(snippet, document.get("paths")).into_iter().find(|id| existing.contains(id)) {
+        return Err(MergeError::DuplicateOperationId(id.to_owned()));
+    }
     for section in SECTIONS {
         let Some(Value::Object(additions)) = snippet.pointer(section) else { continue };
         let mut node = &mut *document;
@@ -93,4 +104,16 @@ pub fn merge_openapi(document: &mut Value, snippet: &Value) -> Result<(), MergeE
         }
     }
     Ok(())
+}
+
+/// The `operationId`s of `document`'s paths, less those of paths `skip` has.
+fn operation_ids<'a>(document: &'a Value, skip: Option<&Value>) -> Vec<&'a str> {
+    let Some(Value::Object(paths)) = document.get("paths") else { return Vec::new() };
+    paths
+        .iter()
+        .filter(|(path, _)| skip.and_then(|skip| skip.get(path.as_str())).is_none())
+        .filter_map(|(_, item)| item.as_object())
+        .flat_map(|item| item.values())
+        .filter_map(|operation| operation.get("operationId").and_then(Value::as_str))
+        .collect()
 }
