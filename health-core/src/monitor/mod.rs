@@ -201,16 +201,16 @@ impl<R: ReportSource> Monitor<R> {
     }
 
     /// The newest report covering `subject` without running anything: its own
-    /// latest run, a run of every component, or the background refresh's.
+    /// latest run, or a run of every component (the background refresh's are).
     /// Reports are kept as they ran: once shutdown has begun, readiness is
     /// DOWN whatever they say (see [`status`](Self::status)).
     pub fn latest(&self, subject: &Subject) -> Result<Option<Arc<Snapshot<R::Components>>>, UnknownSubject> {
         let target = self.resolve(subject)?;
         let shared = &self.shared;
+        // Background runs are kept as the whole's latest run too.
         let own = shared.slot(target).get();
         let whole = shared.slot(Target::Overall).get();
-        let background = shared.background.as_ref().and_then(|background| background.latest.borrow().clone());
-        Ok([own, whole, background].into_iter().flatten().max_by_key(|snapshot| snapshot.generation()))
+        Ok([own, whole].into_iter().flatten().max_by_key(|snapshot| snapshot.generation()))
     }
 
     /// The latest status recorded for `subject`; `None` before any run covered it.

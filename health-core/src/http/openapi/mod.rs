@@ -123,15 +123,13 @@ impl<R: ReportSource> HealthService<R> {
     fn facts(&self) -> Facts<'_> {
         let inner = &*self.inner;
         let monitor = &inner.monitor;
-        let groups = monitor
-            .groups()
-            .map(|name| {
-                let subject = crate::monitor::Subject::group(name);
-                GroupFacts {
-                    name,
-                    endpoint: super::Endpoint::of_group(name).unwrap_or(Endpoint::Group),
-                    members: monitor.selection(&subject).unwrap_or(Selection::none()),
-                }
+        let catalog = monitor.catalog();
+        let groups = catalog
+            .group_names()
+            .map(|name| GroupFacts {
+                name,
+                endpoint: Endpoint::of_group(name).unwrap_or(Endpoint::Group),
+                members: catalog.group(name).map_or(Selection::none(), |group| catalog.selection(group)),
             })
             .collect();
         Facts {
