@@ -74,6 +74,7 @@ mod join;
 pub mod monitor;
 mod names;
 mod outcome;
+pub mod probe;
 mod race;
 mod redact;
 mod registry;

@@ -1,0 +1,201 @@
+//! What the SQL probes share: their details, pool figures and options.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use super::judge::{DEFAULT_SLOW_AFTER, Verdict, millis};
+
+/// What a SQL probe found.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[non_exhaustive]
+pub struct DatabaseDetails {
+    /// The server's version, as it reports it (`SELECT version()` and the like).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_version: Option<String>,
+    /// How long the validation query took, connection acquisition included.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<f64>,
+    /// The pool's figures, where the client is a pool.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pool: Option<PoolFigures>,
+}
+
+/// A connection pool's figures when the probe began.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[non_exhaustive]
+pub struct PoolFigures {
+    /// Connections open, idle or in use.
+    pub size: u32,
+    /// Open connections nobody holds.
+    pub idle: u32,
+    /// The most connections the pool opens.
+    pub max: u32,
+    /// Tasks waiting for a connection, where the pool tells.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<u32>,
+}
+
+impl PoolFigures {
+    /// Every connection is open and in use, and, where the pool tells, tasks
+    /// are queued for one.
+    pub(crate) fn exhausted(&self) -> bool {
+        self.idle == 0 && self.size >= self.max && self.waiting.is_none_or(|waiting| waiting > 0)
+    }
+
+    /// The verdict on an exhausted pool, when the options ask for one.
+    pub(crate) fn verdict(&self) -> Verdict {
+        let waiting = match self.waiting {
+            Some(waiting) => format!(", {waiting} waiting"),
+            None => String::new(),
+        };
+        Verdict::degraded(format!("connection pool exhausted: all {} connections in use, none idle{waiting}", self.max))
+    }
+}
+
+/// Decides the status from the rows of a custom validation query.
+type RowMapper<Row> = Arc<dyn Fn(&[Row]) -> Verdict + Send + Sync>;
+
+/// How a SQL probe validates the database, with the row type of its client.
+///
+/// By default it runs a trivial query that also reads the server version
+/// (`SELECT 1` on PostgreSQL, which tells the version when connecting;
+/// `SELECT VERSION()` on MySQL; `SELECT sqlite_version()` on SQLite), reports
+/// DEGRADED when the answer takes more than [`DEFAULT_SLOW_AFTER`] or the pool
+/// is exhausted, and DOWN when the query fails.
+///
+/// ```ignore
+/// use health_core::probe::{QueryOptions, Verdict};
+///
+/// let options = QueryOptions::new()
+///     .query("SELECT count(*) FROM pg_stat_replication", |rows: &[sqlx::postgres::PgRow]| {
+///         if rows.is_empty() { Verdict::down("no answer") } else { Verdict::up() }
+///     })
+///     .slow_after(std::time::Duration::from_millis(200));
+/// ```
+pub struct QueryOptions<Row> {
+    query: Option<CustomQuery<Row>>,
+    slow_after: Duration,
+    degrade_when_exhausted: bool,
+}
+
+struct CustomQuery<Row> {
+    sql: Cow<'static, str>,
+    mapper: RowMapper<Row>,
+}
+
+impl<Row> QueryOptions<Row> {
+    /// The defaults.
+    pub fn new() -> Self {
+        QueryOptions { query: None, slow_after: DEFAULT_SLOW_AFTER, degrade_when_exhausted: true }
+    }
+
+    /// Runs `sql` instead of the default query, and lets `mapper` judge its
+    /// rows. A failing query is DOWN whatever the mapper says. The query must
+    /// have no side effects: the probe runs it on every check.
+    #[must_use]
+    pub fn query(
+        mut self,
+        sql: impl Into<Cow<'static, str>>,
+        mapper: impl Fn(&[Row]) -> Verdict + Send + Sync + 'static,
+    ) -> Self {
+        self.query = Some(CustomQuery { sql: sql.into(), mapper: Arc::new(mapper) });
+        self
+    }
+
+    /// Reports DEGRADED when the query takes longer than this (default
+    /// [`DEFAULT_SLOW_AFTER`]).
+    #[must_use]
+    pub fn slow_after(mut self, threshold: Duration) -> Self {
+        self.slow_after = threshold;
+        self
+    }
+
+    /// Whether an exhausted pool (no idle connection, all in use, tasks
+    /// waiting where the pool tells) is DEGRADED without waiting for a
+    /// connection (default `true`). With `false`, the probe waits in line.
+    #[must_use]
+    pub fn degrade_when_exhausted(mut self, degrade: bool) -> Self {
+        self.degrade_when_exhausted = degrade;
+        self
+    }
+
+    /// The custom query, if any.
+    pub fn custom_query(&self) -> Option<&str> {
+        self.query.as_ref().map(|query| &*query.sql)
+    }
+
+    /// The latency threshold.
+    pub fn slow_threshold(&self) -> Duration {
+        self.slow_after
+    }
+
+    /// Whether the options ask to skip the query because the pool is exhausted.
+    pub(crate) fn gives_up_on(&self, figures: Option<&PoolFigures>) -> Option<Verdict> {
+        figures.filter(|figures| self.degrade_when_exhausted && figures.exhausted()).map(PoolFigures::verdict)
+    }
+
+    /// The verdict on rows of the custom query, UP for the default one.
+    pub(crate) fn judge_rows(&self, rows: &[Row]) -> Verdict {
+        self.query.as_ref().map_or_else(Verdict::up, |query| (query.mapper)(rows))
+    }
+
+    /// The verdict on everything the probe saw.
+    pub(crate) fn judge(&self, rows: &[Row], latency: Duration) -> Verdict {
+        self.judge_rows(rows).or_worse(Verdict::of_latency(latency, self.slow_after))
+    }
+}
+
+impl<Row> Default for QueryOptions<Row> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<Row> Clone for QueryOptions<Row> {
+    fn clone(&self) -> Self {
+        QueryOptions {
+            query: self
+                .query
+                .as_ref()
+                .map(|query| CustomQuery { sql: query.sql.clone(), mapper: query.mapper.clone() }),
+            slow_after: self.slow_after,
+            degrade_when_exhausted: self.degrade_when_exhausted,
+        }
+    }
+}
+
+impl<Row> fmt::Debug for QueryOptions<Row> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("QueryOptions")
+            .field("query", &self.custom_query())
+            .field("slow_after", &self.slow_after)
+            .field("degrade_when_exhausted", &self.degrade_when_exhausted)
+            .finish()
+    }
+}
+
+/// Details of a probe that reached the server.
+pub(crate) fn reached(server_version: Option<String>, latency: Duration, pool: Option<PoolFigures>) -> DatabaseDetails {
+    DatabaseDetails { server_version, latency_ms: Some(millis(latency)), pool }
+}
+
+/// Details of a probe that did not get an answer.
+pub(crate) fn unreached(pool: Option<PoolFigures>) -> DatabaseDetails {
+    DatabaseDetails { server_version: None, latency_ms: None, pool }
+}
+
+/// PostgreSQL's `server_version_num` (`150019`) as its release (`15.19`).
+#[cfg(any(feature = "postgres", feature = "tokio-postgres"))]
+pub(crate) fn postgres_release(version_num: u32) -> String {
+    // Since 10 the number is major * 10000 + minor; before, three parts.
+    if version_num >= 100_000 {
+        format!("{}.{}", version_num / 10_000, version_num % 10_000)
+    } else {
+        format!("{}.{}.{}", version_num / 10_000, version_num / 100 % 100, version_num % 100)
+    }
+}

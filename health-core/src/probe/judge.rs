@@ -1,0 +1,106 @@
+//! What the probes share to turn an answer into a status.
+
+use std::borrow::Cow;
+use std::time::Duration;
+
+use crate::{Outcome, Status};
+
+/// Above this round-trip time a probe reports DEGRADED unless its options say
+/// otherwise: Kubernetes' default probe timeout is one second, so an answer
+/// slower than that already endangers the probes that depend on it.
+pub const DEFAULT_SLOW_AFTER: Duration = Duration::from_secs(1);
+
+/// What a custom validation (a query's rows mapped by the application, an HTTP
+/// body predicate) concluded.
+///
+/// ```
+/// use health_core::probe::Verdict;
+/// use health_core::Status;
+///
+/// let verdict = Verdict::degraded("replication lag 12 s");
+/// assert_eq!(verdict.status(), Status::Degraded);
+/// assert_eq!(verdict.message(), Some("replication lag 12 s"));
+/// assert_eq!(Verdict::up().status(), Status::Up);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    status: Status,
+    message: Option<Cow<'static, str>>,
+}
+
+impl Verdict {
+    /// Healthy.
+    pub fn up() -> Self {
+        Verdict { status: Status::Up, message: None }
+    }
+
+    /// Impaired, with the reason.
+    pub fn degraded(message: impl Into<Cow<'static, str>>) -> Self {
+        Verdict { status: Status::Degraded, message: Some(message.into()) }
+    }
+
+    /// Failed, with the reason.
+    pub fn down(message: impl Into<Cow<'static, str>>) -> Self {
+        Verdict { status: Status::Down, message: Some(message.into()) }
+    }
+
+    /// The status concluded.
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
+    /// Why, if not UP.
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+
+    /// The worse of two verdicts; the first wins a tie, so the earliest
+    /// reason found is the one told.
+    pub(crate) fn or_worse(self, other: Verdict) -> Verdict {
+        if other.status > self.status { other } else { self }
+    }
+
+    /// DEGRADED when `latency` exceeds `slow_after`.
+    pub(crate) fn of_latency(latency: Duration, slow_after: Duration) -> Verdict {
+        if latency > slow_after {
+            Verdict::degraded(format!(
+                "answered in {:.0} ms, above the {:.0} ms threshold",
+                millis(latency),
+                millis(slow_after)
+            ))
+        } else {
+            Verdict::up()
+        }
+    }
+
+    /// The outcome with these details.
+    pub(crate) fn with<T>(self, details: T) -> Outcome<T> {
+        let outcome = Outcome::with_details(self.status, details);
+        match self.message {
+            Some(message) => outcome.with_message(message),
+            None => outcome,
+        }
+    }
+}
+
+/// A duration in milliseconds, as the details report latencies.
+pub(crate) fn millis(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+/// An error and its sources, `outer: inner: root`, as clients often keep the
+/// useful part (`Connection refused`) in a source.
+pub(crate) fn describe(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        // Some errors repeat their source in their own message.
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}

@@ -1,0 +1,70 @@
+//! Built-in probes for the dependencies services have.
+//!
+//! Each probe is an `async fn` that takes the pool or client the application
+//! already holds and returns an [`Outcome`](crate::Outcome) with typed details,
+//! so a check is two lines:
+//!
+//! ```ignore
+//! #[health_check(timeout = "2s", critical)]
+//! async fn database(state: &AppState) -> Outcome<DatabaseDetails> {
+//!     health_core::probe::postgres::pool(&state.pool).await
+//! }
+//! ```
+//!
+//! Each probe module also has a ready-made [`Check`](crate::Check) type that
+//! holds the client and its options, for a [`Registry`](crate::Registry).
+//!
+//! Every probe:
+//! - uses the application's own pool or client and opens no connection of its
+//!   own, so it neither churns nor leaks connections;
+//! - has no side effects: it writes nothing and creates no queue or topic;
+//! - is bounded by the check's timeout: it is plain async code, dropped when
+//!   the time is up, and what could block a thread runs on `spawn_blocking`;
+//! - reports the client's own error message, which the report redacts;
+//! - reports DEGRADED, with a message, where the dependency is impaired rather
+//!   than gone (a slow answer, an exhausted pool, a disk almost full, a blocked
+//!   broker connection, a replica without its primary), at thresholds set
+//!   through its options.
+//!
+//! | module | feature | client |
+//! |---|---|---|
+//! | `postgres` | `postgres`, `tokio-postgres`, `deadpool-postgres` | `sqlx::PgPool`, `tokio_postgres::Client`, `deadpool_postgres::Pool` |
+//! | `mysql` | `mysql` | `sqlx::MySqlPool` |
+//! | `sqlite` | `sqlite` | `sqlx::SqlitePool` |
+//! | `redis` | `redis` | `redis::aio::ConnectionManager`, `MultiplexedConnection` |
+//! | `rabbitmq` | `rabbitmq` | `lapin::Connection` |
+//! | `nats` | `nats` | `async_nats::Client` |
+//! | `http_upstream` | `http-upstream` | `reqwest::Client` |
+//! | `tcp` | `tcp` | none |
+//! | `disk` | `disk` | none |
+
+mod judge;
+mod ready_made;
+
+pub use judge::{DEFAULT_SLOW_AFTER, Verdict};
+
+#[cfg(any(feature = "postgres", feature = "mysql", feature = "sqlite", feature = "tokio-postgres"))]
+mod database;
+#[cfg(any(feature = "postgres", feature = "mysql", feature = "sqlite", feature = "tokio-postgres"))]
+pub use database::{DatabaseDetails, PoolFigures, QueryOptions};
+#[cfg(any(feature = "postgres", feature = "mysql", feature = "sqlite"))]
+mod sqlx_pool;
+
+#[cfg(feature = "disk")]
+pub mod disk;
+#[cfg(feature = "http-upstream")]
+pub mod http_upstream;
+#[cfg(feature = "mysql")]
+pub mod mysql;
+#[cfg(feature = "nats")]
+pub mod nats;
+#[cfg(any(feature = "postgres", feature = "tokio-postgres"))]
+pub mod postgres;
+#[cfg(feature = "rabbitmq")]
+pub mod rabbitmq;
+#[cfg(feature = "redis")]
+pub mod redis;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
+#[cfg(feature = "tcp")]
+pub mod tcp;

@@ -1,0 +1,180 @@
+//! PostgreSQL, through a `sqlx::PgPool` (feature `postgres`), a
+//! `tokio_postgres::Client` (feature `tokio-postgres`) or a
+//! `deadpool_postgres::Pool` (feature `deadpool-postgres`).
+//!
+//! Each runs the validation query of its [`QueryOptions`] (by default a
+//! trivial one) and reports the server version, the latency and, for pools,
+//! the pool's figures:
+//!
+//! - DOWN when no connection can be had or the query fails, with the client's
+//!   message;
+//! - DEGRADED when the pool is exhausted (no idle connection, all in use, and
+//!   for deadpool tasks waiting), when the answer is slower than the
+//!   threshold, or when a custom query's mapper says so.
+//!
+//! ```no_run
+//! # #[cfg(feature = "postgres")]
+//! # mod demo {
+//! use health_core::probe::{postgres, DatabaseDetails};
+//! use health_core::{health_check, Outcome};
+//!
+//! struct AppState {
+//!     pool: sqlx::PgPool,
+//! }
+//!
+//! #[health_check(timeout = "2s", critical)]
+//! async fn database(state: &AppState) -> Outcome<DatabaseDetails> {
+//!     postgres::pool(&state.pool).await
+//! }
+//! # }
+//! ```
+
+#[cfg(feature = "tokio-postgres")]
+use std::time::Instant;
+
+#[cfg(feature = "deadpool-postgres")]
+use super::database::PoolFigures;
+use super::database::{DatabaseDetails, QueryOptions};
+#[cfg(feature = "tokio-postgres")]
+use super::database::{reached, unreached};
+#[cfg(feature = "tokio-postgres")]
+use super::judge::Verdict;
+use super::ready_made::ready_made_check;
+#[cfg(feature = "postgres")]
+use super::sqlx_pool::{self, SqlxBackend};
+use crate::Outcome;
+
+/// The details of the PostgreSQL probes.
+pub type PostgresDetails = DatabaseDetails;
+
+#[cfg(feature = "postgres")]
+impl SqlxBackend for sqlx::Postgres {
+    const DEFAULT_QUERY: &'static str = "SELECT 1";
+    const VERSION_QUERY: Option<&'static str> = None;
+
+    fn known_version(connection: &sqlx::PgConnection) -> Option<String> {
+        connection.server_version_num().map(super::database::postgres_release)
+    }
+}
+
+/// Probes a `sqlx` pool with the default options.
+#[cfg(feature = "postgres")]
+pub async fn pool(pool: &sqlx::PgPool) -> Outcome<PostgresDetails> {
+    pool_with(pool, &QueryOptions::new()).await
+}
+
+/// Probes a `sqlx` pool with the given options.
+#[cfg(feature = "postgres")]
+pub async fn pool_with(pool: &sqlx::PgPool, options: &QueryOptions<sqlx::postgres::PgRow>) -> Outcome<PostgresDetails> {
+    sqlx_pool::probe(pool, options).await.into_outcome()
+}
+
+#[cfg(feature = "postgres")]
+ready_made_check! {
+    /// A [`Check`](crate::Check) probing a `sqlx::PgPool`, for a [`Registry`](crate::Registry).
+    ///
+    /// ```no_run
+    /// # async fn demo(pool: sqlx::PgPool) -> Result<(), health_core::RegistryError> {
+    /// use health_core::probe::postgres::PoolCheck;
+    /// use health_core::Registry;
+    ///
+    /// let registry = Registry::new().register("database", PoolCheck::new(pool))?;
+    /// # Ok(()) }
+    /// ```
+    PoolCheck(sqlx::PgPool), QueryOptions<sqlx::postgres::PgRow> => PostgresDetails, pool_with
+}
+
+/// The default query on a `tokio_postgres` client: the version, in one
+/// round trip (a simple query, so no statement is prepared).
+#[cfg(feature = "tokio-postgres")]
+const VERSION_QUERY: &str = "SELECT current_setting('server_version_num')";
+
+/// Probes a `tokio_postgres` client with the default options.
+#[cfg(feature = "tokio-postgres")]
+pub async fn client(client: &tokio_postgres::Client) -> Outcome<PostgresDetails> {
+    client_with(client, &QueryOptions::new()).await
+}
+
+/// Probes a `tokio_postgres` client with the given options.
+#[cfg(feature = "tokio-postgres")]
+pub async fn client_with(
+    client: &tokio_postgres::Client,
+    options: &QueryOptions<tokio_postgres::Row>,
+) -> Outcome<PostgresDetails> {
+    on_client(client, options, None, Instant::now()).await
+}
+
+#[cfg(feature = "tokio-postgres")]
+async fn on_client(
+    client: &tokio_postgres::Client,
+    options: &QueryOptions<tokio_postgres::Row>,
+    pool: Option<super::PoolFigures>,
+    started: Instant,
+) -> Outcome<PostgresDetails> {
+    let (rows, version) = match options.custom_query() {
+        None => match client.simple_query(VERSION_QUERY).await {
+            Ok(messages) => (Vec::new(), version_of(&messages)),
+            Err(error) => return Verdict::down(error.to_string()).with(unreached(pool)),
+        },
+        Some(sql) => match client.query(sql, &[]).await {
+            Ok(rows) => {
+                let version = client.simple_query(VERSION_QUERY).await.ok();
+                (rows, version.as_deref().and_then(version_of))
+            }
+            Err(error) => return Verdict::down(format!("{sql}: {error}")).with(unreached(pool)),
+        },
+    };
+    let latency = started.elapsed();
+    options.judge(&rows, latency).with(reached(version, latency, pool))
+}
+
+#[cfg(feature = "tokio-postgres")]
+fn version_of(messages: &[tokio_postgres::SimpleQueryMessage]) -> Option<String> {
+    messages.iter().find_map(|message| match message {
+        tokio_postgres::SimpleQueryMessage::Row(row) => {
+            row.get(0)?.parse::<u32>().ok().map(super::database::postgres_release)
+        }
+        _ => None,
+    })
+}
+
+#[cfg(feature = "tokio-postgres")]
+ready_made_check! {
+    /// A [`Check`](crate::Check) probing a `tokio_postgres::Client`, for a [`Registry`](crate::Registry).
+    ClientCheck(std::sync::Arc<tokio_postgres::Client>), QueryOptions<tokio_postgres::Row> => PostgresDetails, client_with
+}
+
+/// Probes a `deadpool_postgres` pool with the default options.
+#[cfg(feature = "deadpool-postgres")]
+pub async fn deadpool(pool: &deadpool_postgres::Pool) -> Outcome<PostgresDetails> {
+    deadpool_with(pool, &QueryOptions::new()).await
+}
+
+/// Probes a `deadpool_postgres` pool with the given options.
+#[cfg(feature = "deadpool-postgres")]
+pub async fn deadpool_with(
+    pool: &deadpool_postgres::Pool,
+    options: &QueryOptions<tokio_postgres::Row>,
+) -> Outcome<PostgresDetails> {
+    let status = pool.status();
+    let figures = PoolFigures {
+        size: u32::try_from(status.size).unwrap_or(u32::MAX),
+        idle: u32::try_from(status.available).unwrap_or(u32::MAX),
+        max: u32::try_from(status.max_size).unwrap_or(u32::MAX),
+        waiting: Some(u32::try_from(status.waiting).unwrap_or(u32::MAX)),
+    };
+    if let Some(verdict) = options.gives_up_on(Some(&figures)) {
+        return verdict.with(unreached(Some(figures)));
+    }
+    let started = Instant::now();
+    match pool.get().await {
+        Ok(client) => on_client(&client, options, Some(figures), started).await,
+        Err(error) => Verdict::down(error.to_string()).with(unreached(Some(figures))),
+    }
+}
+
+#[cfg(feature = "deadpool-postgres")]
+ready_made_check! {
+    /// A [`Check`](crate::Check) probing a `deadpool_postgres::Pool`, for a [`Registry`](crate::Registry).
+    DeadpoolCheck(deadpool_postgres::Pool), QueryOptions<tokio_postgres::Row> => PostgresDetails, deadpool_with
+}

@@ -1,0 +1,85 @@
+//! The probe of any `sqlx` pool: PostgreSQL, MySQL and SQLite differ only in
+//! their default query and where the server version comes from.
+
+use std::time::Instant;
+
+use sqlx::{ColumnIndex, Database, Decode, Executor, IntoArguments, Pool, Row, Type};
+
+use super::database::{DatabaseDetails, PoolFigures, QueryOptions, reached, unreached};
+use super::judge::Verdict;
+use crate::Outcome;
+
+/// What a probe of a pool saw, before it becomes an outcome.
+#[derive(Debug)]
+pub(crate) struct Probed {
+    pub(crate) verdict: Verdict,
+    pub(crate) details: DatabaseDetails,
+}
+
+impl Probed {
+    pub(crate) fn into_outcome(self) -> Outcome<DatabaseDetails> {
+        self.verdict.with(self.details)
+    }
+}
+
+/// What differs between the databases `sqlx` talks to.
+pub(crate) trait SqlxBackend: Database {
+    /// The query run when the options name none: trivial, and where the
+    /// connection does not know the server version, the one asking for it.
+    const DEFAULT_QUERY: &'static str;
+
+    /// The query that reads the version when a custom query replaced the
+    /// default one; `None` where the connection knows it.
+    const VERSION_QUERY: Option<&'static str>;
+
+    /// The server version the connection learned when it was opened.
+    fn known_version(_connection: &Self::Connection) -> Option<String> {
+        None
+    }
+}
+
+/// The pool's figures now.
+pub(crate) fn figures<DB: Database>(pool: &Pool<DB>) -> PoolFigures {
+    PoolFigures {
+        size: pool.size(),
+        idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+        max: pool.options().get_max_connections(),
+        waiting: None,
+    }
+}
+
+/// Takes a connection from `pool`, runs the validation query on it and
+/// returns the connection to the pool.
+pub(crate) async fn probe<DB>(pool: &Pool<DB>, options: &QueryOptions<DB::Row>) -> Probed
+where
+    DB: SqlxBackend,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'r> String: Type<DB> + Decode<'r, DB>,
+    usize: ColumnIndex<DB::Row>,
+{
+    let figures = figures(pool);
+    if let Some(verdict) = options.gives_up_on(Some(&figures)) {
+        return Probed { verdict, details: unreached(Some(figures)) };
+    }
+    let started = Instant::now();
+    let mut connection = match pool.acquire().await {
+        Ok(connection) => connection,
+        Err(error) => return Probed { verdict: Verdict::down(error.to_string()), details: unreached(Some(figures)) },
+    };
+    let sql = options.custom_query().unwrap_or(DB::DEFAULT_QUERY);
+    let rows = match sqlx::query(sql).fetch_all(&mut *connection).await {
+        Ok(rows) => rows,
+        Err(error) => {
+            return Probed { verdict: Verdict::down(format!("{sql}: {error}")), details: unreached(Some(figures)) };
+        }
+    };
+    let latency = started.elapsed();
+    let version = match (DB::known_version(&connection), DB::VERSION_QUERY) {
+        (Some(version), _) => Some(version),
+        (None, _) if options.custom_query().is_none() => rows.first().and_then(|row| row.try_get::<String, _>(0).ok()),
+        (None, Some(query)) => sqlx::query_scalar::<DB, String>(query).fetch_one(&mut *connection).await.ok(),
+        (None, None) => None,
+    };
+    Probed { verdict: options.judge(&rows, latency), details: reached(version, latency, Some(figures)) }
+}
