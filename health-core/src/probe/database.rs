@@ -68,14 +68,22 @@ type RowMapper<Row> = Arc<dyn Fn(&[Row]) -> Verdict + Send + Sync>;
 /// DEGRADED when the answer takes more than [`DEFAULT_SLOW_AFTER`] or the pool
 /// is exhausted, and DOWN when the query fails.
 ///
-/// ```ignore
+/// ```
+/// # #[cfg(feature = "postgres")] {
 /// use health_core::probe::{QueryOptions, Verdict};
+/// use sqlx::Row;
 ///
 /// let options = QueryOptions::new()
 ///     .query("SELECT count(*) FROM pg_stat_replication", |rows: &[sqlx::postgres::PgRow]| {
-///         if rows.is_empty() { Verdict::down("no answer") } else { Verdict::up() }
+///         match rows.first().map(|row| row.get::<i64, _>(0)) {
+///             Some(0) => Verdict::degraded("no replica is streaming"),
+///             Some(_) => Verdict::up(),
+///             None => Verdict::down("no answer"),
+///         }
 ///     })
 ///     .slow_after(std::time::Duration::from_millis(200));
+/// assert_eq!(options.custom_query(), Some("SELECT count(*) FROM pg_stat_replication"));
+/// # }
 /// ```
 pub struct QueryOptions<Row> {
     query: Option<CustomQuery<Row>>,

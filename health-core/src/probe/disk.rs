@@ -157,7 +157,8 @@ ready_made_check! {
     /// use health_core::probe::disk::DiskCheck;
     /// use health_core::Registry;
     ///
-    /// let registry = Registry::new().register("data", DiskCheck::new("/var/lib/app")).unwrap();
+    /// let mut registry: Registry = Registry::new();
+    /// registry.register("data", DiskCheck::new("/var/lib/app")).unwrap();
     /// # let _ = registry;
     /// ```
     DiskCheck(PathBuf), DiskOptions => DiskDetails, space_with

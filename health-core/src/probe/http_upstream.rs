@@ -209,7 +209,8 @@ pub async fn request(client: &reqwest::Client, options: &UpstreamOptions) -> Out
 /// use health_core::Registry;
 ///
 /// let check = UpstreamCheck::new(reqwest::Client::new(), UpstreamOptions::get("http://127.0.0.1:9/health")?);
-/// let registry = Registry::new().register("payments", check)?;
+/// let mut registry: Registry = Registry::new();
+/// registry.register("payments", check)?;
 /// # let _ = registry; Ok(()) }
 /// # demo().unwrap();
 /// ```

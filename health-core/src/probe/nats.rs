@@ -28,7 +28,7 @@ use futures_core::Stream;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::judge::{DEFAULT_SLOW_AFTER, Verdict, millis};
+use super::judge::{DEFAULT_SLOW_AFTER, Verdict, describe, millis};
 use super::ready_made::ready_made_check;
 use crate::Outcome;
 
@@ -107,9 +107,10 @@ pub async fn client_with(client: &async_nats::Client, options: &NatsOptions) -> 
 /// subscription unsubscribes.
 async fn round_trip(client: &async_nats::Client) -> Result<(), String> {
     let inbox = client.new_inbox();
-    let mut subscriber = client.subscribe(inbox.clone()).await.map_err(|error| format!("cannot subscribe: {error}"))?;
-    client.publish(inbox, Default::default()).await.map_err(|error| format!("cannot publish: {error}"))?;
-    client.flush().await.map_err(|error| format!("cannot flush: {error}"))?;
+    let mut subscriber =
+        client.subscribe(inbox.clone()).await.map_err(|error| format!("cannot subscribe: {}", describe(&error)))?;
+    client.publish(inbox, Default::default()).await.map_err(|error| format!("cannot publish: {}", describe(&error)))?;
+    client.flush().await.map_err(|error| format!("cannot flush: {}", describe(&error)))?;
     match std::future::poll_fn(|cx| Pin::new(&mut subscriber).poll_next(cx)).await {
         Some(_) => Ok(()),
         None => Err("the subscription closed before the message came back".to_owned()),

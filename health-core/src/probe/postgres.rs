@@ -38,7 +38,7 @@ use super::database::{DatabaseDetails, QueryOptions};
 #[cfg(feature = "tokio-postgres")]
 use super::database::{reached, unreached};
 #[cfg(feature = "tokio-postgres")]
-use super::judge::Verdict;
+use super::judge::{Verdict, describe};
 use super::ready_made::ready_made_check;
 #[cfg(feature = "postgres")]
 use super::sqlx_pool::{self, SqlxBackend};
@@ -78,7 +78,8 @@ ready_made_check! {
     /// use health_core::probe::postgres::PoolCheck;
     /// use health_core::Registry;
     ///
-    /// let registry = Registry::new().register("database", PoolCheck::new(pool))?;
+    /// let mut registry: Registry = Registry::new();
+    /// registry.register("database", PoolCheck::new(pool))?;
     /// # Ok(()) }
     /// ```
     PoolCheck(sqlx::PgPool), QueryOptions<sqlx::postgres::PgRow> => PostgresDetails, pool_with
@@ -114,14 +115,14 @@ async fn on_client(
     let (rows, version) = match options.custom_query() {
         None => match client.simple_query(VERSION_QUERY).await {
             Ok(messages) => (Vec::new(), version_of(&messages)),
-            Err(error) => return Verdict::down(error.to_string()).with(unreached(pool)),
+            Err(error) => return Verdict::down(describe(&error)).with(unreached(pool)),
         },
         Some(sql) => match client.query(sql, &[]).await {
             Ok(rows) => {
                 let version = client.simple_query(VERSION_QUERY).await.ok();
                 (rows, version.as_deref().and_then(version_of))
             }
-            Err(error) => return Verdict::down(format!("{sql}: {error}")).with(unreached(pool)),
+            Err(error) => return Verdict::down(format!("{sql}: {}", describe(&error))).with(unreached(pool)),
         },
     };
     let latency = started.elapsed();
@@ -169,7 +170,7 @@ pub async fn deadpool_with(
     let started = Instant::now();
     match pool.get().await {
         Ok(client) => on_client(&client, options, Some(figures), started).await,
-        Err(error) => Verdict::down(error.to_string()).with(unreached(Some(figures))),
+        Err(error) => Verdict::down(describe(&error)).with(unreached(Some(figures))),
     }
 }
 

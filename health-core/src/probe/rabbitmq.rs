@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::judge::{DEFAULT_SLOW_AFTER, Verdict, millis};
+use super::judge::{DEFAULT_SLOW_AFTER, Verdict, describe, millis};
 use super::ready_made::ready_made_check;
 use crate::Outcome;
 
@@ -81,8 +81,8 @@ impl RabbitMqOptions {
         self
     }
 
-    /// The status of a blocked connection (default DEGRADED): a service that
-    /// only publishes may prefer DOWN.
+    /// The status of a blocked connection: DEGRADED (the default) or DOWN,
+    /// which a service that only publishes may prefer. UP counts as DEGRADED.
     #[must_use]
     pub fn when_blocked(mut self, status: crate::Status) -> Self {
         self.blocked = status;
@@ -111,24 +111,27 @@ pub async fn connection_with(connection: &lapin::Connection, options: &RabbitMqO
     if !status.connected() {
         return Verdict::down(format!("the connection is {}", details.state)).with(details);
     }
+    // A blocked connection is not read by the broker: a round trip would
+    // only wait for the timeout.
+    if details.blocked {
+        let message = "the broker blocked the connection: a resource alarm is raised";
+        let verdict = match options.blocked {
+            crate::Status::Down => Verdict::down(message),
+            _ => Verdict::degraded(message),
+        };
+        return verdict.with(details);
+    }
     let started = Instant::now();
     let channel = match connection.create_channel().await {
         Ok(channel) => channel,
-        Err(error) => return Verdict::down(format!("cannot open a channel: {error}")).with(details),
+        Err(error) => return Verdict::down(format!("cannot open a channel: {}", describe(&error))).with(details),
     };
     if let Err(error) = channel.close(200, "health check".into()).await {
-        return Verdict::down(format!("cannot close a channel: {error}")).with(details);
+        return Verdict::down(format!("cannot close a channel: {}", describe(&error))).with(details);
     }
     let latency = started.elapsed();
     details.latency_ms = Some(millis(latency));
-    let verdict = match (details.blocked, options.blocked) {
-        (true, crate::Status::Down) => Verdict::down("the broker blocked the connection: a resource alarm is raised"),
-        (true, crate::Status::Degraded) => {
-            Verdict::degraded("the broker blocked the connection: a resource alarm is raised")
-        }
-        _ => Verdict::up(),
-    };
-    verdict.or_worse(Verdict::of_latency(latency, options.slow_after)).with(details)
+    Verdict::of_latency(latency, options.slow_after).with(details)
 }
 
 fn state_name(status: &lapin::ConnectionStatus) -> &'static str {

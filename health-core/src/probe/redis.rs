@@ -29,7 +29,7 @@ use redis::aio::ConnectionLike;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::judge::{DEFAULT_SLOW_AFTER, Verdict, millis};
+use super::judge::{DEFAULT_SLOW_AFTER, Verdict, describe, millis};
 use crate::{Check, Outcome};
 
 /// What the Redis probe found, from `INFO`.
@@ -106,7 +106,7 @@ where
         .await;
     let info = match answer {
         Ok((_pong, info)) => info,
-        Err(error) => return Verdict::down(error.to_string()).with(RedisDetails::unreached()),
+        Err(error) => return Verdict::down(describe(&error)).with(RedisDetails::unreached()),
     };
     let field = |name: &str| info_field(&info, name).map(str::to_owned);
     let mut details = RedisDetails {
@@ -128,7 +128,7 @@ where
                     ));
                 }
             }
-            Err(error) => verdict = Verdict::down(format!("CLUSTER INFO: {error}")),
+            Err(error) => verdict = Verdict::down(format!("CLUSTER INFO: {}", describe(&error))),
         }
     }
     let latency = started.elapsed();
@@ -160,7 +160,8 @@ fn info_field<'a>(info: &'a str, name: &str) -> Option<&'a str> {
 /// use health_core::probe::redis::RedisCheck;
 /// use health_core::Registry;
 ///
-/// let registry = Registry::new().register("cache", RedisCheck::new(redis))?;
+/// let mut registry: Registry = Registry::new();
+/// registry.register("cache", RedisCheck::new(redis))?;
 /// # Ok(()) }
 /// ```
 #[derive(Debug)]

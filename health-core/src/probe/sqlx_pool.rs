@@ -6,7 +6,7 @@ use std::time::Instant;
 use sqlx::{ColumnIndex, Database, Decode, Executor, IntoArguments, Pool, Row, Type};
 
 use super::database::{DatabaseDetails, PoolFigures, QueryOptions, reached, unreached};
-use super::judge::Verdict;
+use super::judge::{Verdict, describe};
 use crate::Outcome;
 
 /// What a probe of a pool saw, before it becomes an outcome.
@@ -59,19 +59,28 @@ where
     usize: ColumnIndex<DB::Row>,
 {
     let figures = figures(pool);
-    if let Some(verdict) = options.gives_up_on(Some(&figures)) {
-        return Probed { verdict, details: unreached(Some(figures)) };
-    }
     let started = Instant::now();
-    let mut connection = match pool.acquire().await {
+    let acquired = match options.gives_up_on(Some(&figures)) {
+        // The figures may be a moment old (connections go back to the pool
+        // on a task of their own): only an empty pool now confirms them.
+        Some(verdict) => match pool.try_acquire() {
+            Some(connection) => Ok(connection),
+            None => return Probed { verdict, details: unreached(Some(figures)) },
+        },
+        None => pool.acquire().await,
+    };
+    let mut connection = match acquired {
         Ok(connection) => connection,
-        Err(error) => return Probed { verdict: Verdict::down(error.to_string()), details: unreached(Some(figures)) },
+        Err(error) => return Probed { verdict: Verdict::down(describe(&error)), details: unreached(Some(figures)) },
     };
     let sql = options.custom_query().unwrap_or(DB::DEFAULT_QUERY);
     let rows = match sqlx::query(sql).fetch_all(&mut *connection).await {
         Ok(rows) => rows,
         Err(error) => {
-            return Probed { verdict: Verdict::down(format!("{sql}: {error}")), details: unreached(Some(figures)) };
+            return Probed {
+                verdict: Verdict::down(format!("{sql}: {}", describe(&error))),
+                details: unreached(Some(figures)),
+            };
         }
     };
     let latency = started.elapsed();
@@ -81,5 +90,7 @@ where
         (None, Some(query)) => sqlx::query_scalar::<DB, String>(query).fetch_one(&mut *connection).await.ok(),
         (None, None) => None,
     };
+    // Back in the pool before the report is told, so the next run finds it idle.
+    connection.return_to_pool().await;
     Probed { verdict: options.judge(&rows, latency), details: reached(version, latency, Some(figures)) }
 }

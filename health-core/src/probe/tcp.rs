@@ -147,7 +147,8 @@ ready_made_check! {
     /// use health_core::probe::tcp::TcpCheck;
     /// use health_core::Registry;
     ///
-    /// let registry = Registry::new().register("ledger", TcpCheck::new("ledger.internal:7000")).unwrap();
+    /// let mut registry: Registry = Registry::new();
+    /// registry.register("ledger", TcpCheck::new("ledger.internal:7000")).unwrap();
     /// # let _ = registry;
     /// ```
     TcpCheck(String), TcpOptions => TcpDetails, connect_with

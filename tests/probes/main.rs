@@ -1,0 +1,16 @@
+//! The built-in probes against real servers: the ones this machine runs
+//! (their URLs come from the environment, set by `.ci/run`) and ones the tests
+//! start, kill and restart themselves. Without a server, a test prints
+//! `SKIPPED: …` and returns.
+
+mod support;
+
+mod disk;
+mod http_upstream;
+mod mysql;
+mod nats;
+mod postgres;
+mod rabbitmq;
+mod redis;
+mod sqlite;
+mod tcp;

@@ -1,0 +1,279 @@
+//! PostgreSQL through `sqlx`, `tokio-postgres` and `deadpool-postgres`.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use health_core::Status;
+use health_core::probe::postgres::{ClientCheck, DeadpoolCheck, PoolCheck};
+use health_core::probe::{QueryOptions, Verdict};
+use sqlx::postgres::{PgPool, PgPoolOptions};
+
+use crate::support::{
+    Blackhole, Server, TempDir, assert_secret_absent, binary, closed_port, free_port, report_of, url, verdict, wait_for,
+};
+
+const TIMEOUT: Duration = Duration::from_millis(500);
+
+fn details(report: &health_core::Report<health_core::DynamicComponents>) -> serde_json::Value {
+    report.components.get("probe").unwrap().details.clone().unwrap()
+}
+
+async fn pool(url: &str, max: u32) -> PgPool {
+    PgPoolOptions::new().max_connections(max).connect(url).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_running_server_is_up_with_the_version_it_reports_and_pool_figures() {
+    let Some(url) = url("DATABASE_URL") else { return };
+    let pool = pool(&url, 3).await;
+    let report = report_of(PoolCheck::new(pool.clone()), Duration::from_secs(2)).await;
+    assert_eq!(verdict(&report).0, Status::Up, "{:?}", verdict(&report));
+    let details = details(&report);
+    let version: String = sqlx::query_scalar("SELECT version()").fetch_one(&pool).await.unwrap();
+    let reported = details["server_version"].as_str().unwrap();
+    assert!(version.starts_with(&format!("PostgreSQL {reported} ")), "{reported} is not the version of {version}");
+    assert_eq!(details["pool"]["max"], 3);
+    assert!(details["pool"]["size"].as_u64().unwrap() >= 1);
+    assert!(details["latency_ms"].as_f64().unwrap() > 0.0);
+}
+
+#[tokio::test]
+async fn a_closed_port_and_a_silent_server_are_down_within_the_timeout() {
+    let blackhole = Blackhole::start().await;
+    for address in [format!("127.0.0.1:{}", closed_port()), blackhole.address.to_string()] {
+        let pool = PgPoolOptions::new().connect_lazy(&format!("postgres://postgres@{address}/test")).unwrap();
+        let started = Instant::now();
+        let report = report_of(PoolCheck::new(pool), TIMEOUT).await;
+        let (status, message) = verdict(&report);
+        assert_eq!(status, Status::Down, "{address}");
+        assert!(started.elapsed() < TIMEOUT * 3, "{address}: {:?}", started.elapsed());
+        assert!(!message.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn wrong_credentials_are_down_and_the_password_is_nowhere() {
+    let Some(url) = url("DATABASE_URL") else { return };
+    let address = url.split('@').nth(1).and_then(|rest| rest.split('/').next()).unwrap().to_owned();
+    let secret = "hunter2-pg-secret";
+    let wrong = format!("postgres://no_such_role:{secret}@{address}/test");
+    let pool = PgPoolOptions::new().connect_lazy(&wrong).unwrap();
+    let report = report_of(PoolCheck::new(pool), Duration::from_secs(2)).await;
+    let (status, message) = verdict(&report);
+    assert_eq!(status, Status::Down);
+    assert!(message.contains("no_such_role"), "{message}");
+    assert_secret_absent(&report, secret);
+}
+
+#[tokio::test]
+async fn an_exhausted_pool_is_degraded_without_waiting_in_line() {
+    let Some(url) = url("DATABASE_URL") else { return };
+    let pool = pool(&url, 1).await;
+    let held = pool.acquire().await.unwrap();
+    let report = report_of(PoolCheck::new(pool.clone()), Duration::from_secs(2)).await;
+    let (status, message) = verdict(&report);
+    assert_eq!(status, Status::Degraded);
+    assert!(message.contains("pool exhausted"), "{message}");
+    assert_eq!(details(&report)["pool"]["idle"], 0);
+    drop(held);
+    assert_eq!(verdict(&report_of(PoolCheck::new(pool), Duration::from_secs(2)).await).0, Status::Up);
+}
+
+#[tokio::test]
+async fn a_slow_answer_is_degraded_and_a_custom_query_is_judged_by_its_mapper() {
+    let Some(url) = url("DATABASE_URL") else { return };
+    let pool = pool(&url, 2).await;
+    let slow = QueryOptions::new()
+        .query("SELECT pg_sleep(0.2)", |_: &[sqlx::postgres::PgRow]| Verdict::up())
+        .slow_after(Duration::from_millis(100));
+    let report = report_of(PoolCheck::new(pool.clone()).with_options(slow), Duration::from_secs(2)).await;
+    let (status, message) = verdict(&report);
+    assert_eq!(status, Status::Degraded);
+    assert!(message.contains("above the 100 ms threshold"), "{message}");
+    // A custom query still reports the version.
+    assert!(details(&report)["server_version"].is_string());
+
+    let mapped =
+        QueryOptions::new().query("SELECT count(*) FROM pg_stat_activity", |rows: &[sqlx::postgres::PgRow]| {
+            use sqlx::Row;
+            let connections: i64 = rows[0].get(0);
+            if connections > 0 { Verdict::degraded(format!("{connections} backends")) } else { Verdict::up() }
+        });
+    let report = report_of(PoolCheck::new(pool.clone()).with_options(mapped), Duration::from_secs(2)).await;
+    assert_eq!(verdict(&report).0, Status::Degraded);
+    assert!(verdict(&report).1.ends_with(" backends"));
+
+    let failing = QueryOptions::new().query("SELECT * FROM no_such_table", |_: &[sqlx::postgres::PgRow]| Verdict::up());
+    let report = report_of(PoolCheck::new(pool).with_options(failing), Duration::from_secs(2)).await;
+    let (status, message) = verdict(&report);
+    assert_eq!(status, Status::Down);
+    assert!(message.contains("no_such_table"), "{message}");
+}
+
+#[tokio::test]
+async fn a_tokio_postgres_client_is_up_and_down_once_its_connection_ends() {
+    let Some(url) = url("DATABASE_URL") else { return };
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
+    let connection = tokio::spawn(connection);
+    let client = Arc::new(client);
+    let report = report_of(ClientCheck::new(client.clone()), Duration::from_secs(2)).await;
+    assert_eq!(verdict(&report).0, Status::Up, "{:?}", verdict(&report));
+    let version: String = client.query_one("SELECT version()", &[]).await.unwrap().get(0);
+    let reported = details(&report)["server_version"].as_str().unwrap().to_owned();
+    assert!(version.starts_with(&format!("PostgreSQL {reported} ")), "{reported} vs {version}");
+
+    connection.abort();
+    let _ = connection.await;
+    let report = report_of(ClientCheck::new(client), Duration::from_secs(2)).await;
+    let (status, message) = verdict(&report);
+    assert_eq!(status, Status::Down);
+    assert!(message.contains("closed"), "{message}");
+}
+
+fn deadpool(url: &str, max: usize) -> deadpool_postgres::Pool {
+    let config: tokio_postgres::Config = url.parse().unwrap();
+    let manager = deadpool_postgres::Manager::new(config, tokio_postgres::NoTls);
+    deadpool_postgres::Pool::builder(manager).max_size(max).runtime(deadpool_postgres::Runtime::Tokio1).build().unwrap()
+}
+
+#[tokio::test]
+async fn a_deadpool_pool_is_up_degraded_with_waiters_and_down_on_a_closed_port() {
+    let Some(url) = url("DATABASE_URL") else { return };
+    let pool = deadpool(&url, 1);
+    let report = report_of(DeadpoolCheck::new(pool.clone()), Duration::from_secs(2)).await;
+    assert_eq!(verdict(&report).0, Status::Up, "{:?}", verdict(&report));
+    assert!(details(&report)["server_version"].is_string());
+
+    let held = pool.get().await.unwrap();
+    let waiter = tokio::spawn({
+        let pool = pool.clone();
+        async move { pool.get().await.map(drop) }
+    });
+    while pool.status().waiting == 0 {
+        tokio::task::yield_now().await;
+    }
+    let report = report_of(DeadpoolCheck::new(pool.clone()), Duration::from_secs(2)).await;
+    let (status, message) = verdict(&report);
+    assert_eq!(status, Status::Degraded);
+    assert!(message.contains("1 waiting"), "{message}");
+    assert_eq!(details(&report)["pool"]["waiting"], 1);
+    drop(held);
+    waiter.await.unwrap().unwrap();
+
+    let closed = deadpool(&format!("postgres://postgres@127.0.0.1:{}/test", closed_port()), 1);
+    let report = report_of(DeadpoolCheck::new(closed), TIMEOUT).await;
+    let (status, message) = verdict(&report);
+    assert_eq!(status, Status::Down);
+    assert!(message.to_lowercase().contains("refused"), "{message}");
+}
+
+/// A PostgreSQL cluster of the test's own, in a temporary directory.
+struct Cluster {
+    server: Option<Server>,
+    directory: TempDir,
+    port: u16,
+}
+
+impl Cluster {
+    /// `None` (after saying why) where `initdb` or `pg_ctl` are missing.
+    fn create() -> Option<Cluster> {
+        binary("initdb")?;
+        binary("pg_ctl")?;
+        let directory = TempDir::new("postgres");
+        let port = free_port();
+        let as_postgres = is_root();
+        if as_postgres {
+            let owned = std::process::Command::new("chown").arg("-R").arg("postgres").arg(&directory.0).status();
+            assert!(owned.unwrap().success());
+        }
+        let data = directory.0.join("data");
+        let initdb = run_as_postgres(as_postgres, "initdb", &["-D", data.to_str()?, "-A", "trust", "-U", "postgres"]);
+        assert!(initdb.success(), "initdb failed");
+        let mut cluster = Cluster { server: None, directory, port };
+        cluster.start();
+        Some(cluster)
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    fn start(&mut self) {
+        let data = self.directory.0.join("data");
+        let options = format!("-p {} -k {} -c listen_addresses=127.0.0.1", self.port, self.directory.0.display());
+        let started = run_as_postgres(
+            is_root(),
+            "pg_ctl",
+            &["-D", data.to_str().unwrap(), "-o", &options, "-w", "-l", "/dev/null", "start"],
+        );
+        assert!(started.success(), "pg_ctl start failed");
+        self.server = None;
+    }
+
+    fn kill(&mut self) {
+        let data = self.directory.0.join("data");
+        let _ = run_as_postgres(is_root(), "pg_ctl", &["-D", data.to_str().unwrap(), "-m", "immediate", "-w", "stop"]);
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn is_root() -> bool {
+    std::process::Command::new("id").arg("-u").output().is_ok_and(|output| output.stdout.starts_with(b"0\n"))
+}
+
+fn run_as_postgres(as_postgres: bool, program: &str, args: &[&str]) -> std::process::ExitStatus {
+    let mut command = if as_postgres {
+        let mut command = std::process::Command::new("runuser");
+        command.args(["-u", "postgres", "--", program]);
+        command
+    } else {
+        std::process::Command::new(program)
+    };
+    command.args(args).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).status().unwrap()
+}
+
+async fn backends(url: &str) -> i64 {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    let row = client
+        .query_one("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'", &[])
+        .await
+        .unwrap();
+    row.get(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_pool_survives_a_restart_and_leaks_no_connection_over_1000_reports() {
+    let Some(mut cluster) = Cluster::create() else { return };
+    let address: std::net::SocketAddr = format!("127.0.0.1:{}", cluster.port).parse().unwrap();
+    wait_for(address).await;
+    let pool = PgPoolOptions::new().max_connections(4).connect_lazy(&cluster.url()).unwrap();
+    let check = || PoolCheck::new(pool.clone());
+    assert_eq!(verdict(&report_of(check(), Duration::from_secs(2)).await).0, Status::Up);
+
+    cluster.kill();
+    let started = Instant::now();
+    let report = report_of(check(), Duration::from_secs(1)).await;
+    assert_eq!(verdict(&report).0, Status::Down, "{:?}", verdict(&report));
+    assert!(started.elapsed() < Duration::from_secs(3));
+
+    cluster.start();
+    wait_for(address).await;
+    let first = verdict(&report_of(check(), Duration::from_secs(2)).await).0;
+    let second = verdict(&report_of(check(), Duration::from_secs(2)).await).0;
+    assert!(first == Status::Up || second == Status::Up, "not UP again within two reports: {first:?}, {second:?}");
+
+    let before = backends(&cluster.url()).await;
+    let registry = crate::support::registry_of(check(), health_core::DEFAULT_TIMEOUT);
+    for _ in 0..1000 {
+        assert_eq!(registry.report(&()).await.status, Status::Up);
+    }
+    let after = backends(&cluster.url()).await;
+    assert_eq!(before, after, "server-side connections grew from {before} to {after}");
+    assert!(pool.size() <= 4);
+}

@@ -1,0 +1,265 @@
+//! What the probe tests share: skipping without a server, unreachable
+//! addresses, servers of their own, and running a probe as a report does.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use health_core::{Check, CheckOptions, Registry, Report, Status};
+use tokio::net::TcpListener;
+
+/// The value of `variable`, or `None` after printing why the test is skipped.
+pub fn url(variable: &str) -> Option<String> {
+    match std::env::var(variable) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            skipped(&format!("{variable} is not set; set it to run this test against a real server"));
+            None
+        }
+    }
+}
+
+/// `Some(binary)` when it is installed, else `None` after saying so.
+pub fn binary(name: &str) -> Option<&str> {
+    let found = Command::new("sh").args(["-c", &format!("command -v {name}")]).output();
+    if found.is_ok_and(|output| output.status.success()) {
+        Some(name)
+    } else {
+        skipped(&format!("{name} is not installed"));
+        None
+    }
+}
+
+/// Says a test is skipped, past the test harness's capture of `eprintln!`,
+/// so that a skip shows in every run.
+pub fn skipped(why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {why}");
+}
+
+/// A port nothing listens on.
+pub fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// A free port, for a server of the test's own.
+pub fn free_port() -> u16 {
+    closed_port()
+}
+
+/// A listener that accepts connections and never answers, until dropped.
+pub struct Blackhole {
+    pub address: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Blackhole {
+    pub async fn start() -> Blackhole {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let task = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((stream, _)) = listener.accept().await {
+                held.push(stream);
+            }
+        });
+        Blackhole { address, task }
+    }
+}
+
+impl Drop for Blackhole {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// One check in a registry, run the way every report runs it: under its
+/// timeout, DOWN on timeout or panic, the message redacted.
+pub async fn report_of<C: Check<()> + 'static>(check: C, timeout: Duration) -> Report<health_core::DynamicComponents> {
+    registry_of(check, timeout).report(&()).await
+}
+
+/// A registry of the one check, named `probe`.
+pub fn registry_of<C: Check<()> + 'static>(check: C, timeout: Duration) -> Registry {
+    let mut registry = Registry::new();
+    registry.register_with("probe", check, CheckOptions::new().timeout(timeout)).unwrap();
+    registry
+}
+
+/// The status and message of the single component of `report`.
+pub fn verdict(report: &Report<health_core::DynamicComponents>) -> (Status, String) {
+    let component = report.components.get("probe").unwrap();
+    (component.status, component.message.as_deref().unwrap_or_default().to_owned())
+}
+
+/// A process killed when dropped, even if the test panics.
+pub struct Server {
+    child: Option<Child>,
+    command: Vec<String>,
+}
+
+impl Server {
+    /// Starts `program` with `args`; `None` if it cannot be started.
+    pub fn start(program: &str, args: &[String]) -> Option<Server> {
+        let mut command = vec![program.to_owned()];
+        command.extend(args.iter().cloned());
+        let mut server = Server { child: None, command };
+        server.restart().then_some(server)
+    }
+
+    /// Kills the process.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts the process again with the same arguments.
+    pub fn restart(&mut self) -> bool {
+        self.stop();
+        let child =
+            Command::new(&self.command[0]).args(&self.command[1..]).stdout(Stdio::null()).stderr(Stdio::null()).spawn();
+        self.child = child.ok();
+        self.child.is_some()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Waits until `address` accepts connections, for at most ten seconds.
+pub async fn wait_for(address: SocketAddr) {
+    for _ in 0..200 {
+        if tokio::net::TcpStream::connect(address).await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("nothing listens on {address} after 10 s");
+}
+
+/// A fresh directory under the target directory, removed when dropped.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(name: &str) -> TempDir {
+        let path = std::env::temp_dir().join(format!("health-probe-{name}-{}-{}", std::process::id(), free_port()));
+        std::fs::create_dir_all(&path).unwrap();
+        TempDir(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Asserts that `secret` appears nowhere in the report's JSON.
+pub fn assert_secret_absent(report: &Report<health_core::DynamicComponents>, secret: &str) {
+    let json = serde_json::to_string(report).unwrap();
+    assert!(!json.contains(secret), "the secret {secret:?} leaked into {json}");
+}
+
+/// How a [`Relay`] treats the bytes it carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Forwards them at once.
+    Forward,
+    /// Forwards them after a delay.
+    Delay(Duration),
+    /// Swallows them: the peer waits for an answer that never comes.
+    Blackhole,
+}
+
+/// A TCP relay in front of a real server, to make the network between a
+/// client and it fail the ways networks do, and to count connections.
+pub struct Relay {
+    pub address: SocketAddr,
+    mode: tokio::sync::watch::Sender<Mode>,
+    accepted: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    connections: std::sync::Arc<std::sync::Mutex<tokio::task::JoinSet<()>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Relay {
+    pub async fn start(upstream: SocketAddr) -> Relay {
+        use std::sync::atomic::Ordering;
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let (mode, watcher) = tokio::sync::watch::channel(Mode::Forward);
+        let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let connections = std::sync::Arc::new(std::sync::Mutex::new(tokio::task::JoinSet::new()));
+        let task = tokio::spawn({
+            let accepted = accepted.clone();
+            let connections = connections.clone();
+            async move {
+                while let Ok((client, _)) = listener.accept().await {
+                    accepted.fetch_add(1, Ordering::SeqCst);
+                    let watcher = watcher.clone();
+                    connections.lock().unwrap().spawn(async move {
+                        let Ok(server) = tokio::net::TcpStream::connect(upstream).await else { return };
+                        let (client_read, client_write) = client.into_split();
+                        let (server_read, server_write) = server.into_split();
+                        tokio::join!(
+                            pump(client_read, server_write, watcher.clone()),
+                            pump(server_read, client_write, watcher)
+                        );
+                    });
+                }
+            }
+        });
+        Relay { address, mode, accepted, connections, task }
+    }
+
+    pub fn set(&self, mode: Mode) {
+        self.mode.send_replace(mode);
+    }
+
+    /// Closes every connection relayed so far, as a server that went away.
+    pub fn cut(&self) {
+        self.connections.lock().unwrap().abort_all();
+    }
+
+    /// How many connections clients opened through the relay.
+    pub fn accepted(&self) -> usize {
+        self.accepted.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        self.task.abort();
+        self.cut();
+    }
+}
+
+async fn pump(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    mode: tokio::sync::watch::Receiver<Mode>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut buffer = vec![0u8; 16 * 1024];
+    loop {
+        let read = match from.read(&mut buffer).await {
+            Ok(0) | Err(_) => return,
+            Ok(read) => read,
+        };
+        let current = *mode.borrow();
+        match current {
+            Mode::Forward => {}
+            Mode::Delay(delay) => tokio::time::sleep(delay).await,
+            Mode::Blackhole => continue,
+        }
+        if to.write_all(&buffer[..read]).await.is_err() {
+            return;
+        }
+    }
+}
