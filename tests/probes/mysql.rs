@@ -31,12 +31,15 @@ async fn a_running_server_is_up_with_its_version_and_leaks_no_connection_over_10
     assert_eq!(details["pool"]["max"], 3);
 
     let observer = self::pool(&url, 1).await;
+    // The pool may open connections up to its maximum; past that, any growth is a leak.
     let before = threads_connected(&observer).await;
+    let room = i64::from(3 - pool.size());
     let registry = crate::support::registry_of(PoolCheck::new(pool.clone()), health_core::DEFAULT_TIMEOUT);
     for _ in 0..1000 {
         assert_eq!(registry.report(&()).await.status, Status::Up);
     }
-    assert_eq!(threads_connected(&observer).await, before);
+    let after = threads_connected(&observer).await;
+    assert!(after <= before + room, "connections grew from {before} to {after}, past the pool's maximum");
 }
 
 #[tokio::test]

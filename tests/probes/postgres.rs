@@ -268,12 +268,14 @@ async fn the_same_pool_survives_a_restart_and_leaks_no_connection_over_1000_repo
     let second = verdict(&report_of(check(), Duration::from_secs(2)).await).0;
     assert!(first == Status::Up || second == Status::Up, "not UP again within two reports: {first:?}, {second:?}");
 
+    // The pool may open connections up to its maximum; past that, any growth is a leak.
     let before = backends(&cluster.url()).await;
+    let room = i64::from(4 - pool.size());
     let registry = crate::support::registry_of(check(), health_core::DEFAULT_TIMEOUT);
     for _ in 0..1000 {
         assert_eq!(registry.report(&()).await.status, Status::Up);
     }
     let after = backends(&cluster.url()).await;
-    assert_eq!(before, after, "server-side connections grew from {before} to {after}");
+    assert!(after <= before + room, "server-side connections grew from {before} to {after}, past the pool's maximum");
     assert!(pool.size() <= 4);
 }

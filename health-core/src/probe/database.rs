@@ -89,7 +89,11 @@ pub struct QueryOptions<Row> {
     query: Option<CustomQuery<Row>>,
     slow_after: Duration,
     degrade_when_exhausted: bool,
+    exhausted_grace: Duration,
 }
+
+/// How long a probe waits for a connection from a pool that looks exhausted.
+const EXHAUSTED_GRACE: Duration = Duration::from_millis(20);
 
 struct CustomQuery<Row> {
     sql: Cow<'static, str>,
@@ -99,7 +103,12 @@ struct CustomQuery<Row> {
 impl<Row> QueryOptions<Row> {
     /// The defaults.
     pub fn new() -> Self {
-        QueryOptions { query: None, slow_after: DEFAULT_SLOW_AFTER, degrade_when_exhausted: true }
+        QueryOptions {
+            query: None,
+            slow_after: DEFAULT_SLOW_AFTER,
+            degrade_when_exhausted: true,
+            exhausted_grace: EXHAUSTED_GRACE,
+        }
     }
 
     /// Runs `sql` instead of the default query, and lets `mapper` judge its
@@ -123,13 +132,31 @@ impl<Row> QueryOptions<Row> {
         self
     }
 
-    /// Whether an exhausted pool (no idle connection, all in use, tasks
-    /// waiting where the pool tells) is DEGRADED without waiting for a
+    /// Whether an exhausted pool is DEGRADED without waiting in line for a
     /// connection (default `true`). With `false`, the probe waits in line.
+    ///
+    /// A deadpool pool is exhausted when no connection is idle, all are open
+    /// and tasks wait for one. A `sqlx` pool does not tell its waiters: it is
+    /// exhausted when no connection is idle, all are open and none comes free
+    /// within the [grace](Self::exhausted_grace).
     #[must_use]
     pub fn degrade_when_exhausted(mut self, degrade: bool) -> Self {
         self.degrade_when_exhausted = degrade;
         self
+    }
+
+    /// How long a probe waits for a connection from a `sqlx` pool that looks
+    /// exhausted before it reports DEGRADED (default 20 ms): a connection an
+    /// application just dropped goes back to the pool only after a ping.
+    #[must_use]
+    pub fn exhausted_grace(mut self, grace: Duration) -> Self {
+        self.exhausted_grace = grace;
+        self
+    }
+
+    /// The wait for a connection from a pool that looks exhausted.
+    pub fn exhausted_grace_period(&self) -> Duration {
+        self.exhausted_grace
     }
 
     /// The custom query, if any.
@@ -173,6 +200,7 @@ impl<Row> Clone for QueryOptions<Row> {
                 .map(|query| CustomQuery { sql: query.sql.clone(), mapper: query.mapper.clone() }),
             slow_after: self.slow_after,
             degrade_when_exhausted: self.degrade_when_exhausted,
+            exhausted_grace: self.exhausted_grace,
         }
     }
 }
@@ -183,6 +211,7 @@ impl<Row> fmt::Debug for QueryOptions<Row> {
             .field("query", &self.custom_query())
             .field("slow_after", &self.slow_after)
             .field("degrade_when_exhausted", &self.degrade_when_exhausted)
+            .field("exhausted_grace", &self.exhausted_grace)
             .finish()
     }
 }

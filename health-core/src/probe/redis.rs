@@ -1,8 +1,14 @@
 //! Redis, through the `redis` crate's `ConnectionManager` or
 //! `MultiplexedConnection` (feature `redis`).
 //!
-//! One pipelined round trip sends `PING` and `INFO server replication
-//! cluster`; a clustered node is also asked `CLUSTER INFO`. The probe reports:
+//! Each run sends `ROLE`, which costs what `PING` does: the role, and for a
+//! replica the state of its link to the primary. The server's version and
+//! mode come from `HELLO` (without arguments, it changes nothing), sent in the
+//! same round trip on the first run and then at most once a minute, or after
+//! a failed run; the options remember them, so keep them (or a [`RedisCheck`])
+//! from run to run. A server older than Redis 6, without `HELLO`, is asked
+//! `INFO server` instead. A clustered node is also asked `CLUSTER INFO`. The
+//! probe reports:
 //!
 //! - DOWN when Redis does not answer, with the client's message, or when a
 //!   clustered node says `cluster_state:fail`;
@@ -23,8 +29,10 @@
 //! }
 //! ```
 
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use redis::Value;
 use redis::aio::ConnectionLike;
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -32,7 +40,7 @@ use serde::Serialize;
 use super::judge::{DEFAULT_SLOW_AFTER, Verdict, describe, millis};
 use crate::{Check, Outcome};
 
-/// What the Redis probe found, from `INFO`.
+/// What the Redis probe found; the names are those of `INFO`.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[non_exhaustive]
 pub struct RedisDetails {
@@ -42,7 +50,8 @@ pub struct RedisDetails {
     /// `role`: `master` or `slave`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
-    /// `master_link_status` of a replica: `up` or `down`.
+    /// `master_link_status` of a replica: `up` when its link to the primary
+    /// is connected, else `down`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub master_link_status: Option<String>,
     /// `cluster_state` of a clustered node: `ok` or `fail`.
@@ -53,15 +62,28 @@ pub struct RedisDetails {
     pub latency_ms: Option<f64>,
 }
 
-/// How the Redis probe judges what it finds.
+/// How long the server's version and mode are trusted before `HELLO` is sent again.
+const SERVER_FACTS_FOR: Duration = Duration::from_secs(60);
+
+/// How the Redis probe judges what it finds, and what it last learned of the
+/// server (shared by clones).
 #[derive(Debug, Clone)]
 pub struct RedisOptions {
     slow_after: Duration,
+    server: Arc<Mutex<Option<ServerFacts>>>,
+}
+
+/// What `HELLO` said, and when.
+#[derive(Debug, Clone)]
+struct ServerFacts {
+    version: Option<String>,
+    mode: Option<String>,
+    learned_at: Instant,
 }
 
 impl Default for RedisOptions {
     fn default() -> Self {
-        RedisOptions { slow_after: DEFAULT_SLOW_AFTER }
+        RedisOptions { slow_after: DEFAULT_SLOW_AFTER, server: Arc::default() }
     }
 }
 
@@ -96,28 +118,31 @@ where
 {
     let mut connection = connection.clone();
     let started = Instant::now();
-    let answer = redis::pipe()
-        .cmd("PING")
-        .cmd("INFO")
-        .arg("server")
-        .arg("replication")
-        .arg("cluster")
-        .query_async::<(String, String)>(&mut connection)
-        .await;
-    let info = match answer {
-        Ok((_pong, info)) => info,
-        Err(error) => return Verdict::down(describe(&error)).with(RedisDetails::unreached()),
+    let known = options.known_server();
+    let answer = match &known {
+        Some(_) => redis::cmd("ROLE").query_async::<Value>(&mut connection).await.map(|role| (None, role)),
+        None => hello_and_role(&mut connection).await.map(|(hello, role)| (Some(hello), role)),
     };
-    let field = |name: &str| info_field(&info, name).map(str::to_owned);
+    let (hello, role) = match answer {
+        Ok(answers) => answers,
+        Err(error) => {
+            options.forget_server();
+            return Verdict::down(describe(&error)).with(RedisDetails::unreached());
+        }
+    };
+    let server = match (known, hello) {
+        (Some(known), _) => known,
+        (None, hello) => options.learn_server(hello.as_ref().map_or(Value::Nil, Clone::clone)),
+    };
     let mut details = RedisDetails {
-        version: field("redis_version"),
-        role: field("role"),
-        master_link_status: field("master_link_status"),
+        version: server.version,
+        role: role_name(&role),
+        master_link_status: link_status(&role),
         cluster_state: None,
         latency_ms: None,
     };
     let mut verdict = Verdict::up();
-    if info_field(&info, "cluster_enabled") == Some("1") {
+    if server.mode.as_deref() == Some("cluster") {
         match redis::cmd("CLUSTER").arg("INFO").query_async::<String>(&mut connection).await {
             Ok(cluster) => {
                 details.cluster_state = info_field(&cluster, "cluster_state").map(str::to_owned);
@@ -140,6 +165,88 @@ where
         )));
     }
     verdict.or_worse(Verdict::of_latency(latency, options.slow_after)).with(details)
+}
+
+/// `HELLO` and `ROLE` in one round trip; `INFO server` where `HELLO` is unknown.
+async fn hello_and_role<C: ConnectionLike>(connection: &mut C) -> redis::RedisResult<(Value, Value)> {
+    match redis::pipe().cmd("HELLO").cmd("ROLE").query_async::<(Value, Value)>(connection).await {
+        Err(error) if error.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::ResponseError) => {
+            let (info, role) =
+                redis::pipe().cmd("INFO").arg("server").cmd("ROLE").query_async::<(String, Value)>(connection).await?;
+            Ok((info_as_hello(&info), role))
+        }
+        answer => answer,
+    }
+}
+
+impl RedisOptions {
+    /// The server's version and mode, if learned less than a minute ago.
+    fn known_server(&self) -> Option<ServerFacts> {
+        let server = self.server.lock().unwrap_or_else(PoisonError::into_inner);
+        server.as_ref().filter(|facts| facts.learned_at.elapsed() < SERVER_FACTS_FOR).cloned()
+    }
+
+    fn learn_server(&self, hello: Value) -> ServerFacts {
+        let facts =
+            ServerFacts { version: field(&hello, "version"), mode: field(&hello, "mode"), learned_at: Instant::now() };
+        *self.server.lock().unwrap_or_else(PoisonError::into_inner) = Some(facts.clone());
+        facts
+    }
+
+    /// After a failure the server may come back another: ask again.
+    fn forget_server(&self) {
+        *self.server.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+}
+
+/// A text reply as a string.
+fn text(value: &Value) -> Option<String> {
+    match value {
+        Value::BulkString(bytes) => Some(String::from_utf8_lossy(bytes).into_owned()),
+        Value::SimpleString(text) => Some(text.clone()),
+        Value::VerbatimString { text, .. } => Some(text.clone()),
+        _ => None,
+    }
+}
+
+/// A field of `HELLO`'s answer: a map in RESP3, flat key-value pairs in RESP2.
+fn field(hello: &Value, name: &str) -> Option<String> {
+    match hello {
+        Value::Map(pairs) => {
+            pairs.iter().find(|(key, _)| text(key).as_deref() == Some(name)).and_then(|(_, value)| text(value))
+        }
+        Value::Array(items) => items
+            .chunks(2)
+            .find(|pair| text(&pair[0]).as_deref() == Some(name))
+            .and_then(|pair| pair.get(1).and_then(text)),
+        _ => None,
+    }
+}
+
+/// `HELLO`'s fields read from `INFO server`, for servers without `HELLO`.
+fn info_as_hello(info: &str) -> Value {
+    let pair = |key: &str, name: &str| {
+        info_field(info, name).map(|value| (Value::SimpleString(key.to_owned()), Value::SimpleString(value.to_owned())))
+    };
+    Value::Map([pair("version", "redis_version"), pair("mode", "redis_mode")].into_iter().flatten().collect())
+}
+
+/// `master` or `slave` (as `INFO` names them), from `ROLE`'s first element.
+fn role_name(role: &Value) -> Option<String> {
+    match role {
+        Value::Array(items) => items.first().and_then(text),
+        _ => None,
+    }
+}
+
+/// A replica's link: `ROLE` says `connected` when it is up.
+fn link_status(role: &Value) -> Option<String> {
+    let Value::Array(items) = role else { return None };
+    if items.first().and_then(text).as_deref() != Some("slave") {
+        return None;
+    }
+    let state = items.get(3).and_then(text)?;
+    Some(if state == "connected" { "up" } else { "down" }.to_owned())
 }
 
 impl RedisDetails {
@@ -199,6 +306,39 @@ where
 #[cfg(test)]
 mod tests {
     use super::info_field;
+
+    use redis::Value;
+
+    use super::{field, link_status, role_name};
+
+    fn bulk(text: &str) -> Value {
+        Value::BulkString(text.as_bytes().to_vec())
+    }
+
+    #[test]
+    fn reads_hello_in_both_protocols_and_role_of_a_replica() {
+        let resp2 = Value::Array(vec![
+            bulk("server"),
+            bulk("redis"),
+            bulk("version"),
+            bulk("7.0.15"),
+            bulk("proto"),
+            Value::Int(2),
+        ]);
+        assert_eq!(field(&resp2, "version").as_deref(), Some("7.0.15"));
+        let resp3 = Value::Map(vec![(bulk("mode"), bulk("cluster"))]);
+        assert_eq!(field(&resp3, "mode").as_deref(), Some("cluster"));
+        assert_eq!(field(&resp3, "version"), None);
+
+        let replica =
+            Value::Array(vec![bulk("slave"), bulk("127.0.0.1"), Value::Int(6380), bulk("connect"), Value::Int(-1)]);
+        assert_eq!(role_name(&replica).as_deref(), Some("slave"));
+        assert_eq!(link_status(&replica).as_deref(), Some("down"));
+        let linked = Value::Array(vec![bulk("slave"), bulk("h"), Value::Int(1), bulk("connected"), Value::Int(5)]);
+        assert_eq!(link_status(&linked).as_deref(), Some("up"));
+        let primary = Value::Array(vec![bulk("master"), Value::Int(0), Value::Array(vec![])]);
+        assert_eq!(link_status(&primary), None);
+    }
 
     #[test]
     fn reads_info_fields_by_exact_name() {

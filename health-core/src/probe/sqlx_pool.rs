@@ -61,11 +61,12 @@ where
     let figures = figures(pool);
     let started = Instant::now();
     let acquired = match options.gives_up_on(Some(&figures)) {
-        // The figures may be a moment old (connections go back to the pool
-        // on a task of their own): only an empty pool now confirms them.
-        Some(verdict) => match pool.try_acquire() {
-            Some(connection) => Ok(connection),
-            None => return Probed { verdict, details: unreached(Some(figures)) },
+        // Connections go back to the pool on a task of their own, after a
+        // ping: one may be on its way back. Only none within the grace
+        // confirms the figures.
+        Some(verdict) => match tokio::time::timeout(options.exhausted_grace_period(), pool.acquire()).await {
+            Ok(acquired) => acquired,
+            Err(_) => return Probed { verdict, details: unreached(Some(figures)) },
         },
         None => pool.acquire().await,
     };
@@ -90,7 +91,5 @@ where
         (None, Some(query)) => sqlx::query_scalar::<DB, String>(query).fetch_one(&mut *connection).await.ok(),
         (None, None) => None,
     };
-    // Back in the pool before the report is told, so the next run finds it idle.
-    connection.return_to_pool().await;
     Probed { verdict: options.judge(&rows, latency), details: reached(version, latency, Some(figures)) }
 }
