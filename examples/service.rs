@@ -5,13 +5,21 @@
 //! (`DATA_DIR`, default a temporary directory). It adds a check for each
 //! dependency the environment names:
 //!
-//! | variable | component | critical |
-//! |---|---|---|
-//! | `DATABASE_URL` (PostgreSQL) | `database`: `SELECT 1` | yes |
-//! | `REDIS_URL` | `cache`: `PING` | no |
-//! | `UPSTREAM_URL` (`http://…`) | `upstream`: `GET` answers below 500 | no |
+//! | variable | component | built-in probe | critical |
+//! |---|---|---|---|
+//! | `DATABASE_URL` (PostgreSQL) | `database` | `probe::postgres::pool` (`sqlx`) | yes |
+//! | `MYSQL_URL` (MySQL, MariaDB) | `reporting` | `probe::mysql::pool` (`sqlx`) | no |
+//! | `REDIS_URL` | `cache` | `probe::redis::connection_with` | no |
+//! | `RABBITMQ_URL` (`amqp://…`) | `broker` | `probe::rabbitmq::connection` (`lapin`) | no |
+//! | `NATS_URL` | `messaging` | `probe::nats::client` (`async-nats`) | no |
+//! | `UPSTREAM_URL` (`http://…`) | `upstream` | `probe::http_upstream::request` (`reqwest`), any status below 500 | no |
 //!
-//! These three form the custom group `dependencies`, served at
+//! The data directory's free space is checked by `probe::disk`. Clients are
+//! made at startup without connecting, so the service starts whether or not
+//! its dependencies are up; a RabbitMQ connection is opened, and reopened, in
+//! the background.
+//!
+//! The dependencies form the custom group `dependencies`, served at
 //! `/health/group/dependencies` (with none of them configured, with no
 //! components: UP). Responses show every detail, unless
 //! `HEALTH_TOKEN` is set: then only requests bearing it see more than statuses.
@@ -33,17 +41,31 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use health_core::http::{HealthEndpoints, Visibility, serve};
-use health_core::{HealthReport, Monitor, Outcome, Registry, RegistryError, ReportSource, health_check, redact};
+use health_core::probe::disk::{self, DiskDetails};
+use health_core::probe::http_upstream::{self, UpstreamDetails, UpstreamOptions};
+use health_core::probe::nats::{self, NatsDetails};
+use health_core::probe::rabbitmq::{self, RabbitMqDetails};
+use health_core::probe::redis::{self, RedisDetails, RedisOptions};
+use health_core::probe::{DatabaseDetails, mysql, postgres};
+use health_core::{
+    HealthReport, Monitor, Outcome, Registry, RegistryError, ReportSource, Status, health_check, redact,
+};
 use serde::Serialize;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::sync::RwLock;
 
-/// What the checks need: the configuration read at startup.
+/// What the checks need: the clients the service holds, made at startup.
 struct Services {
     data_dir: PathBuf,
-    database_url: Option<String>,
-    redis_url: Option<String>,
-    upstream_url: Option<String>,
+    database: Option<sqlx::PgPool>,
+    reporting: Option<sqlx::MySqlPool>,
+    cache: Option<::redis::aio::ConnectionManager>,
+    /// Kept between runs: the probe asks the server's version once a minute.
+    cache_options: RedisOptions,
+    /// Opened, and reopened when lost, by a task of its own.
+    broker: RwLock<Option<Arc<lapin::Connection>>>,
+    messaging: Option<async_nats::Client>,
+    http: reqwest::Client,
+    upstream: Option<UpstreamOptions>,
 }
 
 #[derive(Serialize, schemars::JsonSchema, Clone)]
@@ -56,12 +78,6 @@ impl Latency {
     fn since(started: Instant) -> Self {
         Latency { latency_ms: started.elapsed().as_micros() as f64 / 1000.0 }
     }
-}
-
-#[derive(Serialize, schemars::JsonSchema)]
-struct Storage {
-    path: String,
-    free_percent: f64,
 }
 
 /// The runtime picks up new work promptly.
@@ -77,114 +93,61 @@ async fn process() -> Outcome<Latency> {
     }
 }
 
-/// The data directory takes a write and has free space.
+/// The data directory has free space: DEGRADED below 10 %, DOWN below 5 %.
 #[health_check(timeout = "500ms", critical)]
-async fn storage(services: &Services) -> Outcome<Storage> {
-    let probe = services.data_dir.join(".health-probe");
-    let written = tokio::fs::write(&probe, b"probe").await;
-    let _ = tokio::fs::remove_file(&probe).await;
-    let free_percent = free_percent(&services.data_dir).unwrap_or(0.0);
-    let details = Storage { path: services.data_dir.display().to_string(), free_percent };
-    match written {
-        Err(error) => Outcome::down(details).with_message(format!("cannot write: {error}")),
-        Ok(()) if free_percent < 2.0 => Outcome::down(details).with_message("the disk is full"),
-        Ok(()) if free_percent < 10.0 => Outcome::degraded(details).with_message("the disk is almost full"),
-        Ok(()) => Outcome::up(details),
-    }
+async fn storage(services: &Services) -> Outcome<DiskDetails> {
+    disk::space(&services.data_dir).await
 }
 
-/// The share of the file system holding `path` that is free, from `statvfs`.
-fn free_percent(path: &std::path::Path) -> Option<f64> {
-    use std::os::unix::ffi::OsStrExt;
-    let path = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
-    let mut stats = std::mem::MaybeUninit::<libc::statvfs>::uninit();
-    // SAFETY: `path` is a valid C string and `stats` is written by the call before it is read.
-    let stats = unsafe {
-        if libc::statvfs(path.as_ptr(), stats.as_mut_ptr()) != 0 {
-            return None;
-        }
-        stats.assume_init()
-    };
-    (stats.f_blocks > 0).then(|| stats.f_bavail as f64 * 100.0 / stats.f_blocks as f64)
+/// A component whose variable is not set is disabled and never runs; this
+/// answers should it run all the same.
+fn unconfigured<T>(variable: &str) -> Outcome<T> {
+    Outcome::status_only(Status::Down).with_message(format!("{variable} is not set"))
 }
 
-/// PostgreSQL answers `SELECT 1`.
+/// PostgreSQL answers its validation query.
 #[health_check(timeout = "2s", critical, cache = "2s", groups(readiness, startup, "dependencies"))]
-async fn database(services: &Services) -> Result<Latency, String> {
-    let url = services.database_url.as_deref().unwrap_or_default();
-    let started = Instant::now();
-    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-        .await
-        .map_err(|error| format!("cannot connect to {url}: {error}"))?;
-    let connection = tokio::spawn(connection);
-    let answer = client.query_one("SELECT 1", &[]).await.map_err(|error| format!("SELECT 1 failed: {error}"));
-    drop(client);
-    let _ = connection.await;
-    answer.map(|_| Latency::since(started))
+async fn database(services: &Services) -> Outcome<DatabaseDetails> {
+    let Some(pool) = &services.database else { return unconfigured("DATABASE_URL") };
+    postgres::pool(pool).await
 }
 
-/// Redis answers `PING`.
-#[health_check(timeout = "250ms", cache = "2s", groups(readiness, startup, "dependencies"))]
-async fn cache(services: &Services) -> Result<Latency, String> {
-    let url = services.redis_url.as_deref().unwrap_or_default();
-    let started = Instant::now();
-    let fail = |error: std::io::Error| format!("cannot reach {url}: {error}");
-    let (address, password) = address_and_password(url, 6379);
-    let mut stream = TcpStream::connect(&address).await.map_err(fail)?;
-    if let Some(password) = password {
-        let auth = format!("*2\r\n$4\r\nAUTH\r\n${}\r\n{password}\r\n", password.len());
-        stream.write_all(auth.as_bytes()).await.map_err(fail)?;
-        let mut answer = [0u8; 5];
-        stream.read_exact(&mut answer).await.map_err(fail)?;
-        if &answer != b"+OK\r\n" {
-            return Err(format!("{url} refused the password"));
-        }
+/// MySQL or MariaDB answers its validation query.
+#[health_check(timeout = "2s", cache = "2s", groups(readiness, startup, "dependencies"))]
+async fn reporting(services: &Services) -> Outcome<DatabaseDetails> {
+    let Some(pool) = &services.reporting else { return unconfigured("MYSQL_URL") };
+    mysql::pool(pool).await
+}
+
+/// Redis answers, and a replica has its primary.
+#[health_check(timeout = "500ms", cache = "2s", groups(readiness, startup, "dependencies"))]
+async fn cache(services: &Services) -> Outcome<RedisDetails> {
+    let Some(connection) = &services.cache else { return unconfigured("REDIS_URL") };
+    redis::connection_with(connection, &services.cache_options).await
+}
+
+/// The RabbitMQ connection is open and unblocked, and opens a channel.
+#[health_check(timeout = "2s", cache = "2s", groups(readiness, startup, "dependencies"))]
+async fn broker(services: &Services) -> Outcome<RabbitMqDetails> {
+    let connection = services.broker.read().await.clone();
+    match connection {
+        Some(connection) => rabbitmq::connection(&connection).await,
+        None => Outcome::status_only(Status::Down).with_message("not connected to RabbitMQ yet"),
     }
-    stream.write_all(b"PING\r\n").await.map_err(fail)?;
-    let mut answer = [0u8; 7];
-    stream.read_exact(&mut answer).await.map_err(fail)?;
-    if &answer == b"+PONG\r\n" { Ok(Latency::since(started)) } else { Err(format!("{url} did not answer PONG")) }
 }
 
-#[derive(Serialize, schemars::JsonSchema, Clone)]
-struct Answered {
-    status: u16,
-    latency_ms: f64,
+/// NATS carries a message to the service and back.
+#[health_check(timeout = "1s", cache = "2s", groups(readiness, startup, "dependencies"))]
+async fn messaging(services: &Services) -> Outcome<NatsDetails> {
+    let Some(client) = &services.messaging else { return unconfigured("NATS_URL") };
+    nats::client(client).await
 }
 
 /// The upstream HTTP service answers with a status below 500.
 #[health_check(timeout = "1s", cache = "5s", groups(readiness, startup, "dependencies"))]
-async fn upstream(services: &Services) -> Result<Answered, String> {
-    let url = services.upstream_url.as_deref().unwrap_or_default();
-    let Some(rest) = url.strip_prefix("http://") else {
-        return Err(format!("{url}: only http:// upstreams are checked by this example"));
-    };
-    let (authority, path) = rest.split_once('/').map_or((rest, "/".to_owned()), |(a, p)| (a, format!("/{p}")));
-    let (address, _) = address_and_password(&format!("http://{authority}"), 80);
-    let started = Instant::now();
-    let fail = |error: std::io::Error| format!("cannot reach {url}: {error}");
-    let mut stream = TcpStream::connect(&address).await.map_err(fail)?;
-    let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.map_err(fail)?;
-    let mut head = [0u8; 12];
-    stream.read_exact(&mut head).await.map_err(fail)?;
-    let status = std::str::from_utf8(&head[9..12]).ok().and_then(|code| code.parse::<u16>().ok());
-    match status {
-        Some(status) if status < 500 => Ok(Answered { status, latency_ms: Latency::since(started).latency_ms }),
-        Some(status) => Err(format!("{url} answered {status}")),
-        None => Err(format!("{url} did not answer HTTP")),
-    }
-}
-
-/// `host:port` and the password of `scheme://user:password@host:port/…`.
-fn address_and_password(url: &str, default_port: u16) -> (String, Option<String>) {
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let authority = rest.split(['/', '?']).next().unwrap_or_default();
-    let (user_info, host) = authority.rsplit_once('@').map_or((None, authority), |(info, host)| (Some(info), host));
-    let password = user_info.and_then(|info| info.split_once(':')).map(|(_, password)| password.to_owned());
-    let address = if host.contains(':') { host.to_owned() } else { format!("{host}:{default_port}") };
-    (address, password.filter(|p| !p.is_empty()))
+async fn upstream(services: &Services) -> Outcome<UpstreamDetails> {
+    let Some(options) = &services.upstream else { return unconfigured("UPSTREAM_URL") };
+    http_upstream::request(&services.http, options).await
 }
 
 #[derive(HealthReport, Default)]
@@ -193,7 +156,10 @@ struct ServiceHealth {
     process: ProcessCheck,
     storage: StorageCheck,
     database: DatabaseCheck,
+    reporting: ReportingCheck,
     cache: CacheCheck,
+    broker: BrokerCheck,
+    messaging: MessagingCheck,
     upstream: UpstreamCheck,
 }
 
@@ -204,7 +170,10 @@ fn registry() -> Result<Registry<Services>, RegistryError> {
         .register("process", ProcessCheck::default())?
         .register("storage", StorageCheck::default())?
         .register("database", DatabaseCheck::default())?
+        .register("reporting", ReportingCheck::default())?
         .register("cache", CacheCheck::default())?
+        .register("broker", BrokerCheck::default())?
+        .register("messaging", MessagingCheck::default())?
         .register("upstream", UpstreamCheck::default())?;
     Ok(registry)
 }
@@ -213,26 +182,76 @@ fn registry() -> Result<Registry<Services>, RegistryError> {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt().with_target(false).with_writer(std::io::stderr).init();
     let variable = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
-    let services = Services {
-        data_dir: variable("DATA_DIR").map_or_else(std::env::temp_dir, PathBuf::from),
-        database_url: variable("DATABASE_URL"),
-        redis_url: variable("REDIS_URL"),
-        upstream_url: variable("UPSTREAM_URL"),
-    };
-    let dependencies =
-        [("database", &services.database_url), ("cache", &services.redis_url), ("upstream", &services.upstream_url)];
+    let urls = [
+        ("database", "DATABASE_URL"),
+        ("reporting", "MYSQL_URL"),
+        ("cache", "REDIS_URL"),
+        ("broker", "RABBITMQ_URL"),
+        ("messaging", "NATS_URL"),
+        ("upstream", "UPSTREAM_URL"),
+    ];
     let mut unconfigured = Vec::new();
-    for (component, url) in dependencies {
-        match url {
-            Some(url) => tracing::info!(component, url = %redact(url), "checking"),
+    for (component, name) in urls {
+        match variable(name) {
+            Some(url) => tracing::info!(component, url = %redact(&url), "checking"),
             None => unconfigured.push(component),
         }
     }
+    // Pools and clients that connect on first use: the service starts
+    // whether its dependencies are up or not.
+    let acquire = Duration::from_secs(1);
+    let services = Services {
+        data_dir: variable("DATA_DIR").map_or_else(std::env::temp_dir, PathBuf::from),
+        database: variable("DATABASE_URL")
+            .map(|url| {
+                sqlx::postgres::PgPoolOptions::new().max_connections(4).acquire_timeout(acquire).connect_lazy(&url)
+            })
+            .transpose()?,
+        reporting: variable("MYSQL_URL")
+            .map(|url| {
+                sqlx::mysql::MySqlPoolOptions::new().max_connections(2).acquire_timeout(acquire).connect_lazy(&url)
+            })
+            .transpose()?,
+        cache: match variable("REDIS_URL") {
+            Some(url) => {
+                let config = ::redis::aio::ConnectionManagerConfig::new().set_number_of_retries(1);
+                Some(::redis::aio::ConnectionManager::new_lazy_with_config(::redis::Client::open(url)?, config)?)
+            }
+            None => None,
+        },
+        cache_options: RedisOptions::new(),
+        broker: RwLock::new(None),
+        messaging: match variable("NATS_URL") {
+            Some(url) => Some(async_nats::ConnectOptions::new().retry_on_initial_connect().connect(url).await?),
+            None => None,
+        },
+        http: reqwest::Client::new(),
+        upstream: variable("UPSTREAM_URL")
+            .map(|url| UpstreamOptions::get(&url).map(|options| options.expect_status(100..=499)))
+            .transpose()?,
+    };
     let services = Arc::new(services);
+    if let Some(url) = variable("RABBITMQ_URL") {
+        tokio::spawn(keep_broker_connected(services.clone(), url));
+    }
     if std::env::args().any(|argument| argument == "--registry") {
         run(Monitor::builder(registry()?, services), &unconfigured).await
     } else {
         run(Monitor::builder(ServiceHealth::default(), services), &unconfigured).await
+    }
+}
+
+/// Opens the RabbitMQ connection, and opens it again whenever it is lost.
+async fn keep_broker_connected(services: Arc<Services>, url: String) {
+    loop {
+        let connected = services.broker.read().await.as_ref().is_some_and(|connection| connection.status().connected());
+        if !connected {
+            match lapin::Connection::connect(&url, lapin::ConnectionProperties::default()).await {
+                Ok(connection) => *services.broker.write().await = Some(Arc::new(connection)),
+                Err(error) => tracing::warn!(error = %redact(&error.to_string()), "cannot connect to RabbitMQ"),
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }
 

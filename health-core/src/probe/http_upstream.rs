@@ -227,6 +227,8 @@ impl UpstreamCheck {
     }
 }
 
+// Kept out of the list of checks that errors about other types suggest.
+#[diagnostic::do_not_recommend]
 impl<S: ?Sized + Sync> Check<S> for UpstreamCheck {
     type Details = UpstreamDetails;
 

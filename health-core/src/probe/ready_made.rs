@@ -33,6 +33,8 @@ macro_rules! ready_made_check {
             }
         }
 
+        // Kept out of the list of checks that errors about other types suggest.
+        #[diagnostic::do_not_recommend]
         impl<S: ?Sized + Sync> $crate::Check<S> for $name {
             type Details = $details;
 

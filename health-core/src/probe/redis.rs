@@ -291,6 +291,8 @@ impl<C> RedisCheck<C> {
     }
 }
 
+// Kept out of the list of checks that errors about other types suggest.
+#[diagnostic::do_not_recommend]
 impl<C, S> Check<S> for RedisCheck<C>
 where
     C: ConnectionLike + Clone + Send + Sync,
