@@ -6,6 +6,7 @@
 mod support;
 
 mod disk;
+mod garbage;
 mod http_upstream;
 mod mysql;
 mod nats;

@@ -263,3 +263,35 @@ async fn pump(
         }
     }
 }
+
+/// A server that answers every connection with bytes of no protocol, then
+/// closes it: a probe must report DOWN, never panic.
+pub struct Babbler {
+    pub address: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Babbler {
+    pub async fn start() -> Babbler {
+        use tokio::io::AsyncWriteExt;
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let task = tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let _ = stream
+                        .write_all(b"*9\r\n$-7\r\nR\x00\x00\x00\x02\xff\xfe HTTP/9.9 999\r\n\r\n\x00garbage")
+                        .await;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                });
+            }
+        });
+        Babbler { address, task }
+    }
+}
+
+impl Drop for Babbler {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

@@ -236,3 +236,15 @@ pub(crate) fn postgres_release(version_num: u32) -> String {
         format!("{}.{}.{}", version_num / 10_000, version_num / 100 % 100, version_num % 100)
     }
 }
+
+#[cfg(all(test, any(feature = "postgres", feature = "tokio-postgres")))]
+mod tests {
+    use super::postgres_release;
+
+    #[test]
+    fn server_version_num_reads_as_the_release() {
+        assert_eq!(postgres_release(150_019), "15.19");
+        assert_eq!(postgres_release(170_000), "17.0");
+        assert_eq!(postgres_release(90_624), "9.6.24");
+    }
+}
