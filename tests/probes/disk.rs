@@ -5,7 +5,7 @@ use std::time::Duration;
 use health_core::Status;
 use health_core::probe::disk::{DiskCheck, DiskOptions, FreeSpace};
 
-use crate::support::{TempDir, report_of, verdict};
+use crate::support::{TempDir, details, report_of, verdict};
 
 /// What `df` says is available, in bytes.
 fn df_available(path: &std::path::Path) -> Option<u64> {
@@ -17,7 +17,7 @@ fn df_available(path: &std::path::Path) -> Option<u64> {
 async fn a_roomy_file_system_is_up_with_the_figures_df_reports() {
     let directory = TempDir::new("disk");
     let report = report_of(DiskCheck::new(directory.0.clone()), Duration::from_secs(1)).await;
-    let details = report.components.get("probe").unwrap().details.clone().unwrap();
+    let details = details(&report);
     let free = details["free_bytes"].as_u64().unwrap();
     let total = details["total_bytes"].as_u64().unwrap();
     assert!(free <= total && total > 0);

@@ -9,7 +9,7 @@ use health_core::Status;
 use health_core::probe::Verdict;
 use health_core::probe::http_upstream::{UpstreamCheck, UpstreamOptions};
 
-use crate::support::{Blackhole, Mode, Relay, assert_secret_absent, closed_port, report_of, verdict};
+use crate::support::{Blackhole, Mode, Relay, assert_secret_absent, closed_port, details, report_of, verdict};
 
 /// An upstream with a healthy, a failing and a slow route, behind a relay
 /// that counts connections.
@@ -34,7 +34,7 @@ async fn an_answer_in_range_is_up_and_the_connection_is_reused_over_1000_reports
     let client = reqwest::Client::new();
     let report = report_of(UpstreamCheck::new(client.clone(), options(&relay, "/ok")), Duration::from_secs(1)).await;
     assert_eq!(verdict(&report).0, Status::Up, "{:?}", verdict(&report));
-    let details = report.components.get("probe").unwrap().details.clone().unwrap();
+    let details = details(&report);
     assert_eq!(details["status"], 200);
     assert_eq!(details["method"], "GET");
 
@@ -98,6 +98,6 @@ async fn credentials_in_the_url_appear_nowhere() {
     let report = report_of(UpstreamCheck::new(reqwest::Client::new(), options), Duration::from_millis(500)).await;
     assert_eq!(verdict(&report).0, Status::Down);
     assert_secret_absent(&report, secret);
-    let details = report.components.get("probe").unwrap().details.clone().unwrap();
+    let details = details(&report);
     assert!(details["url"].as_str().unwrap().starts_with("http://probe:***@127.0.0.1:"));
 }

@@ -7,7 +7,7 @@ use health_core::probe::mysql::PoolCheck;
 use health_core::probe::{QueryOptions, Verdict};
 use sqlx::mysql::{MySqlPool, MySqlPoolOptions};
 
-use crate::support::{Blackhole, assert_secret_absent, closed_port, report_of, url, verdict};
+use crate::support::{Blackhole, assert_secret_absent, closed_port, details, report_of, url, verdict};
 
 async fn pool(url: &str, max: u32) -> MySqlPool {
     MySqlPoolOptions::new().max_connections(max).connect(url).await.unwrap()
@@ -25,7 +25,7 @@ async fn a_running_server_is_up_with_its_version_and_leaks_no_connection_over_10
     let pool = pool(&url, 3).await;
     let report = report_of(PoolCheck::new(pool.clone()), Duration::from_secs(2)).await;
     assert_eq!(verdict(&report).0, Status::Up, "{:?}", verdict(&report));
-    let details = report.components.get("probe").unwrap().details.clone().unwrap();
+    let details = details(&report);
     let version: String = sqlx::query_scalar("SELECT VERSION()").fetch_one(&pool).await.unwrap();
     assert_eq!(details["server_version"], version);
     assert_eq!(details["pool"]["max"], 3);

@@ -5,11 +5,7 @@ use std::time::{Duration, Instant};
 use health_core::Status;
 use health_core::probe::nats::{ClientCheck, NatsOptions};
 
-use crate::support::{Mode, Relay, Server, binary, free_port, report_of, url, verdict, wait_for};
-
-fn details(report: &health_core::Report<health_core::DynamicComponents>) -> serde_json::Value {
-    report.components.get("probe").unwrap().details.clone().unwrap()
-}
+use crate::support::{Mode, Relay, Server, binary, details, free_port, report_of, url, verdict, wait_for};
 
 /// Reconnects every 100 ms, so a restarted server is found quickly.
 async fn connect(url: &str) -> async_nats::Client {

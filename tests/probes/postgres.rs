@@ -9,14 +9,11 @@ use health_core::probe::{QueryOptions, Verdict};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
 use crate::support::{
-    Blackhole, Server, TempDir, assert_secret_absent, binary, closed_port, free_port, report_of, url, verdict, wait_for,
+    Blackhole, Server, TempDir, assert_secret_absent, binary, closed_port, details, free_port, report_of, url, verdict,
+    wait_for,
 };
 
 const TIMEOUT: Duration = Duration::from_millis(500);
-
-fn details(report: &health_core::Report<health_core::DynamicComponents>) -> serde_json::Value {
-    report.components.get("probe").unwrap().details.clone().unwrap()
-}
 
 async fn pool(url: &str, max: u32) -> PgPool {
     PgPoolOptions::new().max_connections(max).connect(url).await.unwrap()

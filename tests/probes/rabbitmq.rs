@@ -6,17 +6,13 @@ use std::time::{Duration, Instant};
 use health_core::Status;
 use health_core::probe::rabbitmq::ConnectionCheck;
 
-use crate::support::{Mode, Relay, report_of, url, verdict};
+use crate::support::{Mode, Relay, details, report_of, url, verdict};
 
 /// The tests here share one broker, and one of them raises an alarm on it.
 static BROKER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 async fn connect(url: &str) -> Arc<lapin::Connection> {
     Arc::new(lapin::Connection::connect(url, lapin::ConnectionProperties::default()).await.unwrap())
-}
-
-fn details(report: &health_core::Report<health_core::DynamicComponents>) -> serde_json::Value {
-    report.components.get("probe").unwrap().details.clone().unwrap()
 }
 
 /// The broker's address, from `amqp://user:password@host:port/vhost`.

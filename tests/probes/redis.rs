@@ -7,16 +7,12 @@ use health_core::probe::redis::{RedisCheck, RedisOptions};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use crate::support::{
-    Blackhole, Server, assert_secret_absent, binary, closed_port, free_port, report_of, url, verdict, wait_for,
+    Blackhole, Server, assert_secret_absent, binary, closed_port, details, free_port, report_of, url, verdict, wait_for,
 };
 
 fn lazy_manager(url: &str) -> ConnectionManager {
     let config = ConnectionManagerConfig::new().set_number_of_retries(1).set_max_delay(Duration::from_millis(100));
     ConnectionManager::new_lazy_with_config(redis::Client::open(url).unwrap(), config).unwrap()
-}
-
-fn details(report: &health_core::Report<health_core::DynamicComponents>) -> serde_json::Value {
-    report.components.get("probe").unwrap().details.clone().unwrap()
 }
 
 async fn info(connection: &mut ConnectionManager, field: &str) -> String {

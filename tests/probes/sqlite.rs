@@ -6,7 +6,7 @@ use health_core::Status;
 use health_core::probe::sqlite::{PoolCheck, SqliteOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 
-use crate::support::{TempDir, report_of, verdict};
+use crate::support::{TempDir, details, report_of, verdict};
 
 async fn pool(path: &std::path::Path, max: u32) -> sqlx::SqlitePool {
     let options = SqliteConnectOptions::new().filename(path).create_if_missing(true);
@@ -22,7 +22,7 @@ async fn a_database_file_is_up_with_its_file_version_and_a_clean_quick_check() {
     let check = PoolCheck::new(pool.clone()).with_options(SqliteOptions::new().quick_check(true));
     let report = report_of(check, Duration::from_secs(2)).await;
     assert_eq!(verdict(&report).0, Status::Up, "{:?}", verdict(&report));
-    let details = report.components.get("probe").unwrap().details.clone().unwrap();
+    let details = details(&report);
     assert_eq!(details["file"], path.display().to_string());
     let version: String = sqlx::query_scalar("SELECT sqlite_version()").fetch_one(&pool).await.unwrap();
     assert_eq!(details["sqlite_version"], version);

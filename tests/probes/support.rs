@@ -161,6 +161,11 @@ impl Drop for TempDir {
     }
 }
 
+/// The details of the single component of `report`.
+pub fn details(report: &Report<health_core::DynamicComponents>) -> serde_json::Value {
+    report.components.get("probe").unwrap().details.clone().unwrap()
+}
+
 /// Asserts that `secret` appears nowhere in the report's JSON.
 pub fn assert_secret_absent(report: &Report<health_core::DynamicComponents>, secret: &str) {
     let json = serde_json::to_string(report).unwrap();

@@ -5,14 +5,14 @@ use std::time::{Duration, Instant};
 use health_core::Status;
 use health_core::probe::tcp::{TcpCheck, TcpOptions};
 
-use crate::support::{closed_port, report_of, verdict};
+use crate::support::{closed_port, details, report_of, verdict};
 
 #[tokio::test]
 async fn a_listening_port_is_up_with_each_address_and_its_latency() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let report = report_of(TcpCheck::new(format!("localhost:{port}")), Duration::from_secs(1)).await;
-    let details = report.components.get("probe").unwrap().details.clone().unwrap();
+    let details = details(&report);
     let addresses = details["addresses"].as_array().unwrap();
     let ipv4 = addresses.iter().find(|address| address["address"] == format!("127.0.0.1:{port}")).unwrap();
     assert_eq!(ipv4["connected"], true);

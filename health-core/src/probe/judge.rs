@@ -10,6 +10,52 @@ use crate::{Outcome, Status};
 /// slower than that already endangers the probes that depend on it.
 pub const DEFAULT_SLOW_AFTER: Duration = Duration::from_secs(1);
 
+/// The latency threshold of the probes that have no other options: above
+/// it, DEGRADED.
+///
+/// ```
+/// use std::time::Duration;
+/// use health_core::probe::{DEFAULT_SLOW_AFTER, LatencyOptions};
+///
+/// assert_eq!(LatencyOptions::new().slow_threshold(), DEFAULT_SLOW_AFTER);
+/// let strict = LatencyOptions::new().slow_after(Duration::from_millis(50));
+/// assert_eq!(strict.slow_threshold(), Duration::from_millis(50));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LatencyOptions {
+    slow_after: Duration,
+}
+
+impl Default for LatencyOptions {
+    fn default() -> Self {
+        LatencyOptions { slow_after: DEFAULT_SLOW_AFTER }
+    }
+}
+
+impl LatencyOptions {
+    /// The default threshold, [`DEFAULT_SLOW_AFTER`].
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Reports DEGRADED when an answer takes longer than this.
+    #[must_use]
+    pub fn slow_after(mut self, threshold: Duration) -> Self {
+        self.slow_after = threshold;
+        self
+    }
+
+    /// The threshold.
+    pub fn slow_threshold(&self) -> Duration {
+        self.slow_after
+    }
+
+    /// DEGRADED when `latency` exceeds the threshold.
+    pub(crate) fn judge(&self, latency: Duration) -> Verdict {
+        Verdict::of_latency(latency, self.slow_after)
+    }
+}
+
 /// What a custom validation (a query's rows mapped by the application, an HTTP
 /// body predicate) concluded.
 ///

@@ -66,7 +66,7 @@
 mod judge;
 mod ready_made;
 
-pub use judge::{DEFAULT_SLOW_AFTER, Verdict};
+pub use judge::{DEFAULT_SLOW_AFTER, LatencyOptions, Verdict};
 
 #[cfg(any(feature = "postgres", feature = "mysql", feature = "sqlite", feature = "tokio-postgres"))]
 mod database;

@@ -22,13 +22,13 @@
 //! ```
 
 use std::pin::Pin;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use futures_core::Stream;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::judge::{DEFAULT_SLOW_AFTER, Verdict, describe, millis};
+use super::judge::{LatencyOptions, Verdict, describe, millis};
 use super::ready_made::ready_made_check;
 use crate::Outcome;
 
@@ -49,32 +49,8 @@ pub struct NatsDetails {
     pub rtt_ms: Option<f64>,
 }
 
-/// How the NATS probe judges what it finds.
-#[derive(Debug, Clone)]
-pub struct NatsOptions {
-    slow_after: Duration,
-}
-
-impl Default for NatsOptions {
-    fn default() -> Self {
-        NatsOptions { slow_after: DEFAULT_SLOW_AFTER }
-    }
-}
-
-impl NatsOptions {
-    /// The defaults.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Reports DEGRADED when the round trip takes longer than this (default
-    /// [`DEFAULT_SLOW_AFTER`]).
-    #[must_use]
-    pub fn slow_after(mut self, threshold: Duration) -> Self {
-        self.slow_after = threshold;
-        self
-    }
-}
+/// How the probe judges what it finds: the latency threshold.
+pub type NatsOptions = LatencyOptions;
 
 /// Probes a client with the default options.
 pub async fn client(client: &async_nats::Client) -> Outcome<NatsDetails> {
@@ -100,7 +76,7 @@ pub async fn client_with(client: &async_nats::Client, options: &NatsOptions) -> 
     }
     let latency = started.elapsed();
     details.rtt_ms = Some(millis(latency));
-    Verdict::of_latency(latency, options.slow_after).with(details)
+    options.judge(latency).with(details)
 }
 
 /// Sends an empty message to a fresh inbox and waits for it; dropping the

@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::judge::{DEFAULT_SLOW_AFTER, Verdict, describe, millis};
+use super::judge::{LatencyOptions, Verdict, describe, millis};
 use super::ready_made::ready_made_check;
 use crate::Outcome;
 
@@ -57,13 +57,13 @@ pub struct RabbitMqDetails {
 /// How the RabbitMQ probe judges what it finds.
 #[derive(Debug, Clone)]
 pub struct RabbitMqOptions {
-    slow_after: Duration,
+    latency: LatencyOptions,
     blocked: crate::Status,
 }
 
 impl Default for RabbitMqOptions {
     fn default() -> Self {
-        RabbitMqOptions { slow_after: DEFAULT_SLOW_AFTER, blocked: crate::Status::Degraded }
+        RabbitMqOptions { latency: LatencyOptions::new(), blocked: crate::Status::Degraded }
     }
 }
 
@@ -74,10 +74,10 @@ impl RabbitMqOptions {
     }
 
     /// Reports DEGRADED when the round trip takes longer than this (default
-    /// [`DEFAULT_SLOW_AFTER`]).
+    /// [`DEFAULT_SLOW_AFTER`](super::DEFAULT_SLOW_AFTER)).
     #[must_use]
     pub fn slow_after(mut self, threshold: Duration) -> Self {
-        self.slow_after = threshold;
+        self.latency = self.latency.slow_after(threshold);
         self
     }
 
@@ -131,7 +131,7 @@ pub async fn connection_with(connection: &lapin::Connection, options: &RabbitMqO
     }
     let latency = started.elapsed();
     details.latency_ms = Some(millis(latency));
-    Verdict::of_latency(latency, options.slow_after).with(details)
+    options.latency.judge(latency).with(details)
 }
 
 fn state_name(status: &lapin::ConnectionStatus) -> &'static str {

@@ -37,7 +37,7 @@ use redis::aio::ConnectionLike;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::judge::{DEFAULT_SLOW_AFTER, Verdict, describe, millis};
+use super::judge::{LatencyOptions, Verdict, describe, millis};
 use crate::{Check, Outcome};
 
 /// What the Redis probe found; the names are those of `INFO`.
@@ -69,7 +69,7 @@ const SERVER_FACTS_FOR: Duration = Duration::from_secs(60);
 /// server (shared by clones).
 #[derive(Debug, Clone)]
 pub struct RedisOptions {
-    slow_after: Duration,
+    latency: LatencyOptions,
     server: Arc<Mutex<Option<ServerFacts>>>,
 }
 
@@ -83,7 +83,7 @@ struct ServerFacts {
 
 impl Default for RedisOptions {
     fn default() -> Self {
-        RedisOptions { slow_after: DEFAULT_SLOW_AFTER, server: Arc::default() }
+        RedisOptions { latency: LatencyOptions::new(), server: Arc::default() }
     }
 }
 
@@ -94,10 +94,10 @@ impl RedisOptions {
     }
 
     /// Reports DEGRADED when the round trip takes longer than this (default
-    /// [`DEFAULT_SLOW_AFTER`]).
+    /// [`DEFAULT_SLOW_AFTER`](super::DEFAULT_SLOW_AFTER)).
     #[must_use]
     pub fn slow_after(mut self, threshold: Duration) -> Self {
-        self.slow_after = threshold;
+        self.latency = self.latency.slow_after(threshold);
         self
     }
 }
@@ -164,7 +164,7 @@ where
             details.master_link_status.as_deref().unwrap_or("unknown")
         )));
     }
-    verdict.or_worse(Verdict::of_latency(latency, options.slow_after)).with(details)
+    verdict.or_worse(options.latency.judge(latency)).with(details)
 }
 
 /// `HELLO` and `ROLE` in one round trip; `INFO server` where `HELLO` is unknown.

@@ -23,7 +23,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use tokio::task::JoinSet;
 
-use super::judge::{DEFAULT_SLOW_AFTER, Verdict, millis};
+use super::judge::{LatencyOptions, Verdict, millis};
 use super::ready_made::ready_made_check;
 use crate::Outcome;
 
@@ -53,32 +53,8 @@ pub struct AddressDetails {
     pub error: Option<String>,
 }
 
-/// How the TCP probe judges what it finds.
-#[derive(Debug, Clone)]
-pub struct TcpOptions {
-    slow_after: Duration,
-}
-
-impl Default for TcpOptions {
-    fn default() -> Self {
-        TcpOptions { slow_after: DEFAULT_SLOW_AFTER }
-    }
-}
-
-impl TcpOptions {
-    /// The defaults.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Reports DEGRADED when a connection takes longer than this (default
-    /// [`DEFAULT_SLOW_AFTER`]).
-    #[must_use]
-    pub fn slow_after(mut self, threshold: Duration) -> Self {
-        self.slow_after = threshold;
-        self
-    }
-}
+/// How the TCP probe judges what it finds: the latency threshold.
+pub type TcpOptions = LatencyOptions;
 
 /// Connects to every address of `target` (`host:port`) with the default options.
 pub async fn connect(target: &str) -> Outcome<TcpDetails> {
@@ -123,7 +99,7 @@ pub async fn connect_with(target: &str, options: &TcpOptions) -> Outcome<TcpDeta
     }
     let failed: Vec<&AddressDetails> = details.addresses.iter().filter(|entry| !entry.connected).collect();
     let verdict = match failed.first() {
-        None => Verdict::of_latency(slowest, options.slow_after),
+        None => options.judge(slowest),
         Some(first) => {
             let reason = format!("{}: {}", first.address, first.error.as_deref().unwrap_or("no answer"));
             if failed.len() == details.addresses.len() {
