@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use health_core::Status;
-use health_core::probe::disk::{DiskCheck, DiskOptions, FreeSpace};
+use health_core::probe::disk::{DiskOptions, FreeSpace, SpaceCheck};
 
 use crate::support::{TempDir, details, report_of, verdict};
 
@@ -16,7 +16,7 @@ fn df_available(path: &std::path::Path) -> Option<u64> {
 #[tokio::test]
 async fn a_roomy_file_system_is_up_with_the_figures_df_reports() {
     let directory = TempDir::new("disk");
-    let report = report_of(DiskCheck::new(directory.0.clone()), Duration::from_secs(1)).await;
+    let report = report_of(SpaceCheck::new(directory.0.clone()), Duration::from_secs(1)).await;
     let details = details(&report);
     let free = details["free_bytes"].as_u64().unwrap();
     let total = details["total_bytes"].as_u64().unwrap();
@@ -35,18 +35,18 @@ async fn below_the_warning_it_is_degraded_and_below_the_critical_down() {
     let directory = TempDir::new("disk-thresholds");
     let free = fs_free(&directory.0);
     let warning = DiskOptions::new().warning(FreeSpace::Bytes(free * 2)).critical(FreeSpace::Bytes(1));
-    let report = report_of(DiskCheck::new(directory.0.clone()).with_options(warning), Duration::from_secs(1)).await;
+    let report = report_of(SpaceCheck::new(directory.0.clone()).with_options(warning), Duration::from_secs(1)).await;
     let (status, message) = verdict(&report);
     assert_eq!(status, Status::Degraded);
     assert!(message.contains("below the warning"), "{message}");
 
     let critical = DiskOptions::new().critical(FreeSpace::Percent(100.0));
-    let report = report_of(DiskCheck::new(directory.0.clone()).with_options(critical), Duration::from_secs(1)).await;
+    let report = report_of(SpaceCheck::new(directory.0.clone()).with_options(critical), Duration::from_secs(1)).await;
     let (status, message) = verdict(&report);
     assert_eq!(status, Status::Down);
     assert!(message.contains("below the critical 100%"), "{message}");
 
-    let report = report_of(DiskCheck::new(directory.0.join("no/such/dir")), Duration::from_secs(1)).await;
+    let report = report_of(SpaceCheck::new(directory.0.join("no/such/dir")), Duration::from_secs(1)).await;
     assert_eq!(verdict(&report).0, Status::Down);
 }
 

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use health_core::Status;
-use health_core::probe::http_upstream::{UpstreamCheck, UpstreamOptions};
+use health_core::probe::http_upstream::{RequestCheck, UpstreamOptions};
 
 use crate::support::{Babbler, report_of, verdict};
 
@@ -26,8 +26,8 @@ async fn every_probe_reports_a_garbled_answer_down() {
     let reports = [
         ("postgres", report_of(health_core::probe::postgres::PoolCheck::new(postgres), TIMEOUT).await),
         ("mysql", report_of(health_core::probe::mysql::PoolCheck::new(mysql), TIMEOUT).await),
-        ("redis", report_of(health_core::probe::redis::RedisCheck::new(redis), TIMEOUT).await),
-        ("http", report_of(UpstreamCheck::new(reqwest::Client::new(), upstream), TIMEOUT).await),
+        ("redis", report_of(health_core::probe::redis::ConnectionCheck::new(redis), TIMEOUT).await),
+        ("http", report_of(RequestCheck::new(reqwest::Client::new(), upstream), TIMEOUT).await),
     ];
     for (probe, report) in reports {
         let (status, message) = verdict(&report);

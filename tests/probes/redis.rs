@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use health_core::Status;
-use health_core::probe::redis::{RedisCheck, RedisOptions};
+use health_core::probe::redis::{ConnectionCheck, RedisOptions};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use crate::support::{
@@ -25,14 +25,14 @@ async fn a_running_server_is_up_with_the_version_and_role_info_reports() {
     let Some(url) = url("REDIS_URL") else { return };
     let client = redis::Client::open(url.as_str()).unwrap();
     let mut manager = ConnectionManager::new(client.clone()).await.unwrap();
-    let report = report_of(RedisCheck::new(manager.clone()), Duration::from_secs(1)).await;
+    let report = report_of(ConnectionCheck::new(manager.clone()), Duration::from_secs(1)).await;
     assert_eq!(verdict(&report).0, Status::Up, "{:?}", verdict(&report));
     let details = details(&report);
     assert_eq!(details["version"], info(&mut manager, "redis_version").await);
     assert_eq!(details["role"], info(&mut manager, "role").await);
 
     let multiplexed = client.get_multiplexed_async_connection().await.unwrap();
-    let report = report_of(RedisCheck::new(multiplexed), Duration::from_secs(1)).await;
+    let report = report_of(ConnectionCheck::new(multiplexed), Duration::from_secs(1)).await;
     assert_eq!(verdict(&report).0, Status::Up);
 }
 
@@ -42,7 +42,7 @@ async fn a_closed_port_and_a_silent_server_are_down_within_the_timeout() {
     let timeout = Duration::from_millis(500);
     for address in [format!("127.0.0.1:{}", closed_port()), blackhole.address.to_string()] {
         let started = Instant::now();
-        let report = report_of(RedisCheck::new(lazy_manager(&format!("redis://{address}"))), timeout).await;
+        let report = report_of(ConnectionCheck::new(lazy_manager(&format!("redis://{address}"))), timeout).await;
         assert_eq!(verdict(&report).0, Status::Down, "{address}");
         assert!(started.elapsed() < timeout * 3);
         assert!(!verdict(&report).1.is_empty());
@@ -61,14 +61,14 @@ fn redis_server(port: u16, extra: &[&str]) -> Option<Server> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_same_manager_survives_a_restart_and_leaks_no_connection_over_1000_reports() {
+async fn the_same_manager_survives_a_restart_and_opens_no_connection_over_1000_reports() {
     let port = free_port();
     let Some(mut server) = redis_server(port, &[]) else { return };
     let address = format!("127.0.0.1:{port}").parse().unwrap();
     wait_for(address).await;
     let url = format!("redis://127.0.0.1:{port}");
     let manager = ConnectionManager::new(redis::Client::open(url.as_str()).unwrap()).await.unwrap();
-    let check = || RedisCheck::new(manager.clone());
+    let check = || ConnectionCheck::new(manager.clone());
     assert_eq!(verdict(&report_of(check(), Duration::from_secs(1)).await).0, Status::Up);
 
     server.stop();
@@ -82,15 +82,14 @@ async fn the_same_manager_survives_a_restart_and_leaks_no_connection_over_1000_r
     let second = verdict(&report_of(check(), Duration::from_secs(1)).await).0;
     assert!(first == Status::Up || second == Status::Up, "not UP within two reports: {first:?}, {second:?}");
 
+    // Redis counts every connection it accepts: the probe must open none.
     let mut observer = ConnectionManager::new(redis::Client::open(url.as_str()).unwrap()).await.unwrap();
-    let clients = |list: String| list.lines().count();
-    let before = clients(redis::cmd("CLIENT").arg("LIST").query_async(&mut observer).await.unwrap());
+    let before = info(&mut observer, "total_connections_received").await;
     let registry = crate::support::registry_of(check(), health_core::DEFAULT_TIMEOUT);
     for _ in 0..1000 {
         assert_eq!(registry.report(&()).await.status, Status::Up);
     }
-    let after = clients(redis::cmd("CLIENT").arg("LIST").query_async(&mut observer).await.unwrap());
-    assert_eq!(before, after);
+    assert_eq!(info(&mut observer, "total_connections_received").await, before);
 }
 
 #[tokio::test]
@@ -101,7 +100,7 @@ async fn a_rotated_password_is_down_and_appears_nowhere() {
     wait_for(format!("127.0.0.1:{port}").parse().unwrap()).await;
     let url = format!("redis://:{secret}@127.0.0.1:{port}");
     let mut manager = lazy_manager(&url);
-    assert_eq!(verdict(&report_of(RedisCheck::new(manager.clone()), Duration::from_secs(1)).await).0, Status::Up);
+    assert_eq!(verdict(&report_of(ConnectionCheck::new(manager.clone()), Duration::from_secs(1)).await).0, Status::Up);
 
     // The password changes under the application: its reconnections are refused.
     let _: () =
@@ -119,7 +118,7 @@ async fn a_rotated_password_is_down_and_appears_nowhere() {
     // when its retries are spent: with one retry, that is within the timeout.
     let mut seen = Vec::new();
     for _ in 0..5 {
-        let report = report_of(RedisCheck::new(manager.clone()), Duration::from_millis(500)).await;
+        let report = report_of(ConnectionCheck::new(manager.clone()), Duration::from_millis(500)).await;
         assert_secret_absent(&report, secret);
         seen.push(verdict(&report));
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -136,7 +135,7 @@ async fn a_replica_that_lost_its_primary_is_degraded_and_a_failed_cluster_is_dow
     wait_for(format!("127.0.0.1:{port}").parse().unwrap()).await;
     let manager =
         ConnectionManager::new(redis::Client::open(format!("redis://127.0.0.1:{port}")).unwrap()).await.unwrap();
-    let report = report_of(RedisCheck::new(manager), Duration::from_secs(1)).await;
+    let report = report_of(ConnectionCheck::new(manager), Duration::from_secs(1)).await;
     let (status, message) = verdict(&report);
     assert_eq!(status, Status::Degraded);
     assert!(message.contains("master_link_status:down"), "{message}");
@@ -153,7 +152,7 @@ async fn a_replica_that_lost_its_primary_is_degraded_and_a_failed_cluster_is_dow
     wait_for(format!("127.0.0.1:{port}").parse().unwrap()).await;
     let manager =
         ConnectionManager::new(redis::Client::open(format!("redis://127.0.0.1:{port}")).unwrap()).await.unwrap();
-    let report = report_of(RedisCheck::new(manager), Duration::from_secs(1)).await;
+    let report = report_of(ConnectionCheck::new(manager), Duration::from_secs(1)).await;
     let (status, message) = verdict(&report);
     assert_eq!(status, Status::Down);
     assert_eq!(message, "cluster_state:fail");
@@ -173,7 +172,7 @@ async fn a_server_busy_for_a_moment_is_degraded() {
         let _: Result<(), _> = redis::cmd("DEBUG").arg("SLEEP").arg("0.3").query_async(&mut busy).await;
     });
     tokio::time::sleep(Duration::from_millis(50)).await;
-    let check = RedisCheck::new(manager).with_options(RedisOptions::new().slow_after(Duration::from_millis(100)));
+    let check = ConnectionCheck::new(manager).with_options(RedisOptions::new().slow_after(Duration::from_millis(100)));
     let report = report_of(check, Duration::from_secs(1)).await;
     let (status, message) = verdict(&report);
     assert_eq!(status, Status::Degraded, "{message}");

@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use health_core::Status;
-use health_core::probe::tcp::{TcpCheck, TcpOptions};
+use health_core::probe::tcp::{ConnectCheck, TcpOptions};
 
 use crate::support::{closed_port, details, report_of, verdict};
 
@@ -11,7 +11,7 @@ use crate::support::{closed_port, details, report_of, verdict};
 async fn a_listening_port_is_up_with_each_address_and_its_latency() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
-    let report = report_of(TcpCheck::new(format!("localhost:{port}")), Duration::from_secs(1)).await;
+    let report = report_of(ConnectCheck::new(format!("localhost:{port}")), Duration::from_secs(1)).await;
     let details = details(&report);
     let addresses = details["addresses"].as_array().unwrap();
     let ipv4 = addresses.iter().find(|address| address["address"] == format!("127.0.0.1:{port}")).unwrap();
@@ -21,20 +21,21 @@ async fn a_listening_port_is_up_with_each_address_and_its_latency() {
     let expected = if addresses.len() == 1 { Status::Up } else { Status::Degraded };
     assert_eq!(verdict(&report).0, expected, "{:?}", verdict(&report));
 
-    let slow = TcpCheck::new(format!("127.0.0.1:{port}")).with_options(TcpOptions::new().slow_after(Duration::ZERO));
+    let slow =
+        ConnectCheck::new(format!("127.0.0.1:{port}")).with_options(TcpOptions::new().slow_after(Duration::ZERO));
     assert_eq!(verdict(&report_of(slow, Duration::from_secs(1)).await).0, Status::Degraded);
 }
 
 #[tokio::test]
 async fn a_closed_port_and_an_unknown_name_are_down_at_once() {
     let started = Instant::now();
-    let report = report_of(TcpCheck::new(format!("127.0.0.1:{}", closed_port())), Duration::from_secs(1)).await;
+    let report = report_of(ConnectCheck::new(format!("127.0.0.1:{}", closed_port())), Duration::from_secs(1)).await;
     let (status, message) = verdict(&report);
     assert_eq!(status, Status::Down);
     assert!(message.contains("refused"), "{message}");
     assert!(started.elapsed() < Duration::from_secs(1));
 
-    let report = report_of(TcpCheck::new("no-such-host.invalid:80"), Duration::from_secs(2)).await;
+    let report = report_of(ConnectCheck::new("no-such-host.invalid:80"), Duration::from_secs(2)).await;
     let (status, message) = verdict(&report);
     assert_eq!(status, Status::Down);
     assert!(

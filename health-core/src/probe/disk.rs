@@ -1,7 +1,10 @@
 //! Free space of a file system (feature `disk`), with no client crate.
 //!
 //! Reads the free and total space of the file system holding a path, on a
-//! blocking thread (`statvfs` can hang on a network file system). The probe
+//! blocking thread (`statvfs` can hang on a network file system). A call that
+//! does not return outlives the check's timeout on its thread; while it is
+//! under way, runs for the same path report DOWN at once instead of starting
+//! another. The probe
 //! reports DEGRADED below the warning threshold (default 10 % free) and DOWN
 //! below the critical one (default 5 % free), or when the path cannot be read.
 //! "Free" is the space an unprivileged process may still use.
@@ -16,8 +19,10 @@
 //! }
 //! ```
 
+use std::collections::BTreeSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -112,11 +117,12 @@ impl DiskOptions {
 
 /// Reads the free space of the file system holding `path`, with the default thresholds.
 pub async fn space(path: impl AsRef<Path>) -> Outcome<DiskDetails> {
-    space_with(path.as_ref(), &DiskOptions::new()).await
+    space_with(path, &DiskOptions::new()).await
 }
 
 /// Reads the free space of the file system holding `path`, with the given thresholds.
-pub async fn space_with(path: &Path, options: &DiskOptions) -> Outcome<DiskDetails> {
+pub async fn space_with(path: impl AsRef<Path>, options: &DiskOptions) -> Outcome<DiskDetails> {
+    let path = path.as_ref();
     let mut details = DiskDetails {
         path: path.display().to_string(),
         free_bytes: None,
@@ -125,8 +131,18 @@ pub async fn space_with(path: &Path, options: &DiskOptions) -> Outcome<DiskDetai
         warning: options.warning,
         critical: options.critical,
     };
-    let owned: PathBuf = path.to_owned();
-    let stats = match tokio::task::spawn_blocking(move || fs4::statvfs(owned)).await {
+    // A hung file system blocks `statvfs` for good: one call at a time per
+    // path, so that runs do not pile up blocked threads.
+    let Some(pending) = Pending::claim(path) else {
+        return Verdict::down(format!("the previous statvfs of {} has not returned", details.path)).with(details);
+    };
+    let stats = match tokio::task::spawn_blocking(move || {
+        let stats = fs4::statvfs(&pending.0);
+        drop(pending);
+        stats
+    })
+    .await
+    {
         Ok(Ok(stats)) => stats,
         Ok(Err(error)) => return Verdict::down(format!("cannot read {}: {error}", details.path)).with(details),
         Err(error) => return Verdict::down(format!("cannot read {}: {error}", details.path)).with(details),
@@ -146,6 +162,26 @@ pub async fn space_with(path: &Path, options: &DiskOptions) -> Outcome<DiskDetai
     verdict.with(details)
 }
 
+/// The paths whose `statvfs` is under way.
+static PENDING: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
+
+/// A path whose `statvfs` is under way, until dropped (when the call returns,
+/// whether or not the run that made it still waits).
+struct Pending(PathBuf);
+
+impl Pending {
+    fn claim(path: &Path) -> Option<Pending> {
+        let mut pending = PENDING.lock().unwrap_or_else(PoisonError::into_inner);
+        pending.insert(path.to_owned()).then(|| Pending(path.to_owned()))
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        PENDING.lock().unwrap_or_else(PoisonError::into_inner).remove(&self.0);
+    }
+}
+
 fn percent_of(free: u64, total: u64) -> f64 {
     if total == 0 { 0.0 } else { free as f64 * 100.0 / total as f64 }
 }
@@ -154,12 +190,12 @@ ready_made_check! {
     /// A [`Check`](crate::Check) reading the free space of a path, for a [`Registry`](crate::Registry).
     ///
     /// ```
-    /// use health_core::probe::disk::DiskCheck;
+    /// use health_core::probe::disk::SpaceCheck;
     /// use health_core::Registry;
     ///
     /// let mut registry: Registry = Registry::new();
-    /// registry.register("data", DiskCheck::new("/var/lib/app")).unwrap();
+    /// registry.register("data", SpaceCheck::new("/var/lib/app")).unwrap();
     /// # let _ = registry;
     /// ```
-    DiskCheck(PathBuf), DiskOptions => DiskDetails, space_with
+    SpaceCheck(PathBuf), DiskOptions => DiskDetails, space_with
 }

@@ -2,8 +2,9 @@
 //!
 //! Sends one request (by default `GET`) and checks the answer's status
 //! against an expected range (by default 200–299) and, optionally, its body
-//! against a predicate. It reads at most 64 KiB of the body, so that the
-//! connection goes back to the client's pool. The probe reports:
+//! against a predicate. It reads the body, so that the connection goes back
+//! to the client's pool, up to 64 KiB: past that it stops reading, and the
+//! connection is closed rather than reused. The probe reports:
 //!
 //! - DOWN when the request fails, the status is out of range or the body
 //!   predicate says so;
@@ -53,7 +54,7 @@ const BODY_LIMIT: usize = 64 * 1024;
 pub struct UpstreamDetails {
     /// The method sent.
     pub method: String,
-    /// The URL requested, without its password.
+    /// The URL requested, its password and query secrets masked.
     pub url: String,
     /// The status answered.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -138,13 +139,14 @@ impl UpstreamOptions {
         self
     }
 
-    /// The URL as reported: without its password.
+    /// The URL as reported: its password masked, and secrets in its query
+    /// (`?api_key=…`, `?token=…`) redacted like messages.
     fn shown_url(&self) -> String {
         let mut url = self.url.clone();
         if url.password().is_some() {
             let _ = url.set_password(Some("***"));
         }
-        url.to_string()
+        crate::redact(url.as_str()).into_owned()
     }
 }
 
@@ -205,31 +207,36 @@ pub async fn request(client: &reqwest::Client, options: &UpstreamOptions) -> Out
 ///
 /// ```
 /// # fn demo() -> Result<(), Box<dyn std::error::Error>> {
-/// use health_core::probe::http_upstream::{UpstreamCheck, UpstreamOptions};
+/// use health_core::probe::http_upstream::{RequestCheck, UpstreamOptions};
 /// use health_core::Registry;
 ///
-/// let check = UpstreamCheck::new(reqwest::Client::new(), UpstreamOptions::get("http://127.0.0.1:9/health")?);
+/// let check = RequestCheck::new(reqwest::Client::new(), UpstreamOptions::get("http://127.0.0.1:9/health")?);
 /// let mut registry: Registry = Registry::new();
 /// registry.register("payments", check)?;
 /// # let _ = registry; Ok(()) }
 /// # demo().unwrap();
 /// ```
 #[derive(Debug)]
-pub struct UpstreamCheck {
+pub struct RequestCheck {
     client: reqwest::Client,
     options: UpstreamOptions,
 }
 
-impl UpstreamCheck {
+impl RequestCheck {
     /// A check sending the request of `options` with `client`.
     pub fn new(client: reqwest::Client, options: UpstreamOptions) -> Self {
-        UpstreamCheck { client, options }
+        RequestCheck { client, options }
+    }
+
+    /// The options the check runs with.
+    pub fn options(&self) -> &UpstreamOptions {
+        &self.options
     }
 }
 
 // Kept out of the list of checks that errors about other types suggest.
 #[diagnostic::do_not_recommend]
-impl<S: ?Sized + Sync> Check<S> for UpstreamCheck {
+impl<S: ?Sized + Sync> Check<S> for RequestCheck {
     type Details = UpstreamDetails;
 
     fn run(&self, _: &S) -> impl Future<Output = Outcome<UpstreamDetails>> + Send {

@@ -1,8 +1,13 @@
 //! NATS, through an `async_nats::Client` (feature `nats`).
 //!
-//! Reads the connection's state, then sends an empty message to a fresh inbox
-//! of its own and waits for it to come back: a round trip through the server
-//! that leaves nothing behind. The probe reports:
+//! Reads the connection's state, then subscribes to a fresh inbox of its own,
+//! publishes one empty message to it and waits for it to come back: a round
+//! trip through the server (the client's `flush` only empties its own
+//! buffer). Nothing persists: the message goes to no stream and no other
+//! subscriber, and the subscription ends with the run. The client's
+//! credentials must allow it to publish and subscribe to `_INBOX.>`; where
+//! they do not, the server refuses without an answer the probe can wait for,
+//! and the run times out. The probe reports:
 //!
 //! - DOWN when the client is not connected or the message does not come back;
 //! - DEGRADED when the round trip is slower than the threshold.
@@ -49,8 +54,26 @@ pub struct NatsDetails {
     pub rtt_ms: Option<f64>,
 }
 
-/// How the probe judges what it finds: the latency threshold.
-pub type NatsOptions = LatencyOptions;
+/// How the NATS probe judges what it finds.
+#[derive(Debug, Clone, Default)]
+pub struct NatsOptions {
+    latency: LatencyOptions,
+}
+
+impl NatsOptions {
+    /// The defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Reports DEGRADED when the round trip takes longer than this (default
+    /// [`DEFAULT_SLOW_AFTER`](super::DEFAULT_SLOW_AFTER)).
+    #[must_use]
+    pub fn slow_after(mut self, threshold: std::time::Duration) -> Self {
+        self.latency = self.latency.slow_after(threshold);
+        self
+    }
+}
 
 /// Probes a client with the default options.
 pub async fn client(client: &async_nats::Client) -> Outcome<NatsDetails> {
@@ -76,7 +99,7 @@ pub async fn client_with(client: &async_nats::Client, options: &NatsOptions) -> 
     }
     let latency = started.elapsed();
     details.rtt_ms = Some(millis(latency));
-    options.judge(latency).with(details)
+    options.latency.judge(latency).with(details)
 }
 
 /// Sends an empty message to a fresh inbox and waits for it; dropping the

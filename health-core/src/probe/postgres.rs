@@ -117,7 +117,9 @@ async fn on_client(
             Ok(messages) => (Vec::new(), version_of(&messages)),
             Err(error) => return Verdict::down(describe(&error)).with(unreached(pool)),
         },
-        Some(sql) => match client.query(sql, &[]).await {
+        // An unnamed statement: nothing is left prepared on the connection
+        // if the run is dropped midway.
+        Some(sql) => match client.query_typed(sql, &[]).await {
             Ok(rows) => {
                 let version = client.simple_query(VERSION_QUERY).await.ok();
                 (rows, version.as_deref().and_then(version_of))

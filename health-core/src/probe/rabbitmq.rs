@@ -58,12 +58,12 @@ pub struct RabbitMqDetails {
 #[derive(Debug, Clone)]
 pub struct RabbitMqOptions {
     latency: LatencyOptions,
-    blocked: crate::Status,
+    blocked_is_down: bool,
 }
 
 impl Default for RabbitMqOptions {
     fn default() -> Self {
-        RabbitMqOptions { latency: LatencyOptions::new(), blocked: crate::Status::Degraded }
+        RabbitMqOptions { latency: LatencyOptions::new(), blocked_is_down: false }
     }
 }
 
@@ -81,11 +81,11 @@ impl RabbitMqOptions {
         self
     }
 
-    /// The status of a blocked connection: DEGRADED (the default) or DOWN,
-    /// which a service that only publishes may prefer. UP counts as DEGRADED.
+    /// Whether a blocked connection is DOWN rather than DEGRADED (the
+    /// default): a service that only publishes may prefer DOWN.
     #[must_use]
-    pub fn when_blocked(mut self, status: crate::Status) -> Self {
-        self.blocked = status;
+    pub fn blocked_is_down(mut self, down: bool) -> Self {
+        self.blocked_is_down = down;
         self
     }
 }
@@ -115,10 +115,7 @@ pub async fn connection_with(connection: &lapin::Connection, options: &RabbitMqO
     // only wait for the timeout.
     if details.blocked {
         let message = "the broker blocked the connection: a resource alarm is raised";
-        let verdict = match options.blocked {
-            crate::Status::Down => Verdict::down(message),
-            _ => Verdict::degraded(message),
-        };
+        let verdict = if options.blocked_is_down { Verdict::down(message) } else { Verdict::degraded(message) };
         return verdict.with(details);
     }
     let started = Instant::now();

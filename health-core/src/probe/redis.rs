@@ -5,10 +5,11 @@
 //! replica the state of its link to the primary. The server's version and
 //! mode come from `HELLO` (without arguments, it changes nothing), sent in the
 //! same round trip on the first run and then at most once a minute, or after
-//! a failed run; the options remember them, so keep them (or a [`RedisCheck`])
+//! a failed run; the options remember them, so keep them (or a [`ConnectionCheck`])
 //! from run to run. A server older than Redis 6, without `HELLO`, is asked
-//! `INFO server` instead. A clustered node is also asked `CLUSTER INFO`. The
-//! probe reports:
+//! `INFO server` instead. A clustered node is also asked `CLUSTER INFO`. An
+//! ACL user not allowed `ROLE` (an `@admin` command) gets `PING` instead, and
+//! the details say only the latency. The probe reports:
 //!
 //! - DOWN when Redis does not answer, with the client's message, or when a
 //!   clustered node says `cluster_state:fail`;
@@ -16,16 +17,18 @@
 //!   or the answer is slower than the threshold.
 //!
 //! ```no_run
-//! use health_core::probe::redis::{self, RedisDetails};
+//! use health_core::probe::redis::{self, RedisDetails, RedisOptions};
 //! use health_core::{health_check, Outcome};
 //!
 //! struct AppState {
 //!     redis: ::redis::aio::ConnectionManager,
+//!     /// Kept from run to run: it remembers the server's version.
+//!     redis_options: RedisOptions,
 //! }
 //!
 //! #[health_check(timeout = "1s", critical)]
 //! async fn cache(state: &AppState) -> Outcome<RedisDetails> {
-//!     redis::connection(&state.redis).await
+//!     redis::connection_with(&state.redis, &state.redis_options).await
 //! }
 //! ```
 
@@ -66,8 +69,9 @@ pub struct RedisDetails {
 const SERVER_FACTS_FOR: Duration = Duration::from_secs(60);
 
 /// How the Redis probe judges what it finds, and what it last learned of the
-/// server (shared by clones).
-#[derive(Debug, Clone)]
+/// server. A clone starts with nothing learned, so one options value per
+/// server: clone it for another server freely.
+#[derive(Debug)]
 pub struct RedisOptions {
     latency: LatencyOptions,
     server: Arc<Mutex<Option<ServerFacts>>>,
@@ -79,6 +83,12 @@ struct ServerFacts {
     version: Option<String>,
     mode: Option<String>,
     learned_at: Instant,
+}
+
+impl Clone for RedisOptions {
+    fn clone(&self) -> Self {
+        RedisOptions { latency: self.latency, server: Arc::default() }
+    }
 }
 
 impl Default for RedisOptions {
@@ -102,7 +112,9 @@ impl RedisOptions {
     }
 }
 
-/// Probes a connection with the default options.
+/// Probes a connection with the default options. Fresh options know nothing
+/// of the server, so each run also sends `HELLO`: keep a [`RedisOptions`] and
+/// call [`connection_with`] to spare it.
 pub async fn connection<C>(connection: &C) -> Outcome<RedisDetails>
 where
     C: ConnectionLike + Clone + Send + Sync,
@@ -125,6 +137,18 @@ where
     };
     let (hello, role) = match answer {
         Ok(answers) => answers,
+        // An ACL user without @admin may not ask ROLE: PING still tells
+        // whether the server answers.
+        Err(error) if error.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoPerm) => {
+            return match redis::cmd("PING").query_async::<String>(&mut connection).await {
+                Ok(_) => {
+                    let latency = started.elapsed();
+                    let details = RedisDetails { latency_ms: Some(millis(latency)), ..RedisDetails::unreached() };
+                    options.latency.judge(latency).with(details)
+                }
+                Err(error) => Verdict::down(describe(&error)).with(RedisDetails::unreached()),
+            };
+        }
         Err(error) => {
             options.forget_server();
             return Verdict::down(describe(&error)).with(RedisDetails::unreached());
@@ -264,23 +288,23 @@ fn info_field<'a>(info: &'a str, name: &str) -> Option<&'a str> {
 ///
 /// ```no_run
 /// # async fn demo(redis: ::redis::aio::ConnectionManager) -> Result<(), health_core::RegistryError> {
-/// use health_core::probe::redis::RedisCheck;
+/// use health_core::probe::redis::ConnectionCheck;
 /// use health_core::Registry;
 ///
 /// let mut registry: Registry = Registry::new();
-/// registry.register("cache", RedisCheck::new(redis))?;
+/// registry.register("cache", ConnectionCheck::new(redis))?;
 /// # Ok(()) }
 /// ```
 #[derive(Debug)]
-pub struct RedisCheck<C> {
+pub struct ConnectionCheck<C> {
     connection: C,
     options: RedisOptions,
 }
 
-impl<C> RedisCheck<C> {
+impl<C> ConnectionCheck<C> {
     /// A check with the default options.
     pub fn new(connection: C) -> Self {
-        RedisCheck { connection, options: RedisOptions::new() }
+        ConnectionCheck { connection, options: RedisOptions::new() }
     }
 
     /// Replaces the options.
@@ -289,11 +313,16 @@ impl<C> RedisCheck<C> {
         self.options = options;
         self
     }
+
+    /// The options the check runs with.
+    pub fn options(&self) -> &RedisOptions {
+        &self.options
+    }
 }
 
 // Kept out of the list of checks that errors about other types suggest.
 #[diagnostic::do_not_recommend]
-impl<C, S> Check<S> for RedisCheck<C>
+impl<C, S> Check<S> for ConnectionCheck<C>
 where
     C: ConnectionLike + Clone + Send + Sync,
     S: ?Sized + Sync,

@@ -18,14 +18,12 @@
 //! }
 //! ```
 
-use std::time::Instant;
-
 use schemars::JsonSchema;
 use serde::Serialize;
 use sqlx::sqlite::SqliteRow;
 
 use super::database::{PoolFigures, QueryOptions};
-use super::judge::{Verdict, millis};
+use super::judge::Verdict;
 use super::ready_made::ready_made_check;
 use super::sqlx_pool::{self, SqlxBackend};
 use crate::{Outcome, Status};
@@ -39,12 +37,14 @@ impl SqlxBackend for sqlx::Sqlite {
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[non_exhaustive]
 pub struct SqliteDetails {
-    /// The database file, `:memory:` for an in-memory database.
+    /// The database file, as the pool's options name it (`sqlx` names an
+    /// in-memory database `file:sqlx-in-memory-…`).
     pub file: String,
     /// The SQLite library's version.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sqlite_version: Option<String>,
-    /// How long the validation took, connection acquisition included.
+    /// How long the validation query took, connection acquisition included
+    /// (`quick_check` not included).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub latency_ms: Option<f64>,
     /// The pool's figures when the probe began.
@@ -92,10 +92,10 @@ pub async fn pool(pool: &sqlx::SqlitePool) -> Outcome<SqliteDetails> {
 /// Probes a `sqlx` pool with the given options.
 pub async fn pool_with(pool: &sqlx::SqlitePool, options: &SqliteOptions) -> Outcome<SqliteDetails> {
     let file = pool.connect_options().get_filename().display().to_string();
-    let started = Instant::now();
     let sqlx_pool::Probed { mut verdict, details } = sqlx_pool::probe(pool, &options.query).await;
     let mut quick_check = None;
-    if options.quick_check && verdict.status() != Status::Down {
+    // Only on a connection the probe got: an exhausted pool would make it wait in line.
+    if options.quick_check && details.latency_ms.is_some() && verdict.status() != Status::Down {
         let found = match sqlx::query_scalar::<_, String>("PRAGMA quick_check").fetch_one(pool).await {
             Ok(answer) => answer,
             Err(error) => format!("PRAGMA quick_check: {error}"),
@@ -105,11 +105,10 @@ pub async fn pool_with(pool: &sqlx::SqlitePool, options: &SqliteOptions) -> Outc
         }
         quick_check = Some(found);
     }
-    let latency_ms = details.latency_ms.map(|_| millis(started.elapsed()));
     verdict.with(SqliteDetails {
         file,
         sqlite_version: details.server_version,
-        latency_ms,
+        latency_ms: details.latency_ms,
         pool: details.pool.unwrap_or_else(|| sqlx_pool::figures(pool)),
         quick_check,
     })

@@ -1,11 +1,14 @@
 //! TCP reachability of a host and port (feature `tcp`), with no client crate.
 //!
 //! Resolves the name and connects to every address it resolves to, at once,
-//! then closes the connections. The probe reports:
+//! each within a connect timeout (default 500 ms, below the check's own so
+//! that one silent address cannot hide the others), then closes the
+//! connections. It opens connections of its own by design: it has no client to
+//! borrow one from. The probe reports:
 //!
 //! - DOWN when the name does not resolve or no address accepts;
-//! - DEGRADED when some addresses accept and others do not, or the slowest
-//!   connection took longer than the threshold.
+//! - DEGRADED when some addresses accept and others refuse or stay silent, or
+//!   the slowest connection took longer than the threshold.
 //!
 //! ```
 //! use health_core::probe::tcp::{self, TcpDetails};
@@ -53,8 +56,44 @@ pub struct AddressDetails {
     pub error: Option<String>,
 }
 
-/// How the TCP probe judges what it finds: the latency threshold.
-pub type TcpOptions = LatencyOptions;
+/// How long each address may take to accept, unless the options say otherwise.
+const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// How the TCP probe connects and judges what it finds.
+#[derive(Debug, Clone)]
+pub struct TcpOptions {
+    latency: LatencyOptions,
+    connect_timeout: Duration,
+}
+
+impl Default for TcpOptions {
+    fn default() -> Self {
+        TcpOptions { latency: LatencyOptions::new(), connect_timeout: CONNECT_TIMEOUT }
+    }
+}
+
+impl TcpOptions {
+    /// The defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Reports DEGRADED when a connection takes longer than this (default
+    /// [`DEFAULT_SLOW_AFTER`](super::DEFAULT_SLOW_AFTER)).
+    #[must_use]
+    pub fn slow_after(mut self, threshold: Duration) -> Self {
+        self.latency = self.latency.slow_after(threshold);
+        self
+    }
+
+    /// How long each address may take to accept (default 500 ms). Keep it
+    /// below the check's timeout.
+    #[must_use]
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+}
 
 /// Connects to every address of `target` (`host:port`) with the default options.
 pub async fn connect(target: &str) -> Outcome<TcpDetails> {
@@ -73,11 +112,15 @@ pub async fn connect_with(target: &str, options: &TcpOptions) -> Outcome<TcpDeta
     }
     // Dropping the set (when the check times out) aborts the attempts.
     let mut attempts = JoinSet::new();
+    let connect_timeout = options.connect_timeout;
     for (index, address) in resolved.iter().copied().enumerate() {
         attempts.spawn(async move {
             let started = Instant::now();
-            let result = tokio::net::TcpStream::connect(address).await;
-            (index, started.elapsed(), result.map(drop))
+            let result = match tokio::time::timeout(connect_timeout, tokio::net::TcpStream::connect(address)).await {
+                Ok(connected) => connected.map(drop).map_err(|error| error.to_string()),
+                Err(_) => Err(format!("no answer within {} ms", connect_timeout.as_millis())),
+            };
+            (index, started.elapsed(), result)
         });
     }
     details.addresses = resolved
@@ -94,38 +137,80 @@ pub async fn connect_with(target: &str, options: &TcpOptions) -> Outcome<TcpDeta
                 entry.latency_ms = Some(millis(latency));
                 slowest = slowest.max(latency);
             }
-            Err(error) => entry.error = Some(error.to_string()),
+            Err(error) => entry.error = Some(error),
         }
     }
+    judge(&details, slowest, options).with(details)
+}
+
+/// The verdict on the attempts: DOWN when none connected, DEGRADED when some
+/// did not or the slowest was slow.
+fn judge(details: &TcpDetails, slowest: Duration, options: &TcpOptions) -> Verdict {
     let failed: Vec<&AddressDetails> = details.addresses.iter().filter(|entry| !entry.connected).collect();
-    let verdict = match failed.first() {
-        None => options.judge(slowest),
+    let target = &details.target;
+    match failed.first() {
+        None => options.latency.judge(slowest),
         Some(first) => {
             let reason = format!("{}: {}", first.address, first.error.as_deref().unwrap_or("no answer"));
             if failed.len() == details.addresses.len() {
                 Verdict::down(format!("no address of {target} accepts: {reason}"))
             } else {
                 Verdict::degraded(format!(
-                    "{} of {} addresses of {target} refuse: {reason}",
+                    "{} of {} addresses of {target} do not accept: {reason}",
                     failed.len(),
                     details.addresses.len()
                 ))
             }
         }
-    };
-    verdict.with(details)
+    }
 }
 
 ready_made_check! {
     /// A [`Check`](crate::Check) connecting to a `host:port`, for a [`Registry`](crate::Registry).
     ///
     /// ```
-    /// use health_core::probe::tcp::TcpCheck;
+    /// use health_core::probe::tcp::ConnectCheck;
     /// use health_core::Registry;
     ///
     /// let mut registry: Registry = Registry::new();
-    /// registry.register("ledger", TcpCheck::new("ledger.internal:7000")).unwrap();
+    /// registry.register("ledger", ConnectCheck::new("ledger.internal:7000")).unwrap();
     /// # let _ = registry;
     /// ```
-    TcpCheck(String), TcpOptions => TcpDetails, connect_with
+    ConnectCheck(String), TcpOptions => TcpDetails, connect_with
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::{AddressDetails, TcpDetails, TcpOptions, judge};
+    use crate::Status;
+
+    fn address(address: &str, connected: bool) -> AddressDetails {
+        let error = (!connected).then(|| "Connection refused (os error 111)".to_owned());
+        AddressDetails { address: address.to_owned(), connected, latency_ms: connected.then_some(0.2), error }
+    }
+
+    #[test]
+    fn some_addresses_failing_is_degraded_all_down_none_up() {
+        let options = TcpOptions::new();
+        let mixed = TcpDetails {
+            target: "db.internal:5432".to_owned(),
+            addresses: vec![address("10.0.0.1:5432", true), address("10.0.0.2:5432", false)],
+        };
+        let verdict = judge(&mixed, Duration::from_millis(1), &options);
+        assert_eq!(verdict.status(), Status::Degraded);
+        assert_eq!(
+            verdict.message(),
+            Some(
+                "1 of 2 addresses of db.internal:5432 do not accept: 10.0.0.2:5432: Connection refused (os error 111)"
+            )
+        );
+
+        let none = TcpDetails { addresses: vec![address("10.0.0.2:5432", false)], ..mixed.clone() };
+        assert_eq!(judge(&none, Duration::ZERO, &options).status(), Status::Down);
+        let all = TcpDetails { addresses: vec![address("10.0.0.1:5432", true)], ..mixed };
+        assert_eq!(judge(&all, Duration::from_millis(1), &options).status(), Status::Up);
+        assert_eq!(judge(&all, Duration::from_secs(2), &options).status(), Status::Degraded);
+    }
 }
