@@ -180,6 +180,21 @@ async fn a_deadpool_pool_is_up_degraded_with_waiters_and_down_on_a_closed_port()
     let (status, message) = verdict(&report);
     assert_eq!(status, Status::Down);
     assert!(message.to_lowercase().contains("refused"), "{message}");
+
+    let blackhole = Blackhole::start().await;
+    let silent = deadpool(&format!("postgres://postgres@{}/test", blackhole.address), 1);
+    let started = Instant::now();
+    assert_eq!(verdict(&report_of(DeadpoolCheck::new(silent), TIMEOUT).await).0, Status::Down);
+    assert!(started.elapsed() < TIMEOUT * 3);
+
+    let address = url.split('@').nth(1).and_then(|rest| rest.split('/').next()).unwrap();
+    let secret = "hunter2-deadpool-secret";
+    let wrong = deadpool(&format!("postgres://no_such_role:{secret}@{address}/test"), 1);
+    let report = report_of(DeadpoolCheck::new(wrong), Duration::from_secs(2)).await;
+    let (status, message) = verdict(&report);
+    assert_eq!(status, Status::Down);
+    assert!(message.contains("no_such_role"), "{message}");
+    assert_secret_absent(&report, secret);
 }
 
 /// A PostgreSQL cluster of the test's own, in a temporary directory.

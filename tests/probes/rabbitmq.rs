@@ -41,6 +41,31 @@ async fn an_open_connection_is_up_and_a_closed_one_down() {
     assert!(message.contains("closed"), "{message}");
 }
 
+/// How many channels the broker has open; `None` without `rabbitmqctl`.
+fn open_channels() -> Option<usize> {
+    let output = std::process::Command::new("rabbitmqctl").args(["-q", "list_channels", "pid"]).output().ok()?;
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).lines().filter(|line| line.contains('<')).count())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_runs_leave_no_channel_open() {
+    let Some(url) = url("RABBITMQ_URL") else { return };
+    let _broker = BROKER.lock().await;
+    let connection = connect(&url).await;
+    let Some(before) = open_channels() else {
+        crate::support::skipped("rabbitmqctl cannot list this broker's channels");
+        return;
+    };
+    let registry = crate::support::registry_of(ConnectionCheck::new(connection.clone()), health_core::DEFAULT_TIMEOUT);
+    for _ in 0..1000 {
+        assert_eq!(registry.report(&()).await.status, Status::Up);
+    }
+    assert_eq!(open_channels(), Some(before), "channels left open by the probe");
+}
+
 #[tokio::test]
 async fn a_silent_broker_is_down_within_the_timeout_and_a_lost_one_down_at_once() {
     let Some(url) = url("RABBITMQ_URL") else { return };

@@ -21,12 +21,19 @@
 //! holds the client and its options, for a [`Registry`](crate::Registry).
 //!
 //! Every probe:
-//! - uses the application's own pool or client and opens no connection of its
-//!   own, so it neither churns nor leaks connections;
-//! - has no side effects: it writes nothing and creates no queue or topic;
+//! - uses the application's own pool or client, so it neither churns nor
+//!   leaks connections (the TCP probe, which has no client to borrow from,
+//!   opens and closes one per address);
+//! - has no side effects: it writes nothing that persists and creates no queue
+//!   or topic (the NATS probe's round trip is one empty message to an inbox of
+//!   its own);
 //! - is bounded by the check's timeout: it is plain async code, dropped when
-//!   the time is up, and what could block a thread runs on `spawn_blocking`;
-//! - reports the client's own error message, which the report redacts;
+//!   the time is up. What could block a thread (`statvfs`) runs on
+//!   `spawn_blocking`, one call at a time per path, and a name lookup on
+//!   Tokio's resolver thread: those finish on their own after the run is
+//!   reported;
+//! - reports the client's own error message, with its sources, which the
+//!   report redacts;
 //! - reports DEGRADED, with a message, where the dependency is impaired rather
 //!   than gone (a slow answer, an exhausted pool, a disk almost full, a blocked
 //!   broker connection, a replica without its primary), at thresholds set
