@@ -62,9 +62,10 @@ type RowMapper<Row> = Arc<dyn Fn(&[Row]) -> Verdict + Send + Sync>;
 
 /// How a SQL probe validates the database, with the row type of its client.
 ///
-/// By default it runs a trivial query that also reads the server version
-/// (`SELECT 1` on PostgreSQL, which tells the version when connecting;
-/// `SELECT VERSION()` on MySQL; `SELECT sqlite_version()` on SQLite), reports
+/// By default it runs a trivial query (`SELECT 1` on PostgreSQL through
+/// `sqlx`, whose connection knows the server version, and on SQLite, whose
+/// library version is read once; `SHOW server_version_num` through
+/// `tokio-postgres`; `SELECT VERSION()` on MySQL), reports
 /// DEGRADED when the answer takes more than [`DEFAULT_SLOW_AFTER`] or the pool
 /// is exhausted, and DOWN when the query fails.
 ///

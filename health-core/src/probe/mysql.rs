@@ -27,6 +27,7 @@ use crate::Outcome;
 
 impl SqlxBackend for sqlx::MySql {
     const DEFAULT_QUERY: &'static str = "SELECT VERSION()";
+    const DEFAULT_QUERY_READS_VERSION: bool = true;
     const VERSION_QUERY: Option<&'static str> = Some("SELECT VERSION()");
 }
 

@@ -50,6 +50,7 @@ pub type PostgresDetails = DatabaseDetails;
 #[cfg(feature = "postgres")]
 impl SqlxBackend for sqlx::Postgres {
     const DEFAULT_QUERY: &'static str = "SELECT 1";
+    const DEFAULT_QUERY_READS_VERSION: bool = false;
     const VERSION_QUERY: Option<&'static str> = None;
 
     fn known_version(connection: &sqlx::PgConnection) -> Option<String> {
@@ -86,9 +87,10 @@ ready_made_check! {
 }
 
 /// The default query on a `tokio_postgres` client: the version, in one
-/// round trip (a simple query, so no statement is prepared).
+/// round trip (a simple query, so no statement is prepared). `SHOW` skips the
+/// planner, so it costs the server less than `SELECT 1`.
 #[cfg(feature = "tokio-postgres")]
-const VERSION_QUERY: &str = "SELECT current_setting('server_version_num')";
+const VERSION_QUERY: &str = "SHOW server_version_num";
 
 /// Probes a `tokio_postgres` client with the default options.
 #[cfg(feature = "tokio-postgres")]

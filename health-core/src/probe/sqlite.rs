@@ -1,6 +1,7 @@
 //! SQLite, through a `sqlx::SqlitePool` (feature `sqlite`).
 //!
-//! Runs `SELECT sqlite_version()` (or a custom query) and, when asked,
+//! Runs `SELECT 1` (or a custom query; the library's version is read once per
+//! process with `SELECT sqlite_version()`) and, when asked,
 //! `PRAGMA quick_check`, which reads the whole database: DOWN when it finds
 //! damage. The pool verdicts are those of the other SQL probes.
 //!
@@ -18,6 +19,8 @@
 //! }
 //! ```
 
+use std::sync::OnceLock;
+
 use schemars::JsonSchema;
 use serde::Serialize;
 use sqlx::sqlite::SqliteRow;
@@ -28,9 +31,21 @@ use super::ready_made::ready_made_check;
 use super::sqlx_pool::{self, SqlxBackend};
 use crate::{Outcome, Status};
 
+/// The SQLite library's version: one library per process, so read once.
+static SQLITE_VERSION: OnceLock<String> = OnceLock::new();
+
 impl SqlxBackend for sqlx::Sqlite {
-    const DEFAULT_QUERY: &'static str = "SELECT sqlite_version()";
+    const DEFAULT_QUERY: &'static str = "SELECT 1";
+    const DEFAULT_QUERY_READS_VERSION: bool = false;
     const VERSION_QUERY: Option<&'static str> = Some("SELECT sqlite_version()");
+
+    fn known_version(_connection: &sqlx::SqliteConnection) -> Option<String> {
+        SQLITE_VERSION.get().cloned()
+    }
+
+    fn remember_version(version: &str) {
+        let _ = SQLITE_VERSION.set(version.to_owned());
+    }
 }
 
 /// What the SQLite probe found.
@@ -62,7 +77,7 @@ pub struct SqliteOptions {
 }
 
 impl SqliteOptions {
-    /// The defaults: `SELECT sqlite_version()`, no integrity check.
+    /// The defaults: `SELECT 1`, no integrity check.
     pub fn new() -> Self {
         Self::default()
     }

@@ -24,18 +24,25 @@ impl Probed {
 
 /// What differs between the databases `sqlx` talks to.
 pub(crate) trait SqlxBackend: Database {
-    /// The query run when the options name none: trivial, and where the
-    /// connection does not know the server version, the one asking for it.
+    /// The query run when the options name none: trivial, and where that
+    /// costs nothing more, the one asking for the server version.
     const DEFAULT_QUERY: &'static str;
 
-    /// The query that reads the version when a custom query replaced the
-    /// default one; `None` where the connection knows it.
+    /// Whether the default query's first column is the server version.
+    const DEFAULT_QUERY_READS_VERSION: bool;
+
+    /// The query that reads the version where the connection does not know
+    /// it and the query run did not read it.
     const VERSION_QUERY: Option<&'static str>;
 
-    /// The server version the connection learned when it was opened.
+    /// The server version, where it is known without a query.
     fn known_version(_connection: &Self::Connection) -> Option<String> {
         None
     }
+
+    /// Keeps a version read by [`VERSION_QUERY`](Self::VERSION_QUERY), where
+    /// it cannot change.
+    fn remember_version(_version: &str) {}
 }
 
 /// The pool's figures now.
@@ -87,8 +94,16 @@ where
     let latency = started.elapsed();
     let version = match (DB::known_version(&connection), DB::VERSION_QUERY) {
         (Some(version), _) => Some(version),
-        (None, _) if options.custom_query().is_none() => rows.first().and_then(|row| row.try_get::<String, _>(0).ok()),
-        (None, Some(query)) => sqlx::query_scalar::<DB, String>(query).fetch_one(&mut *connection).await.ok(),
+        (None, _) if DB::DEFAULT_QUERY_READS_VERSION && options.custom_query().is_none() => {
+            rows.first().and_then(|row| row.try_get::<String, _>(0).ok())
+        }
+        (None, Some(query)) => {
+            let version = sqlx::query_scalar::<DB, String>(query).fetch_one(&mut *connection).await.ok();
+            if let Some(version) = &version {
+                DB::remember_version(version);
+            }
+            version
+        }
         (None, None) => None,
     };
     Probed { verdict: options.judge(&rows, latency), details: reached(version, latency, Some(figures)) }
