@@ -115,10 +115,15 @@ fn connect(runtime: &Runtime) -> Clients {
     })
 }
 
-/// Rounds of interleaved batches: each round times a batch of direct queries
-/// and a batch of probe reports back to back, so both see the same machine.
+/// Rounds of interleaved batches (`PROBE_BENCH_ROUNDS` overrides): each round
+/// times a batch of direct queries and a batch of probe reports back to back,
+/// in alternating order, so both see the same machine.
 const ROUNDS: usize = 101;
 const BATCH: usize = 60;
+
+fn rounds() -> usize {
+    std::env::var("PROBE_BENCH_ROUNDS").ok().and_then(|rounds| rounds.parse().ok()).unwrap_or(ROUNDS)
+}
 
 /// The median of `values`.
 fn median(mut values: Vec<f64>) -> f64 {
@@ -139,17 +144,23 @@ where
             direct().await;
             probe().await;
         }
-        for _ in 0..ROUNDS {
-            let started = Instant::now();
-            for _ in 0..BATCH {
-                direct().await;
+        for round in 0..rounds() {
+            // Which batch goes first alternates, so that neither gains from its place.
+            let (mut direct_time, mut probe_time) = (0.0, 0.0);
+            for turn in 0..2 {
+                let started = Instant::now();
+                if (round + turn) % 2 == 0 {
+                    for _ in 0..BATCH {
+                        direct().await;
+                    }
+                    direct_time = started.elapsed().as_secs_f64() / BATCH as f64;
+                } else {
+                    for _ in 0..BATCH {
+                        probe().await;
+                    }
+                    probe_time = started.elapsed().as_secs_f64() / BATCH as f64;
+                }
             }
-            let direct_time = started.elapsed().as_secs_f64() / BATCH as f64;
-            let started = Instant::now();
-            for _ in 0..BATCH {
-                probe().await;
-            }
-            let probe_time = started.elapsed().as_secs_f64() / BATCH as f64;
             direct_times.push(direct_time * 1e6);
             probe_times.push(probe_time * 1e6);
             ratios.push(probe_time / direct_time);
@@ -171,7 +182,7 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let clients = connect(&runtime);
     let clients = &clients;
-    println!("{ROUNDS} rounds of {BATCH} direct queries and {BATCH} probe reports, interleaved; medians");
+    println!("{} rounds of {BATCH} direct queries and {BATCH} probe reports, interleaved; medians", rounds());
 
     macro_rules! pair {
         ($name:literal, $client:expr, $report:ident, |$direct:ident| $query:expr) => {
