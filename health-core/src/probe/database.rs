@@ -8,7 +8,7 @@ use std::time::Duration;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::judge::{DEFAULT_SLOW_AFTER, Verdict, millis};
+use super::judge::{LatencyOptions, Verdict, millis};
 
 /// What a SQL probe found.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
@@ -66,7 +66,7 @@ type RowMapper<Row> = Arc<dyn Fn(&[Row]) -> Verdict + Send + Sync>;
 /// `sqlx`, whose connection knows the server version, and on SQLite, whose
 /// library version is read once; `SHOW server_version_num` through
 /// `tokio-postgres`; `SELECT VERSION()` on MySQL), reports
-/// DEGRADED when the answer takes more than [`DEFAULT_SLOW_AFTER`] or the pool
+/// DEGRADED when the answer takes more than [`DEFAULT_SLOW_AFTER`](super::DEFAULT_SLOW_AFTER) or the pool
 /// is exhausted, and DOWN when the query fails.
 ///
 /// ```
@@ -88,7 +88,7 @@ type RowMapper<Row> = Arc<dyn Fn(&[Row]) -> Verdict + Send + Sync>;
 /// ```
 pub struct QueryOptions<Row> {
     query: Option<CustomQuery<Row>>,
-    slow_after: Duration,
+    latency: LatencyOptions,
     degrade_when_exhausted: bool,
     exhausted_grace: Duration,
 }
@@ -106,7 +106,7 @@ impl<Row> QueryOptions<Row> {
     pub fn new() -> Self {
         QueryOptions {
             query: None,
-            slow_after: DEFAULT_SLOW_AFTER,
+            latency: LatencyOptions::new(),
             degrade_when_exhausted: true,
             exhausted_grace: EXHAUSTED_GRACE,
         }
@@ -126,10 +126,10 @@ impl<Row> QueryOptions<Row> {
     }
 
     /// Reports DEGRADED when the query takes longer than this (default
-    /// [`DEFAULT_SLOW_AFTER`]).
+    /// [`DEFAULT_SLOW_AFTER`](super::DEFAULT_SLOW_AFTER)).
     #[must_use]
     pub fn slow_after(mut self, threshold: Duration) -> Self {
-        self.slow_after = threshold;
+        self.latency = self.latency.slow_after(threshold);
         self
     }
 
@@ -167,22 +167,18 @@ impl<Row> QueryOptions<Row> {
 
     /// The latency threshold.
     pub fn slow_threshold(&self) -> Duration {
-        self.slow_after
+        self.latency.slow_threshold()
     }
 
     /// Whether the options ask to skip the query because the pool is exhausted.
-    pub(crate) fn gives_up_on(&self, figures: Option<&PoolFigures>) -> Option<Verdict> {
-        figures.filter(|figures| self.degrade_when_exhausted && figures.exhausted()).map(PoolFigures::verdict)
-    }
-
-    /// The verdict on rows of the custom query, UP for the default one.
-    pub(crate) fn judge_rows(&self, rows: &[Row]) -> Verdict {
-        self.query.as_ref().map_or_else(Verdict::up, |query| (query.mapper)(rows))
+    pub(crate) fn gives_up_on(&self, figures: &PoolFigures) -> Option<Verdict> {
+        (self.degrade_when_exhausted && figures.exhausted()).then(|| figures.verdict())
     }
 
     /// The verdict on everything the probe saw.
     pub(crate) fn judge(&self, rows: &[Row], latency: Duration) -> Verdict {
-        self.judge_rows(rows).or_worse(Verdict::of_latency(latency, self.slow_after))
+        let rows = self.query.as_ref().map_or_else(Verdict::up, |query| (query.mapper)(rows));
+        rows.or_worse(self.latency.judge(latency))
     }
 }
 
@@ -199,7 +195,7 @@ impl<Row> Clone for QueryOptions<Row> {
                 .query
                 .as_ref()
                 .map(|query| CustomQuery { sql: query.sql.clone(), mapper: query.mapper.clone() }),
-            slow_after: self.slow_after,
+            latency: self.latency,
             degrade_when_exhausted: self.degrade_when_exhausted,
             exhausted_grace: self.exhausted_grace,
         }
@@ -210,7 +206,7 @@ impl<Row> fmt::Debug for QueryOptions<Row> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("QueryOptions")
             .field("query", &self.custom_query())
-            .field("slow_after", &self.slow_after)
+            .field("slow_after", &self.latency.slow_threshold())
             .field("degrade_when_exhausted", &self.degrade_when_exhausted)
             .field("exhausted_grace", &self.exhausted_grace)
             .finish()

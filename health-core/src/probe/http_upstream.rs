@@ -42,7 +42,7 @@ use reqwest::{Method, Url};
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::judge::{DEFAULT_SLOW_AFTER, Verdict, describe, millis};
+use super::judge::{LatencyOptions, Verdict, describe, millis};
 use crate::{Check, Outcome};
 
 /// The most body bytes the probe reads.
@@ -89,7 +89,7 @@ pub struct UpstreamOptions {
     url: Url,
     expect: RangeInclusive<u16>,
     body: Option<BodyPredicate>,
-    slow_after: Duration,
+    latency: LatencyOptions,
 }
 
 impl UpstreamOptions {
@@ -114,7 +114,7 @@ impl UpstreamOptions {
                 reason: format!("scheme {:?}: only http and https are requested", url.scheme()),
             });
         }
-        Ok(UpstreamOptions { method, url, expect: 200..=299, body: None, slow_after: DEFAULT_SLOW_AFTER })
+        Ok(UpstreamOptions { method, url, expect: 200..=299, body: None, latency: LatencyOptions::new() })
     }
 
     /// The statuses that count as UP (default 200–299); others are DOWN.
@@ -132,10 +132,10 @@ impl UpstreamOptions {
     }
 
     /// Reports DEGRADED when the answer takes longer than this (default
-    /// [`DEFAULT_SLOW_AFTER`]).
+    /// [`DEFAULT_SLOW_AFTER`](super::DEFAULT_SLOW_AFTER)).
     #[must_use]
     pub fn slow_after(mut self, threshold: Duration) -> Self {
-        self.slow_after = threshold;
+        self.latency = self.latency.slow_after(threshold);
         self
     }
 
@@ -157,7 +157,7 @@ impl fmt::Debug for UpstreamOptions {
             .field("url", &self.shown_url())
             .field("expect", &self.expect)
             .field("body", &self.body.as_ref().map(|_| "predicate"))
-            .field("slow_after", &self.slow_after)
+            .field("slow_after", &self.latency.slow_threshold())
             .finish()
     }
 }
@@ -200,7 +200,7 @@ pub async fn request(client: &reqwest::Client, options: &UpstreamOptions) -> Out
         .with(details);
     }
     let verdict = options.body.as_ref().map_or_else(Verdict::up, |predicate| predicate(&body));
-    verdict.or_worse(Verdict::of_latency(latency, options.slow_after)).with(details)
+    verdict.or_worse(options.latency.judge(latency)).with(details)
 }
 
 /// A [`Check`] requesting an HTTP upstream, for a [`Registry`](crate::Registry).

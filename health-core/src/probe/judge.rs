@@ -52,7 +52,15 @@ impl LatencyOptions {
 
     /// DEGRADED when `latency` exceeds the threshold.
     pub(crate) fn judge(&self, latency: Duration) -> Verdict {
-        Verdict::of_latency(latency, self.slow_after)
+        if latency > self.slow_after {
+            Verdict::degraded(format!(
+                "answered in {:.0} ms, above the {:.0} ms threshold",
+                millis(latency),
+                millis(self.slow_after)
+            ))
+        } else {
+            Verdict::up()
+        }
     }
 }
 
@@ -104,19 +112,6 @@ impl Verdict {
     /// reason found is the one told.
     pub(crate) fn or_worse(self, other: Verdict) -> Verdict {
         if other.status > self.status { other } else { self }
-    }
-
-    /// DEGRADED when `latency` exceeds `slow_after`.
-    pub(crate) fn of_latency(latency: Duration, slow_after: Duration) -> Verdict {
-        if latency > slow_after {
-            Verdict::degraded(format!(
-                "answered in {:.0} ms, above the {:.0} ms threshold",
-                millis(latency),
-                millis(slow_after)
-            ))
-        } else {
-            Verdict::up()
-        }
     }
 
     /// The outcome with these details.

@@ -168,7 +168,7 @@ pub async fn deadpool_with(
         max: u32::try_from(status.max_size).unwrap_or(u32::MAX),
         waiting: Some(u32::try_from(status.waiting).unwrap_or(u32::MAX)),
     };
-    if let Some(verdict) = options.gives_up_on(Some(&figures)) {
+    if let Some(verdict) = options.gives_up_on(&figures) {
         return verdict.with(unreached(Some(figures)));
     }
     let started = Instant::now();

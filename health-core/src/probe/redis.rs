@@ -156,7 +156,7 @@ where
     };
     let server = match (known, hello) {
         (Some(known), _) => known,
-        (None, hello) => options.learn_server(hello.as_ref().map_or(Value::Nil, Clone::clone)),
+        (None, hello) => options.learn_server(hello.unwrap_or(Value::Nil)),
     };
     let mut details = RedisDetails {
         version: server.version,

@@ -67,7 +67,7 @@ where
 {
     let figures = figures(pool);
     let started = Instant::now();
-    let acquired = match options.gives_up_on(Some(&figures)) {
+    let acquired = match options.gives_up_on(&figures) {
         // Connections go back to the pool on a task of their own, after a
         // ping: one may be on its way back. Only none within the grace
         // confirms the figures.
