@@ -251,7 +251,10 @@ impl<R: ReportSource> Monitor<R> {
     }
 
     /// The catalog of subjects, for transports resolving names.
-    #[cfg_attr(not(feature = "http"), allow(dead_code, reason = "the transports use it, each behind its feature"))]
+    #[cfg_attr(
+        not(any(feature = "http", feature = "grpc")),
+        allow(dead_code, reason = "the transports use it, each behind its feature")
+    )]
     pub(crate) fn catalog(&self) -> &Catalog {
         &self.shared.catalog
     }

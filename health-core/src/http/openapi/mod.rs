@@ -5,9 +5,7 @@
 mod definitions;
 mod merge;
 mod paths;
-mod probes;
 mod schemas;
-mod yaml;
 
 use serde_json::{Map, Value, json};
 
@@ -16,10 +14,10 @@ use super::{Endpoint, HealthService, Visibility};
 use crate::report::Selection;
 use crate::{ComponentInfo, ReportSource};
 
+use crate::yaml::to_yaml;
 #[cfg(feature = "utoipa")]
 pub(crate) use definitions::rewrite_refs;
 pub use merge::{MergeError, merge_openapi};
-pub(crate) use yaml::to_yaml;
 
 /// The errors the endpoints answer with, whatever the configuration.
 const ERRORS: [(u16, &str); 5] = [
@@ -182,7 +180,11 @@ impl<R: ReportSource> HealthService<R> {
     /// second for the answer to travel, so a probe never gives up before the
     /// checks may finish.
     pub fn probes(&self, port: u16) -> String {
-        probes::manifests(&self.facts(), port)
+        let inner = &*self.inner;
+        crate::kubernetes::manifests(&inner.monitor, |group| {
+            let segment = Endpoint::of_group(group).and_then(Endpoint::segment).unwrap_or_default();
+            json!({ "httpGet": { "path": format!("{}/{segment}", inner.base_path), "port": port } })
+        })
     }
 }
 

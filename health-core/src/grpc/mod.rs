@@ -1,0 +1,63 @@
+//! Serving a [`Monitor`](crate::Monitor) as the gRPC health service
+//! `grpc.health.v1.Health` (feature `grpc`), for a tonic server, orchestrators
+//! (Kubernetes gRPC probes), service meshes and load balancers.
+//!
+//! | name | status |
+//! |---|---|
+//! | `""` | every enabled component, by criticality |
+//! | `liveness`, `readiness`, `startup`, custom groups | the group |
+//! | each enabled component's name | the component |
+//! | names you map ([`GrpcHealth::map`]) | a subject, or a set of components |
+//!
+//! - **`Check`** reads the monitor, as the HTTP endpoints do: a fresh
+//!   background snapshot, or a run of the name's checks. An unknown name is
+//!   `NOT_FOUND`. A `grpc-timeout` shorter than the checks is answered
+//!   `DEADLINE_EXCEEDED`, and the checks still running are dropped.
+//! - **`Watch`** sends the status at once, then each change, from the
+//!   monitor's status tracking: any number of watchers cost no extra run. An
+//!   unknown name gets `SERVICE_UNKNOWN` and the stream stays open.
+//! - **`List`** (gRFC A90) gives every served name and its status.
+//! - **Shutdown:** once [`Monitor::begin_shutdown`](crate::Monitor::begin_shutdown)
+//!   is called, every name but `liveness` is `NOT_SERVING`, open watches
+//!   included; [`GrpcHealthService::drained`] then ends the watches so that
+//!   the server can stop.
+//!
+//! Statuses only: messages and details never leave over gRPC.
+//!
+//! This module is an adapter: the monitor runs the checks, keeps the latest
+//! results, tracks statuses and drains; the service adds names, the status
+//! mapping and the protocol, and keeps no health state.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use health_core::grpc::GrpcHealth;
+//! use health_core::{health_check, HealthReport, Monitor};
+//!
+//! #[health_check(critical)]
+//! async fn database() {}
+//!
+//! #[derive(HealthReport, Default)]
+//! struct Health { database: DatabaseCheck }
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let monitor = Monitor::builder(Health::default(), ()).refresh_every(Duration::from_secs(5)).build()?;
+//! let health = GrpcHealth::new(monitor).build()?;
+//! tonic::transport::Server::builder()
+//!     .add_service(health.server())
+//!     .serve_with_shutdown("127.0.0.1:50051".parse()?, health.drained(Duration::from_secs(5)))
+//!     .await?;
+//! # Ok(()) }
+//! ```
+
+mod builder;
+mod deadline;
+mod names;
+pub mod pb;
+mod service;
+mod serving;
+mod watch;
+
+pub use builder::{ConfigError, GrpcHealth};
+pub use service::GrpcHealthService;
+pub use serving::{ServingStatus, ServingStatuses};
+pub use watch::WatchStream;

@@ -1,0 +1,130 @@
+//! The stream a `Watch` call answers with.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
+use tokio_stream::wrappers::WatchStream as Latest;
+
+use super::ServingStatuses;
+use super::pb::HealthCheckResponse;
+use super::pb::health_check_response::ServingStatus as Wire;
+use crate::Status;
+
+type Signal = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// The serving status of one name, sent at once and then on each change,
+/// and only on changes: the answer to `Watch`, from
+/// [`GrpcHealthService`](super::GrpcHealthService).
+///
+/// It follows the monitor's tracked statuses (no polling, no run of its own),
+/// turns `NOT_SERVING` when shutdown begins unless it watches liveness, and
+/// ends when the service stops its watches. An unknown name gets
+/// `SERVICE_UNKNOWN` and the stream stays open, as the protocol asks.
+pub struct WatchStream {
+    /// The members' latest statuses; none for an unknown name.
+    members: Vec<Member>,
+    unknown: bool,
+    statuses: ServingStatuses,
+    /// Whether it turns NOT_SERVING while the process drains.
+    drains: bool,
+    /// Completes when shutdown begins; `None` once it has.
+    shutdown: Option<Signal>,
+    /// Completes when the service stops its watches.
+    stopped: Signal,
+    sent: Option<Wire>,
+}
+
+/// One component, group or whole the watched name weighs.
+struct Member {
+    latest: Latest<Option<Status>>,
+    status: Option<Status>,
+    critical: bool,
+}
+
+impl WatchStream {
+    pub(crate) fn new(
+        members: impl IntoIterator<Item = (tokio::sync::watch::Receiver<Option<Status>>, bool)>,
+        statuses: ServingStatuses,
+        drains: bool,
+        shutdown: Signal,
+        stopped: Signal,
+    ) -> Self {
+        let members = members
+            .into_iter()
+            .map(|(receiver, critical)| Member { latest: Latest::new(receiver), status: None, critical })
+            .collect();
+        WatchStream { members, unknown: false, statuses, drains, shutdown: Some(shutdown), stopped, sent: None }
+    }
+
+    pub(crate) fn unknown(stopped: Signal) -> Self {
+        WatchStream {
+            members: Vec::new(),
+            unknown: true,
+            statuses: ServingStatuses::default(),
+            drains: false,
+            shutdown: None,
+            stopped,
+            sent: None,
+        }
+    }
+
+    /// What the caller should be told now; `None` until every member has a status.
+    fn current(&self) -> Option<Wire> {
+        if self.unknown {
+            return Some(Wire::ServiceUnknown);
+        }
+        if self.drains && self.shutdown.is_none() {
+            return Some(Wire::NotServing);
+        }
+        let status = self
+            .members
+            .iter()
+            .try_fold(Status::Up, |total, member| Some(total.combine(member.status?, member.critical)))?;
+        Some(self.statuses.of(status).wire())
+    }
+}
+
+impl Stream for WatchStream {
+    type Item = Result<HealthCheckResponse, tonic::Status>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        if let Some(shutdown) = &mut this.shutdown
+            && shutdown.as_mut().poll(cx).is_ready()
+        {
+            this.shutdown = None;
+        }
+        for member in &mut this.members {
+            // Each receiver gives its current status first, then the latest on
+            // each change; a dropped monitor leaves the last one standing.
+            while let Poll::Ready(Some(status)) = Pin::new(&mut member.latest).poll_next(cx) {
+                member.status = status;
+            }
+        }
+        if let Some(now) = this.current()
+            && this.sent != Some(now)
+        {
+            this.sent = Some(now);
+            return Poll::Ready(Some(Ok(HealthCheckResponse { status: now.into() })));
+        }
+        // Only once the latest status has been sent.
+        match this.stopped.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl fmt::Debug for WatchStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WatchStream")
+            .field("members", &self.members.len())
+            .field("unknown", &self.unknown)
+            .field("draining", &self.shutdown.is_none())
+            .field("sent", &self.sent)
+            .finish_non_exhaustive()
+    }
+}

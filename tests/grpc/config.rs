@@ -1,0 +1,87 @@
+//! Building the service: refused configurations, names and probe manifests.
+
+use health_core::grpc::{ConfigError, GrpcHealth, ServingStatuses};
+use health_core::monitor::{Monitor, Subject};
+
+use crate::{Health, on_request};
+
+#[test]
+fn configurations_that_cannot_work_are_refused_with_a_reason() {
+    let build = |health: GrpcHealth<Health>| health.build().map(|_| ()).unwrap_err();
+    let monitor = || on_request().0;
+    let cases = [
+        (
+            build(GrpcHealth::new(monitor()).map("readiness", Subject::Overall)),
+            ConfigError::NameTaken("readiness".into()),
+        ),
+        (build(GrpcHealth::new(monitor()).map("", Subject::group("batch"))), ConfigError::NameTaken(String::new())),
+        (
+            build(GrpcHealth::new(monitor()).map_components("cache", ["database"])),
+            ConfigError::NameTaken("cache".into()),
+        ),
+        (
+            build(GrpcHealth::new(monitor()).map("a", Subject::Overall).map("a", Subject::group("batch"))),
+            ConfigError::NameTaken("a".into()),
+        ),
+        (
+            build(GrpcHealth::new(monitor()).map("a", Subject::group("nightly"))),
+            ConfigError::UnknownSubject(Subject::group("nightly")),
+        ),
+        (
+            build(GrpcHealth::new(monitor()).map_components("a", ["database", "search"])),
+            ConfigError::UnknownSubject(Subject::component("search")),
+        ),
+        (
+            build(GrpcHealth::new(monitor()).serving_statuses_for("orders.v1.Orders", ServingStatuses::default())),
+            ConfigError::UnknownName("orders.v1.Orders".into()),
+        ),
+    ];
+    for (error, expected) in cases {
+        assert_eq!(error, expected);
+        assert!(!error.to_string().is_empty());
+    }
+    assert!(ConfigError::NameTaken("x".into()).to_string().contains("`x`"));
+}
+
+#[test]
+fn disabled_components_are_not_served_and_mappings_leave_them_out() {
+    let monitor = Monitor::builder(Health::default(), crate::App::default()).disable("cache").build().unwrap();
+    let health = GrpcHealth::new(monitor)
+        .map("orders.v1.Cache", Subject::component("cache"))
+        .map_components("orders.v1.Orders", ["database", "cache"])
+        .build()
+        .unwrap();
+    let names: Vec<&str> = health.names().collect();
+    assert_eq!(
+        names,
+        ["", "liveness", "readiness", "startup", "batch", "process", "database", "orders.v1.Cache", "orders.v1.Orders"]
+    );
+}
+
+#[test]
+fn grpc_probe_manifests_name_the_groups_with_a_numeric_port_and_the_http_budget() {
+    let health = GrpcHealth::new(on_request().0).build().unwrap();
+    let yaml = health.probes(50051);
+    let documents = yaml_rust2::YamlLoader::load_from_str(&yaml).expect("valid YAML");
+    let probes = &documents[0];
+    for (field, service, timeout, period) in [
+        // The database check may take 2 s: readiness and startup wait 2 s + 1 s.
+        ("startupProbe", "startup", 3, 5),
+        ("readinessProbe", "readiness", 3, 5),
+        // Liveness holds the 100 ms process check only: 1 s rounded up, + 1 s.
+        ("livenessProbe", "liveness", 2, 10),
+    ] {
+        let probe = &probes[field];
+        assert_eq!(probe["grpc"]["port"].as_i64(), Some(50051), "{yaml}");
+        assert_eq!(probe["grpc"]["service"].as_str(), Some(service), "{yaml}");
+        assert_eq!(probe["timeoutSeconds"].as_i64(), Some(timeout), "{field}: {yaml}");
+        assert_eq!(probe["periodSeconds"].as_i64(), Some(period), "{field}: {yaml}");
+        assert!(probe["httpGet"].is_badvalue());
+    }
+    // The same rule as the HTTP probes.
+    let http = health_core::http::HealthEndpoints::new(on_request().0).build().unwrap().probes(8080);
+    let http = &yaml_rust2::YamlLoader::load_from_str(&http).unwrap()[0];
+    for field in ["startupProbe", "readinessProbe", "livenessProbe"] {
+        assert_eq!(http[field]["timeoutSeconds"], probes[field]["timeoutSeconds"]);
+    }
+}

@@ -1,0 +1,70 @@
+//! Shutdown: every name but liveness turns NOT_SERVING at once, open watches
+//! see it, and the server then stops.
+
+use std::time::Duration;
+
+use health_core::grpc::GrpcHealth;
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_check_response::ServingStatus;
+
+use crate::support::{check, client, next, watch};
+use crate::{background, on_request};
+
+const ARRIVES: Duration = Duration::from_secs(5);
+
+#[tokio::test]
+async fn shutdown_turns_every_name_but_liveness_not_serving_and_watchers_see_it_before_the_server_stops() {
+    let (monitor, _app) = background().await;
+    let health = GrpcHealth::new(monitor.clone()).build().unwrap();
+    // A drain long enough to look at the service while it drains.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let server =
+        tokio::spawn(tonic::transport::Server::builder().add_service(health.server()).serve_with_incoming_shutdown(
+            tokio_stream::wrappers::TcpListenerStream::new(listener),
+            health.drained(Duration::from_millis(500)),
+        ));
+    let mut client = client(address).await;
+    let names = ["", "readiness", "startup", "database", "liveness"];
+    let mut watches = Vec::new();
+    for name in names {
+        let mut stream = watch(&mut client, name).await;
+        assert_eq!(next(&mut stream, ARRIVES).await, Some(ServingStatus::Serving), "{name:?}");
+        watches.push(stream);
+    }
+    monitor.begin_shutdown();
+    for (name, stream) in names.iter().zip(&mut watches) {
+        let expected = if *name == "liveness" { None } else { Some(ServingStatus::NotServing) };
+        let wait = if expected.is_some() { ARRIVES } else { Duration::from_millis(200) };
+        assert_eq!(next(stream, wait).await, expected, "{name:?}");
+    }
+    // While draining, checks are answered at once without running anything.
+    assert_eq!(check(&mut client, "database").await, Ok(ServingStatus::NotServing));
+    assert_eq!(check(&mut client, "liveness").await, Ok(ServingStatus::Serving));
+    // Then the watches end, and the server stops.
+    for stream in &mut watches {
+        let end = tokio::time::timeout(ARRIVES, stream.message()).await.expect("the watch ends");
+        assert!(matches!(end, Ok(None)), "{end:?}");
+    }
+    tokio::time::timeout(ARRIVES, server).await.expect("the server stops").unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn once_stopped_new_watches_are_unavailable() {
+    let (monitor, _app) = on_request();
+    let health = GrpcHealth::new(monitor.clone()).build().unwrap();
+    // A server that outlives the watches, as during a drain.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_service(health.server())
+            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
+    );
+    let mut client = client(address).await;
+    health.stop_watches();
+    let error = client.watch(HealthCheckRequest { service: String::new() }).await.unwrap_err();
+    assert_eq!(error.code(), tonic::Code::Unavailable);
+    // Check still answers.
+    assert_eq!(check(&mut client, "").await, Ok(ServingStatus::Serving));
+}
