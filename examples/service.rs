@@ -32,15 +32,28 @@
 //! Kubernetes probes, and exit. With `--registry`, the same checks are
 //! registered at run time in a `Registry` instead of a derived report, and
 //! served the same way.
-//! On SIGTERM or Ctrl-C, readiness turns DOWN at once, the service keeps
-//! answering for `DRAIN_MS` (default 5000) so load balancers notice, and then
-//! stops once in-flight requests have finished.
+//!
+//! The same monitor is served over gRPC as `grpc.health.v1.Health` on
+//! `127.0.0.1:50051` (`GRPC_PORT` overrides): `""`, `liveness`, `readiness`,
+//! `startup`, `dependencies`, each component, and `example.v1.Example`, mapped
+//! to readiness. Try `grpcurl -plaintext -d '{"service":"readiness"}'
+//! localhost:50051 grpc.health.v1.Health/Check`; `--grpc-probes` prints the
+//! Kubernetes gRPC probes.
+//!
+//! Checks run on each request, or every `REFRESH_MS` in the background when
+//! it is set (gRPC watchers then see changes nobody asked for).
+//!
+//! On SIGTERM or Ctrl-C, readiness (and every gRPC name but `liveness`) turns
+//! DOWN at once, both servers keep answering for `DRAIN_MS` (default 5000) so
+//! load balancers notice, and then stop once in-flight requests have finished.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use health_core::grpc::GrpcHealth;
 use health_core::http::{HealthEndpoints, Visibility, serve};
+use health_core::monitor::Subject;
 use health_core::probe::disk::{self, DiskDetails};
 use health_core::probe::http_upstream::{self, UpstreamDetails, UpstreamOptions};
 use health_core::probe::nats::{self, NatsDetails};
@@ -52,6 +65,7 @@ use health_core::{
 };
 use serde::Serialize;
 use tokio::sync::RwLock;
+use tokio_stream::wrappers::TcpListenerStream;
 
 /// What the checks need: the clients the service holds, made at startup.
 struct Services {
@@ -255,8 +269,8 @@ async fn keep_broker_connected(services: Arc<Services>, url: String) {
     }
 }
 
-/// Serves the checks of `monitor`, or prints what `--openapi`, `--openapi-yaml`
-/// or `--probes` ask for.
+/// Serves the checks of `monitor` over HTTP and gRPC, or prints what
+/// `--openapi`, `--openapi-yaml`, `--probes` or `--grpc-probes` ask for.
 async fn run<R: ReportSource>(
     mut monitor: health_core::monitor::MonitorBuilder<R>,
     unconfigured: &[&str],
@@ -268,12 +282,20 @@ async fn run<R: ReportSource>(
     // Details help on a developer's machine; where others can reach the
     // endpoints, show them only to requests bearing a token.
     let visibility = variable("HEALTH_TOKEN").map_or(Visibility::Always, Visibility::when_authorized);
-    let health = HealthEndpoints::new(monitor.build()?).visibility(visibility).openapi_path("/openapi.json").build()?;
+    if let Some(every) = variable("REFRESH_MS").and_then(|ms| ms.parse().ok()) {
+        monitor = monitor.refresh_every(Duration::from_millis(every));
+    }
+    let monitor = monitor.build()?;
+    let health = HealthEndpoints::new(monitor.clone()).visibility(visibility).openapi_path("/openapi.json").build()?;
+    // gRPC carries statuses only, whatever the visibility.
+    let grpc = GrpcHealth::new(monitor).map("example.v1.Example", Subject::group("readiness")).build()?;
     let port = variable("PORT").and_then(|port| port.parse::<u16>().ok()).unwrap_or(8080);
+    let grpc_port = variable("GRPC_PORT").and_then(|port| port.parse::<u16>().ok()).unwrap_or(50051);
     let printed = std::env::args().find_map(|argument| match argument.as_str() {
         "--openapi" => Some(format!("{:#}\n", health.openapi())),
         "--openapi-yaml" => Some(health.openapi_yaml()),
         "--probes" => Some(health.probes(port)),
+        "--grpc-probes" => Some(grpc.probes(grpc_port)),
         _ => None,
     });
     if let Some(text) = printed {
@@ -293,8 +315,16 @@ async fn run<R: ReportSource>(
 
     let drain = Duration::from_millis(variable("DRAIN_MS").and_then(|ms| ms.parse().ok()).unwrap_or(5000));
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
-    tracing::info!(address = %listener.local_addr()?, "serving");
-    serve(listener, app, health.shutdown_handle(), drain).await?;
+    let grpc_listener = tokio::net::TcpListener::bind(("127.0.0.1", grpc_port)).await?;
+    tracing::info!(http = %listener.local_addr()?, grpc = %grpc_listener.local_addr()?, "serving");
+    // `serve` turns SIGTERM into the monitor's shutdown, which both servers drain on.
+    let grpc_server = tonic::transport::Server::builder()
+        .add_service(grpc.server())
+        .serve_with_incoming_shutdown(TcpListenerStream::new(grpc_listener), grpc.drained(drain));
+    let http_server = serve(listener, app, health.shutdown_handle(), drain);
+    let (http, grpc) = tokio::join!(http_server, grpc_server);
+    http?;
+    grpc?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -11,6 +11,9 @@ use std::time::{Duration, Instant};
 use client::get;
 use tokio::io::AsyncReadExt;
 use tokio::process::{Child, Command};
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::health_client::HealthClient;
+use tonic_health::pb::{HealthCheckRequest, HealthCheckResponse};
 
 /// Builds the example once, in the profile of this test binary
 /// (`target/<profile>/deps/…`), and returns its path.
@@ -37,6 +40,8 @@ fn free_port() -> u16 {
 struct Service {
     child: Child,
     address: SocketAddr,
+    /// Where it serves gRPC health.
+    grpc: SocketAddr,
 }
 
 async fn start(environment: &[(&str, String)]) -> Service {
@@ -46,6 +51,7 @@ async fn start(environment: &[(&str, String)]) -> Service {
 /// Starts the example with `arguments`, such as `--registry`.
 async fn start_with(arguments: &[&str], environment: &[(&str, String)]) -> Service {
     let port = free_port();
+    let grpc_port = free_port();
     let data_dir = std::env::temp_dir().join(format!("health-example-{port}"));
     std::fs::create_dir_all(&data_dir).unwrap();
     let mut command = Command::new(example_binary());
@@ -53,6 +59,7 @@ async fn start_with(arguments: &[&str], environment: &[(&str, String)]) -> Servi
         .args(arguments)
         .env_clear()
         .env("PORT", port.to_string())
+        .env("GRPC_PORT", grpc_port.to_string())
         .env("DATA_DIR", &data_dir)
         .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
@@ -70,7 +77,7 @@ async fn start_with(arguments: &[&str], environment: &[(&str, String)]) -> Servi
     }
     // Every response from now on is checked against the document it serves.
     client::register(address, get(address, "/openapi.json").await.json());
-    Service { child, address }
+    Service { child, address, grpc: SocketAddr::from(([127, 0, 0, 1], grpc_port)) }
 }
 
 /// Everything the process printed, once it has exited.
@@ -195,6 +202,7 @@ fn the_examples_document_and_probes_are_pinned() {
             .args(flags)
             .env_clear()
             .env("PORT", "8080")
+            .env("GRPC_PORT", "50051")
             .env("DATABASE_URL", "postgres://app@db.internal:5432/orders")
             .env("REDIS_URL", "redis://cache.internal:6379")
             .env("UPSTREAM_URL", "http://payments.internal/health")
@@ -207,4 +215,61 @@ fn the_examples_document_and_probes_are_pinned() {
     assert_eq!(print(&["--registry", "--openapi-yaml"]), document, "a registry of the same checks, the same document");
     insta::assert_snapshot!("example_openapi_yaml", document);
     insta::assert_snapshot!("example_probes_yaml", print(&["--probes"]));
+    insta::assert_snapshot!("example_grpc_probes_yaml", print(&["--grpc-probes"]));
+}
+
+/// tonic-health's client: one nobody here wrote.
+async fn grpc_client(address: SocketAddr) -> HealthClient<tonic::transport::Channel> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match tonic::transport::Channel::from_shared(format!("http://{address}")).unwrap().connect().await {
+            Ok(channel) => return HealthClient::new(channel),
+            Err(error) => assert!(Instant::now() < deadline, "no gRPC server at {address}: {error}"),
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn grpc_health_answers_from_the_same_monitor_and_drains_on_sigterm() {
+    let mut service = start(&[("DATABASE_URL", closed_port_url()), ("DRAIN_MS", "1500".into())]).await;
+    let mut client = grpc_client(service.grpc).await;
+    let check = |service: &str| HealthCheckRequest { service: service.into() };
+    let serving = |response: HealthCheckResponse| ServingStatus::try_from(response.status).unwrap();
+    // The critical database is unreachable: DOWN over HTTP, NOT_SERVING over gRPC.
+    for (name, expected) in [
+        ("", ServingStatus::NotServing),
+        ("readiness", ServingStatus::NotServing),
+        ("example.v1.Example", ServingStatus::NotServing),
+        ("database", ServingStatus::NotServing),
+        ("liveness", ServingStatus::Serving),
+        ("storage", ServingStatus::Serving),
+    ] {
+        let response = client.check(check(name)).await.unwrap().into_inner();
+        assert_eq!(serving(response), expected, "{name:?}");
+    }
+    assert_eq!(client.check(check("cache")).await.unwrap_err().code(), tonic::Code::NotFound, "no REDIS_URL, no cache");
+    let mut unknown = client.watch(check("orders.v1.Orders")).await.unwrap().into_inner();
+    assert_eq!(serving(unknown.message().await.unwrap().unwrap()), ServingStatus::ServiceUnknown);
+    service.child.kill().await.unwrap();
+
+    // Without the database, everything serves; SIGTERM turns readiness
+    // NOT_SERVING for its watchers while the process still runs.
+    let mut service = start(&[("DRAIN_MS", "1500".into())]).await;
+    let mut client = grpc_client(service.grpc).await;
+    let mut readiness = client.watch(check("readiness")).await.unwrap().into_inner();
+    let mut liveness = client.watch(check("liveness")).await.unwrap().into_inner();
+    assert_eq!(serving(readiness.message().await.unwrap().unwrap()), ServingStatus::Serving);
+    assert_eq!(serving(liveness.message().await.unwrap().unwrap()), ServingStatus::Serving);
+
+    unsafe { libc::kill(service.child.id().unwrap() as i32, libc::SIGTERM) };
+    let drained = tokio::time::timeout(Duration::from_secs(5), readiness.message()).await.expect("a change");
+    assert_eq!(serving(drained.unwrap().unwrap()), ServingStatus::NotServing);
+    assert!(service.child.try_wait().unwrap().is_none(), "seen before the process exits");
+    // Liveness keeps serving while the process drains; then the watches end
+    // and the process exits.
+    let ended = tokio::time::timeout(Duration::from_secs(15), liveness.message()).await.expect("the watch ends");
+    assert!(matches!(ended, Ok(None)), "{ended:?}");
+    let status = tokio::time::timeout(Duration::from_secs(15), service.child.wait()).await.unwrap().unwrap();
+    assert!(status.success(), "{status:?}");
 }

@@ -5,6 +5,13 @@
 //! (the canonical file of grpc-proto) without transport helpers, and kept in
 //! the repository so that building needs no `protoc`.
 
-#![allow(missing_docs, missing_debug_implementations, unreachable_pub, rustdoc::bare_urls, clippy::all, clippy::pedantic)]
+#![allow(
+    missing_docs,
+    missing_debug_implementations,
+    unreachable_pub,
+    rustdoc::bare_urls,
+    clippy::all,
+    clippy::pedantic
+)]
 
 include!("generated/grpc.health.v1.rs");
