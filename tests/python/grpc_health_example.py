@@ -1,0 +1,141 @@
+"""The example service's gRPC health, called by grpcio-health-checking (PyPI).
+
+Usage: python grpc_health_example.py <example service binary> [<its log file>]
+
+Starts a Redis of its own and the example pointed at it, then asserts:
+Check of "", readiness, liveness, a component and an unknown name; a Watch
+that sees the cache turn NOT_SERVING when that Redis is killed; a Watch of an
+unknown name yielding SERVICE_UNKNOWN; and, after SIGTERM, a Watch of
+readiness seeing NOT_SERVING before the process exits.
+"""
+
+import os
+import queue
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+SERVING = health_pb2.HealthCheckResponse.SERVING
+NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
+SERVICE_UNKNOWN = health_pb2.HealthCheckResponse.SERVICE_UNKNOWN
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError(f"nothing listens on port {port}")
+
+
+class Watch:
+    """A Watch call read by a thread, so that the test can wait with a timeout."""
+
+    def __init__(self, stub, service):
+        self.messages = queue.Queue()
+        self.call = stub.Watch(health_pb2.HealthCheckRequest(service=service))
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        try:
+            for response in self.call:
+                self.messages.put(response.status)
+            self.messages.put("ended")
+        except grpc.RpcError as error:
+            self.messages.put(error.code())
+
+    def next(self, seconds=20):
+        return self.messages.get(timeout=seconds)
+
+
+def check(stub, service):
+    return stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=10).status
+
+
+def main(binary, log_path=None):
+    redis_server = shutil.which("redis-server")
+    assert redis_server, "redis-server is needed: it is started and killed by this test"
+    redis_port, http_port, grpc_port = free_port(), free_port(), free_port()
+    redis = subprocess.Popen(
+        [redis_server, "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    service = None
+    try:
+        wait_for_port(redis_port, 10)
+        environment = {
+            "PATH": os.environ.get("PATH", ""),
+            "PORT": str(http_port),
+            "GRPC_PORT": str(grpc_port),
+            "REDIS_URL": f"redis://127.0.0.1:{redis_port}",
+            "REFRESH_MS": "200",
+            "DRAIN_MS": "2000",
+            "DATA_DIR": tempfile.mkdtemp(),
+            "NO_COLOR": "1",
+        }
+        log = open(log_path, "w") if log_path else None
+        service = subprocess.Popen([binary], env=environment, stdout=log, stderr=log)
+        wait_for_port(grpc_port, 30)
+        channel = grpc.insecure_channel(f"127.0.0.1:{grpc_port}")
+        grpc.channel_ready_future(channel).result(timeout=10)
+        stub = health_pb2_grpc.HealthStub(channel)
+
+        for name in ["", "readiness", "liveness", "cache", "storage"]:
+            assert check(stub, name) == SERVING, name
+        try:
+            check(stub, "orders.v1.Orders")
+            raise AssertionError("an unknown name must fail")
+        except grpc.RpcError as error:
+            assert error.code() == grpc.StatusCode.NOT_FOUND, error
+        print("Check: '', readiness, liveness, cache, storage SERVING; unknown NOT_FOUND")
+
+        unknown = Watch(stub, "orders.v1.Orders")
+        assert unknown.next() == SERVICE_UNKNOWN
+        print("Watch of an unknown name: SERVICE_UNKNOWN")
+
+        cache = Watch(stub, "cache")
+        assert cache.next() == SERVING
+        redis.kill()
+        redis.wait()
+        assert cache.next() == NOT_SERVING
+        assert check(stub, "cache") == NOT_SERVING
+        # The cache is not critical: readiness is degraded, which still serves.
+        assert check(stub, "readiness") == SERVING
+        print("Watch of the cache: SERVING, then NOT_SERVING once its Redis was killed")
+
+        readiness = Watch(stub, "readiness")
+        assert readiness.next() == SERVING
+        service.send_signal(signal.SIGTERM)
+        assert readiness.next(10) == NOT_SERVING
+        assert service.poll() is None, "NOT_SERVING must be seen before the process exits"
+        assert check(stub, "liveness") == SERVING
+        print("after SIGTERM: readiness NOT_SERVING while the process drains, liveness SERVING")
+        assert readiness.next(15) == "ended"
+        assert service.wait(timeout=20) == 0
+        print("the watch ended and the process exited cleanly")
+    finally:
+        for process in [service, redis]:
+            if process is not None and process.poll() is None:
+                process.kill()
+                process.wait()
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:3])
