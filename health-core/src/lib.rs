@@ -52,7 +52,9 @@
 //! subscribers and drains readiness on shutdown. Transports serve a monitor
 //! and keep no health state of their own: `health_core::http` (feature `http`, on by
 //! default) serves it as a tower `Service` or an axum `Router`, with an
-//! OpenAPI document and Kubernetes probe manifests.
+//! OpenAPI document and Kubernetes probe manifests; `health_core::grpc`
+//! (feature `grpc`) serves it as the `grpc.health.v1.Health` service of a
+//! tonic server.
 //!
 //! See the repository's README for the attribute reference, the JSON format and
 //! the failure semantics.
