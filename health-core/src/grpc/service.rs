@@ -59,6 +59,22 @@ impl<R: ReportSource> GrpcHealthService<R> {
     /// as YAML for a container's spec. Kubernetes wants the port as a number.
     /// Each probe's `timeoutSeconds` is its group's longest check timeout
     /// rounded up, plus a second for the answer to travel, as for HTTP.
+    ///
+    /// ```
+    /// use health_core::grpc::GrpcHealth;
+    /// use health_core::{health_check, HealthReport, Monitor};
+    ///
+    /// #[health_check(timeout = "2s", critical)]
+    /// async fn database() {}
+    ///
+    /// #[derive(HealthReport, Default)]
+    /// struct Health { database: DatabaseCheck }
+    ///
+    /// let health = GrpcHealth::new(Monitor::new(Health::default(), ())).build().unwrap();
+    /// let probes = health.probes(50051);
+    /// assert!(probes.contains("readinessProbe:\n  failureThreshold: 3\n  grpc:\n    port: 50051\n    service: readiness\n"));
+    /// assert!(probes.contains("timeoutSeconds: 3"));
+    /// ```
     pub fn probes(&self, port: u16) -> String {
         crate::kubernetes::manifests(
             &self.inner.monitor,
