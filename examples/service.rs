@@ -322,7 +322,18 @@ async fn run<R: ReportSource>(
         .add_service(grpc.server())
         .serve_with_incoming_shutdown(TcpListenerStream::new(grpc_listener), grpc.drained(drain));
     let http_server = serve(listener, app, health.shutdown_handle(), drain);
-    let (http, grpc) = tokio::join!(http_server, grpc_server);
+    // A server that fails stops the other too, drained.
+    let shutdown = health.shutdown_handle();
+    let stop_on_error = |result: Result<(), _>| {
+        if result.is_err() {
+            shutdown.begin_shutdown();
+        }
+        result
+    };
+    let (http, grpc) =
+        tokio::join!(async { stop_on_error(http_server.await.map_err(Box::<dyn std::error::Error>::from)) }, async {
+            stop_on_error(grpc_server.await.map_err(Box::<dyn std::error::Error>::from))
+        });
     http?;
     grpc?;
     tracing::info!("stopped");

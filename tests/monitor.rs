@@ -455,3 +455,25 @@ async fn concurrent_reads_tell_every_change_once_in_one_order_to_hooks_and_subsc
         assert_eq!(previous, last, "{subject}: the last change told is the status now");
     }
 }
+
+#[health_check(timeout = "100ms")]
+async fn lonely() {}
+
+/// No check names liveness, nor the group `batch`.
+#[derive(HealthReport, Default)]
+struct WithoutLiveness {
+    lonely: LonelyCheck,
+}
+
+#[tokio::test]
+async fn a_group_without_components_is_up_from_the_start_and_others_wait_for_a_run() {
+    let monitor = Monitor::new(WithoutLiveness::default(), ());
+    assert_eq!(monitor.status(&Subject::group(group::LIVENESS)).unwrap(), Some(Status::Up));
+    assert_eq!(*monitor.watch(&Subject::group(group::LIVENESS)).unwrap().borrow(), Some(Status::Up));
+    assert_eq!(monitor.status(&Subject::group(group::READINESS)).unwrap(), None);
+    assert_eq!(monitor.status(&Subject::Overall).unwrap(), None);
+    // Every component disabled: the whole is empty, and UP.
+    let monitor = Monitor::builder(WithoutLiveness::default(), ()).disable("lonely").build().unwrap();
+    assert_eq!(monitor.status(&Subject::Overall).unwrap(), Some(Status::Up));
+    assert_eq!(monitor.status(&Subject::group(group::READINESS)).unwrap(), Some(Status::Up));
+}

@@ -15,7 +15,7 @@ struct Probe {
     failure_threshold: u64,
 }
 
-/// Startup first: it holds the others back until it passes.
+/// The probes, each from its group; YAML lists them by name.
 const PROBES: [Probe; 3] = [
     Probe { field: "startupProbe", group: group::STARTUP, period_seconds: 5, failure_threshold: 30 },
     Probe { field: "readinessProbe", group: group::READINESS, period_seconds: 5, failure_threshold: 3 },

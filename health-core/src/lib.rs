@@ -87,6 +87,8 @@ mod registry;
 mod run;
 mod schema;
 mod selection;
+#[cfg(any(feature = "axum", feature = "grpc"))]
+mod signal;
 mod source;
 mod status;
 mod time_format;

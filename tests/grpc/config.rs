@@ -1,6 +1,7 @@
 //! Building the service: refused configurations, names and probe manifests.
 
 use health_core::grpc::{ConfigError, GrpcHealth, ServingStatuses};
+use health_core::health_check;
 use health_core::monitor::{Monitor, Subject};
 
 use crate::{Health, on_request};
@@ -84,4 +85,27 @@ fn grpc_probe_manifests_name_the_groups_with_a_numeric_port_and_the_http_budget(
     for field in ["startupProbe", "readinessProbe", "livenessProbe"] {
         assert_eq!(http[field]["timeoutSeconds"], probes[field]["timeoutSeconds"]);
     }
+}
+
+#[health_check]
+async fn readiness_component() {}
+
+#[health_check(groups(readiness, "database"))]
+async fn database_component() {}
+
+/// Components named like groups: `readiness`, and `database` in the group `database`.
+#[derive(health_core::HealthReport, Default)]
+struct Clashing {
+    #[health(rename = "readiness")]
+    first: ReadinessComponentCheck,
+    #[health(rename = "database")]
+    second: DatabaseComponentCheck,
+}
+
+#[test]
+fn a_group_keeps_its_name_from_a_component_of_the_same_name_which_a_mapping_can_serve() {
+    let monitor = Monitor::new(Clashing::default(), ());
+    let health = GrpcHealth::new(monitor).map("db-component", Subject::component("database")).build().unwrap();
+    let names: Vec<&str> = health.names().collect();
+    assert_eq!(names, ["", "liveness", "readiness", "startup", "database", "db-component"]);
 }

@@ -7,7 +7,7 @@ use health_core::grpc::GrpcHealth;
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 
-use crate::support::{check, client, next, watch};
+use crate::support::{check, client, next, serve, watch};
 use crate::{background, on_request};
 
 const ARRIVES: Duration = Duration::from_secs(5);
@@ -67,4 +67,67 @@ async fn once_stopped_new_watches_are_unavailable() {
     assert_eq!(error.code(), tonic::Code::Unavailable);
     // Check still answers.
     assert_eq!(check(&mut client, "").await, Ok(ServingStatus::Serving));
+}
+
+#[tokio::test]
+async fn with_no_drain_delay_every_watch_is_told_before_it_ends() {
+    let (monitor, _app) = on_request();
+    let health = GrpcHealth::new(monitor.clone())
+        .map("orders.v1.Alive", health_core::monitor::Subject::group("liveness"))
+        .map_components("orders.v1.Orders", ["database", "cache"])
+        .build()
+        .unwrap();
+    let address = serve(&health).await;
+    let mut client = client(address).await;
+    let names = ["", "database", "startup", "orders.v1.Orders", "liveness", "orders.v1.Alive"];
+    let mut watches = Vec::new();
+    for name in names {
+        let mut stream = watch(&mut client, name).await;
+        assert_eq!(next(&mut stream, ARRIVES).await, Some(ServingStatus::Serving), "{name:?}");
+        watches.push(stream);
+    }
+    // `drained(ZERO)` stops the watches as soon as shutdown begins.
+    monitor.begin_shutdown();
+    for (name, stream) in names.iter().zip(&mut watches) {
+        if !name.ends_with("Alive") && *name != "liveness" {
+            let told = tokio::time::timeout(ARRIVES, stream.message()).await.expect("a message").unwrap();
+            assert_eq!(
+                told.map(|response| crate::support::serving(&response)),
+                Some(ServingStatus::NotServing),
+                "{name:?}"
+            );
+        }
+        let end = tokio::time::timeout(ARRIVES, stream.message()).await.expect("the watch ends");
+        assert!(matches!(end, Ok(None)), "{name:?}: {end:?}");
+    }
+}
+
+#[tokio::test]
+async fn list_while_draining_is_not_serving_but_for_liveness_and_names_mapped_to_it() {
+    let (monitor, _app) = on_request();
+    let health = GrpcHealth::new(monitor.clone())
+        .map("orders.v1.Alive", health_core::monitor::Subject::group("liveness"))
+        .build()
+        .unwrap();
+    // A server that outlives the watches, as during a drain.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_service(health.server())
+            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
+    );
+    monitor.begin_shutdown();
+    let listed = crate::support::list(address).await;
+    assert!(!listed.is_empty());
+    for (name, status) in listed {
+        let expected = if name == "liveness" || name == "orders.v1.Alive" {
+            ServingStatus::Serving
+        } else {
+            ServingStatus::NotServing
+        };
+        assert_eq!(status, expected, "{name:?}");
+    }
+    let mut client = client(address).await;
+    assert_eq!(check(&mut client, "orders.v1.Alive").await, Ok(ServingStatus::Serving));
 }

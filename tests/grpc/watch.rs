@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use health_core::Status;
 use health_core::grpc::GrpcHealth;
 use health_core::monitor::Subject;
+use health_core::{Status, health_check};
 use tonic_health::pb::health_check_response::ServingStatus;
 
 use crate::support::{check, client, next, serve, watch};
@@ -101,4 +101,43 @@ async fn ten_thousand_watchers_cost_no_run_of_their_own_and_all_see_a_change() {
     let runs = app.runs() - runs_before;
     assert!(runs <= intervals, "{runs} runs in {intervals} intervals for {WATCHERS} watchers");
     assert_eq!(monitor.status(&Subject::Overall).unwrap(), Some(Status::Down));
+}
+
+#[tokio::test]
+async fn a_watch_follows_the_names_own_serving_statuses() {
+    let (monitor, app) = background().await;
+    let strict = health_core::grpc::ServingStatuses::default().degraded(health_core::grpc::ServingStatus::NotServing);
+    let health = GrpcHealth::new(monitor).serving_statuses_for("database", strict).build().unwrap();
+    let mut client = client(serve(&health).await).await;
+    let mut database = watch(&mut client, "database").await;
+    let mut whole = watch(&mut client, "").await;
+    assert_eq!(next(&mut database, ARRIVES).await, Some(ServingStatus::Serving));
+    assert_eq!(next(&mut whole, ARRIVES).await, Some(ServingStatus::Serving));
+    app.set_database(Status::Degraded);
+    assert_eq!(next(&mut database, ARRIVES).await, Some(ServingStatus::NotServing));
+    // The whole keeps the default mapping: degraded serves.
+    assert_eq!(next(&mut whole, QUIET).await, None);
+}
+
+#[health_check(timeout = "100ms")]
+async fn search() {}
+
+/// A report whose liveness group is empty: no check names it.
+#[derive(health_core::HealthReport, Default)]
+struct NoLiveness {
+    search: SearchCheck,
+}
+
+#[tokio::test]
+async fn a_watch_of_an_empty_group_is_serving_at_once() {
+    for monitor in [
+        health_core::Monitor::new(NoLiveness::default(), ()),
+        health_core::Monitor::builder(NoLiveness::default(), ()).refresh_every(REFRESH).build().unwrap(),
+    ] {
+        let health = GrpcHealth::new(monitor).build().unwrap();
+        let mut client = client(serve(&health).await).await;
+        let mut liveness = watch(&mut client, "liveness").await;
+        assert_eq!(next(&mut liveness, ARRIVES).await, Some(ServingStatus::Serving));
+        assert_eq!(check(&mut client, "liveness").await, Ok(ServingStatus::Serving));
+    }
 }

@@ -15,7 +15,8 @@ use crate::{Monitor, ReportSource};
 ///
 /// It serves `""` (the whole report), each probe group (`liveness`,
 /// `readiness`, `startup` and those the checks name), each enabled component
-/// under its name, and the names you map.
+/// under its name, and the names you map. A component named like a group
+/// leaves the name to the group; map it under another name to serve it.
 ///
 /// ```
 /// use health_core::grpc::{GrpcHealth, ServingStatus, ServingStatuses};
@@ -77,7 +78,9 @@ impl<R: ReportSource> GrpcHealth<R> {
     }
 
     /// Also serves `name`, such as `orders.v1.Orders`, with the status of
-    /// `subject`: the whole, a group or a component.
+    /// `subject`: the whole, a group or a component. A disabled component
+    /// stands for nothing in this deployment: the name is then always UP, as
+    /// a group of disabled components is.
     #[must_use]
     pub fn map(mut self, name: impl Into<String>, subject: Subject) -> Self {
         self.mappings.push(Mapping::Subject { name: name.into(), subject });
@@ -180,9 +183,8 @@ impl<R: ReportSource> fmt::Debug for GrpcHealth<R> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ConfigError {
-    /// Two things would be served under one name: a mapping named like a
-    /// group, a component or another mapping (`""` is the whole), or a
-    /// component named like a group.
+    /// A mapping named like a group, a component or another mapping (`""`
+    /// is the whole): two things would be served under one name.
     NameTaken(String),
     /// A mapping to a group or component the report does not have.
     UnknownSubject(Subject),
@@ -195,7 +197,7 @@ impl fmt::Display for ConfigError {
         match self {
             ConfigError::NameTaken(name) => write!(
                 f,
-                "the gRPC service name `{name}` would be served twice: `\"\"`, the groups and the components are served under their names"
+                "the gRPC service name `{name}` is taken: `\"\"`, the groups and the components are served under their names"
             ),
             ConfigError::UnknownSubject(subject) => {
                 write!(f, "cannot map a gRPC service name to {subject}: the report has none")

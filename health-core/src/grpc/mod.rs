@@ -41,6 +41,12 @@
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let monitor = Monitor::builder(Health::default(), ()).refresh_every(Duration::from_secs(5)).build()?;
+//! // SIGTERM begins shutdown: every name but liveness turns NOT_SERVING.
+//! let shutdown = monitor.shutdown_handle();
+//! tokio::spawn(async move {
+//!     health_core::grpc::termination_signal().await;
+//!     shutdown.begin_shutdown();
+//! });
 //! let health = GrpcHealth::new(monitor).build()?;
 //! tonic::transport::Server::builder()
 //!     .add_service(health.server())
@@ -61,3 +67,7 @@ pub use builder::{ConfigError, GrpcHealth};
 pub use service::GrpcHealthService;
 pub use serving::{ServingStatus, ServingStatuses};
 pub use watch::WatchStream;
+
+/// Completes on SIGTERM or Ctrl-C: call [`Monitor::begin_shutdown`](crate::Monitor::begin_shutdown)
+/// then, unless `health_core::http::serve` does it for you.
+pub use crate::signal::termination_signal;

@@ -50,7 +50,8 @@ impl Names {
 }
 
 /// The names every monitor serves: `""` for the whole, each group, then each
-/// enabled component, by their own names.
+/// enabled component, by their own names. A component named like a group is
+/// left to a mapping: the group keeps the name, as probes expect.
 pub(crate) fn built_in<R: ReportSource>(monitor: &Monitor<R>) -> Vec<(Arc<str>, Subject)> {
     let mut names = vec![(Arc::from(""), Subject::Overall)];
     for group in monitor.groups() {
@@ -58,7 +59,9 @@ pub(crate) fn built_in<R: ReportSource>(monitor: &Monitor<R>) -> Vec<(Arc<str>, 
     }
     for index in monitor.enabled().indices() {
         let name = monitor.components()[index].name();
-        names.push((name.into(), Subject::component(name)));
+        if !monitor.groups().any(|group| group == name) {
+            names.push((name.into(), Subject::component(name)));
+        }
     }
     names
 }

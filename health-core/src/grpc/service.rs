@@ -231,12 +231,11 @@ impl<R: ReportSource> Health for GrpcHealthService<R> {
         if monitor.refresh_interval().is_none() && served.scope.tracked(monitor).is_none() {
             within(request.metadata(), self.serving(served)).await?;
         }
-        let shutdown = monitor.shutdown_handle();
         let stream = WatchStream::new(
             self.members(served),
             served.statuses,
             served.drains,
-            Box::pin(async move { shutdown.shutdown_begun().await }),
+            monitor.shutdown_handle(),
             Box::pin(self.stopped()),
         );
         Ok(Response::new(stream))

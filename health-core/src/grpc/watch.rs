@@ -12,6 +12,7 @@ use super::ServingStatuses;
 use super::pb::HealthCheckResponse;
 use super::pb::health_check_response::ServingStatus as Wire;
 use crate::Status;
+use crate::monitor::ShutdownHandle;
 
 type Signal = Pin<Box<dyn Future<Output = ()> + Send>>;
 
@@ -30,11 +31,16 @@ pub struct WatchStream {
     statuses: ServingStatuses,
     /// Whether it turns NOT_SERVING while the process drains.
     drains: bool,
-    /// Completes when shutdown begins; `None` once it has.
+    /// Wakes the stream when shutdown begins; `None` once it has.
     shutdown: Option<Signal>,
+    /// Whether shutdown has begun: read, not only awaited, since the watches
+    /// may be stopped before the wake-up of shutdown arrives.
+    handle: Option<ShutdownHandle>,
     /// Completes when the service stops its watches.
     stopped: Signal,
     sent: Option<Wire>,
+    /// The stream has ended.
+    done: bool,
 }
 
 /// One component, group or whole the watched name weighs.
@@ -49,14 +55,25 @@ impl WatchStream {
         members: impl IntoIterator<Item = (tokio::sync::watch::Receiver<Option<Status>>, bool)>,
         statuses: ServingStatuses,
         drains: bool,
-        shutdown: Signal,
+        handle: ShutdownHandle,
         stopped: Signal,
     ) -> Self {
         let members = members
             .into_iter()
             .map(|(receiver, critical)| Member { latest: Latest::new(receiver), status: None, critical })
             .collect();
-        WatchStream { members, unknown: false, statuses, drains, shutdown: Some(shutdown), stopped, sent: None }
+        let begun = handle.clone();
+        WatchStream {
+            members,
+            unknown: false,
+            statuses,
+            drains,
+            shutdown: Some(Box::pin(async move { begun.shutdown_begun().await })),
+            handle: Some(handle),
+            stopped,
+            sent: None,
+            done: false,
+        }
     }
 
     pub(crate) fn unknown(stopped: Signal) -> Self {
@@ -66,8 +83,10 @@ impl WatchStream {
             statuses: ServingStatuses::default(),
             drains: false,
             shutdown: None,
+            handle: None,
             stopped,
             sent: None,
+            done: false,
         }
     }
 
@@ -76,7 +95,7 @@ impl WatchStream {
         if self.unknown {
             return Some(Wire::ServiceUnknown);
         }
-        if self.drains && self.shutdown.is_none() {
+        if self.drains && self.handle.as_ref().is_some_and(ShutdownHandle::is_shutting_down) {
             return Some(Wire::NotServing);
         }
         let status = self
@@ -92,6 +111,9 @@ impl Stream for WatchStream {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
+        if this.done {
+            return Poll::Ready(None);
+        }
         if let Some(shutdown) = &mut this.shutdown
             && shutdown.as_mut().poll(cx).is_ready()
         {
@@ -112,7 +134,10 @@ impl Stream for WatchStream {
         }
         // Only once the latest status has been sent.
         match this.stopped.as_mut().poll(cx) {
-            Poll::Ready(()) => Poll::Ready(None),
+            Poll::Ready(()) => {
+                this.done = true;
+                Poll::Ready(None)
+            }
             Poll::Pending => Poll::Pending,
         }
     }
@@ -123,7 +148,7 @@ impl fmt::Debug for WatchStream {
         f.debug_struct("WatchStream")
             .field("members", &self.members.len())
             .field("unknown", &self.unknown)
-            .field("draining", &self.shutdown.is_none())
+            .field("draining", &self.handle.as_ref().is_some_and(ShutdownHandle::is_shutting_down))
             .field("sent", &self.sent)
             .finish_non_exhaustive()
     }

@@ -57,4 +57,6 @@ pub use crate::monitor::ShutdownHandle;
 #[cfg(feature = "utoipa")]
 pub use self::utoipa::{HealthApi, ReportSchema};
 #[cfg(feature = "axum")]
-pub use serve::{GRACE, serve, termination_signal};
+pub use crate::signal::termination_signal;
+#[cfg(feature = "axum")]
+pub use serve::{GRACE, serve};

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::monitor::ShutdownHandle;
 use crate::race::{First, race};
+use crate::signal::termination_signal;
 
 /// How long in-flight requests may take to finish once the drain delay is over.
 pub const GRACE: Duration = Duration::from_secs(10);
@@ -48,33 +49,4 @@ pub async fn serve(
     };
     watcher.abort();
     result
-}
-
-/// Completes on SIGTERM or Ctrl-C (on Unix), or Ctrl-C (elsewhere). A signal
-/// that cannot be listened to is logged and ignored.
-pub async fn termination_signal() {
-    let ctrl_c = async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            tracing::warn!(%error, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let terminate = async {
-            match signal(SignalKind::terminate()) {
-                Ok(mut terminate) => {
-                    terminate.recv().await;
-                }
-                Err(error) => {
-                    tracing::warn!(%error, "cannot listen for SIGTERM");
-                    std::future::pending::<()>().await;
-                }
-            }
-        };
-        race(ctrl_c, terminate).await;
-    }
-    #[cfg(not(unix))]
-    ctrl_c.await;
 }

@@ -78,15 +78,19 @@ struct Undelivered {
 impl Tracker {
     pub(crate) fn new(catalog: Arc<Catalog>, hooks: Vec<Hook>) -> Self {
         let positions = catalog.positions();
-        let seen = Seen {
-            statuses: vec![None; positions],
-            generations: vec![0; Selection::CAPACITY],
-            sequence: 0,
-            draining: false,
-        };
+        let mut statuses = vec![None; positions];
+        // A group without enabled components is UP from the start: no run
+        // would ever give it a status, and its watchers wait for one.
+        for target in catalog.aggregates() {
+            if catalog.selection(target) == Selection::none() {
+                statuses[catalog.position(target)] = Some(Status::Up);
+            }
+        }
+        let watchers = statuses.iter().map(|status| watch::Sender::new(*status)).collect();
+        let seen = Seen { statuses, generations: vec![0; Selection::CAPACITY], sequence: 0, draining: false };
         Tracker {
             seen: Mutex::new(seen),
-            watchers: (0..positions).map(|_| watch::Sender::new(None)).collect(),
+            watchers,
             changes: broadcast::Sender::new(BACKLOG),
             hooks,
             undelivered: Mutex::new(Undelivered::default()),
