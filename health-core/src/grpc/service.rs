@@ -121,7 +121,7 @@ impl<R: ReportSource> GrpcHealthService<R> {
         if served.drains && monitor.is_shutting_down() {
             return Wire::NotServing;
         }
-        served.statuses.of(status).wire()
+        served.statuses.of(status).into()
     }
 
     /// Every served name's serving status, from one read of the whole.
@@ -139,10 +139,10 @@ impl<R: ReportSource> GrpcHealthService<R> {
                     _ if draining && served.drains => Wire::NotServing,
                     (Some(snapshot), Scope::Subject { target, .. }) => {
                         let single = matches!(target, Target::Component(_));
-                        served.statuses.of(snapshot.status(catalog.selection(*target), single)).wire()
+                        served.statuses.of(snapshot.status(catalog.selection(*target), single)).into()
                     }
                     (Some(snapshot), Scope::Components(selection)) => {
-                        served.statuses.of(snapshot.status(*selection, false)).wire()
+                        served.statuses.of(snapshot.status(*selection, false)).into()
                     }
                     // Only readiness while draining reads without a snapshot.
                     (None, _) => Wire::NotServing,

@@ -3,7 +3,8 @@
 use super::pb::health_check_response::ServingStatus as Wire;
 use crate::Status;
 
-/// A serving status a health status can be answered with.
+/// A serving status a health status can be answered with: the two of the
+/// protocol's `ServingStatus` ([`pb`](super::pb)) that `Check` answers with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ServingStatus {
     /// `SERVING`: send traffic.
@@ -12,9 +13,17 @@ pub enum ServingStatus {
     NotServing,
 }
 
-impl ServingStatus {
-    pub(crate) fn wire(self) -> Wire {
-        match self {
+/// The protocol's value: `SERVING` or `NOT_SERVING`.
+///
+/// ```
+/// use health_core::grpc::ServingStatus;
+/// use health_core::grpc::pb::health_check_response::ServingStatus as Wire;
+///
+/// assert_eq!(Wire::from(ServingStatus::NotServing), Wire::NotServing);
+/// ```
+impl From<ServingStatus> for Wire {
+    fn from(status: ServingStatus) -> Self {
+        match status {
             ServingStatus::Serving => Wire::Serving,
             ServingStatus::NotServing => Wire::NotServing,
         }

@@ -102,7 +102,7 @@ impl WatchStream {
             .members
             .iter()
             .try_fold(Status::Up, |total, member| Some(total.combine(member.status?, member.critical)))?;
-        Some(self.statuses.of(status).wire())
+        Some(self.statuses.of(status).into())
     }
 }
 
