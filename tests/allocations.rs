@@ -105,3 +105,58 @@ fn status_tracking_is_free_while_nothing_changes() {
     let (allocations, _) = runtime.block_on(read());
     assert_eq!(allocations, 0, "a read with subscribers and no change allocated {allocations} times");
 }
+
+/// A recorder whose every series is an atomic: what it costs to record is
+/// what the monitor's own recording costs.
+struct Atomics;
+
+/// A histogram that keeps the sum of its samples' bits: enough to see them.
+struct Samples(std::sync::atomic::AtomicU64);
+
+impl metrics::HistogramFn for Samples {
+    fn record(&self, value: f64) {
+        self.0.fetch_add(value.to_bits() & 1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+impl metrics::Recorder for Atomics {
+    fn describe_counter(&self, _: metrics::KeyName, _: Option<metrics::Unit>, _: metrics::SharedString) {}
+    fn describe_gauge(&self, _: metrics::KeyName, _: Option<metrics::Unit>, _: metrics::SharedString) {}
+    fn describe_histogram(&self, _: metrics::KeyName, _: Option<metrics::Unit>, _: metrics::SharedString) {}
+
+    fn register_counter(&self, _: &metrics::Key, _: &metrics::Metadata<'_>) -> metrics::Counter {
+        metrics::Counter::from_arc(std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0)))
+    }
+
+    fn register_gauge(&self, _: &metrics::Key, _: &metrics::Metadata<'_>) -> metrics::Gauge {
+        metrics::Gauge::from_arc(std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0)))
+    }
+
+    fn register_histogram(&self, _: &metrics::Key, _: &metrics::Metadata<'_>) -> metrics::Histogram {
+        metrics::Histogram::from_arc(std::sync::Arc::new(Samples(std::sync::atomic::AtomicU64::new(0))))
+    }
+}
+
+#[test]
+fn recording_metrics_allocates_nothing_per_run_once_the_series_exist() {
+    let recorder = Atomics;
+    metrics::with_local_recorder(&recorder, || {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+        let monitor = Monitor::builder(Eight::default(), ())
+            .metrics(health_core::metrics::MetricsOptions::default())
+            .build()
+            .unwrap();
+        let read = || async {
+            let before = ALLOCATIONS.with(Cell::get);
+            let reading = monitor.read(&Subject::Overall, Selection::none()).await.unwrap();
+            (ALLOCATIONS.with(Cell::get) - before, reading.status())
+        };
+        // The first read registers every series, and records the first statuses.
+        let (first, _) = runtime.block_on(read());
+        assert!(first > 0, "registering the series allocates, once");
+        runtime.block_on(read());
+        let (allocations, status) = runtime.block_on(read());
+        assert_eq!(status, Status::Up);
+        assert_eq!(allocations, 0, "a read recording 8 runs as metrics allocated {allocations} times");
+    });
+}

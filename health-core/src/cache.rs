@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
+use crate::component::Ending;
 use crate::run::{run_bounded_from, timed_out};
 use crate::{Check, Component};
 
@@ -90,7 +91,9 @@ impl<T> ResultCache<T> {
         if let Some(fresh) = &*latest
             && fresh.completed.elapsed() < self.ttl
         {
-            return (self.clone)(&fresh.result);
+            let mut reused = (self.clone)(&fresh.result);
+            reused.ending = Ending::Reused;
+            return reused;
         }
         let ran_at = SystemTime::now();
         let mut result = run(started).await;

@@ -26,7 +26,7 @@ use crate::Status;
 /// assert_eq!(json["duration_ms"], 3.0);
 /// assert_eq!(json["details"], 42);
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Component<T> {
     /// The component's status.
@@ -43,12 +43,46 @@ pub struct Component<T> {
     /// started (for a result reused, earlier than the report). `None` for
     /// uncached results, whose run is the report's.
     pub ran_at: Option<SystemTime>,
+    /// How this result came about; not part of the result itself.
+    pub(crate) ending: Ending,
+}
+
+/// How a component's result came about: a run that completed, timed out or
+/// panicked, or a cached result reused without a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(not(feature = "metrics"), allow(dead_code, reason = "metrics tell runs apart"))]
+pub(crate) enum Ending {
+    #[default]
+    Completed,
+    TimedOut,
+    Panicked,
+    Reused,
+}
+
+/// Equal results, however they came about.
+impl<T: PartialEq> PartialEq for Component<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.status == other.status
+            && self.critical == other.critical
+            && self.duration == other.duration
+            && self.message == other.message
+            && self.details == other.details
+            && self.ran_at == other.ran_at
+    }
 }
 
 impl<T> Component<T> {
     /// A result of `status`: not critical, no duration, message or details.
     pub fn new(status: Status) -> Self {
-        Component { status, critical: false, duration: Duration::ZERO, message: None, details: None, ran_at: None }
+        Component {
+            status,
+            critical: false,
+            duration: Duration::ZERO,
+            message: None,
+            details: None,
+            ran_at: None,
+            ending: Ending::Completed,
+        }
     }
 
     /// Sets whether it being DOWN makes the report DOWN.
@@ -81,8 +115,8 @@ impl<T> Component<T> {
 
     /// The same result with its details converted by `convert`.
     pub fn map_details<U>(self, convert: impl FnOnce(T) -> U) -> Component<U> {
-        let Component { status, critical, duration, message, details, ran_at } = self;
-        Component { status, critical, duration, message, details: details.map(convert), ran_at }
+        let Component { status, critical, duration, message, details, ran_at, ending } = self;
+        Component { status, critical, duration, message, details: details.map(convert), ran_at, ending }
     }
 }
 

@@ -77,6 +77,8 @@ mod info;
 mod join;
 #[cfg(any(feature = "http", feature = "grpc"))]
 mod kubernetes;
+#[cfg(feature = "metrics")]
+pub mod metrics;
 pub mod monitor;
 mod names;
 mod outcome;

@@ -11,6 +11,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::bounded::{Bounded, Ended};
+use crate::component::Ending;
 use crate::redact::{redact, redact_message};
 use crate::time_format::ShortDuration;
 use crate::{Check, Component, Status};
@@ -70,6 +71,7 @@ where
                 // `()` details say nothing; they are left out of the JSON and the schema.
                 details: details.filter(|_| !is_unit::<C::Details>()),
                 ran_at: None,
+                ending: Ending::Completed,
             }
         }
         Ended::Panicked(panic) => panicked(&*panic, critical, duration),
@@ -85,6 +87,7 @@ fn panicked<T>(panic: &(dyn Any + Send), critical: bool, duration: Duration) -> 
         message: Some(Cow::Owned(format!("check panicked: {}", redact(panic_text(panic))))),
         details: None,
         ran_at: None,
+        ending: Ending::Panicked,
     }
 }
 
@@ -96,6 +99,7 @@ pub(crate) fn timed_out<T>(timeout: Duration, critical: bool, duration: Duration
         message: Some(Cow::Owned(format!("timed out after {}", ShortDuration(timeout)))),
         details: None,
         ran_at: None,
+        ending: Ending::TimedOut,
     }
 }
 

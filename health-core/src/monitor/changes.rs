@@ -12,6 +12,7 @@ use futures_core::Stream;
 use serde::Serialize;
 use tokio::sync::{broadcast, watch};
 
+use super::observe::{Observer, Run};
 use super::shutdown::OnShutdown;
 use super::subject::{Catalog, Subject, Target};
 use crate::report::{ComponentSet, ComponentVisitor, Selection};
@@ -52,6 +53,8 @@ pub(crate) struct Tracker {
     watchers: Vec<watch::Sender<Option<Status>>>,
     changes: broadcast::Sender<StatusChange>,
     hooks: Vec<Hook>,
+    /// Told of every run and status, such as the metrics.
+    observer: Option<Arc<dyn Observer>>,
     /// Changes waiting for the hooks and `tracing`, in order.
     undelivered: Mutex<Undelivered>,
     delivering: AtomicBool,
@@ -76,7 +79,7 @@ struct Undelivered {
 }
 
 impl Tracker {
-    pub(crate) fn new(catalog: Arc<Catalog>, hooks: Vec<Hook>) -> Self {
+    pub(crate) fn new(catalog: Arc<Catalog>, hooks: Vec<Hook>, observer: Option<Arc<dyn Observer>>) -> Self {
         let positions = catalog.positions();
         let mut statuses = vec![None; positions];
         // A group without enabled components is UP from the start: no run
@@ -86,6 +89,13 @@ impl Tracker {
                 statuses[catalog.position(target)] = Some(Status::Up);
             }
         }
+        if let Some(observer) = &observer {
+            for target in catalog.aggregates() {
+                if let Some(status) = statuses[catalog.position(target)] {
+                    observer.status(target, status);
+                }
+            }
+        }
         let watchers = statuses.iter().map(|status| watch::Sender::new(*status)).collect();
         let seen = Seen { statuses, generations: vec![0; Selection::CAPACITY], sequence: 0, draining: false };
         Tracker {
@@ -93,6 +103,7 @@ impl Tracker {
             watchers,
             changes: broadcast::Sender::new(BACKLOG),
             hooks,
+            observer,
             undelivered: Mutex::new(Undelivered::default()),
             delivering: AtomicBool::new(false),
             catalog,
@@ -110,12 +121,19 @@ impl Tracker {
     /// once all of these have been seen. Allocates only for changes.
     pub(crate) fn record<C: ComponentSet>(&self, components: &C, selection: Selection, generation: u64) {
         let ran_selection = selection.intersect(self.catalog.enabled());
-        let mut ran = Ran { statuses: [None; Selection::CAPACITY] };
+        let mut ran = Ran { runs: [None; Selection::CAPACITY] };
         components.visit_selected(ran_selection, &mut ran);
+        if let Some(observer) = &self.observer {
+            for index in ran_selection.indices() {
+                if let Some(run) = ran.runs[index] {
+                    observer.ran(index, run);
+                }
+            }
+        }
         let mut seen = self.seen();
         let mut changed = false;
         for index in ran_selection.indices() {
-            let Some(status) = ran.statuses[index] else { continue };
+            let Some(status) = ran.runs[index].map(|run| run.status) else { continue };
             if seen.generations[index] > generation {
                 continue;
             }
@@ -173,6 +191,9 @@ impl Tracker {
             position,
         };
         trace(&change);
+        if let Some(observer) = &self.observer {
+            observer.status(target, status);
+        }
         self.watchers[position].send_replace(Some(status));
         // Without subscribers there is nobody to tell; that is not an error.
         let _ = self.changes.send(change.clone());
@@ -278,15 +299,15 @@ impl fmt::Debug for Tracker {
     }
 }
 
-/// The statuses of the components a report ran, by position.
+/// The runs of the components a report ran, by position.
 struct Ran {
-    statuses: [Option<Status>; Selection::CAPACITY],
+    runs: [Option<Run>; Selection::CAPACITY],
 }
 
 impl ComponentVisitor for Ran {
     fn component<T: Serialize>(&mut self, index: usize, _: &str, component: &Component<T>) {
-        if let Some(status) = self.statuses.get_mut(index) {
-            *status = Some(component.status);
+        if let Some(run) = self.runs.get_mut(index) {
+            *run = Some(Run { status: component.status, duration: component.duration, ending: component.ending });
         }
     }
 }
@@ -426,7 +447,7 @@ mod tests {
     #[test]
     fn a_report_older_than_the_one_recorded_changes_nothing() {
         let catalog = Arc::new(Catalog::new(&[ComponentInfo::new("db").with_critical(true)], Selection::all()));
-        let tracker = Arc::new(Tracker::new(Arc::clone(&catalog), Vec::new()));
+        let tracker = Arc::new(Tracker::new(Arc::clone(&catalog), Vec::new(), None));
         let db = catalog.component("db").unwrap();
         tracker.record(&One(Status::Up), Selection::all(), 10);
         tracker.record(&One(Status::Down), Selection::all(), 12);

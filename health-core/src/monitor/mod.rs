@@ -44,6 +44,7 @@
 
 mod changes;
 mod error;
+mod observe;
 mod reading;
 mod refresh;
 mod shutdown;
@@ -68,6 +69,9 @@ pub use snapshot::Snapshot;
 pub use subject::Subject;
 
 use changes::{Hook, Tracker};
+pub(crate) use observe::MakeObserver;
+#[cfg(feature = "metrics")]
+pub(crate) use observe::{Observer, Run};
 use refresh::Latest;
 use snapshot::Slot;
 pub(crate) use subject::{Catalog, Target};
@@ -120,6 +124,7 @@ impl<R: ReportSource> Monitor<R> {
             every: None,
             disabled: Vec::new(),
             hooks: Vec::new(),
+            observer: None,
             shutdown: ShutdownHandle::new(),
         }
     }
@@ -347,6 +352,8 @@ pub struct MonitorBuilder<R: ReportSource> {
     every: Option<Duration>,
     disabled: Vec<String>,
     hooks: Vec<Hook>,
+    /// Told of every run and status: the metrics, when asked for.
+    pub(crate) observer: Option<MakeObserver>,
     shutdown: ShutdownHandle,
 }
 
@@ -410,7 +417,8 @@ impl<R: ReportSource> MonitorBuilder<R> {
     fn assemble(self, enabled: Selection, refresh: Option<(Duration, tokio::runtime::Handle)>) -> Monitor<R> {
         let components = self.source.components();
         let catalog = Arc::new(Catalog::new(components, enabled));
-        let tracker = Arc::new(Tracker::new(Arc::clone(&catalog), self.hooks));
+        let observer = self.observer.map(|make| make(&catalog));
+        let tracker = Arc::new(Tracker::new(Arc::clone(&catalog), self.hooks, observer));
         let (sender, latest) = watch::channel(None);
         let background = refresh.as_ref().map(|(every, _)| {
             let slowest = enabled.indices().map(|index| components[index].timeout()).max().unwrap_or_default();
@@ -444,6 +452,7 @@ impl<R: ReportSource> fmt::Debug for MonitorBuilder<R> {
             .field("refresh_every", &self.every)
             .field("disabled", &self.disabled)
             .field("hooks", &self.hooks.len())
+            .field("observed", &self.observer.is_some())
             .finish_non_exhaustive()
     }
 }

@@ -140,6 +140,22 @@ impl Catalog {
         }
     }
 
+    /// The target kept at `position`: the inverse of [`position`](Self::position).
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code, reason = "metrics list every subject"))]
+    pub(crate) fn target_at(&self, position: usize) -> Target {
+        match position {
+            0 => Target::Overall,
+            _ if position <= self.groups.len() => Target::Group(position - 1),
+            _ => Target::Component(position - 1 - self.groups.len()),
+        }
+    }
+
+    /// How many components the report has, disabled ones included.
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code, reason = "metrics list every component"))]
+    pub(crate) fn component_count(&self) -> usize {
+        self.components.len()
+    }
+
     pub(crate) fn subject(&self, target: Target) -> &Subject {
         match target {
             Target::Overall => &Subject::Overall,

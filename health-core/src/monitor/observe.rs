@@ -1,0 +1,30 @@
+//! Observers of every run and every status, for adapters that record them
+//! (metrics): the monitor calls them, and knows none of them.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::subject::{Catalog, Target};
+use crate::Status;
+use crate::component::Ending;
+
+/// One component's part in one run of checks.
+#[derive(Debug, Clone, Copy)]
+#[cfg_attr(not(feature = "metrics"), allow(dead_code, reason = "metrics read them"))]
+pub(crate) struct Run {
+    pub(crate) status: Status,
+    pub(crate) duration: Duration,
+    pub(crate) ending: Ending,
+}
+
+/// Told of every component's run, as it is recorded, and of every status as
+/// it is announced; called on the task that ran the checks, so it must be quick.
+pub(crate) trait Observer: Send + Sync {
+    /// The component at `index` ran (or its cached result was reused).
+    fn ran(&self, index: usize, run: Run);
+    /// `target`'s status is now `status`.
+    fn status(&self, target: Target, status: Status);
+}
+
+/// Makes an observer once the monitor's subjects are known.
+pub(crate) type MakeObserver = Box<dyn FnOnce(&Arc<Catalog>) -> Arc<dyn Observer> + Send>;

@@ -1,0 +1,174 @@
+//! Health as metrics: every real run and status recorded through the
+//! `metrics` facade, read back with metrics-util's debugging recorder.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use health_core::metrics::MetricsOptions;
+use health_core::monitor::{Monitor, Subject};
+use health_core::report::Selection;
+use health_core::{HealthReport, Outcome, Status, health_check};
+use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
+
+#[health_check(timeout = "1s", critical)]
+async fn database() {}
+
+#[health_check(timeout = "1s")]
+async fn search() -> Outcome<()> {
+    Outcome::status_only(Status::Degraded)
+}
+
+#[health_check(timeout = "1s")]
+async fn mail() -> Result<(), String> {
+    Err("refused".into())
+}
+
+#[health_check(timeout = "20ms")]
+async fn slow() {
+    tokio::time::sleep(Duration::from_secs(5)).await;
+}
+
+#[health_check(timeout = "1s")]
+async fn broken() {
+    panic!("bug");
+}
+
+#[health_check(timeout = "1s", cache = "10m")]
+async fn cached() {}
+
+#[derive(HealthReport, Default)]
+struct Health {
+    database: DatabaseCheck,
+    search: SearchCheck,
+    mail: MailCheck,
+    slow: SlowCheck,
+    broken: BrokenCheck,
+    cached: CachedCheck,
+}
+
+/// Every series, by name and sorted labels.
+fn values(snapshotter: &Snapshotter) -> HashMap<String, DebugValue> {
+    snapshotter
+        .snapshot()
+        .into_vec()
+        .into_iter()
+        .map(|(key, _, _, value)| {
+            let key = key.key();
+            let mut labels: Vec<String> =
+                key.labels().map(|label| format!("{}={}", label.key(), label.value())).collect();
+            labels.sort();
+            (format!("{}{{{}}}", key.name(), labels.join(",")), value)
+        })
+        .collect()
+}
+
+fn counter(values: &HashMap<String, DebugValue>, key: &str) -> u64 {
+    match values.get(key) {
+        Some(DebugValue::Counter(count)) => *count,
+        other => panic!("{key}: {other:?} in {:?}", values.keys().collect::<Vec<_>>()),
+    }
+}
+
+fn gauge(values: &HashMap<String, DebugValue>, key: &str) -> f64 {
+    match values.get(key) {
+        Some(DebugValue::Gauge(value)) => value.into_inner(),
+        other => panic!("{key}: {other:?} in {:?}", values.keys().collect::<Vec<_>>()),
+    }
+}
+
+fn samples(values: &HashMap<String, DebugValue>, key: &str) -> usize {
+    match values.get(key) {
+        Some(DebugValue::Histogram(samples)) => samples.len(),
+        other => panic!("{key}: {other:?}"),
+    }
+}
+
+/// Runs `work` on a current-thread runtime with a recorder of its own.
+fn recorded<F: std::future::Future<Output = ()>>(work: impl FnOnce() -> F) -> HashMap<String, DebugValue> {
+    let recorder = DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    metrics::with_local_recorder(&recorder, || {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+        runtime.block_on(work());
+    });
+    values(&snapshotter)
+}
+
+#[test]
+fn every_real_run_is_counted_by_result_and_timed_and_cached_reuses_are_not_runs() {
+    let values = recorded(|| async {
+        let monitor = Monitor::builder(Health::default(), ()).metrics(MetricsOptions::default()).build().unwrap();
+        for _ in 0..3 {
+            monitor.read(&Subject::Overall, Selection::none()).await.unwrap();
+        }
+    });
+    for (component, result) in
+        [("database", "up"), ("search", "degraded"), ("mail", "down"), ("slow", "timeout"), ("broken", "panic")]
+    {
+        let key = format!("health_check_runs_total{{component={component},result={result}}}");
+        assert_eq!(counter(&values, &key), 3, "{key}");
+        assert_eq!(samples(&values, &format!("health_check_duration_seconds{{component={component}}}")), 3);
+    }
+    // Three reports, one run: the others reused its result.
+    assert_eq!(counter(&values, "health_check_runs_total{component=cached,result=up}"), 1);
+    assert_eq!(samples(&values, "health_check_duration_seconds{component=cached}"), 1);
+    assert_eq!(counter(&values, "health_check_runs_total{component=database,result=down}"), 0);
+}
+
+#[test]
+fn statuses_are_state_sets_per_component_and_per_group() {
+    let values = recorded(|| async {
+        let monitor = Monitor::builder(Health::default(), ()).metrics(MetricsOptions::default()).build().unwrap();
+        monitor.read(&Subject::Overall, Selection::none()).await.unwrap();
+    });
+    for (component, current) in [("database", "UP"), ("search", "DEGRADED"), ("slow", "DOWN"), ("broken", "DOWN")] {
+        for status in ["UP", "DEGRADED", "DOWN"] {
+            let key = format!("health_check_status{{component={component},status={status}}}");
+            assert_eq!(gauge(&values, &key), if status == current { 1.0 } else { 0.0 }, "{key}");
+        }
+    }
+    // Non-critical components down: the whole and readiness are degraded;
+    // liveness has no component and is UP.
+    for (group, current) in
+        [("all", "DEGRADED"), ("readiness", "DEGRADED"), ("startup", "DEGRADED"), ("liveness", "UP")]
+    {
+        for status in ["UP", "DEGRADED", "DOWN"] {
+            let key = format!("health_status{{group={group},status={status}}}");
+            assert_eq!(gauge(&values, &key), if status == current { 1.0 } else { 0.0 }, "{key}");
+        }
+    }
+}
+
+#[test]
+fn the_prefix_names_every_metric_and_shutdown_turns_readiness_down() {
+    let values = recorded(|| async {
+        let monitor = Monitor::builder(Health::default(), ())
+            .metrics(MetricsOptions::default().prefix("app_health_"))
+            .build()
+            .unwrap();
+        monitor.read(&Subject::group("readiness"), Selection::none()).await.unwrap();
+        monitor.begin_shutdown();
+    });
+    assert_eq!(gauge(&values, "app_health_status{group=readiness,status=DOWN}"), 1.0);
+    assert_eq!(gauge(&values, "app_health_status{group=readiness,status=DEGRADED}"), 0.0);
+    assert_eq!(counter(&values, "app_health_check_runs_total{component=database,result=up}"), 1);
+    assert!(values.keys().all(|key| key.starts_with("app_health_")), "{:?}", values.keys());
+}
+
+#[test]
+fn background_refreshes_are_recorded_too() {
+    let values = recorded(|| async {
+        let monitor = Monitor::builder(Health::default(), ())
+            .refresh_every(Duration::from_millis(100))
+            .metrics(MetricsOptions::default())
+            .build()
+            .unwrap();
+        let mut whole = monitor.watch(&Subject::Overall).unwrap();
+        whole.wait_for(Option::is_some).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        drop(Arc::new(monitor));
+    });
+    let runs = counter(&values, "health_check_runs_total{component=database,result=up}");
+    assert!((2..=5).contains(&runs), "{runs} background runs in 250 ms at 100 ms");
+}
