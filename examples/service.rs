@@ -43,6 +43,11 @@
 //! Checks run on each request, or every `REFRESH_MS` in the background when
 //! it is set (gRPC watchers then see changes nobody asked for).
 //!
+//! `/metrics` serves health as Prometheus metrics (`health_check_status`,
+//! `health_status`, `health_check_runs_total`, `health_check_duration_seconds`),
+//! recorded by the monitor on every run and exported by
+//! `metrics-exporter-prometheus`.
+//!
 //! On SIGTERM or Ctrl-C, readiness (and every gRPC name but `liveness`) turns
 //! DOWN at once, both servers keep answering for `DRAIN_MS` (default 5000) so
 //! load balancers notice, and then stop once in-flight requests have finished.
@@ -53,6 +58,7 @@ use std::time::{Duration, Instant};
 
 use health_core::grpc::GrpcHealth;
 use health_core::http::{HealthEndpoints, Visibility, serve};
+use health_core::metrics::MetricsOptions;
 use health_core::monitor::Subject;
 use health_core::probe::disk::{self, DiskDetails};
 use health_core::probe::http_upstream::{self, UpstreamDetails, UpstreamOptions};
@@ -63,6 +69,7 @@ use health_core::probe::{DatabaseDetails, mysql, postgres};
 use health_core::{
     HealthReport, Monitor, Outcome, Registry, RegistryError, ReportSource, Status, health_check, redact,
 };
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
 use serde::Serialize;
 use tokio::sync::RwLock;
 use tokio_stream::wrappers::TcpListenerStream;
@@ -269,6 +276,9 @@ async fn keep_broker_connected(services: Arc<Services>, url: String) {
     }
 }
 
+/// The run-duration buckets, in seconds: from a cache hit to a timeout.
+const DURATION_BUCKETS: [f64; 10] = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5];
+
 /// Serves the checks of `monitor` over HTTP and gRPC, or prints what
 /// `--openapi`, `--openapi-yaml`, `--probes` or `--grpc-probes` ask for.
 async fn run<R: ReportSource>(
@@ -285,7 +295,21 @@ async fn run<R: ReportSource>(
     if let Some(every) = variable("REFRESH_MS").and_then(|ms| ms.parse().ok()) {
         monitor = monitor.refresh_every(Duration::from_millis(every));
     }
-    let monitor = monitor.build()?;
+    // Health as Prometheus metrics at `/metrics`: the recorder is installed
+    // before the monitor records anything.
+    let prometheus = PrometheusBuilder::new()
+        .set_buckets_for_metric(Matcher::Suffix("duration_seconds".into()), &DURATION_BUCKETS)?
+        .install_recorder()?;
+    let upkeep = prometheus.clone();
+    tokio::spawn(async move {
+        // Samples wait in the recorder until upkeep folds them into buckets:
+        // without it, they pile up between scrapes.
+        loop {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            upkeep.run_upkeep();
+        }
+    });
+    let monitor = monitor.metrics(MetricsOptions::default()).build()?;
     let health = HealthEndpoints::new(monitor.clone()).visibility(visibility).openapi_path("/openapi.json").build()?;
     // gRPC carries statuses only, whatever the visibility.
     let grpc = GrpcHealth::new(monitor).map("example.v1.Example", Subject::group("readiness")).build()?;
@@ -309,6 +333,13 @@ async fn run<R: ReportSource>(
             axum::routing::get(|| async {
                 tokio::time::sleep(Duration::from_millis(500)).await;
                 "slow\n"
+            }),
+        )
+        .route(
+            "/metrics",
+            axum::routing::get(move || {
+                let prometheus = prometheus.clone();
+                async move { ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], prometheus.render()) }
             }),
         )
         .merge(health.router());

@@ -124,6 +124,19 @@ async fn unreachable_database(arguments: &[&str]) {
     // which the example sets below the check's timeout so that the pool says why.
     let message = all.json()["components"]["database"]["message"].as_str().unwrap_or_default().to_owned();
     assert!(message.contains("pool timed out"), "{message}");
+    // The same statuses as Prometheus metrics, recorded by the monitor.
+    let metrics = get(service.address, "/metrics").await;
+    assert_eq!(metrics.status, 200);
+    for series in [
+        r#"health_check_status{component="database",status="DOWN"} 1"#,
+        r#"health_check_status{component="database",status="UP"} 0"#,
+        r#"health_status{group="readiness",status="DOWN"} 1"#,
+        r#"health_status{group="liveness",status="UP"} 1"#,
+    ] {
+        assert!(metrics.body.lines().any(|line| line == series), "{series} in\n{}", metrics.body);
+    }
+    assert!(!metrics.body.contains("hunter2"));
+    assert!(!metrics.body.contains(r#"component="cache""#), "no REDIS_URL, no cache series");
     unsafe { libc::kill(service.child.id().unwrap() as i32, libc::SIGTERM) };
     let exited = tokio::time::timeout(Duration::from_secs(15), service.child.wait()).await;
     assert!(exited.is_ok(), "the example stops on SIGTERM");

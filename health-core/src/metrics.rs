@@ -42,6 +42,7 @@ use metrics::{Counter, Gauge, Histogram, Unit};
 
 use crate::component::Ending;
 use crate::monitor::{Catalog, MonitorBuilder, Observer, Run, Subject, Target};
+use crate::report::Selection;
 use crate::{ReportSource, Status};
 
 /// What the monitor's metrics are called; see the [module documentation](self).
@@ -89,8 +90,8 @@ struct Metrics {
 struct Series {
     /// By component index; `None` for disabled components.
     runs: Vec<Option<Runs>>,
-    /// By catalog position.
-    statuses: Vec<StateSet>,
+    /// By catalog position; `None` for disabled components.
+    statuses: Vec<Option<StateSet>>,
 }
 
 /// One component's run metrics.
@@ -197,10 +198,19 @@ impl Metrics {
             })
             .collect();
         let statuses = (0..catalog.positions())
-            .map(|position| match catalog.subject(catalog.target_at(position)) {
-                Subject::Component(component) => state_set(&check_status, "component", component),
-                Subject::Group(group) => state_set(&status, "group", group),
-                _ => state_set(&status, "group", "all"),
+            .map(|position| {
+                let target = catalog.target_at(position);
+                match catalog.subject(target) {
+                    // Disabled components have no series: they are not part of this deployment.
+                    Subject::Component(_)
+                        if catalog.selection(target).intersect(catalog.enabled()) == Selection::none() =>
+                    {
+                        None
+                    }
+                    Subject::Component(component) => Some(state_set(&check_status, "component", component)),
+                    Subject::Group(group) => Some(state_set(&status, "group", group)),
+                    _ => Some(state_set(&status, "group", "all")),
+                }
             })
             .collect();
         Series { runs: components, statuses }
@@ -219,7 +229,7 @@ impl Observer for Metrics {
     }
 
     fn status(&self, target: Target, status: Status) {
-        if let Some(states) = self.series().statuses.get(self.catalog.position(target)) {
+        if let Some(Some(states)) = self.series().statuses.get(self.catalog.position(target)) {
             states.set(status);
         }
     }
