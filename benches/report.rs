@@ -152,5 +152,37 @@ fn reports(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, reports);
+/// The monitor reading the same report, recording metrics into the Prometheus
+/// exporter or not: what recording every run costs.
+fn metrics(c: &mut Criterion) {
+    let prometheus = metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder().unwrap();
+    // Samples wait in the recorder until upkeep folds them in, as an
+    // application's scrape or timer would.
+    std::thread::spawn(move || {
+        loop {
+            std::thread::sleep(Duration::from_millis(100));
+            prometheus.run_upkeep();
+        }
+    });
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+    let plain = health_core::Monitor::new(Derived::default(), ());
+    let recorded = health_core::Monitor::builder(Derived::default(), ())
+        .metrics(health_core::metrics::MetricsOptions::default())
+        .build()
+        .unwrap();
+    let read = |monitor: &health_core::Monitor<Derived>| {
+        runtime
+            .block_on(monitor.read(&health_core::monitor::Subject::Overall, health_core::report::Selection::none()))
+            .unwrap()
+            .status()
+    };
+    assert_eq!(read(&recorded), Status::Up);
+
+    let mut group = c.benchmark_group("monitor read of 8 instant checks");
+    group.bench_function("without metrics", |b| b.iter(|| black_box(read(&plain))));
+    group.bench_function("with metrics", |b| b.iter(|| black_box(read(&recorded))));
+    group.finish();
+}
+
+criterion_group!(benches, reports, metrics);
 criterion_main!(benches);

@@ -54,7 +54,8 @@
 //! default) serves it as a tower `Service` or an axum `Router`, with an
 //! OpenAPI document and Kubernetes probe manifests; `health_core::grpc`
 //! (feature `grpc`) serves it as the `grpc.health.v1.Health` service of a
-//! tonic server.
+//! tonic server; `health_core::metrics` (feature `metrics`) records its runs
+//! and statuses through the `metrics` facade.
 //!
 //! See the repository's README for the attribute reference, the JSON format and
 //! the failure semantics.

@@ -12,8 +12,9 @@
 //! Every real run is recorded, on request and in the background alike; a
 //! cached result reused is not a run. Statuses are the monitor's: readiness
 //! turns DOWN when shutdown begins. The prefix `health_` can be changed
-//! ([`MetricsOptions::prefix`]). Series are registered once, at the first
-//! run: install the recorder before that, and recording allocates nothing.
+//! ([`MetricsOptions::prefix`]). Series are registered once, as the monitor
+//! is built or first records: install the recorder before building the
+//! monitor. Recording then allocates nothing.
 //!
 //! ```
 //! use health_core::metrics::MetricsOptions;
