@@ -7,6 +7,8 @@ use std::future::Future;
 use std::hint::black_box;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -170,6 +172,14 @@ fn metrics(c: &mut Criterion) {
         .metrics(health_core::metrics::MetricsOptions::default())
         .build()
         .unwrap();
+    // The same with series that are plain atomics: what the monitor's own
+    // recording costs, apart from the exporter's storage.
+    let atomic = metrics::with_local_recorder(&Atomics, || {
+        health_core::Monitor::builder(Derived::default(), ())
+            .metrics(health_core::metrics::MetricsOptions::default())
+            .build()
+            .unwrap()
+    });
     let read = |monitor: &health_core::Monitor<Derived>| {
         runtime
             .block_on(monitor.read(&health_core::monitor::Subject::Overall, health_core::report::Selection::none()))
@@ -180,8 +190,39 @@ fn metrics(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("monitor read of 8 instant checks");
     group.bench_function("without metrics", |b| b.iter(|| black_box(read(&plain))));
-    group.bench_function("with metrics", |b| b.iter(|| black_box(read(&recorded))));
+    group.bench_function("with metrics, Prometheus exporter", |b| b.iter(|| black_box(read(&recorded))));
+    group.bench_function("with metrics, atomic series", |b| b.iter(|| black_box(read(&atomic))));
     group.finish();
+}
+
+/// A recorder whose every series is an atomic.
+struct Atomics;
+
+/// A histogram keeping a count of its samples.
+struct Samples(AtomicU64);
+
+impl metrics::HistogramFn for Samples {
+    fn record(&self, _: f64) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+impl metrics::Recorder for Atomics {
+    fn describe_counter(&self, _: metrics::KeyName, _: Option<metrics::Unit>, _: metrics::SharedString) {}
+    fn describe_gauge(&self, _: metrics::KeyName, _: Option<metrics::Unit>, _: metrics::SharedString) {}
+    fn describe_histogram(&self, _: metrics::KeyName, _: Option<metrics::Unit>, _: metrics::SharedString) {}
+
+    fn register_counter(&self, _: &metrics::Key, _: &metrics::Metadata<'_>) -> metrics::Counter {
+        metrics::Counter::from_arc(Arc::new(AtomicU64::new(0)))
+    }
+
+    fn register_gauge(&self, _: &metrics::Key, _: &metrics::Metadata<'_>) -> metrics::Gauge {
+        metrics::Gauge::from_arc(Arc::new(AtomicU64::new(0)))
+    }
+
+    fn register_histogram(&self, _: &metrics::Key, _: &metrics::Metadata<'_>) -> metrics::Histogram {
+        metrics::Histogram::from_arc(Arc::new(Samples(AtomicU64::new(0))))
+    }
 }
 
 criterion_group!(benches, reports, metrics);

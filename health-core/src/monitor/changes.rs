@@ -121,19 +121,12 @@ impl Tracker {
     /// once all of these have been seen. Allocates only for changes.
     pub(crate) fn record<C: ComponentSet>(&self, components: &C, selection: Selection, generation: u64) {
         let ran_selection = selection.intersect(self.catalog.enabled());
-        let mut ran = Ran { runs: [None; Selection::CAPACITY] };
+        let mut ran = Ran { statuses: [None; Selection::CAPACITY], observer: self.observer.as_deref() };
         components.visit_selected(ran_selection, &mut ran);
-        if let Some(observer) = &self.observer {
-            for index in ran_selection.indices() {
-                if let Some(run) = ran.runs[index] {
-                    observer.ran(index, run);
-                }
-            }
-        }
         let mut seen = self.seen();
         let mut changed = false;
         for index in ran_selection.indices() {
-            let Some(status) = ran.runs[index].map(|run| run.status) else { continue };
+            let Some(status) = ran.statuses[index] else { continue };
             if seen.generations[index] > generation {
                 continue;
             }
@@ -299,15 +292,21 @@ impl fmt::Debug for Tracker {
     }
 }
 
-/// The runs of the components a report ran, by position.
-struct Ran {
-    runs: [Option<Run>; Selection::CAPACITY],
+/// The statuses of the components a report ran, by position; each run told
+/// to the observer on the way.
+struct Ran<'a> {
+    statuses: [Option<Status>; Selection::CAPACITY],
+    observer: Option<&'a dyn Observer>,
 }
 
-impl ComponentVisitor for Ran {
+impl ComponentVisitor for Ran<'_> {
     fn component<T: Serialize>(&mut self, index: usize, _: &str, component: &Component<T>) {
-        if let Some(run) = self.runs.get_mut(index) {
-            *run = Some(Run { status: component.status, duration: component.duration, ending: component.ending });
+        if let Some(status) = self.statuses.get_mut(index) {
+            *status = Some(component.status);
+        }
+        if let Some(observer) = self.observer {
+            observer
+                .ran(index, Run { status: component.status, duration: component.duration, ending: component.ending });
         }
     }
 }
