@@ -302,8 +302,8 @@ async fn run<R: ReportSource>(
         .install_recorder()?;
     let upkeep = prometheus.clone();
     tokio::spawn(async move {
-        // Samples wait in the recorder until upkeep folds them into buckets:
-        // without it, they pile up between scrapes.
+        // Rendering folds samples into buckets; upkeep does it when nothing
+        // scrapes, so that samples do not pile up.
         loop {
             tokio::time::sleep(Duration::from_secs(5)).await;
             upkeep.run_upkeep();

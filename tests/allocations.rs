@@ -151,9 +151,9 @@ fn recording_metrics_allocates_nothing_per_run_once_the_series_exist() {
             let reading = monitor.read(&Subject::Overall, Selection::none()).await.unwrap();
             (ALLOCATIONS.with(Cell::get) - before, reading.status())
         };
-        // The first read registers every series, and records the first statuses.
+        // The first read records the first statuses: changes, told to subscribers.
         let (first, _) = runtime.block_on(read());
-        assert!(first > 0, "registering the series allocates, once");
+        assert!(first > 0, "the first statuses allocate, once");
         runtime.block_on(read());
         let (allocations, status) = runtime.block_on(read());
         assert_eq!(status, Status::Up);

@@ -172,3 +172,85 @@ fn background_refreshes_are_recorded_too() {
     let runs = counter(&values, "health_check_runs_total{component=database,result=up}");
     assert!((2..=5).contains(&runs), "{runs} background runs in 250 ms at 100 ms");
 }
+
+#[derive(Default)]
+struct Switch {
+    down: std::sync::atomic::AtomicBool,
+}
+
+#[health_check(timeout = "1s", critical, groups(liveness, readiness))]
+async fn process(switch: &Switch) -> Outcome<()> {
+    match switch.down.load(std::sync::atomic::Ordering::SeqCst) {
+        true => Outcome::status_only(Status::Down),
+        false => Outcome::status_only(Status::Up),
+    }
+}
+
+#[health_check(timeout = "1s")]
+async fn queue() {}
+
+/// Every group has a component: nothing is recorded before the first run.
+#[derive(HealthReport, Default)]
+#[health(state = Switch)]
+struct Busy {
+    process: ProcessCheck,
+    queue: QueueCheck,
+}
+
+#[test]
+fn every_series_exists_from_the_build_and_follows_a_change_back_up() {
+    let recorder = DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    let switch = Arc::new(Switch::default());
+    let monitor = metrics::with_local_recorder(&recorder, || {
+        Monitor::builder(Busy::default(), Arc::clone(&switch)).metrics(MetricsOptions::default()).build().unwrap()
+    });
+    // Registered at build, on the recorder installed then: all at 0.
+    let before = values(&snapshotter);
+    for status in ["UP", "DEGRADED", "DOWN"] {
+        assert_eq!(gauge(&before, &format!("health_check_status{{component=process,status={status}}}")), 0.0);
+        assert_eq!(gauge(&before, &format!("health_status{{group=liveness,status={status}}}")), 0.0);
+    }
+    assert_eq!(counter(&before, "health_check_runs_total{component=process,result=up}"), 0);
+    // Recorded outside the scope where it was built: the series are the monitor's.
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+    switch.down.store(true, std::sync::atomic::Ordering::SeqCst);
+    runtime.block_on(monitor.read(&Subject::Overall, Selection::none())).unwrap();
+    let down = values(&snapshotter);
+    assert_eq!(gauge(&down, "health_check_status{component=process,status=DOWN}"), 1.0);
+    assert_eq!(gauge(&down, "health_status{group=liveness,status=DOWN}"), 1.0);
+    switch.down.store(false, std::sync::atomic::Ordering::SeqCst);
+    // A read that leaves the queue out records only what it ran.
+    let queue = monitor.selection(&Subject::component("queue")).unwrap();
+    runtime.block_on(monitor.read(&Subject::Overall, queue)).unwrap();
+    let up = values(&snapshotter);
+    assert_eq!(gauge(&up, "health_check_status{component=process,status=UP}"), 1.0);
+    assert_eq!(gauge(&up, "health_check_status{component=process,status=DOWN}"), 0.0);
+    assert_eq!(gauge(&up, "health_status{group=liveness,status=UP}"), 1.0);
+    // Counters read since the last snapshot: the second read ran the process only.
+    assert_eq!(counter(&up, "health_check_runs_total{component=process,result=up}"), 1);
+    assert_eq!(counter(&up, "health_check_runs_total{component=process,result=down}"), 0);
+    assert_eq!(counter(&up, "health_check_runs_total{component=queue,result=up}"), 0);
+    assert_eq!(counter(&down, "health_check_runs_total{component=process,result=down}"), 1);
+    assert_eq!(counter(&down, "health_check_runs_total{component=queue,result=up}"), 1);
+}
+
+#[test]
+fn disabled_components_have_no_series_and_background_snapshots_read_are_no_runs() {
+    let values = recorded(|| async {
+        let monitor = Monitor::builder(Busy::default(), Switch::default())
+            .disable("queue")
+            .refresh_every(Duration::from_secs(60))
+            .metrics(MetricsOptions::default())
+            .build()
+            .unwrap();
+        let mut whole = monitor.watch(&Subject::Overall).unwrap();
+        whole.wait_for(Option::is_some).await.unwrap();
+        // Answered from the one background snapshot.
+        for _ in 0..5 {
+            monitor.read(&Subject::Overall, Selection::none()).await.unwrap();
+        }
+    });
+    assert_eq!(counter(&values, "health_check_runs_total{component=process,result=up}"), 1);
+    assert!(values.keys().all(|key| !key.contains("component=queue")), "{:?}", values.keys());
+}

@@ -85,7 +85,11 @@ impl<T> ResultCache<T> {
             (Err(_), None) => self.latest.lock().await,
             (Err(_), Some(deadline)) => match tokio::time::timeout_at(deadline, self.latest.lock()).await {
                 Ok(latest) => latest,
-                Err(_) => return timed_out(timeout, critical, started.elapsed()),
+                Err(_) => {
+                    let mut waited = timed_out(timeout, critical, started.elapsed());
+                    waited.ending = Ending::Waited;
+                    return waited;
+                }
             },
         };
         if let Some(fresh) = &*latest
@@ -106,5 +110,26 @@ impl<T> ResultCache<T> {
 impl<T> fmt::Debug for ResultCache<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ResultCache").field("ttl", &self.ttl).finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Status;
+
+    #[tokio::test]
+    async fn a_wait_for_another_reports_run_that_times_out_is_told_apart_from_a_run() {
+        let cache = ResultCache::<()>::new(Duration::from_secs(60));
+        let slow = cache.get_or_run(Duration::from_secs(5), false, |_| async {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            Component::new(Status::Up)
+        });
+        let impatient = cache.get_or_run(Duration::from_millis(50), false, |_| async { Component::new(Status::Up) });
+        let (ran, waited) = tokio::join!(slow, impatient);
+        assert_eq!((ran.status, ran.ending), (Status::Up, Ending::Completed));
+        assert_eq!((waited.status, waited.ending), (Status::Down, Ending::Waited));
+        let reused = cache.get_or_run(Duration::from_secs(5), false, |_| async { Component::new(Status::Down) }).await;
+        assert_eq!((reused.status, reused.ending), (Status::Up, Ending::Reused));
     }
 }

@@ -56,7 +56,10 @@ pub(crate) enum Ending {
     Completed,
     TimedOut,
     Panicked,
+    /// A cached result reused without a run.
     Reused,
+    /// Timed out waiting for another report's run of a cached check.
+    Waited,
 }
 
 /// Equal results, however they came about.

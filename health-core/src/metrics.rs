@@ -12,9 +12,9 @@
 //! Every real run is recorded, on request and in the background alike; a
 //! cached result reused is not a run. Statuses are the monitor's: readiness
 //! turns DOWN when shutdown begins. The prefix `health_` can be changed
-//! ([`MetricsOptions::prefix`]). Series are registered once, as the monitor
-//! is built or first records: install the recorder before building the
-//! monitor. Recording then allocates nothing.
+//! ([`MetricsOptions::prefix`]). Every series is registered as the monitor
+//! is built, all at 0 until a status is known: install the recorder before
+//! building the monitor. Recording then allocates nothing.
 //!
 //! ```
 //! use health_core::metrics::MetricsOptions;
@@ -37,7 +37,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use metrics::{Counter, Gauge, Histogram, Unit};
 
@@ -74,7 +74,9 @@ impl<R: ReportSource> MonitorBuilder<R> {
     #[must_use]
     pub fn metrics(mut self, options: MetricsOptions) -> Self {
         self.observer = Some(Box::new(move |catalog: &Arc<Catalog>| {
-            Arc::new(Metrics { options, catalog: Arc::clone(catalog), series: OnceLock::new() }) as Arc<dyn Observer>
+            // Registered now, with the recorder installed now, on this thread.
+            let series = register(&options, catalog);
+            Arc::new(Metrics { options, catalog: Arc::clone(catalog), series }) as Arc<dyn Observer>
         }));
         self
     }
@@ -84,7 +86,7 @@ impl<R: ReportSource> MonitorBuilder<R> {
 struct Metrics {
     options: MetricsOptions,
     catalog: Arc<Catalog>,
-    series: OnceLock<Series>,
+    series: Series,
 }
 
 /// Every series, registered once.
@@ -106,9 +108,17 @@ struct Runs {
 struct StateSet([Gauge; Status::ALL.len()]);
 
 impl StateSet {
+    /// The others to 0 first: a scrape meanwhile never sees two at 1.
     fn set(&self, status: Status) {
         for (gauge, each) in self.0.iter().zip(Status::ALL) {
-            gauge.set(if each == status { 1.0 } else { 0.0 });
+            if each != status {
+                gauge.set(0.0);
+            }
+        }
+        for (gauge, each) in self.0.iter().zip(Status::ALL) {
+            if each == status {
+                gauge.set(1.0);
+            }
         }
     }
 }
@@ -151,23 +161,12 @@ impl Outcome {
     }
 }
 
-impl Metrics {
-    fn series(&self) -> &Series {
-        self.series.get_or_init(|| self.register())
-    }
-
-    fn name(&self, metric: &str) -> String {
-        format!("{}{metric}", self.options.prefix)
-    }
-
-    fn register(&self) -> Series {
-        let catalog = &self.catalog;
-        let (check_status, duration, runs, status) = (
-            self.name("check_status"),
-            self.name("check_duration_seconds"),
-            self.name("check_runs_total"),
-            self.name("status"),
-        );
+/// Every series of a monitor's subjects, with their descriptions.
+fn register(options: &MetricsOptions, catalog: &Catalog) -> Series {
+    {
+        let name = |metric: &str| format!("{}{metric}", options.prefix);
+        let (check_status, duration, runs, status) =
+            (name("check_status"), name("check_duration_seconds"), name("check_runs_total"), name("status"));
         metrics::describe_gauge!(
             check_status.clone(),
             "The latest status of each health check component: 1 for the current status, 0 for the others."
@@ -220,17 +219,19 @@ impl Metrics {
 
 impl Observer for Metrics {
     fn ran(&self, index: usize, run: Run) {
-        if run.ending == Ending::Reused {
+        // A result reused, or a wait for another report's run that timed
+        // out, is no run of the check.
+        if matches!(run.ending, Ending::Reused | Ending::Waited) {
             return;
         }
-        if let Some(Some(runs)) = self.series().runs.get(index) {
+        if let Some(Some(runs)) = self.series.runs.get(index) {
             runs.duration.record(run.duration.as_secs_f64());
             runs.results[Outcome::of(run).index()].increment(1);
         }
     }
 
     fn status(&self, target: Target, status: Status) {
-        if let Some(Some(states)) = self.series().statuses.get(self.catalog.position(target)) {
+        if let Some(Some(states)) = self.series.statuses.get(self.catalog.position(target)) {
             states.set(status);
         }
     }
