@@ -14,7 +14,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,26 +22,11 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+from support import free_port, wait_for_port
+
 # Longer than what the cache check takes to see a dead Redis: its cached
 # result (2 s), its timeout (500 ms) and the example's refresh (200 ms).
 SCRAPE_SECONDS = 5
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port, seconds):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise AssertionError(f"nothing listens on port {port}")
 
 
 def get(url):
