@@ -7,7 +7,7 @@ use health_core::grpc::GrpcHealth;
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 
-use crate::support::{check, client, next, serve, watch};
+use crate::support::{check, client, next, serve, watch_serving};
 use crate::{background, on_request};
 
 const ARRIVES: Duration = Duration::from_secs(5);
@@ -26,12 +26,7 @@ async fn shutdown_turns_every_name_but_liveness_not_serving_and_watchers_see_it_
         ));
     let mut client = client(address).await;
     let names = ["", "readiness", "startup", "database", "liveness"];
-    let mut watches = Vec::new();
-    for name in names {
-        let mut stream = watch(&mut client, name).await;
-        assert_eq!(next(&mut stream, ARRIVES).await, Some(ServingStatus::Serving), "{name:?}");
-        watches.push(stream);
-    }
+    let mut watches = watch_serving(&mut client, &names).await;
     monitor.begin_shutdown();
     for (name, stream) in names.iter().zip(&mut watches) {
         let expected = if *name == "liveness" { None } else { Some(ServingStatus::NotServing) };
@@ -80,12 +75,7 @@ async fn with_no_drain_delay_every_watch_is_told_before_it_ends() {
     let address = serve(&health).await;
     let mut client = client(address).await;
     let names = ["", "database", "startup", "orders.v1.Orders", "liveness", "orders.v1.Alive"];
-    let mut watches = Vec::new();
-    for name in names {
-        let mut stream = watch(&mut client, name).await;
-        assert_eq!(next(&mut stream, ARRIVES).await, Some(ServingStatus::Serving), "{name:?}");
-        watches.push(stream);
-    }
+    let mut watches = watch_serving(&mut client, &names).await;
     // `drained(ZERO)` stops the watches as soon as shutdown begins.
     monitor.begin_shutdown();
     for (name, stream) in names.iter().zip(&mut watches) {

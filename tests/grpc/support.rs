@@ -52,6 +52,18 @@ pub async fn watch(client: &mut Client, service: &str) -> tonic::Streaming<Healt
     client.watch(HealthCheckRequest { service: service.into() }).await.expect("a watch").into_inner()
 }
 
+/// A watch of each of `services`, each past its first status, which must be `SERVING`.
+pub async fn watch_serving(client: &mut Client, services: &[&str]) -> Vec<tonic::Streaming<HealthCheckResponse>> {
+    let mut watches = Vec::new();
+    for service in services {
+        let mut stream = watch(client, service).await;
+        let first = next(&mut stream, Duration::from_secs(5)).await;
+        assert_eq!(first, Some(ServingStatus::Serving), "{service:?}");
+        watches.push(stream);
+    }
+    watches
+}
+
 /// The next status a watch sends, within `wait`; `None` if it sends none.
 pub async fn next(stream: &mut tonic::Streaming<HealthCheckResponse>, wait: Duration) -> Option<ServingStatus> {
     match tokio::time::timeout(wait, stream.message()).await {

@@ -9,20 +9,17 @@ unknown name yielding SERVICE_UNKNOWN; and, after SIGTERM, a Watch of
 readiness seeing NOT_SERVING before the process exits.
 """
 
-import os
 import queue
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from support import free_port, wait_for_port
+from support import example_environment, free_port, start_redis, wait_for_port
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
@@ -54,26 +51,11 @@ def check(stub, service):
 
 
 def main(binary, log_path=None):
-    redis_server = shutil.which("redis-server")
-    assert redis_server, "redis-server is needed: it is started and killed by this test"
-    redis_port, http_port, grpc_port = free_port(), free_port(), free_port()
-    redis = subprocess.Popen(
-        [redis_server, "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
+    redis, redis_port = start_redis()
+    http_port, grpc_port = free_port(), free_port()
     service = None
     try:
-        wait_for_port(redis_port, 10)
-        environment = {
-            "PATH": os.environ.get("PATH", ""),
-            "PORT": str(http_port),
-            "GRPC_PORT": str(grpc_port),
-            "REDIS_URL": f"redis://127.0.0.1:{redis_port}",
-            "REFRESH_MS": "200",
-            "DRAIN_MS": "2000",
-            "DATA_DIR": tempfile.mkdtemp(),
-            "NO_COLOR": "1",
-        }
+        environment = example_environment(http_port, grpc_port, redis_port, drain_ms=2000)
         log = open(log_path, "w") if log_path else None
         service = subprocess.Popen([binary], env=environment, stdout=log, stderr=log)
         wait_for_port(grpc_port, 30)

@@ -12,7 +12,6 @@ Starts a Redis of its own and the example pointed at it, then:
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -22,7 +21,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from support import free_port, wait_for_port
+from support import example_environment, free_port, start_redis, wait_for_port
 
 # Longer than what the cache check takes to see a dead Redis: its cached
 # result (2 s), its timeout (500 ms) and the example's refresh (200 ms).
@@ -68,28 +67,13 @@ def exported(http_port, series):
 
 
 def main(binary, prometheus, promtool, log_directory):
-    redis_server = shutil.which("redis-server")
-    assert redis_server, "redis-server is needed: it is started and killed by this test"
-    redis_port, http_port, grpc_port, prometheus_port = free_port(), free_port(), free_port(), free_port()
+    http_port, grpc_port, prometheus_port = free_port(), free_port(), free_port()
     processes = []
     logs = lambda name: open(os.path.join(log_directory, name), "w")
     try:
-        redis = subprocess.Popen(
-            [redis_server, "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-        )
+        redis, redis_port = start_redis()
         processes.append(redis)
-        wait_for_port(redis_port, 10)
-        environment = {
-            "PATH": os.environ.get("PATH", ""),
-            "PORT": str(http_port),
-            "GRPC_PORT": str(grpc_port),
-            "REDIS_URL": f"redis://127.0.0.1:{redis_port}",
-            "REFRESH_MS": "200",
-            "DRAIN_MS": "100",
-            "DATA_DIR": tempfile.mkdtemp(),
-            "NO_COLOR": "1",
-        }
+        environment = example_environment(http_port, grpc_port, redis_port, drain_ms=100)
         service_log = logs("service-metrics.log")
         processes.append(subprocess.Popen([binary], env=environment, stdout=service_log, stderr=service_log))
         wait_for_port(http_port, 30)

@@ -19,3 +19,36 @@ def wait_for_port(port, seconds):
         except OSError:
             time.sleep(0.05)
     raise AssertionError(f"nothing listens on port {port}")
+
+
+def start_redis():
+    """A Redis of the test's own, on a free port, without persistence: (process, port)."""
+    import shutil
+    import subprocess
+
+    redis_server = shutil.which("redis-server")
+    assert redis_server, "redis-server is needed: the test starts and kills it"
+    port = free_port()
+    process = subprocess.Popen(
+        [redis_server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    wait_for_port(port, 10)
+    return process, port
+
+
+def example_environment(http_port, grpc_port, redis_port, drain_ms):
+    """The example service's environment: its ports, that Redis, checks every 200 ms."""
+    import os
+    import tempfile
+
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "PORT": str(http_port),
+        "GRPC_PORT": str(grpc_port),
+        "REDIS_URL": f"redis://127.0.0.1:{redis_port}",
+        "REFRESH_MS": "200",
+        "DRAIN_MS": str(drain_ms),
+        "DATA_DIR": tempfile.mkdtemp(),
+        "NO_COLOR": "1",
+    }
