@@ -254,3 +254,31 @@ fn disabled_components_have_no_series_and_background_snapshots_read_are_no_runs(
     assert_eq!(counter(&values, "health_check_runs_total{component=process,result=up}"), 1);
     assert!(values.keys().all(|key| !key.contains("component=queue")), "{:?}", values.keys());
 }
+
+#[health_check(timeout = "1s", groups(readiness, "all"))]
+async fn everything() {}
+
+/// A custom group named like the whole's label.
+#[derive(HealthReport, Default)]
+struct GroupAll {
+    everything: EverythingCheck,
+}
+
+#[test]
+fn a_prefix_prometheus_cannot_take_and_a_group_named_all_are_refused() {
+    use health_core::monitor::MonitorError;
+    for bad in ["app-health_", "9health_", "health ", "hëalth_"] {
+        let built = Monitor::builder(Health::default(), ()).metrics(MetricsOptions::default().prefix(bad)).build();
+        assert_eq!(built.map(|_| ()), Err(MonitorError::BadMetricsPrefix(bad.to_owned())));
+    }
+    for good in ["", "app_health_", "ns:health_", "_x"] {
+        let built = Monitor::builder(Health::default(), ()).metrics(MetricsOptions::default().prefix(good)).build();
+        assert!(built.is_ok(), "{good:?}");
+    }
+    let built = Monitor::builder(GroupAll::default(), ()).metrics(MetricsOptions::default()).build();
+    let error = built.map(|_| ()).unwrap_err();
+    assert_eq!(error, MonitorError::MetricsGroupAll);
+    assert!(error.to_string().contains("`all`"));
+    // Without metrics, the group is served as any other.
+    assert!(Monitor::builder(GroupAll::default(), ()).build().is_ok());
+}

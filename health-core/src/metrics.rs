@@ -42,9 +42,12 @@ use std::sync::Arc;
 use metrics::{Counter, Gauge, Histogram, Unit};
 
 use crate::component::Ending;
-use crate::monitor::{Catalog, MonitorBuilder, Observer, Run, Subject, Target};
+use crate::monitor::{Catalog, MonitorBuilder, MonitorError, Observer, Run, Subject, Target};
 use crate::report::Selection;
 use crate::{ReportSource, Status};
+
+/// The `group` label of the whole report.
+const ALL: &str = "all";
 
 /// What the monitor's metrics are called; see the [module documentation](self).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,7 +64,8 @@ impl Default for MetricsOptions {
 
 impl MetricsOptions {
     /// Starts every metric's name with `prefix`: `app_health_` gives
-    /// `app_health_check_status`.
+    /// `app_health_check_status`. Building the monitor refuses a prefix that
+    /// is not ASCII letters, digits, `_` and `:`, or starts with a digit.
     #[must_use]
     pub fn prefix(mut self, prefix: impl Into<Cow<'static, str>>) -> Self {
         self.prefix = prefix.into();
@@ -71,12 +75,23 @@ impl MetricsOptions {
 
 impl<R: ReportSource> MonitorBuilder<R> {
     /// Records every run and status as metrics; see [`metrics`](crate::metrics).
+    /// [`build`](Self::build) refuses a bad prefix
+    /// ([`MonitorError::BadMetricsPrefix`]) and a group named `all`
+    /// ([`MonitorError::MetricsGroupAll`]), the label of the whole.
     #[must_use]
     pub fn metrics(mut self, options: MetricsOptions) -> Self {
         self.observer = Some(Box::new(move |catalog: &Arc<Catalog>| {
+            let prefix = &options.prefix;
+            let valid = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | ':');
+            if !prefix.chars().all(valid) || prefix.starts_with(|c: char| c.is_ascii_digit()) {
+                return Err(MonitorError::BadMetricsPrefix(prefix.to_string()));
+            }
+            if catalog.group(ALL).is_some() {
+                return Err(MonitorError::MetricsGroupAll);
+            }
             // Registered now, with the recorder installed now, on this thread.
             let series = register(&options, catalog);
-            Arc::new(Metrics { options, catalog: Arc::clone(catalog), series }) as Arc<dyn Observer>
+            Ok(Arc::new(Metrics { options, catalog: Arc::clone(catalog), series }) as Arc<dyn Observer>)
         }));
         self
     }
@@ -209,7 +224,7 @@ fn register(options: &MetricsOptions, catalog: &Catalog) -> Series {
                     }
                     Subject::Component(component) => Some(state_set(&check_status, "component", component)),
                     Subject::Group(group) => Some(state_set(&status, "group", group)),
-                    _ => Some(state_set(&status, "group", "all")),
+                    _ => Some(state_set(&status, "group", ALL)),
                 }
             })
             .collect();

@@ -16,6 +16,11 @@ pub enum MonitorError {
     NoRuntime,
     /// [`disable`](super::MonitorBuilder::disable) names no component of the report.
     UnknownComponent(String),
+    /// A metrics prefix that is not a Prometheus metric name's start: ASCII
+    /// letters, digits, `_` and `:`, not starting with a digit.
+    BadMetricsPrefix(String),
+    /// A group named `all`, which the metrics give the whole report.
+    MetricsGroupAll,
 }
 
 impl fmt::Display for MonitorError {
@@ -26,6 +31,13 @@ impl fmt::Display for MonitorError {
             }
             MonitorError::NoRuntime => f.write_str("background refresh needs to be started inside a Tokio runtime"),
             MonitorError::UnknownComponent(name) => write!(f, "the report has no component named `{name}` to disable"),
+            MonitorError::BadMetricsPrefix(prefix) => write!(
+                f,
+                "the metrics prefix `{prefix}` must be ASCII letters, digits, `_` and `:`, not starting with a digit"
+            ),
+            MonitorError::MetricsGroupAll => {
+                f.write_str("a group is named `all`, the metrics' name for the whole report: rename the group")
+            }
         }
     }
 }

@@ -113,7 +113,8 @@ impl<R: ReportSource> Monitor<R> {
     pub fn new(source: R, state: impl Into<Arc<R::State>>) -> Self {
         let builder = Self::builder(source, state);
         let enabled = Selection::first(builder.source.components().len());
-        builder.assemble(enabled, None)
+        let catalog = Arc::new(Catalog::new(builder.source.components(), enabled));
+        builder.assemble(catalog, None, None)
     }
 
     /// Configures a monitor of `source`, whose checks receive `state`.
@@ -392,7 +393,7 @@ impl<R: ReportSource> MonitorBuilder<R> {
 
     /// Checks the configuration and builds the monitor. In background mode it
     /// must be called inside a Tokio runtime, where the refresh task starts.
-    pub fn build(self) -> Result<Monitor<R>, MonitorError> {
+    pub fn build(mut self) -> Result<Monitor<R>, MonitorError> {
         let components = self.source.components();
         let mut enabled = Selection::first(components.len());
         for name in &self.disabled {
@@ -410,14 +411,23 @@ impl<R: ReportSource> MonitorBuilder<R> {
                 Some((every, runtime))
             }
         };
-        Ok(self.assemble(enabled, refresh))
+        let catalog = Arc::new(Catalog::new(components, enabled));
+        let observer = match self.observer.take() {
+            Some(make) => Some(make(&catalog)?),
+            None => None,
+        };
+        Ok(self.assemble(catalog, observer, refresh))
     }
 
     /// The monitor of a checked configuration.
-    fn assemble(self, enabled: Selection, refresh: Option<(Duration, tokio::runtime::Handle)>) -> Monitor<R> {
+    fn assemble(
+        self,
+        catalog: Arc<Catalog>,
+        observer: Option<Arc<dyn observe::Observer>>,
+        refresh: Option<(Duration, tokio::runtime::Handle)>,
+    ) -> Monitor<R> {
         let components = self.source.components();
-        let catalog = Arc::new(Catalog::new(components, enabled));
-        let observer = self.observer.map(|make| make(&catalog));
+        let enabled = catalog.enabled();
         let tracker = Arc::new(Tracker::new(Arc::clone(&catalog), self.hooks, observer));
         let (sender, latest) = watch::channel(None);
         let background = refresh.as_ref().map(|(every, _)| {

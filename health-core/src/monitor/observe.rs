@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::MonitorError;
 use super::subject::{Catalog, Target};
 use crate::Status;
 use crate::component::Ending;
@@ -26,5 +27,6 @@ pub(crate) trait Observer: Send + Sync {
     fn status(&self, target: Target, status: Status);
 }
 
-/// Makes an observer once the monitor's subjects are known.
-pub(crate) type MakeObserver = Box<dyn FnOnce(&Arc<Catalog>) -> Arc<dyn Observer> + Send>;
+/// Makes an observer once the monitor's subjects are known, or says why it
+/// cannot observe them.
+pub(crate) type MakeObserver = Box<dyn FnOnce(&Arc<Catalog>) -> Result<Arc<dyn Observer>, MonitorError> + Send>;
