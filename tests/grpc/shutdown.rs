@@ -7,7 +7,7 @@ use health_core::grpc::GrpcHealth;
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 
-use crate::support::{check, client, next, serve, watch_serving};
+use crate::support::{check, client, next, serve, serve_until, watch_serving};
 use crate::{background, on_request};
 
 const ARRIVES: Duration = Duration::from_secs(5);
@@ -17,13 +17,7 @@ async fn shutdown_turns_every_name_but_liveness_not_serving_and_watchers_see_it_
     let (monitor, _app) = background().await;
     let health = GrpcHealth::new(monitor.clone()).build().unwrap();
     // A drain long enough to look at the service while it drains.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let server =
-        tokio::spawn(tonic::transport::Server::builder().add_service(health.server()).serve_with_incoming_shutdown(
-            tokio_stream::wrappers::TcpListenerStream::new(listener),
-            health.drained(Duration::from_millis(500)),
-        ));
+    let (address, server) = serve_until(&health, health.drained(Duration::from_millis(500))).await;
     let mut client = client(address).await;
     let names = ["", "readiness", "startup", "database", "liveness"];
     let mut watches = watch_serving(&mut client, &names).await;
@@ -49,13 +43,7 @@ async fn once_stopped_new_watches_are_unavailable() {
     let (monitor, _app) = on_request();
     let health = GrpcHealth::new(monitor.clone()).build().unwrap();
     // A server that outlives the watches, as during a drain.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(
-        tonic::transport::Server::builder()
-            .add_service(health.server())
-            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
-    );
+    let (address, _server) = serve_until(&health, std::future::pending()).await;
     let mut client = client(address).await;
     health.stop_watches();
     let error = client.watch(HealthCheckRequest { service: String::new() }).await.unwrap_err();
@@ -100,13 +88,7 @@ async fn list_while_draining_is_not_serving_but_for_liveness_and_names_mapped_to
         .build()
         .unwrap();
     // A server that outlives the watches, as during a drain.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(
-        tonic::transport::Server::builder()
-            .add_service(health.server())
-            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
-    );
+    let (address, _server) = serve_until(&health, std::future::pending()).await;
     monitor.begin_shutdown();
     let listed = crate::support::list(address).await;
     assert!(!listed.is_empty());

@@ -6,6 +6,7 @@ use std::time::Duration;
 use health_core::ReportSource;
 use health_core::grpc::GrpcHealthService;
 use health_core::grpc::pb::HealthListRequest;
+use tokio::task::JoinHandle;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::transport::{Channel, Server};
 use tonic_health::pb::health_check_response::ServingStatus;
@@ -18,12 +19,19 @@ pub type Client = HealthClient<Channel>;
 /// Serves `health` on a free loopback port until it has drained, with no
 /// drain delay; its address.
 pub async fn serve<R: ReportSource>(health: &GrpcHealthService<R>) -> SocketAddr {
+    serve_until(health, health.drained(Duration::ZERO)).await.0
+}
+
+/// Serves `health` on a free loopback port until `stop` completes and the
+/// server has shut down gracefully: its address, and the server's task.
+pub async fn serve_until<R: ReportSource>(
+    health: &GrpcHealthService<R>,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> (SocketAddr, JoinHandle<Result<(), tonic::transport::Error>>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
     let address = listener.local_addr().expect("bound");
     let router = Server::builder().add_service(health.server());
-    let drained = health.drained(Duration::ZERO);
-    tokio::spawn(router.serve_with_incoming_shutdown(TcpListenerStream::new(listener), drained));
-    address
+    (address, tokio::spawn(router.serve_with_incoming_shutdown(TcpListenerStream::new(listener), stop)))
 }
 
 pub async fn channel(address: SocketAddr) -> Channel {
