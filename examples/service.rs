@@ -164,8 +164,18 @@ async fn messaging(services: &Services) -> Outcome<NatsDetails> {
     nats::client(client).await
 }
 
-/// The upstream HTTP service answers with a status below 500.
-#[health_check(timeout = "1s", cache = "5s", groups(readiness, startup, "dependencies"))]
+/// The upstream HTTP service answers with a status below 500. A blip is not
+/// an outage: a failed request is retried once, and the component turns DOWN
+/// after 3 failed runs in a row, UP again after 2 good ones.
+#[health_check(
+    timeout = "1s",
+    cache = "5s",
+    retries = 1,
+    retry_backoff = "100ms",
+    failure_threshold = 3,
+    success_threshold = 2,
+    groups(readiness, startup, "dependencies")
+)]
 async fn upstream(services: &Services) -> Outcome<UpstreamDetails> {
     let Some(options) = &services.upstream else { return unconfigured("UPSTREAM_URL") };
     http_upstream::request(&services.http, options).await

@@ -82,6 +82,36 @@ fn a_report_of_eight_instant_checks_allocates_nothing() {
     assert!(allocations > 0);
 }
 
+#[health_check(timeout = "1s", failure_threshold = 3, success_threshold = 2)]
+async fn damped() -> Outcome<u32> {
+    Outcome::up(1)
+}
+
+#[derive(HealthReport, Default)]
+struct Damping {
+    damped: DampedCheck,
+    c1: C1Check,
+    /// A field's own thresholds over a check that declared none.
+    #[health(failure_threshold = 2)]
+    c2: C2Check,
+}
+
+#[test]
+fn thresholds_allocate_nothing_while_runs_succeed() {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+    let health = Damping::default();
+    runtime.block_on(health.report(&()));
+    let (allocations, report) = runtime.block_on(async {
+        let before = ALLOCATIONS.with(Cell::get);
+        let report = health.report(&()).await;
+        (ALLOCATIONS.with(Cell::get) - before, report)
+    });
+    // The history was kept: each run was counted.
+    assert_eq!(report.components.damped.streak.map(|streak| streak.successes), Some(2));
+    assert_eq!(report.components.c2.streak.map(|streak| streak.successes), Some(2));
+    assert_eq!(allocations, 0, "a report with thresholds allocated {allocations} times");
+}
+
 #[test]
 fn status_tracking_is_free_while_nothing_changes() {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();

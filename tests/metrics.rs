@@ -1,6 +1,9 @@
 //! Health as metrics: every real run and status recorded through the
 //! `metrics` facade, read back with metrics-util's debugging recorder.
 
+#[path = "support/series.rs"]
+mod series;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,7 +12,8 @@ use health_core::metrics::MetricsOptions;
 use health_core::monitor::{Monitor, Subject};
 use health_core::report::Selection;
 use health_core::{HealthReport, Outcome, Status, health_check};
-use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
+use metrics_util::debugging::{DebugValue, DebuggingRecorder};
+use series::{counter, gauge, values};
 
 #[health_check(timeout = "1s", critical)]
 async fn database() {}
@@ -45,36 +49,6 @@ struct Health {
     slow: SlowCheck,
     broken: BrokenCheck,
     cached: CachedCheck,
-}
-
-/// Every series, by name and sorted labels.
-fn values(snapshotter: &Snapshotter) -> HashMap<String, DebugValue> {
-    snapshotter
-        .snapshot()
-        .into_vec()
-        .into_iter()
-        .map(|(key, _, _, value)| {
-            let key = key.key();
-            let mut labels: Vec<String> =
-                key.labels().map(|label| format!("{}={}", label.key(), label.value())).collect();
-            labels.sort();
-            (format!("{}{{{}}}", key.name(), labels.join(",")), value)
-        })
-        .collect()
-}
-
-fn counter(values: &HashMap<String, DebugValue>, key: &str) -> u64 {
-    match values.get(key) {
-        Some(DebugValue::Counter(count)) => *count,
-        other => panic!("{key}: {other:?} in {:?}", values.keys().collect::<Vec<_>>()),
-    }
-}
-
-fn gauge(values: &HashMap<String, DebugValue>, key: &str) -> f64 {
-    match values.get(key) {
-        Some(DebugValue::Gauge(value)) => value.into_inner(),
-        other => panic!("{key}: {other:?} in {:?}", values.keys().collect::<Vec<_>>()),
-    }
 }
 
 fn samples(values: &HashMap<String, DebugValue>, key: &str) -> usize {

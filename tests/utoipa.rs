@@ -66,5 +66,6 @@ fn report_schemas_are_utoipa_schemas() {
     );
     let mut definitions = Vec::new();
     ReportSchema::<Health>::schemas(&mut definitions);
-    assert_eq!(definitions.iter().map(|(name, _)| name.as_str()).collect::<Vec<_>>(), ["Pool"]);
+    // Details types, and the streak every component may carry.
+    assert_eq!(definitions.iter().map(|(name, _)| name.as_str()).collect::<Vec<_>>(), ["HealthStreak", "Pool"]);
 }

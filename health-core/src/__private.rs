@@ -14,27 +14,39 @@ pub use serde_json::Value;
 pub use crate::cache::ResultCache;
 pub use crate::join::MaybeDone;
 pub use crate::report::{ComponentInfo, ComponentSet, ComponentVisitor, SchemaBuilder, Selection};
-pub use crate::run::run_bounded;
-pub use crate::{Check, Component, HealthReport, Outcome, Report, Status};
+pub use crate::run::{Plan, Policy, run_bounded, run_tracked};
+pub use crate::streak::Tally;
+pub use crate::thresholds::ThresholdOverride;
+pub use crate::{Check, Component, DEFAULT_TIMEOUT, HealthReport, Outcome, Report, Status};
+pub use crate::{Retry, Thresholds};
 
 /// The token of [`Check::__run_for_report`]: only this crate makes one, so
 /// only this crate can call the report runner.
 #[derive(Debug)]
 pub struct Sealed(());
 
-/// Runs `check` for a report, through its type's report runner.
+/// Runs `check` for a report as `plan` says, through its type's report runner.
 #[inline]
-pub fn run_for_report<S, C>(
-    check: &C,
-    state: &S,
-    timeout: Duration,
-    critical: bool,
-) -> impl Future<Output = Component<C::Details>> + Send
+pub fn run_for_report<S, C>(check: &C, state: &S, plan: Plan<'_>) -> impl Future<Output = Component<C::Details>> + Send
 where
     S: ?Sized + Sync,
     C: Check<S> + ?Sized,
 {
-    check.__run_for_report(state, timeout, critical, Sealed(()))
+    check.__run_for_report(state, plan, Sealed(()))
+}
+
+/// The policy of one component of a derived report, for its constant.
+pub const fn policy(timeout: Duration, critical: bool, retry: Retry, thresholds: ThresholdOverride) -> Policy {
+    Policy::new(timeout, critical).with_retry(retry).with_thresholds(thresholds)
+}
+
+/// The history of a `#[health_check]` type, applying its declared thresholds.
+pub const fn tally(failures: u32, successes: u32) -> Tally {
+    match Thresholds::new(failures, successes) {
+        Ok(thresholds) => Tally::new(thresholds),
+        // The macro refuses a zero threshold before.
+        Err(_) => Tally::new(Thresholds::NONE),
+    }
 }
 
 /// Milliseconds as the macros write them, as a `Duration`.

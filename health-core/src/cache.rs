@@ -8,7 +8,8 @@ use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 use crate::component::Ending;
-use crate::run::{run_bounded_from, timed_out};
+use crate::run::{Plan, Policy, run_planned, timed_out};
+use crate::streak::Tally;
 use crate::{Check, Component};
 
 /// The recent result of one check, shared by every report that uses the same
@@ -48,38 +49,33 @@ impl<T: Clone> ResultCache<T> {
 }
 
 impl<T> ResultCache<T> {
-    /// Returns the fresh cached result of `check`, or runs it and caches what it
-    /// returns. The timeout covers waiting for another report's run and this
-    /// run together. The cache holds one result whatever the state it ran with.
+    /// Returns the fresh cached result of `check`, or runs it as `plan` says
+    /// (counted in `tally`, if any) and caches what it returns. The timeout
+    /// covers waiting for another report's run and this run together. The cache
+    /// holds one result whatever the state it ran with.
     /// `RUN_MAY_PANIC`: see [`run_bounded`](crate::run::run_bounded).
     pub fn run<S, C, const RUN_MAY_PANIC: bool>(
         &self,
         check: &C,
         state: &S,
-        timeout: Duration,
-        critical: bool,
+        plan: Plan<'_>,
+        tally: Option<&Tally>,
     ) -> impl Future<Output = Component<T>>
     where
         S: ?Sized + Sync,
         C: Check<S, Details = T> + ?Sized,
     {
-        self.get_or_run(timeout, critical, move |started| {
-            run_bounded_from::<S, C, RUN_MAY_PANIC>(check, state, started, timeout, critical)
-        })
+        self.get_or_run(plan, move |plan| run_planned::<S, C, RUN_MAY_PANIC>(check, state, plan, tally))
     }
 
-    /// The fresh cached result, or the result of `run(started)`, a run bounded
-    /// by `timeout` counted from `started`, which is then cached.
-    pub(crate) async fn get_or_run<F>(
-        &self,
-        timeout: Duration,
-        critical: bool,
-        run: impl FnOnce(Instant) -> F,
-    ) -> Component<T>
+    /// The fresh cached result, or the result of `run(plan)`, which is then
+    /// cached.
+    pub(crate) async fn get_or_run<'p, F>(&self, plan: Plan<'p>, run: impl FnOnce(Plan<'p>) -> F) -> Component<T>
     where
         F: Future<Output = Component<T>>,
     {
-        let started = Instant::now();
+        let Plan { started, policy } = plan;
+        let Policy { timeout, critical, .. } = *policy;
         let mut latest = match (self.latest.try_lock(), started.checked_add(timeout)) {
             (Ok(latest), _) => latest,
             (Err(_), None) => self.latest.lock().await,
@@ -100,8 +96,9 @@ impl<T> ResultCache<T> {
             return reused;
         }
         let ran_at = SystemTime::now();
-        let mut result = run(started).await;
-        result.ran_at = Some(ran_at);
+        let mut result = run(plan).await;
+        // A result from a cache inside (the check's own) keeps its run's time.
+        result.ran_at.get_or_insert(ran_at);
         *latest = Some(Fresh { completed: Instant::now(), result: (self.clone)(&result) });
         result
     }
@@ -121,15 +118,17 @@ mod tests {
     #[tokio::test]
     async fn a_wait_for_another_reports_run_that_times_out_is_told_apart_from_a_run() {
         let cache = ResultCache::<()>::new(Duration::from_secs(60));
-        let slow = cache.get_or_run(Duration::from_secs(5), false, |_| async {
+        let (long, short) = (Policy::new(Duration::from_secs(5), false), Policy::new(Duration::from_millis(50), false));
+        let plan = |policy| Plan::new(Instant::now(), policy);
+        let slow = cache.get_or_run(plan(&long), |_| async {
             tokio::time::sleep(Duration::from_millis(300)).await;
             Component::new(Status::Up)
         });
-        let impatient = cache.get_or_run(Duration::from_millis(50), false, |_| async { Component::new(Status::Up) });
+        let impatient = cache.get_or_run(plan(&short), |_| async { Component::new(Status::Up) });
         let (ran, waited) = tokio::join!(slow, impatient);
         assert_eq!((ran.status, ran.ending), (Status::Up, Ending::Completed));
         assert_eq!((waited.status, waited.ending), (Status::Down, Ending::Waited));
-        let reused = cache.get_or_run(Duration::from_secs(5), false, |_| async { Component::new(Status::Down) }).await;
+        let reused = cache.get_or_run(plan(&long), |_| async { Component::new(Status::Down) }).await;
         assert_eq!((reused.status, reused.ending), (Status::Up, Ending::Reused));
     }
 }

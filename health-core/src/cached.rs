@@ -5,8 +5,10 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::time::Duration;
 
+use crate::__private::run_for_report;
 use crate::cache::ResultCache;
-use crate::{Check, Component, Outcome};
+use crate::run::Plan;
+use crate::{Check, Component};
 
 /// A check whose results are reused for `ttl` after each run, with one run
 /// shared by concurrent reports: what `#[health_check(cache = "..")]` does for
@@ -80,27 +82,20 @@ where
     S: ?Sized,
     C: Check<S>,
 {
-    type Details = C::Details;
-    const TIMEOUT: Duration = C::TIMEOUT;
-    const CRITICAL: bool = C::CRITICAL;
-    const DESCRIPTION: Option<&'static str> = C::DESCRIPTION;
-    const GROUPS: &'static [&'static str] = C::GROUPS;
-
-    fn run(&self, state: &S) -> impl Future<Output = Outcome<Self::Details>> + Send {
-        self.check.run(state)
-    }
+    crate::check::forward_check!(C, S, check);
+    const __KEEPS_HISTORY: bool = C::__KEEPS_HISTORY;
 
     fn __run_for_report(
         &self,
         state: &S,
-        timeout: Duration,
-        critical: bool,
+        plan: Plan<'_>,
         _: crate::__private::Sealed,
     ) -> impl Future<Output = Component<Self::Details>> + Send
     where
         S: Sync,
     {
-        // A hand-written `run` may do work, and panic, before returning its future.
-        self.cache.run::<S, C, true>(&self.check, state, timeout, critical)
+        // The check's own runner, inside the cache: a `Damped` check counts
+        // real runs only, never reuses.
+        self.cache.get_or_run(plan, move |plan| run_for_report(&self.check, state, plan))
     }
 }

@@ -6,7 +6,8 @@ use std::time::Duration;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::run::run_bounded;
+use crate::Retry;
+use crate::run::{Plan, run_bounded};
 use crate::selection::DEFAULT_GROUPS;
 use crate::{Component, Outcome};
 
@@ -61,26 +62,54 @@ pub trait Check<S: ?Sized = ()>: Send + Sync {
     /// The probe groups the check belongs to (see [`group`](crate::group)).
     const GROUPS: &'static [&'static str] = DEFAULT_GROUPS;
 
+    /// How often a failed run is tried again within the same run (see [`Retry`]).
+    const RETRY: Retry = Retry::NONE;
+
+    /// Whether the check keeps the run history that [`Thresholds`](crate::Thresholds)
+    /// need: `#[health_check]` types and [`Damped`](crate::Damped) do. Not part
+    /// of the API.
+    #[doc(hidden)]
+    const __KEEPS_HISTORY: bool = false;
+
     /// Runs the check once. Timeouts, panics and caching are handled by the caller.
     fn run(&self, state: &S) -> impl Future<Output = Outcome<Self::Details>> + Send;
 
-    /// Runs the check for a report: under `timeout`, with a panic reported DOWN.
+    /// Runs the check for a report as `plan` says: under its timeout, with
+    /// retries, a panic reported DOWN.
     ///
     /// Not part of the API: only this crate can call it (it alone makes the
-    /// token), and only its generated checks and [`Cached`](crate::Cached)
-    /// replace it, to choose a cached runner per type so that uncached checks
-    /// carry no cache code.
+    /// token), and only its generated checks, [`Cached`](crate::Cached) and
+    /// [`Damped`](crate::Damped) replace it, to choose a runner per type so
+    /// that checks without a cache or history carry no code for them.
     #[doc(hidden)]
     fn __run_for_report(
         &self,
         state: &S,
-        timeout: Duration,
-        critical: bool,
+        plan: Plan<'_>,
         _: crate::__private::Sealed,
     ) -> impl Future<Output = Component<Self::Details>> + Send
     where
         S: Sync,
     {
-        run_bounded::<S, Self, true>(self, state, timeout, critical)
+        run_bounded::<S, Self, true>(self, state, plan)
     }
 }
+
+/// The items of `Check<$state>` that a wrapper of `$inner` forwards to it:
+/// its details, settings and `run`. One place for what `Cached` and `Damped`
+/// share, so that a setting added to `Check` is forwarded by both.
+macro_rules! forward_check {
+    ($inner:ty, $state:ty, $field:ident) => {
+        type Details = <$inner as $crate::Check<$state>>::Details;
+        const TIMEOUT: ::std::time::Duration = <$inner as $crate::Check<$state>>::TIMEOUT;
+        const CRITICAL: bool = <$inner as $crate::Check<$state>>::CRITICAL;
+        const DESCRIPTION: Option<&'static str> = <$inner as $crate::Check<$state>>::DESCRIPTION;
+        const GROUPS: &'static [&'static str] = <$inner as $crate::Check<$state>>::GROUPS;
+        const RETRY: $crate::Retry = <$inner as $crate::Check<$state>>::RETRY;
+
+        fn run(&self, state: &$state) -> impl ::std::future::Future<Output = $crate::Outcome<Self::Details>> + Send {
+            self.$field.run(state)
+        }
+    };
+}
+pub(crate) use forward_check;

@@ -5,12 +5,13 @@ use std::time::{Duration, SystemTime};
 
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
-use crate::Status;
+use crate::{Status, Streak};
 
 /// One component's result within a [`Report`](crate::Report).
 ///
-/// Serialized as `{"status", "critical", "duration_ms", "message"?, "details"?}`;
-/// `message` and `details` are left out when absent.
+/// Serialized as `{"status", "critical", "duration_ms", "message"?, "details"?,
+/// "streak"?, "attempts"?}`; the optional members are left out when absent, and
+/// `attempts` when the run took one.
 ///
 /// ```
 /// use std::time::Duration;
@@ -43,6 +44,12 @@ pub struct Component<T> {
     /// started (for a result reused, earlier than the report). `None` for
     /// uncached results, whose run is the report's.
     pub ran_at: Option<SystemTime>,
+    /// For a check with [`Thresholds`](crate::Thresholds): this run's own
+    /// status and the streak that decided `status`.
+    pub streak: Option<Streak>,
+    /// How many attempts the run took: more than 1 when a failed attempt was
+    /// retried (see [`Retry`](crate::Retry)).
+    pub attempts: u32,
     /// How this result came about; not part of the result itself.
     pub(crate) ending: Ending,
 }
@@ -71,6 +78,8 @@ impl<T: PartialEq> PartialEq for Component<T> {
             && self.message == other.message
             && self.details == other.details
             && self.ran_at == other.ran_at
+            && self.streak == other.streak
+            && self.attempts == other.attempts
     }
 }
 
@@ -84,8 +93,22 @@ impl<T> Component<T> {
             message: None,
             details: None,
             ran_at: None,
+            streak: None,
+            attempts: 1,
             ending: Ending::Completed,
         }
+    }
+
+    /// The status of the run alone, before any [`Thresholds`](crate::Thresholds)
+    /// held it: `status` itself for a check without thresholds.
+    ///
+    /// ```
+    /// use health_core::{Component, Status};
+    ///
+    /// assert_eq!(Component::<()>::new(Status::Down).raw_status(), Status::Down);
+    /// ```
+    pub fn raw_status(&self) -> Status {
+        self.streak.map_or(self.status, |streak| streak.raw_status)
     }
 
     /// Sets whether it being DOWN makes the report DOWN.
@@ -118,8 +141,18 @@ impl<T> Component<T> {
 
     /// The same result with its details converted by `convert`.
     pub fn map_details<U>(self, convert: impl FnOnce(T) -> U) -> Component<U> {
-        let Component { status, critical, duration, message, details, ran_at, ending } = self;
-        Component { status, critical, duration, message, details: details.map(convert), ran_at, ending }
+        let Component { status, critical, duration, message, details, ran_at, streak, attempts, ending } = self;
+        Component {
+            status,
+            critical,
+            duration,
+            message,
+            details: details.map(convert),
+            ran_at,
+            streak,
+            attempts,
+            ending,
+        }
     }
 }
 
@@ -130,7 +163,11 @@ pub(crate) fn millis(duration: Duration) -> f64 {
 
 impl<T: Serialize> Serialize for Component<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let len = 3 + usize::from(self.message.is_some()) + usize::from(self.details.is_some());
+        let len = 3
+            + usize::from(self.message.is_some())
+            + usize::from(self.details.is_some())
+            + usize::from(self.streak.is_some())
+            + usize::from(self.attempts > 1);
         let mut component = serializer.serialize_struct("Component", len)?;
         component.serialize_field("status", &self.status)?;
         component.serialize_field("critical", &self.critical)?;
@@ -142,6 +179,15 @@ impl<T: Serialize> Serialize for Component<T> {
         match &self.details {
             Some(details) => component.serialize_field("details", details)?,
             None => component.skip_field("details")?,
+        }
+        match &self.streak {
+            Some(streak) => component.serialize_field("streak", streak)?,
+            None => component.skip_field("streak")?,
+        }
+        if self.attempts > 1 {
+            component.serialize_field("attempts", &self.attempts)?;
+        } else {
+            component.skip_field("attempts")?;
         }
         component.end()
     }

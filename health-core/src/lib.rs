@@ -67,6 +67,7 @@ mod cache;
 mod cached;
 mod check;
 mod component;
+mod damped;
 #[cfg(feature = "grpc")]
 pub mod grpc;
 mod health_report;
@@ -87,6 +88,7 @@ pub mod probe;
 mod race;
 mod redact;
 mod registry;
+mod retry;
 mod run;
 mod schema;
 mod selection;
@@ -94,6 +96,8 @@ mod selection;
 mod signal;
 mod source;
 mod status;
+mod streak;
+mod thresholds;
 mod time_format;
 mod visit;
 #[cfg(any(feature = "http", feature = "grpc"))]
@@ -110,14 +114,18 @@ use __private_0_1_0 as __private;
 pub use cached::Cached;
 pub use check::{Check, DEFAULT_TIMEOUT};
 pub use component::Component;
+pub use damped::Damped;
 pub use health_report::{HealthReport, Report};
 pub use monitor::Monitor;
 pub use outcome::{IntoOutcome, Outcome};
 pub use redact::redact;
 pub use registry::{CheckOptions, DynamicComponents, FnCheck, Registry, RegistryError, check_fn};
+pub use retry::Retry;
 pub use selection::{DEFAULT_GROUPS, group};
 pub use source::ReportSource;
 pub use status::Status;
+pub use streak::Streak;
+pub use thresholds::{ThresholdError, Thresholds};
 
 /// The parts reports are made of, for formats, transports and hand-written
 /// reports: what each component is, which ones run, how to walk the typed
@@ -156,11 +164,19 @@ pub(crate) use report::{ComponentInfo, ComponentSet, ComponentVisitor, SchemaBui
 /// | `critical` or `critical = bool` | DOWN makes the whole report DOWN | not critical |
 /// | `cache = "5s"` | reuse a result for this long after its run completes; concurrent reports share one run | no cache |
 /// | `groups(liveness, readiness, "custom")` | the probe groups of the component (see [`group`]) | [`DEFAULT_GROUPS`] |
+/// | `failure_threshold = 3` | consecutive failed runs before the component shows DOWN (see [`Thresholds`]) | 1 |
+/// | `success_threshold = 2` | consecutive successful runs before a DOWN component shows UP again | 1 |
+/// | `retries = 2` | attempts after a failed one, within the same run and its timeout (see [`Retry`]) | 0 |
+/// | `retry_backoff = "50ms"` | the wait before each retry; needs `retries` | no wait |
 /// | `crate = "path"` | where `health_core` is, for crates that re-export it | `::health_core` |
 ///
 /// Durations are strings of whole numbers with units `ms`, `s` or `m`, such as
 /// `"250ms"`, `"2s"` or `"1m30s"`, and must be greater than zero. A cached
-/// check's details type must implement `Clone`.
+/// check's details type must implement `Clone`. Thresholds are 1 or more, and
+/// `retries` times `retry_backoff` must stay under the timeout: both are
+/// compile errors otherwise. The generated type keeps the history thresholds
+/// count in itself, like its cache: every report that uses the same instance
+/// counts the same runs.
 ///
 /// ```
 /// use health_core::{health_check, Check, Outcome};
@@ -205,6 +221,8 @@ pub use health_macros::health_check;
 /// | `critical` or `critical = bool` | overrides the check's criticality |
 /// | `timeout = "1s"` | overrides the check's timeout |
 /// | `groups(...)` | overrides the check's probe groups |
+/// | `failure_threshold = 3`, `success_threshold = 2` | override the check's thresholds; the check must keep a history (a `#[health_check]` type or [`Damped`]), else it is a compile error |
+/// | `retries = 2`, `retry_backoff = "50ms"` | override the check's retries |
 ///
 /// A field's doc comment overrides the check's description in the schema.
 /// Component names must be unique after renaming.

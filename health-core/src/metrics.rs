@@ -10,7 +10,9 @@
 //! | `health_status` | gauge, one series per status | `group` (`all`, `liveness`, `readiness`, `startup`, custom groups) | the status of each group and of the whole |
 //!
 //! Every real run is recorded, on request and in the background alike; a
-//! cached result reused is not a run. Statuses are the monitor's: readiness
+//! cached result reused is not a run. A run's `result` is what it found; the
+//! status gauges show what thresholds let the component show (see
+//! [`Thresholds`](crate::Thresholds)). Statuses are the monitor's: readiness
 //! turns DOWN when shutdown begins. The prefix `health_` can be changed
 //! ([`MetricsOptions::prefix`]). Every series is registered as the monitor
 //! is built, all at 0 until a status is known: install the recorder before

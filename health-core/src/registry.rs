@@ -17,10 +17,12 @@ use tokio::time::Instant;
 use crate::cache::ResultCache;
 use crate::join::MaybeDone;
 use crate::names::{NameError, validate_component_name, validate_group_name};
-use crate::run::run_bounded_from;
+use crate::run::{Plan, Policy};
+use crate::thresholds::ThresholdOverride;
+use crate::time_format::ShortDuration;
 use crate::{
-    Check, Component, ComponentInfo, ComponentSet, ComponentVisitor, IntoOutcome, Outcome, Report, ReportSource,
-    SchemaBuilder, Selection, Status,
+    Check, Component, ComponentInfo, ComponentSet, ComponentVisitor, Damped, IntoOutcome, Outcome, Report,
+    ReportSource, Retry, SchemaBuilder, Selection, Status, Thresholds,
 };
 
 /// Checks chosen at run time (from configuration, say), reported in the same
@@ -78,6 +80,10 @@ pub struct Registry<S: ?Sized = ()> {
 ///     .timeout(Duration::from_secs(2))
 ///     .groups([group::LIVENESS, group::READINESS])
 ///     .cache(Duration::from_secs(5))
+///     .failure_threshold(3)
+///     .success_threshold(2)
+///     .retries(1)
+///     .retry_backoff(Duration::from_millis(50))
 ///     .description("The primary database answers.");
 /// # let _ = options;
 /// ```
@@ -88,6 +94,10 @@ pub struct CheckOptions {
     description: Option<String>,
     groups: Option<Vec<String>>,
     cache: Option<Duration>,
+    retries: Option<u32>,
+    retry_backoff: Option<Duration>,
+    failure_threshold: Option<u32>,
+    success_threshold: Option<u32>,
 }
 
 impl CheckOptions {
@@ -127,11 +137,51 @@ impl CheckOptions {
 
     /// Reuses each result for `ttl` after its run completes, with one run
     /// shared by concurrent reports, as `cache = ".."` does for generated
-    /// checks. It takes the place of a cache the check has itself.
+    /// checks. It caches what the check's own runner returns.
     #[must_use]
     pub fn cache(mut self, ttl: Duration) -> Self {
         self.cache = Some(ttl);
         self
+    }
+
+    /// Tries a failed run again up to `retries` times within the same run
+    /// (see [`Retry`]), in place of the check's own retries.
+    #[must_use]
+    pub fn retries(mut self, retries: u32) -> Self {
+        self.retries = Some(retries);
+        self
+    }
+
+    /// Waits `backoff` before each retry, in place of the check's own wait.
+    #[must_use]
+    pub fn retry_backoff(mut self, backoff: Duration) -> Self {
+        self.retry_backoff = Some(backoff);
+        self
+    }
+
+    /// Makes the component DOWN only after `failures` consecutive failed runs
+    /// (see [`Thresholds`]). A check that keeps no history of its own is given
+    /// one by the registry.
+    #[must_use]
+    pub fn failure_threshold(mut self, failures: u32) -> Self {
+        self.failure_threshold = Some(failures);
+        self
+    }
+
+    /// Brings a DOWN component back only after `successes` consecutive
+    /// successful runs (see [`Thresholds`]).
+    #[must_use]
+    pub fn success_threshold(mut self, successes: u32) -> Self {
+        self.success_threshold = Some(successes);
+        self
+    }
+
+    fn thresholds(&self) -> ThresholdOverride {
+        ThresholdOverride::new(self.failure_threshold, self.success_threshold)
+    }
+
+    fn retry<S: ?Sized, C: Check<S>>(&self) -> Retry {
+        Retry::new(self.retries.unwrap_or(C::RETRY.retries()), self.retry_backoff.unwrap_or(C::RETRY.backoff()))
     }
 }
 
@@ -161,6 +211,19 @@ pub enum RegistryError {
     ZeroTimeout(String),
     /// A cache whose results are never fresh.
     ZeroCache(String),
+    /// A failure or success threshold of zero: thresholds count runs.
+    ZeroThreshold(String),
+    /// A retry backoff for a check that makes no retries.
+    BackoffWithoutRetries(String),
+    /// Retries whose waits alone fill the timeout, leaving the last no time.
+    RetriesExceedTimeout {
+        /// The component.
+        name: String,
+        /// The retries.
+        retry: Retry,
+        /// Its timeout.
+        timeout: Duration,
+    },
     /// A registry holds at most [`Selection::CAPACITY`] components.
     Full,
 }
@@ -182,6 +245,20 @@ impl fmt::Display for RegistryError {
             RegistryError::ZeroCache(name) => {
                 write!(f, "the cache of component `{name}` must keep results for more than zero")
             }
+            RegistryError::ZeroThreshold(name) => {
+                write!(f, "the thresholds of component `{name}` count consecutive runs, so they must be 1 or more")
+            }
+            RegistryError::BackoffWithoutRetries(name) => {
+                write!(f, "component `{name}` has a retry backoff but makes no retries; set `retries` too")
+            }
+            RegistryError::RetriesExceedTimeout { name, retry, timeout } => write!(
+                f,
+                "component `{name}`: {} retries waiting {} each, {} in all, leave no time within its timeout of {}; use fewer retries, a shorter backoff or a longer timeout",
+                retry.retries(),
+                ShortDuration(retry.backoff()),
+                ShortDuration(retry.min_wait()),
+                ShortDuration(*timeout)
+            ),
             RegistryError::Full => write!(f, "a registry holds at most {} components", Selection::CAPACITY),
         }
     }
@@ -219,18 +296,27 @@ impl<S: ?Sized + Sync + 'static> Registry<S> {
         options: CheckOptions,
     ) -> Result<&mut Self, RegistryError> {
         let name = name.into();
-        let info = self.describe::<C>(&name, &options)?;
-        let check: Box<dyn DynCheck<S>> = match options.cache {
-            Some(ttl) => Box::new(CachedEntry { check, cache: ResultCache::new(ttl) }),
-            None => Box::new(Entry(check)),
+        let (info, policy) = self.describe::<C>(&name, &options)?;
+        let thresholds = options.thresholds();
+        let check: Box<dyn DynCheck<S>> = if thresholds.is_set() && !C::__KEEPS_HISTORY {
+            // The registry keeps the history the check does not.
+            let damped = Damped::new(check, thresholds.apply(Thresholds::NONE));
+            entry(damped, policy, options.cache)
+        } else {
+            entry(check, policy.with_thresholds(thresholds), options.cache)
         };
         Arc::make_mut(&mut self.components).push(info);
         self.checks.push(check);
         Ok(self)
     }
 
-    /// The component `check` would be as `name` with `options`, if it can be one.
-    fn describe<C: Check<S>>(&self, name: &str, options: &CheckOptions) -> Result<ComponentInfo, RegistryError> {
+    /// The component `check` would be as `name` with `options`, and how it
+    /// would run (without thresholds), if it can be one.
+    fn describe<C: Check<S>>(
+        &self,
+        name: &str,
+        options: &CheckOptions,
+    ) -> Result<(ComponentInfo, Policy), RegistryError> {
         validate_component_name(name).map_err(|error| RegistryError::InvalidName { name: name.to_owned(), error })?;
         if self.components.iter().any(|component| component.name() == name) {
             return Err(RegistryError::DuplicateName(name.to_owned()));
@@ -245,9 +331,18 @@ impl<S: ?Sized + Sync + 'static> Registry<S> {
         if options.cache.is_some_and(|ttl| ttl.is_zero()) {
             return Err(RegistryError::ZeroCache(name.to_owned()));
         }
-        let mut info = ComponentInfo::new(name.to_owned())
-            .with_critical(options.critical.unwrap_or(C::CRITICAL))
-            .with_timeout(timeout);
+        if options.failure_threshold == Some(0) || options.success_threshold == Some(0) {
+            return Err(RegistryError::ZeroThreshold(name.to_owned()));
+        }
+        let retry = options.retry::<S, C>();
+        if options.retry_backoff.is_some() && retry.is_none() {
+            return Err(RegistryError::BackoffWithoutRetries(name.to_owned()));
+        }
+        if !retry.fits(timeout) {
+            return Err(RegistryError::RetriesExceedTimeout { name: name.to_owned(), retry, timeout });
+        }
+        let critical = options.critical.unwrap_or(C::CRITICAL);
+        let mut info = ComponentInfo::new(name.to_owned()).with_critical(critical).with_timeout(timeout);
         if let Some(description) = options.description.clone().or_else(|| C::DESCRIPTION.map(str::to_owned)) {
             info = info.with_description(description);
         }
@@ -263,7 +358,7 @@ impl<S: ?Sized + Sync + 'static> Registry<S> {
                 return Err(invalid(None));
             }
         }
-        Ok(info.with_groups(groups))
+        Ok((info.with_groups(groups), Policy::new(timeout, critical).with_retry(retry)))
     }
 
     /// The registered component names, in registration order.
@@ -293,7 +388,7 @@ impl<S: ?Sized + Sync + 'static> Registry<S> {
             .enumerate()
             .map(|(index, (info, check))| {
                 if selection.contains(index) {
-                    MaybeDone::new(check.run(state, info.timeout(), info.is_critical()))
+                    MaybeDone::new(check.run(state, started))
                 } else {
                     MaybeDone::done(Component::new(Status::Up).with_critical(info.is_critical()))
                 }
@@ -412,16 +507,34 @@ type BoxedRun<'a> = Pin<Box<dyn Future<Output = Component<Value>> + Send + 'a>>;
 
 /// A check whose details type is erased, so checks of any type share a registry.
 trait DynCheck<S: ?Sized>: Send + Sync {
-    fn run<'a>(&'a self, state: &'a S, timeout: Duration, critical: bool) -> BoxedRun<'a>;
+    /// Runs the check from `started`, under the entry's policy.
+    fn run<'a>(&'a self, state: &'a S, started: Instant) -> BoxedRun<'a>;
     fn describe(&self, builder: &mut SchemaBuilder, name: &str, critical: bool, description: Option<&str>);
 }
 
-/// A registered check, run by its own report runner (and its own cache, if any).
-struct Entry<C>(C);
+/// The entry of `check`, with what the registration adds to its own runner.
+fn entry<S, C>(check: C, policy: Policy, cache: Option<Duration>) -> Box<dyn DynCheck<S>>
+where
+    S: ?Sized + Sync,
+    C: Check<S> + 'static,
+{
+    let check = Entry { check, policy };
+    match cache {
+        Some(ttl) => Box::new(CachedEntry { entry: check, cache: ResultCache::new(ttl) }),
+        None => Box::new(check),
+    }
+}
+
+/// A registered check, run by its own report runner under the registration's
+/// policy.
+struct Entry<C> {
+    check: C,
+    policy: Policy,
+}
 
 impl<S: ?Sized + Sync, C: Check<S>> DynCheck<S> for Entry<C> {
-    fn run<'a>(&'a self, state: &'a S, timeout: Duration, critical: bool) -> BoxedRun<'a> {
-        let run = crate::__private::run_for_report(&self.0, state, timeout, critical);
+    fn run<'a>(&'a self, state: &'a S, started: Instant) -> BoxedRun<'a> {
+        let run = crate::__private::run_for_report(&self.check, state, Plan::new(started, &self.policy));
         Box::pin(async move { erase_details(run.await) })
     }
 
@@ -433,20 +546,19 @@ impl<S: ?Sized + Sync, C: Check<S>> DynCheck<S> for Entry<C> {
 /// A check registered with `CheckOptions::cache`: its erased results are cached,
 /// so its details need not be `Clone`.
 struct CachedEntry<C> {
-    check: C,
+    entry: Entry<C>,
     cache: ResultCache<Value>,
 }
 
 impl<S: ?Sized + Sync, C: Check<S>> DynCheck<S> for CachedEntry<C> {
-    fn run<'a>(&'a self, state: &'a S, timeout: Duration, critical: bool) -> BoxedRun<'a> {
-        Box::pin(self.cache.get_or_run(timeout, critical, move |started| async move {
-            // Closures given to `check_fn` may panic before returning their future.
-            erase_details(run_bounded_from::<S, C, true>(&self.check, state, started, timeout, critical).await)
+    fn run<'a>(&'a self, state: &'a S, started: Instant) -> BoxedRun<'a> {
+        Box::pin(self.cache.get_or_run(Plan::new(started, &self.entry.policy), move |plan| async move {
+            erase_details(crate::__private::run_for_report(&self.entry.check, state, plan).await)
         }))
     }
 
     fn describe(&self, builder: &mut SchemaBuilder, name: &str, critical: bool, description: Option<&str>) {
-        builder.component::<C::Details>(name, critical, description);
+        self.entry.describe(builder, name, critical, description);
     }
 }
 

@@ -1,11 +1,13 @@
 //! The JSON Schema (2020-12) of a report's JSON, built from the checks' types.
 
-use schemars::JsonSchema;
+use std::borrow::Cow;
+
 use schemars::generate::{SchemaGenerator, SchemaSettings};
+use schemars::{JsonSchema, Schema};
 use serde_json::{Map, Value, json};
 
-use crate::Status;
 use crate::run::is_unit;
+use crate::{Status, Streak};
 
 /// Collects a report's components into its JSON Schema.
 ///
@@ -53,6 +55,8 @@ impl SchemaBuilder {
         if !is_unit::<T>() {
             properties.insert("details".into(), self.generator.subschema_for::<T>().to_value());
         }
+        properties.insert("streak".into(), self.generator.subschema_for::<Streak>().to_value());
+        properties.insert("attempts".into(), attempts_schema());
         let mut schema = Map::new();
         if let Some(description) = description {
             schema.insert("description".into(), description.into());
@@ -97,6 +101,48 @@ impl SchemaBuilder {
 /// The schema of a status: one source for the report schema and the OpenAPI document.
 pub(crate) fn status_schema() -> Value {
     json!({ "type": "string", "enum": Status::ALL.map(Status::as_str) })
+}
+
+/// Shared by every component through `$defs`, as `HealthStreak`.
+impl JsonSchema for Streak {
+    fn schema_name() -> Cow<'static, str> {
+        Cow::Borrowed("HealthStreak")
+    }
+
+    fn schema_id() -> Cow<'static, str> {
+        Cow::Borrowed("health_core::Streak")
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        match streak_schema() {
+            Value::Object(schema) => Schema::from(schema),
+            _ => Schema::from(true),
+        }
+    }
+}
+
+/// The schema of a component's [`Streak`], for checks with thresholds.
+fn streak_schema() -> Value {
+    let count = json!({ "type": "integer", "minimum": 0 });
+    let threshold = json!({ "type": "integer", "minimum": 1 });
+    json!({
+        "type": "object",
+        "description": "This run's own status, and the consecutive runs that decided the status shown.",
+        "properties": {
+            "raw_status": status_schema(),
+            "failures": count,
+            "successes": count,
+            "failure_threshold": threshold,
+            "success_threshold": threshold,
+        },
+        "required": ["raw_status", "failures", "successes", "failure_threshold", "success_threshold"],
+        "additionalProperties": false,
+    })
+}
+
+/// The schema of a run's attempts, shown when a failed attempt was retried.
+pub(crate) fn attempts_schema() -> Value {
+    json!({ "type": "integer", "minimum": 2, "description": "Attempts the run took, when it retried." })
 }
 
 /// The schema of a duration in milliseconds.

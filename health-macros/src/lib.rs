@@ -10,6 +10,7 @@ mod errors;
 mod groups;
 mod limits;
 mod naming;
+mod policy;
 mod report;
 mod settings;
 mod spans;

@@ -27,6 +27,11 @@ impl<T> Setting<T> {
         }
     }
 
+    /// The key it holds the value of.
+    pub(crate) fn key(&self) -> Symbol {
+        self.key
+    }
+
     pub(crate) fn get(self) -> Option<T> {
         self.value
     }

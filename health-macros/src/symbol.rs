@@ -15,9 +15,13 @@ pub(crate) const CACHE: Symbol = Symbol("cache");
 pub(crate) const CRATE: Symbol = Symbol("crate");
 pub(crate) const CRITICAL: Symbol = Symbol("critical");
 pub(crate) const DEADLINE: Symbol = Symbol("deadline");
+pub(crate) const FAILURE_THRESHOLD: Symbol = Symbol("failure_threshold");
 pub(crate) const GROUPS: Symbol = Symbol("groups");
 pub(crate) const RENAME: Symbol = Symbol("rename");
+pub(crate) const RETRIES: Symbol = Symbol("retries");
+pub(crate) const RETRY_BACKOFF: Symbol = Symbol("retry_backoff");
 pub(crate) const STATE: Symbol = Symbol("state");
+pub(crate) const SUCCESS_THRESHOLD: Symbol = Symbol("success_threshold");
 pub(crate) const TIMEOUT: Symbol = Symbol("timeout");
 
 impl Symbol {
@@ -65,13 +69,26 @@ pub(crate) enum CheckKey {
     Critical,
     Cache,
     Groups,
+    FailureThreshold,
+    SuccessThreshold,
+    Retries,
+    RetryBackoff,
     Crate,
 }
 
 impl Keys for CheckKey {
     const ATTRIBUTE: &'static str = "health_check";
-    const ALL: &'static [Self] =
-        &[CheckKey::Timeout, CheckKey::Critical, CheckKey::Cache, CheckKey::Groups, CheckKey::Crate];
+    const ALL: &'static [Self] = &[
+        CheckKey::Timeout,
+        CheckKey::Critical,
+        CheckKey::Cache,
+        CheckKey::Groups,
+        CheckKey::FailureThreshold,
+        CheckKey::SuccessThreshold,
+        CheckKey::Retries,
+        CheckKey::RetryBackoff,
+        CheckKey::Crate,
+    ];
 
     fn symbol(self) -> Symbol {
         match self {
@@ -79,6 +96,10 @@ impl Keys for CheckKey {
             CheckKey::Critical => CRITICAL,
             CheckKey::Cache => CACHE,
             CheckKey::Groups => GROUPS,
+            CheckKey::FailureThreshold => FAILURE_THRESHOLD,
+            CheckKey::SuccessThreshold => SUCCESS_THRESHOLD,
+            CheckKey::Retries => RETRIES,
+            CheckKey::RetryBackoff => RETRY_BACKOFF,
             CheckKey::Crate => CRATE,
         }
     }
@@ -112,11 +133,24 @@ pub(crate) enum FieldKey {
     Critical,
     Timeout,
     Groups,
+    FailureThreshold,
+    SuccessThreshold,
+    Retries,
+    RetryBackoff,
 }
 
 impl Keys for FieldKey {
     const ATTRIBUTE: &'static str = "health field";
-    const ALL: &'static [Self] = &[FieldKey::Rename, FieldKey::Critical, FieldKey::Timeout, FieldKey::Groups];
+    const ALL: &'static [Self] = &[
+        FieldKey::Rename,
+        FieldKey::Critical,
+        FieldKey::Timeout,
+        FieldKey::Groups,
+        FieldKey::FailureThreshold,
+        FieldKey::SuccessThreshold,
+        FieldKey::Retries,
+        FieldKey::RetryBackoff,
+    ];
 
     fn symbol(self) -> Symbol {
         match self {
@@ -124,6 +158,10 @@ impl Keys for FieldKey {
             FieldKey::Critical => CRITICAL,
             FieldKey::Timeout => TIMEOUT,
             FieldKey::Groups => GROUPS,
+            FieldKey::FailureThreshold => FAILURE_THRESHOLD,
+            FieldKey::SuccessThreshold => SUCCESS_THRESHOLD,
+            FieldKey::Retries => RETRIES,
+            FieldKey::RetryBackoff => RETRY_BACKOFF,
         }
     }
 }

@@ -305,8 +305,10 @@ impl ComponentVisitor for Ran<'_> {
             *status = Some(component.status);
         }
         if let Some(observer) = self.observer {
-            observer
-                .ran(index, Run { status: component.status, duration: component.duration, ending: component.ending });
+            observer.ran(
+                index,
+                Run { status: component.raw_status(), duration: component.duration, ending: component.ending },
+            );
         }
     }
 }

@@ -13,6 +13,7 @@ use crate::component::Ending;
 #[derive(Debug, Clone, Copy)]
 #[cfg_attr(not(feature = "metrics"), allow(dead_code, reason = "metrics read them"))]
 pub(crate) struct Run {
+    /// The run's own status, before thresholds: what the run found.
     pub(crate) status: Status,
     pub(crate) duration: Duration,
     pub(crate) ending: Ending,

@@ -8,6 +8,7 @@ use syn::{ItemFn, Type};
 use super::attr::CheckArgs;
 use super::signature::Shape;
 use crate::naming::{check_type_name, doc_text, local, private_path};
+use crate::policy::retries_message;
 use crate::spans::respan;
 
 pub(super) fn generate(function: &ItemFn, args: &CheckArgs, shape: Option<&Shape>) -> TokenStream {
@@ -39,8 +40,7 @@ pub(super) fn generate(function: &ItemFn, args: &CheckArgs, shape: Option<&Shape
         |text| quote!(const DESCRIPTION: ::core::option::Option<&'static ::core::primitive::str> = ::core::option::Option::Some(#text);),
     );
     let state_param = format_ident!("__HealthState");
-    let (state_var, timeout_var, critical_var, formatter) =
-        (local("__health_state"), local("__health_timeout"), local("__health_critical"), local("__health_f"));
+    let (state_var, plan_var, formatter) = (local("__health_state"), local("__health_plan"), local("__health_f"));
     let (impl_generics, state_type, run_body) = match shape {
         Some(Shape { state: Some(state), .. }) => (
             quote!(),
@@ -60,6 +60,31 @@ pub(super) fn generate(function: &ItemFn, args: &CheckArgs, shape: Option<&Shape
         ),
     };
 
+    let policy = &args.policy;
+    let retry = policy.has_retry().then(|| {
+        let retry = policy.retry(&private, &quote!(#private::Retry::NONE));
+        quote!(const RETRY: #private::Retry = #retry;)
+    });
+    // With the timeout left to its default, the retries are compared with it
+    // at compile time.
+    let retry_fits = match (&policy.retries, &policy.retry_backoff, &args.timeout) {
+        (Some(retries), Some(backoff), None) => {
+            let (count, millis) = (retries.value, backoff.millis);
+            let message = retries_message(count, millis, "the default timeout (`health_core::DEFAULT_TIMEOUT`)");
+            Some(quote_spanned! {retries.literal.span()=>
+                const _: () = if !#private::Retry::new(#count, #private::millis(#millis)).fits(#private::DEFAULT_TIMEOUT) {
+                    ::core::panic!(#message)
+                };
+            })
+        }
+        _ => None,
+    };
+    let (failures, successes) = (
+        policy.failure_threshold.as_ref().map_or(1, |count| count.value),
+        policy.success_threshold.as_ref().map_or(1, |count| count.value),
+    );
+    // Named like the cache field: fields are not hygienic.
+    let tally = format_ident!("__health_tally");
     let cache_bound = args.cache.as_ref().map(|_| &supported);
     let (cache_field, cache_init, runner) = match &args.cache {
         Some(cache) => {
@@ -68,23 +93,23 @@ pub(super) fn generate(function: &ItemFn, args: &CheckArgs, shape: Option<&Shape
             (
                 quote!(__health_cache: #private::ResultCache<#details>,),
                 quote_spanned!(cache.literal.span()=> __health_cache: #at_cache::new_cache(#at_cache::millis(#millis)),),
-                quote!(self.__health_cache.run::<_, _, false>(self, #state_var, #timeout_var, #critical_var)),
+                quote!(self.__health_cache.run::<_, _, false>(self, #state_var, #plan_var, ::core::option::Option::Some(&self.#tally))),
             )
         }
         None => (
             quote!(),
             quote!(),
-            quote!(#private::run_bounded::<_, _, false>(self, #state_var, #timeout_var, #critical_var)),
+            quote!(#private::run_tracked::<_, _, false>(self, #state_var, #plan_var, &self.#tally)),
         ),
     };
-    // The runner of a report: cached, or without the guard that only `run`s which
-    // work before returning their future need (see `run_bounded`).
+    // The runner of a report: cached or not, counting runs in the history, and
+    // without the guard that only `run`s which work before returning their
+    // future need (see `run_bounded`).
     let run_for_report = quote! {
         fn __run_for_report(
             &self,
             #state_var: &#state_type,
-            #timeout_var: #private::Duration,
-            #critical_var: ::core::primitive::bool,
+            #plan_var: #private::Plan<'_>,
             _: #private::Sealed,
         ) -> impl #private::Future<Output = #private::Component<Self::Details>> + ::core::marker::Send
         where
@@ -100,13 +125,16 @@ pub(super) fn generate(function: &ItemFn, args: &CheckArgs, shape: Option<&Shape
         #(#docs)*
         #vis struct #type_name #cache_bound {
             #cache_field
+            #tally: #private::Tally,
         }
 
         const _: () = {
+            #retry_fits
+
             #[automatically_derived]
             impl ::core::default::Default for #type_name #cache_bound {
                 fn default() -> Self {
-                    Self { #cache_init }
+                    Self { #cache_init #tally: #private::tally(#failures, #successes), }
                 }
             }
 
@@ -124,6 +152,8 @@ pub(super) fn generate(function: &ItemFn, args: &CheckArgs, shape: Option<&Shape
                 #critical
                 #description
                 #groups
+                #retry
+                const __KEEPS_HISTORY: ::core::primitive::bool = true;
 
                 #[allow(unused_variables)]
                 fn run(

@@ -7,6 +7,7 @@ use syn::{Attribute, LitStr, Type};
 use crate::duration::SpannedDuration;
 use crate::errors::Errors;
 use crate::groups;
+use crate::policy::{Policy, PolicyKey, PolicySettings};
 use crate::settings::{self, Setting};
 use crate::symbol::{ContainerKey, FieldKey, HEALTH, Keys};
 
@@ -23,6 +24,7 @@ pub(super) struct FieldArgs {
     pub critical: Option<bool>,
     pub timeout: Option<SpannedDuration>,
     pub groups: Option<Vec<LitStr>>,
+    pub policy: Policy,
 }
 
 pub(super) fn container(attrs: &[Attribute], errors: &mut Errors) -> ReportArgs {
@@ -43,14 +45,32 @@ pub(super) fn field(attrs: &[Attribute], errors: &mut Errors) -> FieldArgs {
     let mut critical = Setting::new(FieldKey::Critical);
     let mut timeout = Setting::new(FieldKey::Timeout);
     let mut groups = Setting::new(FieldKey::Groups);
+    let mut policy = PolicySettings::new(
+        FieldKey::FailureThreshold,
+        FieldKey::SuccessThreshold,
+        FieldKey::Retries,
+        FieldKey::RetryBackoff,
+    );
     for_each_meta(attrs, errors, |meta, errors| match FieldKey::find(&meta.path) {
         Some(FieldKey::Groups) => groups::parse(&meta, errors, &mut groups),
         Some(FieldKey::Rename) => settings::string(&meta, errors, &mut rename),
         Some(FieldKey::Critical) => settings::flag(&meta, errors, &mut critical),
         Some(FieldKey::Timeout) => settings::duration(&meta, errors, &mut timeout),
+        Some(FieldKey::FailureThreshold) => policy.parse(PolicyKey::FailureThreshold, &meta, errors),
+        Some(FieldKey::SuccessThreshold) => policy.parse(PolicyKey::SuccessThreshold, &meta, errors),
+        Some(FieldKey::Retries) => policy.parse(PolicyKey::Retries, &meta, errors),
+        Some(FieldKey::RetryBackoff) => policy.parse(PolicyKey::RetryBackoff, &meta, errors),
         None => settings::unknown::<FieldKey>(&meta, errors),
     });
-    FieldArgs { rename: rename.get(), critical: critical.get(), timeout: timeout.get(), groups: groups.get() }
+    let args = FieldArgs {
+        rename: rename.get(),
+        critical: critical.get(),
+        timeout: timeout.get(),
+        groups: groups.get(),
+        policy: policy.get(),
+    };
+    args.policy.validate_retries(args.timeout.as_ref(), errors);
+    args
 }
 
 fn for_each_meta(

@@ -76,6 +76,9 @@ pub(super) fn generate(
             None => quote!(#check::GROUPS),
         })
         .collect();
+    let retries: Vec<TokenStream> =
+        members.iter().zip(&checks).map(|(m, check)| m.args.policy.retry(private, &quote!(#check::RETRY))).collect();
+    let thresholds: Vec<TokenStream> = members.iter().map(|m| m.args.policy.threshold_override(private)).collect();
     let indices: Vec<usize> = (0..members.len()).collect();
     let visitor = local("__health_visitor");
     let formatter = local("__health_f");
@@ -90,9 +93,11 @@ pub(super) fn generate(
     );
 
     let deadline_checks = deadline.map(|deadline| deadline_checks(members, &checks, deadline));
+    let runs = Runs { timeouts: &timeouts, criticals: &criticals, retries: &retries, thresholds: &thresholds };
+    let policy_checks = policy_checks(members, &runs, state, private);
     let run_all = run_all(
         members,
-        Runs { timeouts: &timeouts, criticals: &criticals },
+        runs,
         &components,
         Inputs { state: &state_var, state_type: state, selection: &selection },
         private,
@@ -109,6 +114,7 @@ pub(super) fn generate(
 
         const _: () = {
             #deadline_checks
+            #policy_checks
 
             #[automatically_derived]
             impl #private::serde::Serialize for #components #all_checks {
@@ -169,12 +175,13 @@ pub(super) fn generate(
     }
 }
 
-/// The body of `report`: every check polled on this task until all are done.
-/// Nothing is boxed; each check's future lives pinned on the report's own stack.
-/// The parts of a component the report runs: its timeout and criticality.
+/// How the report runs each component: its timeout, criticality, retries and
+/// thresholds, as expressions.
 struct Runs<'a> {
     timeouts: &'a [TokenStream],
     criticals: &'a [TokenStream],
+    retries: &'a [TokenStream],
+    thresholds: &'a [TokenStream],
 }
 
 /// The locals of `report_selected` the run refers to, and the state's type.
@@ -184,12 +191,15 @@ struct Inputs<'a> {
     selection: &'a Ident,
 }
 
+/// The body of `report`: every check polled on this task until all are done.
+/// Nothing is boxed; each check's future lives pinned on the report's own stack.
 fn run_all(members: &[Member], runs: Runs, components: &Ident, inputs: Inputs, private: &TokenStream) -> TokenStream {
-    let Runs { timeouts, criticals } = runs;
+    let Runs { timeouts, criticals, retries, thresholds } = runs;
     let Inputs { state: state_var, state_type, selection } = inputs;
     let indices = 0..members.len();
     let fields: Vec<&Ident> = members.iter().map(|m| m.field).collect();
     let futures: Vec<Ident> = (0..members.len()).map(|i| local(&format!("__health_future{i}"))).collect();
+
     let (cx, pending, timestamp, started, results) = (
         local("__health_cx"),
         local("__health_pending"),
@@ -212,7 +222,14 @@ fn run_all(members: &[Member], runs: Runs, components: &Ident, inputs: Inputs, p
         let #started = #private::Instant::now();
         #(
             let mut #futures = #private::pin!(if #selection.contains(#indices) {
-                #private::MaybeDone::new(#private::run_for_report::<#state_type, _>(&self.#fields, #state_var, #timeouts, #criticals))
+                #private::MaybeDone::new(#private::run_for_report::<#state_type, _>(
+                    &self.#fields,
+                    #state_var,
+                    // Each component's policy is an inline constant, borrowed
+                    // for `'static` instead of copied into every check's
+                    // future, and checked under the impl's bounds.
+                    #private::Plan::new(#started, &const { #private::policy(#timeouts, #criticals, #retries, #thresholds) }),
+                ))
             } else {
                 #private::MaybeDone::done(#private::skipped(#criticals))
             });
@@ -235,14 +252,12 @@ fn run_all(members: &[Member], runs: Runs, components: &Ident, inputs: Inputs, p
 fn deadline_checks(members: &[Member], checks: &[TokenStream], deadline: &SpannedDuration) -> TokenStream {
     let deadline_nanos = Literal::u128_suffixed(u128::from(deadline.millis) * 1_000_000);
     let asserts = members.iter().zip(checks).filter(|(m, _)| m.args.timeout.is_none()).map(|(m, check)| {
-        let message = format!(
+        // A component name may hold braces; the message is a format string.
+        let message = escape(format!(
             "component `{}`: the check's timeout exceeds the report's deadline of {}; shorten the check's `timeout` or override it with #[health(timeout = \"..\")] on this field",
             m.name,
             duration::display(deadline.millis)
-        )
-        // A component name may hold braces; the message is a format string.
-        .replace('{', "{{")
-        .replace('}', "}}");
+        ));
         let ty = m.ty;
         quote_spanned! {ty.span()=>
             const _: () = if #check::TIMEOUT.as_nanos() > #deadline_nanos {
@@ -251,4 +266,58 @@ fn deadline_checks(members: &[Member], checks: &[TokenStream], deadline: &Spanne
         }
     });
     quote!(#(#asserts)*)
+}
+
+/// Compile-time assertions: a field that sets thresholds has a check that
+/// keeps the history they need, and a field that sets retries or a timeout
+/// leaves its retries time within its timeout.
+fn policy_checks(members: &[Member], runs: &Runs, state: &Type, private: &TokenStream) -> TokenStream {
+    let asserts = members.iter().enumerate().map(|(index, m)| {
+        let policy = &m.args.policy;
+        let history = policy.has_thresholds().then(|| {
+            let span = policy.failure_threshold.as_ref().or(policy.success_threshold.as_ref()).map_or(m.ty.span(), |count| count.literal.span());
+            let ty = m.ty;
+            let message = escape(format!(
+                "component `{}`: thresholds need a check that keeps a history of its runs, and `{}` keeps none; declare them on a #[health_check] fn, or wrap a hand-written check in `health_core::Damped`",
+                m.name,
+                quote!(#ty).to_string().replace(' ', "")
+            ));
+            quote_spanned! {span=>
+                const _: () = if !<#ty as #private::Check<#state>>::__KEEPS_HISTORY {
+                    ::core::panic!(#message)
+                };
+            }
+        });
+        // A field that sets retries or a timeout: a timeout shortened here may
+        // leave the check's own retries no time. Values all written on the
+        // field were compared by the macro. (Fields setting nothing are left
+        // alone, so a field that is no check stays one error.)
+        let all_written = policy.retries.is_some() && policy.retry_backoff.is_some() && m.args.timeout.is_some();
+        let fits = ((policy.has_retry() || m.args.timeout.is_some()) && !all_written).then(|| {
+            let span = policy
+                .retries
+                .as_ref()
+                .map(|count| count.literal.span())
+                .or(policy.retry_backoff.as_ref().map(|backoff| backoff.literal.span()))
+                .or(m.args.timeout.as_ref().map(|timeout| timeout.literal.span()))
+                .unwrap_or(m.ty.span());
+            let (retry, timeout) = (&runs.retries[index], &runs.timeouts[index]);
+            let message = escape(format!(
+                "component `{}`: the retries' waits alone fill its timeout, leaving the last retry no time; the retries and their waits run inside the timeout: use fewer retries, a shorter `retry_backoff` or a longer `timeout`",
+                m.name
+            ));
+            quote_spanned! {span=>
+                const _: () = if !#retry.fits(#timeout) {
+                    ::core::panic!(#message)
+                };
+            }
+        });
+        quote!(#history #fits)
+    });
+    quote!(#(#asserts)*)
+}
+
+/// `text` as a format string that prints it.
+fn escape(text: String) -> String {
+    text.replace('{', "{{").replace('}', "}}")
 }

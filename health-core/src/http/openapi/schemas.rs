@@ -99,7 +99,8 @@ pub(super) fn draft() -> Draft {
             "time": timestamp_schema(),
             "output": { "type": "string" },
         },
-        // `details`, when shown, may be any JSON: it is allowed, not listed.
+        // `details`, `streak` and `attempts`, when shown, are allowed, not
+        // listed: the report's own schema types them.
         "required": ["componentId", "status"],
     });
     Draft { response, list, check }

@@ -94,6 +94,12 @@ impl<T: Serialize> Serialize for Check<'_, T> {
             if let Some(details) = &self.component.details {
                 map.serialize_entry("details", details)?;
             }
+            if let Some(streak) = &self.component.streak {
+                map.serialize_entry("streak", streak)?;
+            }
+            if self.component.attempts > 1 {
+                map.serialize_entry("attempts", &self.component.attempts)?;
+            }
         }
         map.end()
     }

@@ -1,6 +1,6 @@
 use health_core::health_check;
 
-#[health_check(retries = 3)]
+#[health_check(jitter = 3)]
 async fn database() {}
 
 fn main() {}

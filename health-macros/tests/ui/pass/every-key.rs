@@ -11,7 +11,7 @@ async fn quick() -> Result<u8, String> {
     Ok(1)
 }
 
-#[health_check(timeout = "2s", critical)]
+#[health_check(timeout = "2s", critical, failure_threshold = 3, success_threshold = 2, retries = 2, retry_backoff = "100ms")]
 pub(crate) async fn r#type() {}
 
 // No letter to start a type name with: the type is `_2faCheck`.
@@ -25,6 +25,7 @@ pub(crate) struct Health {
     slow: SlowCheck,
     #[health(rename = "quick.check", critical)]
     quick: QuickCheck,
+    #[health(failure_threshold = 5, success_threshold = 1, retries = 1, retry_backoff = "1s")]
     r#type: TypeCheck,
     #[health(rename = "second-factor", groups(liveness, "batch-jobs"))]
     second_factor: _2faCheck,
@@ -38,4 +39,5 @@ fn main() {
     assert_eq!(Health::COMPONENTS[1].groups().collect::<Vec<_>>(), ["readiness", "v2.api"]);
     assert_eq!(Health::COMPONENTS[0].groups().collect::<Vec<_>>(), health_core::DEFAULT_GROUPS);
     assert_eq!(Health::COMPONENTS[2].name(), "type");
+    assert_eq!(<TypeCheck as health_core::Check>::RETRY, health_core::Retry::new(2, std::time::Duration::from_millis(100)));
 }
