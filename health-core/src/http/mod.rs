@@ -35,6 +35,8 @@ mod service;
 mod visibility;
 
 #[cfg(feature = "axum")]
+mod limits;
+#[cfg(feature = "axum")]
 mod router;
 #[cfg(feature = "axum")]
 mod serve;
@@ -59,4 +61,6 @@ pub use self::utoipa::{HealthApi, ReportSchema};
 #[cfg(feature = "axum")]
 pub use crate::signal::termination_signal;
 #[cfg(feature = "axum")]
-pub use serve::{GRACE, serve};
+pub use limits::ServeOptions;
+#[cfg(feature = "axum")]
+pub use serve::{GRACE, serve, serve_with};

@@ -1,8 +1,17 @@
-//! Serving an axum app until the process is told to stop, draining first.
+//! Serving an axum app until the process is told to stop, draining first,
+//! with the limits that keep slow and abusive clients from exhausting it.
 
-use std::future::IntoFuture;
+use std::pin::pin;
+use std::sync::Arc;
 use std::time::Duration;
 
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, oneshot, watch};
+
+use super::ServeOptions;
 use crate::monitor::ShutdownHandle;
 use crate::race::{First, race};
 use crate::signal::termination_signal;
@@ -13,15 +22,28 @@ pub const GRACE: Duration = Duration::from_secs(10);
 /// Serves `app` until SIGTERM, Ctrl-C or [`ShutdownHandle::begin_shutdown`]; then
 /// makes readiness DOWN at once, keeps serving for `drain` so load balancers
 /// notice, and stops gracefully: in-flight requests get up to [`GRACE`] more
-/// to finish. A second signal stops at once.
+/// to finish. A second signal stops at once. Connections are limited as
+/// [`ServeOptions::default`] says; see [`serve_with`].
 pub async fn serve(
-    listener: tokio::net::TcpListener,
+    listener: TcpListener,
     app: ::axum::Router,
     shutdown: ShutdownHandle,
     drain: Duration,
 ) -> std::io::Result<()> {
+    serve_with(listener, app, shutdown, drain, ServeOptions::default()).await
+}
+
+/// [`serve`], with the connection limits of `options`: a header-read timeout
+/// and a cap on concurrent connections.
+pub async fn serve_with(
+    listener: TcpListener,
+    app: ::axum::Router,
+    shutdown: ShutdownHandle,
+    drain: Duration,
+    options: ServeOptions,
+) -> std::io::Result<()> {
     let on_signal = shutdown.clone();
-    let (insist, insisted) = tokio::sync::oneshot::channel::<()>();
+    let (insist, insisted) = oneshot::channel::<()>();
     let watcher = tokio::spawn(async move {
         termination_signal().await;
         on_signal.begin_shutdown();
@@ -29,24 +51,88 @@ pub async fn serve(
         termination_signal().await;
         let _ = insist.send(());
     });
-    let draining = shutdown.clone();
-    let server = ::axum::serve(listener, app).with_graceful_shutdown(async move {
-        draining.shutdown_begun().await;
+    let mut insisted = pin!(insisted);
+    // Dropping `stop` tells every connection to finish its request and close;
+    // each holds a `done` receiver, so `closed` resolves when all are gone.
+    let (stop, stopping) = watch::channel(());
+    let (done, finished) = watch::channel(());
+    let connections = Connections::new(&options);
+    let drained = async {
+        shutdown.shutdown_begun().await;
         tracing::info!(drain_ms = drain.as_millis() as u64, "shutting down: readiness is DOWN, draining");
         tokio::time::sleep(drain).await;
-    });
-    let deadline = async {
-        shutdown.shutdown_begun().await;
-        // Whichever comes first: the grace period running out, or a second signal.
-        race(tokio::time::sleep(drain + GRACE), insisted).await;
     };
-    let result = match race(server.into_future(), deadline).await {
-        First::Left(result) => result,
-        First::Right(()) => {
-            tracing::warn!("stopping without waiting for in-flight requests");
+    let mut drained = pin!(drained);
+    loop {
+        let accepted = match race(listener.accept(), race(drained.as_mut(), insisted.as_mut())).await {
+            First::Left(accepted) => accepted,
+            First::Right(First::Left(())) => break,
+            First::Right(First::Right(_)) => return stop_now(watcher),
+        };
+        match accepted {
+            Ok((stream, _)) => connections.serve(stream, &app, stopping.clone(), finished.clone()),
+            // Out of file descriptors, say: accepting again at once would spin.
+            Err(error) => {
+                tracing::warn!(%error, "accepting a connection failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+    drop((listener, stop, finished));
+    match race(done.closed(), race(tokio::time::sleep(GRACE), insisted)).await {
+        First::Left(()) => {
+            watcher.abort();
             Ok(())
         }
-    };
+        First::Right(_) => stop_now(watcher),
+    }
+}
+
+fn stop_now(watcher: tokio::task::JoinHandle<()>) -> std::io::Result<()> {
+    tracing::warn!("stopping without waiting for in-flight requests");
     watcher.abort();
-    result
+    Ok(())
+}
+
+/// The connections being served: how they are served, and how many may be.
+struct Connections {
+    http1: http1::Builder,
+    slots: Arc<Semaphore>,
+}
+
+impl Connections {
+    fn new(options: &ServeOptions) -> Self {
+        let mut http1 = http1::Builder::new();
+        // Hyper enforces the header-read timeout only with a timer.
+        http1.timer(TokioTimer::new()).header_read_timeout(options.header_read_timeout);
+        Connections { http1, slots: Arc::new(Semaphore::new(options.max_connections)) }
+    }
+
+    /// Serves `stream` on a task of its own, or closes it at once when every
+    /// slot is taken.
+    fn serve(
+        &self,
+        stream: tokio::net::TcpStream,
+        app: &::axum::Router,
+        mut stopping: watch::Receiver<()>,
+        finished: watch::Receiver<()>,
+    ) {
+        let Ok(slot) = Arc::clone(&self.slots).try_acquire_owned() else {
+            tracing::debug!("connection closed at once: the connection cap is reached");
+            return;
+        };
+        let _ = stream.set_nodelay(true);
+        // With upgrades, as `axum::serve` serves them: an app served here may
+        // hold more than the health routes.
+        let connection =
+            self.http1.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone())).with_upgrades();
+        tokio::spawn(async move {
+            let mut connection = pin!(connection);
+            if let First::Right(_) = race(connection.as_mut(), stopping.changed()).await {
+                connection.as_mut().graceful_shutdown();
+                let _ = connection.await;
+            }
+            drop((slot, finished));
+        });
+    }
 }

@@ -1,0 +1,58 @@
+//! The limits `serve` puts on connections.
+
+use std::time::Duration;
+
+/// How [`serve_with`](super::serve_with) protects itself from slow and
+/// abusive clients, so that probes keep being answered.
+///
+/// - **A header-read timeout**, 5 s by default: a connection that has not sent
+///   a whole request head this long after the server began waiting for one is
+///   closed. The wait begins when the connection is accepted and again after
+///   each response, so it is also how long a kept-alive connection may stay
+///   idle: behind a load balancer that keeps idle connections longer, set it
+///   above the balancer's idle timeout.
+/// - **A cap on concurrent connections**, 1,024 by default. A connection
+///   accepted past it is closed at once, so a flood cannot queue behind the
+///   connections being served, and those keep being answered.
+///
+/// A cap protects the connections inside it, not a probe that arrives while
+/// it is full: give probes their own listener (a second `serve` of the
+/// probe routes on another port, with its own cap) so that no flood on the
+/// main port can keep the kubelet out.
+///
+/// ```
+/// use std::time::Duration;
+/// use health_core::http::ServeOptions;
+///
+/// let options = ServeOptions::default().header_read_timeout(Duration::from_secs(2)).max_connections(256);
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ServeOptions {
+    pub(super) header_read_timeout: Duration,
+    pub(super) max_connections: usize,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions { header_read_timeout: Duration::from_secs(5), max_connections: 1024 }
+    }
+}
+
+impl ServeOptions {
+    /// How long a connection may take to send a request head, counted from
+    /// when the server is ready for one.
+    #[must_use]
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = timeout;
+        self
+    }
+
+    /// How many connections may be open at once; at least 1.
+    #[must_use]
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.max_connections = max.max(1);
+        self
+    }
+}
