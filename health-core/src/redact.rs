@@ -24,6 +24,35 @@ const SECRET_KEYS: [&str; 13] = [
 /// Authorization schemes: the credential is the word after them.
 const SCHEMES: [&str; 5] = ["bearer", "basic", "token", "digest", "negotiate"];
 
+/// Prefixes that tokens carry to identify themselves, and how many token
+/// characters must follow for a word to be one. What follows is masked,
+/// wherever the word stands; the prefix stays, to tell which kind leaked.
+const TOKEN_PREFIXES: [(&str, usize); 15] = [
+    // GitHub: personal, OAuth, user-to-server, server-to-server, refresh, fine-grained.
+    ("ghp_", 20),
+    ("gho_", 20),
+    ("ghu_", 20),
+    ("ghs_", 20),
+    ("ghr_", 20),
+    ("github_pat_", 20),
+    // Slack: bot, user, app, refresh, legacy workspace tokens (`xox?-`).
+    ("xoxb-", 8),
+    ("xoxp-", 8),
+    ("xoxa-", 8),
+    ("xoxr-", 8),
+    ("xoxs-", 8),
+    // Stripe secret and restricted keys.
+    ("sk_live_", 8),
+    ("rk_live_", 8),
+    ("sk_test_", 8),
+    // AWS access key IDs: `AKIA` and 16 upper-case letters or digits.
+    ("AKIA", 16),
+];
+
+/// A user-only URL user info (`https://<this>@host`) this long, of letters and
+/// digits both, is a token rather than a user name.
+const USERINFO_TOKEN_LEN: usize = 20;
+
 /// Replaces credentials in `text` with `***`.
 ///
 /// Every message of a report passes through it: error messages of database and
@@ -36,7 +65,16 @@ const SCHEMES: [&str; 5] = ["bearer", "basic", "token", "digest", "negotiate"];
 ///   part of a longer key such as `DB_PASSWORD` or `access_token`), written
 ///   `key=value`, `key = 'quoted value'`, `key: value` or `"key": "value"`;
 /// - credentials after an authorization scheme: `Authorization: Basic dXNl…` →
-///   `Authorization: Basic ***`, and bearer tokens anywhere: `Bearer ***`.
+///   `Authorization: Basic ***`, and bearer tokens anywhere: `Bearer ***`;
+/// - tokens that identify themselves, anywhere: GitHub (`ghp_***`, `gho_`,
+///   `ghu_`, `ghs_`, `ghr_`, `github_pat_***`), Slack (`xoxb-***` and the other
+///   `xox?-`), Stripe (`sk_live_***`, `rk_live_***`, `sk_test_***`), AWS access
+///   key IDs (`AKIA***`) and JSON Web Tokens (`eyJ…` in three dotted parts,
+///   masked whole);
+/// - a token used as the user of a URL, without a password
+///   (`https://ghp_…@github.com/…` → `https://***@github.com/…`): a user info
+///   with a token prefix, or of 20 or more letters and digits, both present.
+///   User names stay, with a password or without one.
 ///
 /// ```
 /// use health_core::redact;
@@ -47,6 +85,10 @@ const SCHEMES: [&str; 5] = ["bearer", "basic", "token", "digest", "negotiate"];
 /// );
 /// assert_eq!(redact("host=db password='p w' user=app"), "host=db password='***' user=app");
 /// assert_eq!(redact("connection refused"), "connection refused");
+/// assert_eq!(
+///     redact("clone of https://ghp_16C7e42F292c6912E7710c838347Ae178B4a@github.com/org/repo.git failed"),
+///     "clone of https://***@github.com/org/repo.git failed"
+/// );
 /// ```
 pub fn redact(text: &str) -> Cow<'_, str> {
     let secrets = secret_spans(text);
@@ -99,13 +141,53 @@ fn url_password(bytes: &[u8], start: usize, spans: &mut Vec<(usize, usize)>) -> 
             .position(|&b| matches!(b, b'/' | b'?' | b'#' | b'"' | b'\'' | b'<' | b'>') || b.is_ascii_whitespace())
             .unwrap_or(bytes.len() - start);
     let authority = &bytes[start..end];
-    if let Some(at) = authority.iter().rposition(|&b| b == b'@')
-        && let Some(colon) = authority[..at].iter().position(|&b| b == b':')
-        && colon + 1 < at
-    {
-        spans.push((start + colon + 1, start + at));
+    if let Some(at) = authority.iter().rposition(|&b| b == b'@') {
+        let userinfo = &authority[..at];
+        match userinfo.iter().position(|&b| b == b':') {
+            Some(colon) if colon + 1 < at => spans.push((start + colon + 1, start + at)),
+            None if is_token(userinfo) => spans.push((start, start + at)),
+            _ => {}
+        }
     }
     end
+}
+
+/// Whether a user info without a password is a token rather than a user name.
+fn is_token(userinfo: &[u8]) -> bool {
+    let prefixed = TOKEN_PREFIXES.iter().any(|(prefix, _)| userinfo.starts_with(prefix.as_bytes()));
+    let long = userinfo.len() >= USERINFO_TOKEN_LEN
+        && userinfo.iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
+        && userinfo.iter().any(u8::is_ascii_digit)
+        && userinfo.iter().any(u8::is_ascii_alphabetic);
+    prefixed || long
+}
+
+/// The span to mask in `word` (at `start` in the text) when it is a token that
+/// identifies itself: what follows a known prefix, or a whole JSON Web Token.
+fn self_identifying(word: &[u8], start: usize) -> Option<(usize, usize)> {
+    let token_byte = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-');
+    for (prefix, min) in TOKEN_PREFIXES {
+        if let Some(rest) = word.strip_prefix(prefix.as_bytes()) {
+            let len = rest.iter().take_while(|b| token_byte(b)).count();
+            if len >= min {
+                return Some((start + prefix.len(), start + prefix.len() + len));
+            }
+        }
+    }
+    // A JWT: header, payload and signature, base64url, dotted; the header
+    // always starts `{"` and so `eyJ`.
+    if word.starts_with(b"eyJ") {
+        let mut len = word.iter().take_while(|b| token_byte(b) || **b == b'.').count();
+        // A full stop after the token ends the sentence, not the token.
+        while word[..len].ends_with(b".") {
+            len -= 1;
+        }
+        let parts: Vec<&[u8]> = word[..len].split(|&b| b == b'.').collect();
+        if parts.len() == 3 && parts.iter().all(|part| part.len() >= 2) {
+            return Some((start, start + len));
+        }
+    }
+    None
 }
 
 /// Scans a word starting at `start`; records the value after it when the word
@@ -113,6 +195,10 @@ fn url_password(bytes: &[u8], start: usize, spans: &mut Vec<(usize, usize)>) -> 
 fn key_value(text: &str, start: usize, spans: &mut Vec<(usize, usize)>) -> usize {
     let bytes = text.as_bytes();
     let key_end = start + bytes[start..].iter().take_while(|&&b| is_key_byte(b)).count();
+    if let Some(token) = self_identifying(&bytes[start..key_end], start) {
+        spans.push(token);
+        return token.1;
+    }
     let key = &text[start..key_end];
     if key.eq_ignore_ascii_case("bearer") {
         return credential_after_scheme(bytes, key_end, spans).unwrap_or(key_end);
@@ -254,7 +340,7 @@ mod tests {
 
     #[test]
     fn masks_a_secret_after_arbitrary_text_and_never_panics() {
-        const ALPHABET: [&str; 24] = [
+        const ALPHABET: [&str; 28] = [
             "://",
             "@",
             ":",
@@ -279,6 +365,10 @@ mod tests {
             "?",
             "\n",
             "authorization",
+            "ghp_",
+            "eyJ",
+            ".",
+            "AKIA",
         ];
         let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
         for _ in 0..20_000 {
@@ -291,6 +381,60 @@ mod tests {
             assert_eq!(redact(&redacted), redacted, "redacting twice changes {text:?}");
             text.push_str(" password=hunter2");
             assert!(!redact(&text).contains("hunter2"), "{text:?}");
+            for token in [
+                " ghp_hunter2hunter2hunter2hunter2",
+                " eyJhunter2.eyJhunter2.hunter2",
+                " https://ghp_hunter2hunter2hunter2@h/",
+            ] {
+                let with_token = format!("{text}{token}");
+                assert!(!redact(&with_token).contains("hunter2"), "{with_token:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn masks_tokens_that_identify_themselves_anywhere() {
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
+        let cases = [
+            ("push failed: ghp_16C7e42F292c6912E7710c838347Ae178B4a (bad)", "push failed: ghp_*** (bad)"),
+            ("github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz rejected", "github_pat_*** rejected"),
+            ("slack said invalid_auth for xoxb-1234-5678-abcdefghij", "slack said invalid_auth for xoxb-***"),
+            ("stripe: sk_live_51H8abcdEFGH and rk_live_abcdefgh12", "stripe: sk_live_*** and rk_live_***"),
+            ("AWS AKIAIOSFODNN7EXAMPLE denied", "AWS AKIA*** denied"),
+            (&format!("rejected {jwt}."), "rejected ***."),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(redact(input), expected, "{input}");
+        }
+    }
+
+    #[test]
+    fn masks_a_token_used_as_the_user_of_a_url_and_keeps_user_names() {
+        let cases = [
+            (
+                "https://ghp_16C7e42F292c6912E7710c838347Ae178B4a@github.com/org/repo.git",
+                "https://***@github.com/org/repo.git",
+            ),
+            ("https://glpat1234567890abcdefghij@gitlab.com/x", "https://***@gitlab.com/x"),
+            ("https://deploy:ghp_16C7e42F292c6912E7710c838347Ae178B4a@github.com", "https://deploy:***@github.com"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(redact(input), expected, "{input}");
+        }
+        for kept in [
+            "postgres://app@db/x",
+            "ssh://git@github.com/org/repo",
+            "https://a-very-long-user-name@example.com",
+            "mysql://root@127.0.0.1:3306/test",
+        ] {
+            assert_eq!(redact(kept), kept);
+        }
+    }
+
+    #[test]
+    fn leaves_words_that_only_look_like_prefixes_alone() {
+        for input in ["ghp_short", "AKIA", "eyJ alone", "sk_live_", "xoxb-1", "eyJa.b"] {
+            assert_eq!(redact(input), input);
         }
     }
 
