@@ -123,7 +123,7 @@ fn secret_spans(text: &str) -> Vec<(usize, usize)> {
     while i < bytes.len() {
         if bytes[i..].starts_with(b"://") {
             i = url_password(bytes, i + 3, &mut spans);
-        } else if is_key_byte(bytes[i]) && (i == 0 || !is_key_byte(bytes[i - 1])) {
+        } else if is_key_byte(bytes[i]) && (i == 0 || !is_key_byte(bytes[i - 1]) || ends_a_span(&spans, i)) {
             i = key_value(text, i, &mut spans);
         } else {
             i += 1;
@@ -201,20 +201,22 @@ fn key_value(text: &str, start: usize, spans: &mut Vec<(usize, usize)>) -> usize
     }
     let key = &text[start..key_end];
     if key.eq_ignore_ascii_case("bearer") {
-        return credential_after_scheme(bytes, key_end, spans).unwrap_or(key_end);
+        return credential_after_scheme(text, key_end, spans).unwrap_or(key_end);
     }
     if !SECRET_KEYS.iter().any(|word| contains_ignore_case(key, word)) {
         return key_end;
     }
-    // The closing quote of a quoted key, as in JSON: `"password": "…"`.
-    let mut cursor = key_end + usize::from(matches!(bytes.get(key_end), Some(b'"' | b'\'')));
-    cursor = skip_spaces(bytes, cursor);
-    match bytes.get(cursor) {
-        Some(b'=') => {}
-        Some(b':') if !bytes[cursor..].starts_with(b"://") => {}
-        _ => return key_end,
+    let Some(separator_end) = after_separator(bytes, key_end) else { return key_end };
+    let cursor = skip_spaces(bytes, separator_end);
+    // A key with no value before the next secret's key, as in
+    // `password= "api_key": "…"`: that key is scanned as one, as masking it
+    // would let its own value through. Only after a space or as a quoted key,
+    // so that an unquoted `password=x:y` stays one value.
+    let quote = bytes.get(cursor).copied().filter(|b| matches!(b, b'"' | b'\''));
+    let value_at = cursor + usize::from(quote.is_some());
+    if (quote.is_some() || cursor > separator_end) && names_a_secret(text, value_at, quote) {
+        return value_at;
     }
-    cursor = skip_spaces(bytes, cursor + 1);
     let (value_start, value_stop) = match bytes.get(cursor) {
         Some(&quote @ (b'\'' | b'"')) => {
             let inner = cursor + 1;
@@ -225,7 +227,7 @@ fn key_value(text: &str, start: usize, spans: &mut Vec<(usize, usize)>) -> usize
     };
     let scheme = &text[value_start..value_stop.min(value_start + word_len(bytes, value_start))];
     if SCHEMES.iter().any(|known| scheme.eq_ignore_ascii_case(known))
-        && let Some(resume) = credential_after_scheme(bytes, value_start + scheme.len(), spans)
+        && let Some(resume) = credential_after_scheme(text, value_start + scheme.len(), spans)
     {
         return resume;
     }
@@ -235,12 +237,48 @@ fn key_value(text: &str, start: usize, spans: &mut Vec<(usize, usize)>) -> usize
     value_stop.max(key_end)
 }
 
+/// Where the value starts after a key ending at `key_end`: past the key's
+/// closing quote, as in JSON (`"password": "…"`), spaces and a `=` or `:`
+/// that does not start a URL's `://`. `None` when no separator follows.
+fn after_separator(bytes: &[u8], key_end: usize) -> Option<usize> {
+    let cursor = skip_spaces(bytes, key_end + usize::from(matches!(bytes.get(key_end), Some(b'"' | b'\''))));
+    match bytes.get(cursor) {
+        Some(b'=') => Some(cursor + 1),
+        Some(b':') if !bytes[cursor..].starts_with(b"://") => Some(cursor + 1),
+        _ => None,
+    }
+}
+
+/// Whether the word at `at` is a key naming a secret, closed by `quote` when
+/// it opened with one, and followed by its separator.
+fn names_a_secret(text: &str, at: usize, quote: Option<u8>) -> bool {
+    let bytes = text.as_bytes();
+    let end = at + bytes.get(at..).map_or(0, |rest| rest.iter().take_while(|&&b| is_key_byte(b)).count());
+    end > at
+        && quote.is_none_or(|quote| bytes.get(end) == Some(&quote))
+        // A token that identifies itself is one, whatever its letters spell.
+        && self_identifying(&bytes[at..end], at).is_none()
+        && SECRET_KEYS.iter().any(|word| contains_ignore_case(&text[at..end], word))
+        && after_separator(bytes, end).is_some()
+}
+
 /// Records the credential after an authorization scheme ending at `scheme_end`;
 /// returns where scanning resumes, or `None` when no credential follows.
-fn credential_after_scheme(bytes: &[u8], scheme_end: usize, spans: &mut Vec<(usize, usize)>) -> Option<usize> {
-    let start = skip_spaces(bytes, scheme_end);
+fn credential_after_scheme(text: &str, scheme_end: usize, spans: &mut Vec<(usize, usize)>) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut start = skip_spaces(bytes, scheme_end);
+    // A scheme said twice, `Bearer Bearer <token>`: the credential is after both.
+    loop {
+        let word_end = start + word_len(bytes, start);
+        let next = skip_spaces(bytes, word_end);
+        if next == word_end || !SCHEMES.iter().any(|scheme| text[start..word_end].eq_ignore_ascii_case(scheme)) {
+            break;
+        }
+        start = next;
+    }
     let end = value_end(bytes, start);
-    (start > scheme_end && end > start).then(|| {
+    // `Bearer access_token=…` is a key and its value, scanned as such.
+    (start > scheme_end && end > start && !names_a_secret(text, start, None)).then(|| {
         spans.push((start, end));
         end
     })
@@ -252,6 +290,12 @@ fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
 
 fn word_len(bytes: &[u8], from: usize) -> usize {
     bytes[from..].iter().take_while(|b| b.is_ascii_alphabetic()).count()
+}
+
+/// Whether a mask ends at `i`: a word starts after it, as it will when the
+/// masked text is redacted again, so that redacting twice changes nothing.
+fn ends_a_span(spans: &[(usize, usize)], i: usize) -> bool {
+    spans.last().is_some_and(|&(_, end)| end == i)
 }
 
 fn is_key_byte(b: u8) -> bool {
@@ -389,6 +433,22 @@ mod tests {
                 let with_token = format!("{text}{token}");
                 assert!(!redact(&with_token).contains("hunter2"), "{with_token:?}");
             }
+        }
+    }
+
+    #[test]
+    fn a_key_without_a_value_does_not_hide_the_next_one() {
+        let cases = [
+            (r#"password= "api_key": "s3cret""#, r#"password= "api_key": "***""#),
+            ("password= DB_PASSWORD: s3cret", "password= DB_PASSWORD: ***"),
+            // One value, however it reads.
+            ("password=token:s3cret", "password=***"),
+            ("password='token: s3cret'", "password='***'"),
+            ("Bearer access_token='s3cret'", "Bearer access_token='***'"),
+            ("Authorization: Bearer Bearer s3cret", "Authorization: Bearer Bearer ***"),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(redact(text), expected, "{text}");
         }
     }
 

@@ -13,7 +13,9 @@ pub(super) fn render<C: ComponentSet>(view: &View<'_, C>) -> Vec<u8> {
     view.components.visit_selected(view.selection, &mut lines);
     let mut text = lines.text;
     if let Some(message) = view.message {
-        let _ = writeln!(text, "[-]{message}");
+        text.push_str("[-]");
+        text.extend(message.chars().map(on_one_line));
+        text.push('\n');
     }
     text.push_str(match view.status {
         Status::Up => "health check passed\n",
@@ -39,11 +41,19 @@ impl ComponentVisitor for Lines {
         let _ = write!(self.text, "[{mark}]{name} {word}");
         match (&component.message, self.details, component.status) {
             (Some(message), true, _) => {
-                let _ = write!(self.text, ": {}", message.replace('\n', " "));
+                self.text.push_str(": ");
+                self.text.extend(message.chars().map(on_one_line));
             }
             (_, false, Status::Down | Status::Degraded) => self.text.push_str(": reason withheld"),
             _ => {}
         }
         self.text.push('\n');
     }
+}
+
+/// A space for anything a reader may take for a line break (`\r`, vertical
+/// tab, form feed, NEL, the Unicode line and paragraph separators) or that
+/// would garble a terminal: every component keeps to one line.
+fn on_one_line(c: char) -> char {
+    if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') { ' ' } else { c }
 }
