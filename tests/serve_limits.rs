@@ -1,7 +1,9 @@
 //! `serve` protects itself: a header-read timeout closes slow and idle
-//! connections, a cap closes connections past it at once while those inside
-//! keep being answered, and probes on a listener of their own answer while the
-//! main one is full. Real sockets on 127.0.0.1; bounds are generous.
+//! connections; past the cap, a new connection takes the place of the one
+//! that has waited longest for a request head, or is closed at once when all
+//! are busy; probes answer on the same port while slow-loris clients fill it,
+//! and on a listener of their own while the main one is busy. Real sockets on
+//! 127.0.0.1; bounds are generous.
 
 #[path = "support/http.rs"]
 mod client;
@@ -18,9 +20,16 @@ use tokio::time::Instant;
 #[health_check(groups(liveness, readiness))]
 async fn process() {}
 
+/// Keeps a readiness request busy for a while.
+#[health_check(timeout = "5s", groups(readiness))]
+async fn slow() {
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+}
+
 #[derive(HealthReport, Default)]
 struct Health {
     process: ProcessCheck,
+    slow: SlowCheck,
 }
 
 /// Serves the endpoints with `options` on a free port; its address.
@@ -84,49 +93,72 @@ async fn an_idle_kept_alive_connection_is_closed_after_the_same_timeout() {
 }
 
 #[tokio::test]
-async fn past_the_cap_connections_are_closed_at_once_and_those_inside_keep_being_answered() {
+async fn past_the_cap_a_new_connection_takes_the_place_of_the_one_that_has_waited_longest() {
     let address = start(ServeOptions::default().header_read_timeout(Duration::from_secs(30)).max_connections(3)).await;
-    // A probe's kept-alive connection, then two slow-loris ones: the cap is full.
-    let mut probe = TcpStream::connect(address).await.expect("connect");
-    assert_eq!(request_on(&mut probe).await, "HTTP/1.1 200 OK");
-    let mut slow = vec![slow_loris(address).await, slow_loris(address).await];
-    for _ in 0..5 {
-        let mut extra = TcpStream::connect(address).await.expect("the kernel accepts");
-        let closed = closed_within(&mut extra, Duration::from_secs(5)).await.expect("closed past the cap");
-        assert!(closed < Duration::from_secs(2), "at once, not at the header timeout: {closed:?}");
-    }
-    assert_eq!(request_on(&mut probe).await, "HTTP/1.1 200 OK", "the connection inside the cap is answered");
-    // A slot freed is a slot for the next client.
-    drop(slow.pop());
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let mut next = TcpStream::connect(address).await.expect("connect");
-        next.write_all(b"GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.expect("send");
-        let mut answer = Vec::new();
-        let _ = next.read_to_end(&mut answer).await;
-        if answer.starts_with(b"HTTP/1.1 200") {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the freed slot was never reused");
+    let mut slow = Vec::new();
+    for _ in 0..3 {
+        slow.push(slow_loris(address).await);
         tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Probes that keep their connections: each takes a slow-loris one's place.
+    let mut probes = Vec::new();
+    for (evicted, slow) in slow.iter_mut().enumerate() {
+        let started = Instant::now();
+        let mut probe = TcpStream::connect(address).await.expect("connect");
+        assert_eq!(request_on(&mut probe).await, "HTTP/1.1 200 OK", "a probe gets in past the cap");
+        assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+        probes.push(probe);
+        let closed = closed_within(slow, Duration::from_secs(2)).await;
+        assert!(closed.is_some(), "slow-loris connection {evicted}, the longest waiting, was closed for it");
+    }
+    // Then the probe that has waited longest gives way, and the others are still answered.
+    let mut newest = TcpStream::connect(address).await.expect("connect");
+    assert_eq!(request_on(&mut newest).await, "HTTP/1.1 200 OK");
+    assert!(closed_within(&mut probes[0], Duration::from_secs(2)).await.is_some(), "the longest waiting probe");
+    assert_eq!(request_on(&mut probes[2]).await, "HTTP/1.1 200 OK");
+}
+
+#[tokio::test]
+async fn past_the_cap_a_new_connection_is_closed_at_once_when_every_connection_is_busy() {
+    let address = start(ServeOptions::default().max_connections(2)).await;
+    let busy: Vec<_> = (0..2).map(|_| tokio::spawn(client::get(address, "/health/ready"))).collect();
+    // Both are inside the slow check now.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut extra = TcpStream::connect(address).await.expect("the kernel accepts");
+    let closed = closed_within(&mut extra, Duration::from_secs(5)).await.expect("closed past the cap");
+    assert!(closed < Duration::from_millis(900), "at once, not after the busy requests: {closed:?}");
+    for request in busy {
+        assert_eq!(request.await.expect("answered").status, 200, "the busy connections are answered");
     }
 }
 
 #[tokio::test]
-async fn probes_on_a_listener_of_their_own_answer_while_the_main_one_is_full() {
-    let main = start(ServeOptions::default().header_read_timeout(Duration::from_secs(30)).max_connections(8)).await;
-    let probes = start(ServeOptions::default().max_connections(8)).await;
+async fn probes_answer_on_the_same_port_while_slow_loris_clients_fill_it() {
+    let address = start(ServeOptions::default().header_read_timeout(Duration::from_secs(30)).max_connections(8)).await;
     let mut held = Vec::new();
     for _ in 0..64 {
-        held.push(slow_loris(main).await);
+        held.push(slow_loris(address).await);
     }
+    let started = Instant::now();
+    for _ in 0..10 {
+        assert_eq!(client::get(address, "/health/live").await.status, 200);
+    }
+    assert!(started.elapsed() < Duration::from_secs(2), "10 probes took {:?}", started.elapsed());
+    drop(held);
+}
+
+#[tokio::test]
+async fn probes_on_a_listener_of_their_own_answer_while_the_main_one_is_busy() {
+    let main = start(ServeOptions::default().max_connections(2)).await;
+    let probes = start(ServeOptions::default().max_connections(8)).await;
+    let busy: Vec<_> = (0..2).map(|_| tokio::spawn(client::get(main, "/health/ready"))).collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let started = Instant::now();
     for _ in 0..10 {
         assert_eq!(client::get(probes, "/health/live").await.status, 200);
     }
-    assert!(started.elapsed() < Duration::from_secs(2), "10 probes took {:?}", started.elapsed());
-    // The main listener, full of slow clients, turns newcomers away.
-    let mut turned_away = TcpStream::connect(main).await.expect("the kernel accepts");
-    assert!(closed_within(&mut turned_away, Duration::from_secs(2)).await.is_some());
-    drop(held);
+    assert!(started.elapsed() < Duration::from_secs(1), "10 probes took {:?}", started.elapsed());
+    for request in busy {
+        assert_eq!(request.await.expect("answered").status, 200);
+    }
 }

@@ -206,35 +206,47 @@ fn key_value(text: &str, start: usize, spans: &mut Vec<(usize, usize)>) -> usize
     if !SECRET_KEYS.iter().any(|word| contains_ignore_case(key, word)) {
         return key_end;
     }
-    let Some(separator_end) = after_separator(bytes, key_end) else { return key_end };
-    let cursor = skip_spaces(bytes, separator_end);
-    // A key with no value before the next secret's key, as in
-    // `password= "api_key": "…"`: that key is scanned as one, as masking it
-    // would let its own value through. Only after a space or as a quoted key,
-    // so that an unquoted `password=x:y` stays one value.
-    let quote = bytes.get(cursor).copied().filter(|b| matches!(b, b'"' | b'\''));
-    let value_at = cursor + usize::from(quote.is_some());
-    if (quote.is_some() || cursor > separator_end) && names_a_secret(text, value_at, quote) {
-        return value_at;
-    }
-    let (value_start, value_stop) = match bytes.get(cursor) {
-        Some(&quote @ (b'\'' | b'"')) => {
-            let inner = cursor + 1;
-            let close = bytes[inner..].iter().position(|&b| b == quote).map_or(bytes.len(), |p| inner + p);
-            (inner, close)
+    value_after(text, key_end, spans)
+}
+
+/// Records the value after the secret's key ending at `key_end`, if a
+/// separator follows it. Returns where scanning resumes.
+fn value_after(text: &str, mut key_end: usize, spans: &mut Vec<(usize, usize)>) -> usize {
+    let bytes = text.as_bytes();
+    loop {
+        let Some(separator_end) = after_separator(bytes, key_end) else { return key_end };
+        let cursor = skip_spaces(bytes, separator_end);
+        // What reads as the next secret's key, as in `password= "api_key": "…"`
+        // or `"password": "pwd1" : …`, may be the value or a key: masked as
+        // both, it and what follows it. Only after a space or as a quoted
+        // word, so that an unquoted `password=x:y` stays one value.
+        let quote = bytes.get(cursor).copied().filter(|b| matches!(b, b'"' | b'\''));
+        let value_at = cursor + usize::from(quote.is_some());
+        if (quote.is_some() || cursor > separator_end)
+            && let Some(nested_end) = secret_key_end(text, value_at, quote)
+        {
+            spans.push((value_at, nested_end));
+            key_end = nested_end;
+            continue;
         }
-        _ => (cursor, value_end(bytes, cursor)),
-    };
-    let scheme = &text[value_start..value_stop.min(value_start + word_len(bytes, value_start))];
-    if SCHEMES.iter().any(|known| scheme.eq_ignore_ascii_case(known))
-        && let Some(resume) = credential_after_scheme(text, value_start + scheme.len(), spans)
-    {
-        return resume;
+        let (value_start, value_stop) = match quote {
+            Some(quote) => {
+                let close = bytes[value_at..].iter().position(|&b| b == quote).map_or(bytes.len(), |p| value_at + p);
+                (value_at, close)
+            }
+            None => (cursor, value_end(bytes, cursor)),
+        };
+        let scheme = &text[value_start..value_stop.min(value_start + word_len(bytes, value_start))];
+        if SCHEMES.iter().any(|known| scheme.eq_ignore_ascii_case(known))
+            && let Some(resume) = credential_after_scheme(text, value_start + scheme.len(), spans)
+        {
+            return resume;
+        }
+        if value_stop > value_start {
+            spans.push((value_start, value_stop));
+        }
+        return value_stop.max(key_end);
     }
-    if value_stop > value_start {
-        spans.push((value_start, value_stop));
-    }
-    value_stop.max(key_end)
 }
 
 /// Where the value starts after a key ending at `key_end`: past the key's
@@ -249,17 +261,18 @@ fn after_separator(bytes: &[u8], key_end: usize) -> Option<usize> {
     }
 }
 
-/// Whether the word at `at` is a key naming a secret, closed by `quote` when
-/// it opened with one, and followed by its separator.
-fn names_a_secret(text: &str, at: usize, quote: Option<u8>) -> bool {
+/// Where the word at `at` ends when it is a key naming a secret, closed by
+/// `quote` when it opened with one, and followed by its separator.
+fn secret_key_end(text: &str, at: usize, quote: Option<u8>) -> Option<usize> {
     let bytes = text.as_bytes();
     let end = at + bytes.get(at..).map_or(0, |rest| rest.iter().take_while(|&&b| is_key_byte(b)).count());
-    end > at
+    (end > at
         && quote.is_none_or(|quote| bytes.get(end) == Some(&quote))
         // A token that identifies itself is one, whatever its letters spell.
         && self_identifying(&bytes[at..end], at).is_none()
         && SECRET_KEYS.iter().any(|word| contains_ignore_case(&text[at..end], word))
-        && after_separator(bytes, end).is_some()
+        && after_separator(bytes, end).is_some())
+    .then_some(end)
 }
 
 /// Records the credential after an authorization scheme ending at `scheme_end`;
@@ -276,9 +289,16 @@ fn credential_after_scheme(text: &str, scheme_end: usize, spans: &mut Vec<(usize
         }
         start = next;
     }
+    if start == scheme_end {
+        return None;
+    }
+    // `Bearer access_token=…`: the credential, or a key and its value; masked as both.
+    if let Some(key_end) = secret_key_end(text, start, None) {
+        spans.push((start, key_end));
+        return Some(value_after(text, key_end, spans));
+    }
     let end = value_end(bytes, start);
-    // `Bearer access_token=…` is a key and its value, scanned as such.
-    (start > scheme_end && end > start && !names_a_secret(text, start, None)).then(|| {
+    (end > start).then(|| {
         spans.push((start, end));
         end
     })
@@ -437,14 +457,15 @@ mod tests {
     }
 
     #[test]
-    fn a_key_without_a_value_does_not_hide_the_next_one() {
+    fn a_word_read_as_a_value_or_a_key_is_masked_with_what_follows() {
         let cases = [
-            (r#"password= "api_key": "s3cret""#, r#"password= "api_key": "***""#),
-            ("password= DB_PASSWORD: s3cret", "password= DB_PASSWORD: ***"),
+            (r#"password= "api_key": "s3cret""#, r#"password= "***": "***""#),
+            ("password= DB_PASSWORD: s3cret", "password= ***: ***"),
+            (r#""password": "pwd1" : s3cret"#, r#""password": "***" : ***"#),
             // One value, however it reads.
             ("password=token:s3cret", "password=***"),
             ("password='token: s3cret'", "password='***'"),
-            ("Bearer access_token='s3cret'", "Bearer access_token='***'"),
+            ("Bearer access_token='s3cret'", "Bearer ***='***'"),
             ("Authorization: Bearer Bearer s3cret", "Authorization: Bearer Bearer ***"),
         ];
         for (text, expected) in cases {

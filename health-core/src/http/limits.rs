@@ -12,13 +12,16 @@ use std::time::Duration;
 ///   idle: behind a load balancer that keeps idle connections longer, set it
 ///   above the balancer's idle timeout.
 /// - **A cap on concurrent connections**, 1,024 by default. A connection
-///   accepted past it is closed at once, so a flood cannot queue behind the
-///   connections being served, and those keep being answered.
+///   accepted past it takes the place of the open connection that has waited
+///   longest for a request head (a slow-loris client, an idle keep-alive
+///   connection), which is closed; when every open connection is busy with a
+///   request, the new one is closed at once instead of queueing. So clients
+///   that hold connections without using them cannot keep a probe out, and
+///   requests being answered are never cut.
 ///
-/// A cap protects the connections inside it, not a probe that arrives while
-/// it is full: give probes their own listener (a second `serve` of the
-/// probe routes on another port, with its own cap) so that no flood on the
-/// main port can keep the kubelet out.
+/// A flood of requests that keeps more connections *busy* than the cap can
+/// still turn a probe away: give probes their own listener (a second `serve`
+/// of the probe routes on another port, with its own cap) where that matters.
 ///
 /// ```
 /// use std::time::Duration;

@@ -35,6 +35,8 @@ mod service;
 mod visibility;
 
 #[cfg(feature = "axum")]
+mod connections;
+#[cfg(feature = "axum")]
 mod limits;
 #[cfg(feature = "axum")]
 mod router;

@@ -2,16 +2,13 @@
 //! with the limits that keep slow and abusive clients from exhausting it.
 
 use std::pin::pin;
-use std::sync::Arc;
 use std::time::Duration;
 
-use hyper::server::conn::http1;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
-use tokio::sync::{Semaphore, oneshot, watch};
+use tokio::sync::{oneshot, watch};
 
 use super::ServeOptions;
+use super::connections::Connections;
 use crate::monitor::ShutdownHandle;
 use crate::race::{First, race};
 use crate::signal::termination_signal;
@@ -92,47 +89,4 @@ fn stop_now(watcher: tokio::task::JoinHandle<()>) -> std::io::Result<()> {
     tracing::warn!("stopping without waiting for in-flight requests");
     watcher.abort();
     Ok(())
-}
-
-/// The connections being served: how they are served, and how many may be.
-struct Connections {
-    http1: http1::Builder,
-    slots: Arc<Semaphore>,
-}
-
-impl Connections {
-    fn new(options: &ServeOptions) -> Self {
-        let mut http1 = http1::Builder::new();
-        // Hyper enforces the header-read timeout only with a timer.
-        http1.timer(TokioTimer::new()).header_read_timeout(options.header_read_timeout);
-        Connections { http1, slots: Arc::new(Semaphore::new(options.max_connections)) }
-    }
-
-    /// Serves `stream` on a task of its own, or closes it at once when every
-    /// slot is taken.
-    fn serve(
-        &self,
-        stream: tokio::net::TcpStream,
-        app: &::axum::Router,
-        mut stopping: watch::Receiver<()>,
-        finished: watch::Receiver<()>,
-    ) {
-        let Ok(slot) = Arc::clone(&self.slots).try_acquire_owned() else {
-            tracing::debug!("connection closed at once: the connection cap is reached");
-            return;
-        };
-        let _ = stream.set_nodelay(true);
-        // With upgrades, as `axum::serve` serves them: an app served here may
-        // hold more than the health routes.
-        let connection =
-            self.http1.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone())).with_upgrades();
-        tokio::spawn(async move {
-            let mut connection = pin!(connection);
-            if let First::Right(_) = race(connection.as_mut(), stopping.changed()).await {
-                connection.as_mut().graceful_shutdown();
-                let _ = connection.await;
-            }
-            drop((slot, finished));
-        });
-    }
 }
