@@ -15,3 +15,4 @@ mod rabbitmq;
 mod redis;
 mod sqlite;
 mod tcp;
+mod under_load;

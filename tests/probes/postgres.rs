@@ -198,7 +198,7 @@ async fn a_deadpool_pool_is_up_degraded_with_waiters_and_down_on_a_closed_port()
 }
 
 /// A PostgreSQL cluster of the test's own, in a temporary directory.
-struct Cluster {
+pub(crate) struct Cluster {
     server: Option<Server>,
     directory: TempDir,
     port: u16,
@@ -206,7 +206,7 @@ struct Cluster {
 
 impl Cluster {
     /// `None` (after saying why) where `initdb` or `pg_ctl` are missing.
-    fn create() -> Option<Cluster> {
+    pub(crate) fn create() -> Option<Cluster> {
         binary("initdb")?;
         binary("pg_ctl")?;
         let directory = TempDir::new("postgres");
@@ -224,11 +224,11 @@ impl Cluster {
         Some(cluster)
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
     }
 
-    fn start(&mut self) {
+    pub(crate) fn start(&mut self) {
         let data = self.directory.0.join("data");
         let options = format!("-p {} -k {} -c listen_addresses=127.0.0.1", self.port, self.directory.0.display());
         let started = run_as_postgres(
@@ -240,9 +240,22 @@ impl Cluster {
         self.server = None;
     }
 
-    fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         let data = self.directory.0.join("data");
         let _ = run_as_postgres(is_root(), "pg_ctl", &["-D", data.to_str().unwrap(), "-m", "immediate", "-w", "stop"]);
+    }
+}
+
+impl Cluster {
+    pub(crate) fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The postmaster's process ID: that of its process group too, as
+    /// `pg_ctl` starts it in a session of its own with every backend.
+    pub(crate) fn pid(&self) -> u32 {
+        let pid_file = std::fs::read_to_string(self.directory.0.join("data/postmaster.pid")).expect("postmaster.pid");
+        pid_file.lines().next().and_then(|line| line.trim().parse().ok()).expect("a process ID")
     }
 }
 

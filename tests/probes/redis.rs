@@ -50,7 +50,7 @@ async fn a_closed_port_and_a_silent_server_are_down_within_the_timeout() {
 }
 
 /// A `redis-server` of the test's own; `None` where it is not installed.
-fn redis_server(port: u16, extra: &[&str]) -> Option<Server> {
+pub(crate) fn redis_server(port: u16, extra: &[&str]) -> Option<Server> {
     binary("redis-server")?;
     let mut args: Vec<String> =
         ["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]

@@ -117,6 +117,11 @@ impl Server {
         }
     }
 
+    /// The process ID, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// Starts the process again with the same arguments.
     pub fn restart(&mut self) -> bool {
         self.stop();
