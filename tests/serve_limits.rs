@@ -9,6 +9,8 @@
 mod client;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use health_core::http::{HealthEndpoints, ServeOptions, serve_with};
@@ -20,13 +22,26 @@ use tokio::time::Instant;
 #[health_check(groups(liveness, readiness))]
 async fn process() {}
 
-/// Keeps a readiness request busy for a while.
+/// Keeps a readiness request busy for a while, counting the runs begun.
 #[health_check(timeout = "5s", groups(readiness))]
-async fn slow() {
+async fn slow(runs: &AtomicUsize) {
+    runs.fetch_add(1, Ordering::SeqCst);
     tokio::time::sleep(Duration::from_millis(1200)).await;
 }
 
+/// Sends two readiness requests and waits until both are inside the slow
+/// check; they answer in a second or so.
+async fn two_busy(address: SocketAddr, runs: &AtomicUsize) -> Vec<tokio::task::JoinHandle<client::Answer>> {
+    let before = runs.load(Ordering::SeqCst);
+    let busy = (0..2).map(|_| tokio::spawn(client::get(address, "/health/ready"))).collect();
+    while runs.load(Ordering::SeqCst) < before + 2 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    busy
+}
+
 #[derive(HealthReport, Default)]
+#[health(state = AtomicUsize)]
 struct Health {
     process: ProcessCheck,
     slow: SlowCheck,
@@ -34,13 +49,19 @@ struct Health {
 
 /// Serves the endpoints with `options` on a free port; its address.
 async fn start(options: ServeOptions) -> SocketAddr {
-    let monitor = Monitor::new(Health::default(), ());
+    start_counting(options).await.0
+}
+
+/// [`start`], with the count of the slow check's runs.
+async fn start_counting(options: ServeOptions) -> (SocketAddr, Arc<AtomicUsize>) {
+    let runs = Arc::new(AtomicUsize::new(0));
+    let monitor = Monitor::new(Health::default(), Arc::clone(&runs));
     let shutdown = monitor.shutdown_handle();
     let router = HealthEndpoints::new(monitor).build().expect("a valid configuration").router();
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
     let address = listener.local_addr().expect("bound");
     tokio::spawn(serve_with(listener, router, shutdown, Duration::ZERO, options));
-    address
+    (address, runs)
 }
 
 /// A slow-loris client: half a request head, then nothing.
@@ -120,13 +141,16 @@ async fn past_the_cap_a_new_connection_takes_the_place_of_the_one_that_has_waite
 
 #[tokio::test]
 async fn past_the_cap_a_new_connection_is_closed_at_once_when_every_connection_is_busy() {
-    let address = start(ServeOptions::default().max_connections(2)).await;
-    let busy: Vec<_> = (0..2).map(|_| tokio::spawn(client::get(address, "/health/ready"))).collect();
-    // Both are inside the slow check now.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (address, runs) = start_counting(ServeOptions::default().max_connections(2)).await;
+    let busy = two_busy(address, &runs).await;
+    let started = Instant::now();
     let mut extra = TcpStream::connect(address).await.expect("the kernel accepts");
-    let closed = closed_within(&mut extra, Duration::from_secs(5)).await.expect("closed past the cap");
-    assert!(closed < Duration::from_millis(900), "at once, not after the busy requests: {closed:?}");
+    let mut refusal = Vec::new();
+    extra.read_to_end(&mut refusal).await.expect("closed past the cap");
+    let refusal = String::from_utf8_lossy(&refusal);
+    assert!(refusal.starts_with("HTTP/1.1 503"), "told why: {refusal}");
+    assert!(refusal.ends_with("connection limit is reached"), "{refusal}");
+    assert!(started.elapsed() < Duration::from_millis(900), "at once, not after the busy requests");
     for request in busy {
         assert_eq!(request.await.expect("answered").status, 200, "the busy connections are answered");
     }
@@ -149,10 +173,9 @@ async fn probes_answer_on_the_same_port_while_slow_loris_clients_fill_it() {
 
 #[tokio::test]
 async fn probes_on_a_listener_of_their_own_answer_while_the_main_one_is_busy() {
-    let main = start(ServeOptions::default().max_connections(2)).await;
+    let (main, runs) = start_counting(ServeOptions::default().max_connections(2)).await;
     let probes = start(ServeOptions::default().max_connections(8)).await;
-    let busy: Vec<_> = (0..2).map(|_| tokio::spawn(client::get(main, "/health/ready"))).collect();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let busy = two_busy(main, &runs).await;
     let started = Instant::now();
     for _ in 0..10 {
         assert_eq!(client::get(probes, "/health/live").await.status, 200);

@@ -59,7 +59,8 @@ pub fn check(data: &[u8]) {
     assert_eq!(shown.len(), count, "{json}");
     for (index, (_, message)) in components.iter().enumerate() {
         let shown = &json["components"][format!("c{index}")]["message"];
-        if !shown.is_null() {
+        // Left out only when there is nothing to show.
+        if !shown.is_null() || !message.is_empty() {
             assert_eq!(shown, &Value::from(redact(message).into_owned()), "message {index} of {json}");
         }
     }

@@ -206,47 +206,69 @@ fn key_value(text: &str, start: usize, spans: &mut Vec<(usize, usize)>) -> usize
     if !SECRET_KEYS.iter().any(|word| contains_ignore_case(key, word)) {
         return key_end;
     }
-    value_after(text, key_end, spans)
+    value_after(text, key_end, None, spans)
 }
 
 /// Records the value after the secret's key ending at `key_end`, if a
-/// separator follows it. Returns where scanning resumes.
-fn value_after(text: &str, mut key_end: usize, spans: &mut Vec<(usize, usize)>) -> usize {
+/// separator follows it; the mask starts at `mask_from` when that is set (a
+/// word read as a key, masked with its value). Returns where scanning resumes.
+fn value_after(text: &str, mut key_end: usize, mut mask_from: Option<usize>, spans: &mut Vec<(usize, usize)>) -> usize {
     let bytes = text.as_bytes();
     loop {
-        let Some(separator_end) = after_separator(bytes, key_end) else { return key_end };
+        let Some(separator_end) = after_separator(bytes, key_end) else {
+            if let Some(from) = mask_from {
+                spans.push((from, key_end));
+            }
+            return key_end;
+        };
         let cursor = skip_spaces(bytes, separator_end);
         // What reads as the next secret's key, as in `password= "api_key": "…"`
-        // or `"password": "pwd1" : …`, may be the value or a key: masked as
-        // both, it and what follows it. Only after a space or as a quoted
+        // or `"password": "pwd1" : …`, may be the value or a key: it is masked
+        // with what follows it, as one. Only after a space or as a quoted
         // word, so that an unquoted `password=x:y` stays one value.
         let quote = bytes.get(cursor).copied().filter(|b| matches!(b, b'"' | b'\''));
         let value_at = cursor + usize::from(quote.is_some());
         if (quote.is_some() || cursor > separator_end)
             && let Some(nested_end) = secret_key_end(text, value_at, quote)
         {
-            spans.push((value_at, nested_end));
+            mask_from.get_or_insert(value_at);
             key_end = nested_end;
             continue;
         }
         let (value_start, value_stop) = match quote {
-            Some(quote) => {
-                let close = bytes[value_at..].iter().position(|&b| b == quote).map_or(bytes.len(), |p| value_at + p);
-                (value_at, close)
-            }
+            Some(quote) => (value_at, closing_quote(bytes, value_at, quote)),
             None => (cursor, value_end(bytes, cursor)),
         };
-        let scheme = &text[value_start..value_stop.min(value_start + word_len(bytes, value_start))];
-        if SCHEMES.iter().any(|known| scheme.eq_ignore_ascii_case(known))
-            && let Some(resume) = credential_after_scheme(text, value_start + scheme.len(), spans)
-        {
-            return resume;
+        // An unquoted value may be a scheme and its credential (`Basic dXNl…`);
+        // a quoted one is masked whole, whatever its first word.
+        if mask_from.is_none() && quote.is_none() {
+            let scheme = &text[value_start..value_stop.min(value_start + word_len(bytes, value_start))];
+            if SCHEMES.iter().any(|known| scheme.eq_ignore_ascii_case(known))
+                && let Some(resume) = credential_after_scheme(text, value_start + scheme.len(), spans)
+            {
+                return resume;
+            }
         }
-        if value_stop > value_start {
-            spans.push((value_start, value_stop));
+        let from = mask_from.unwrap_or(value_start);
+        if value_stop > from {
+            spans.push((from, value_stop));
         }
         return value_stop.max(key_end);
     }
+}
+
+/// Where the quoted text starting at `from` closes: the next `quote` not
+/// escaped by a backslash, or the end.
+fn closing_quote(bytes: &[u8], from: usize, quote: u8) -> usize {
+    let mut at = from;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'\\' => at += 2,
+            b if b == quote => return at,
+            _ => at += 1,
+        }
+    }
+    bytes.len()
 }
 
 /// Where the value starts after a key ending at `key_end`: past the key's
@@ -281,6 +303,7 @@ fn credential_after_scheme(text: &str, scheme_end: usize, spans: &mut Vec<(usize
     let bytes = text.as_bytes();
     let mut start = skip_spaces(bytes, scheme_end);
     // A scheme said twice, `Bearer Bearer <token>`: the credential is after both.
+    let mut repeated = false;
     loop {
         let word_end = start + word_len(bytes, start);
         let next = skip_spaces(bytes, word_end);
@@ -288,20 +311,32 @@ fn credential_after_scheme(text: &str, scheme_end: usize, spans: &mut Vec<(usize
             break;
         }
         start = next;
+        repeated = true;
     }
     if start == scheme_end {
         return None;
     }
+    // A quoted credential, `Bearer "abc…"`.
+    if let Some(&quote @ (b'"' | b'\'')) = bytes.get(start) {
+        let close = closing_quote(bytes, start + 1, quote);
+        if close > start + 1 {
+            spans.push((start + 1, close));
+        }
+        return Some(close);
+    }
     // `Bearer access_token=…`: the credential, or a key and its value; masked as both.
     if let Some(key_end) = secret_key_end(text, start, None) {
-        spans.push((start, key_end));
-        return Some(value_after(text, key_end, spans));
+        return Some(value_after(text, key_end, Some(start), spans));
     }
     let end = value_end(bytes, start);
-    (end > start).then(|| {
+    if end > start {
         spans.push((start, end));
-        end
-    })
+        Some(end)
+    } else {
+        // Past the schemes, so that each is not scanned again: a long run of
+        // them would take quadratic time.
+        repeated.then_some(start)
+    }
 }
 
 fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
@@ -459,18 +494,34 @@ mod tests {
     #[test]
     fn a_word_read_as_a_value_or_a_key_is_masked_with_what_follows() {
         let cases = [
-            (r#"password= "api_key": "s3cret""#, r#"password= "***": "***""#),
-            ("password= DB_PASSWORD: s3cret", "password= ***: ***"),
-            (r#""password": "pwd1" : s3cret"#, r#""password": "***" : ***"#),
+            (r#"password= "api_key": "s3cret""#, r#"password= "***""#),
+            ("password= DB_PASSWORD: s3cret", "password= ***"),
+            (r#""password": "pwd1" : s3cret"#, r#""password": "***"#),
+            ("Bearer password:", "Bearer ***"),
+            ("password= api_key=s3cret", "password= ***"),
             // One value, however it reads.
             ("password=token:s3cret", "password=***"),
             ("password='token: s3cret'", "password='***'"),
-            ("Bearer access_token='s3cret'", "Bearer ***='***'"),
+            ("Bearer access_token='s3cret'", "Bearer ***'"),
+            ("passphrase='basic horse battery staple'", "passphrase='***'"),
+            (r#"password="Digest of my life""#, r#"password="***""#),
+            (r#"Authorization: Bearer "abc123""#, r#"Authorization: Bearer "***""#),
+            (r#"{"password":"ab\"cd"}"#, r#"{"password":"***"}"#),
             ("Authorization: Bearer Bearer s3cret", "Authorization: Bearer Bearer ***"),
         ];
         for (text, expected) in cases {
             assert_eq!(redact(text), expected, "{text}");
+            assert_eq!(redact(expected), expected, "redacting {expected} again");
         }
+    }
+
+    #[test]
+    fn a_long_run_of_schemes_takes_linear_time() {
+        let text = "Bearer ".repeat(200_000) + ",";
+        let started = std::time::Instant::now();
+        assert_eq!(redact(&text), text);
+        // Quadratic scanning takes minutes here; linear, milliseconds.
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
     }
 
     #[test]

@@ -1,15 +1,17 @@
 //! The connections `serve` holds: how each is served, how many may be open,
 //! and which one gives way when a new one arrives past the cap.
 //!
-//! A connection is *waiting* from when it is accepted, or its last response
+//! A connection is *waiting* from when it gets its slot, or its last response
 //! was sent, until it has sent a whole request head; it is *busy* while a
 //! request is answered. Past the cap, a new connection evicts the connection
-//! that has waited longest, so clients that hold connections without sending
-//! requests (slow loris, idle keep-alive) cannot keep a probe out. When every
-//! connection is busy, the new one is closed at once.
+//! that has waited longest, which hands its slot over once closed, so clients
+//! that hold connections without sending requests (slow loris, idle
+//! keep-alive) cannot keep a probe out. When every connection is busy, the
+//! new one is answered 503 and closed at once.
 
 use std::future::Future;
 use std::pin::{Pin, pin};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Instant;
@@ -20,7 +22,7 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
-use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, oneshot, watch};
 
 use super::ServeOptions;
 use crate::race::{First, race};
@@ -31,6 +33,10 @@ pub(super) struct Connections {
     slots: Arc<Semaphore>,
     open: Arc<Open>,
 }
+
+/// What a connection refused at the cap is told before it is closed.
+const REFUSED: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain\r\n\
+Content-Length: 40\r\n\r\nthe server's connection limit is reached";
 
 impl Connections {
     pub(super) fn new(options: &ServeOptions) -> Self {
@@ -52,34 +58,43 @@ impl Connections {
     ) {
         let slot = match Arc::clone(&self.slots).try_acquire_owned() {
             Ok(slot) => Slot::Free(slot),
-            Err(_) if self.open.evict_longest_waiting() => Slot::Freed(Arc::clone(&self.slots)),
-            Err(_) => {
-                tracing::debug!(
-                    "connection closed at once: the connection cap is reached and every connection is busy"
-                );
-                return;
-            }
+            Err(_) => match self.open.evict_longest_waiting() {
+                Some(handed_over) => Slot::HandedOver(handed_over),
+                None => {
+                    tracing::debug!("connection refused: the connection cap is reached and every connection is busy");
+                    // Best effort: a client that reads gets a status, not just a closed socket.
+                    let _ = stream.try_write(REFUSED);
+                    return;
+                }
+            },
         };
         let _ = stream.set_nodelay(true);
-        let standing = self.open.add();
-        let service = Tracked { inner: TowerToHyperService::new(app.clone()), standing: Arc::clone(&standing) };
-        // With upgrades, as `axum::serve` serves them: an app served here may
-        // hold more than the health routes.
-        let connection = self.http1.serve_connection(TokioIo::new(stream), service).with_upgrades();
+        let http1 = self.http1.clone();
+        let app = app.clone();
         let open = Arc::clone(&self.open);
         tokio::spawn(async move {
-            // The evicted connection's task lets its slot go as soon as it runs.
-            let Some(_slot) = slot.take().await else { return };
+            let Some(slot) = slot.take().await else { return };
+            // Only a connection with a slot can be evicted: evicting one still
+            // waiting for its slot would free nothing.
+            let standing = open.add();
+            let service = Tracked { inner: TowerToHyperService::new(app), standing: Arc::clone(&standing) };
+            // With upgrades, as `axum::serve` serves them: an app served here
+            // may hold more than the health routes. An upgraded connection
+            // leaves the cap when it leaves hyper.
+            let connection = http1.serve_connection(TokioIo::new(stream), service).with_upgrades();
             let mut connection = pin!(connection);
             match race(connection.as_mut(), race(stopping.changed(), standing.evicted.notified())).await {
                 First::Left(_) => {}
-                First::Right(First::Left(_)) => {
+                // A connection waiting for a request head has nothing to finish.
+                First::Right(_) if standing.is_waiting() => {}
+                // A request that began as the eviction or the stop came is answered first.
+                First::Right(_) => {
                     connection.as_mut().graceful_shutdown();
                     let _ = connection.await;
                 }
-                First::Right(First::Right(())) => tracing::debug!("idle connection closed for a new one"),
             }
             open.remove(&standing);
+            standing.hand_over(slot);
             drop(finished);
         });
     }
@@ -88,70 +103,117 @@ impl Connections {
 /// A connection's place within the cap.
 enum Slot {
     Free(OwnedSemaphorePermit),
-    /// One being freed by an eviction: the semaphore is fair, so it goes to
-    /// the first connection waiting for it.
-    Freed(Arc<Semaphore>),
+    /// The slot of an evicted connection, handed over when it has closed.
+    HandedOver(oneshot::Receiver<OwnedSemaphorePermit>),
 }
 
 impl Slot {
     async fn take(self) -> Option<OwnedSemaphorePermit> {
         match self {
             Slot::Free(permit) => Some(permit),
-            Slot::Freed(slots) => slots.acquire_owned().await.ok(),
+            Slot::HandedOver(handed_over) => handed_over.await.ok(),
         }
     }
 }
 
-/// The open connections that may be evicted.
-#[derive(Default)]
-struct Open(Mutex<Vec<Arc<Standing>>>);
+/// The open connections that may be evicted, and the moment their waits are
+/// counted from.
+struct Open {
+    connections: Mutex<Vec<Arc<Standing>>>,
+    epoch: Instant,
+}
+
+impl Default for Open {
+    fn default() -> Self {
+        Open { connections: Mutex::new(Vec::new()), epoch: Instant::now() }
+    }
+}
 
 impl Open {
     fn add(&self) -> Arc<Standing> {
-        let standing = Arc::new(Standing::default());
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).push(Arc::clone(&standing));
+        let standing = Arc::new(Standing::new(self.epoch));
+        self.connections.lock().unwrap_or_else(PoisonError::into_inner).push(Arc::clone(&standing));
         standing
     }
 
     fn remove(&self, standing: &Arc<Standing>) {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).retain(|open| !Arc::ptr_eq(open, standing));
+        let mut connections = self.connections.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(index) = connections.iter().position(|open| Arc::ptr_eq(open, standing)) {
+            connections.swap_remove(index);
+        }
     }
 
-    /// Tells the connection that has waited longest for a request head to
-    /// close, and takes it off the list so no other arrival picks it; `false`
-    /// when every connection is busy.
-    fn evict_longest_waiting(&self) -> bool {
-        let mut open = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        let longest = open
-            .iter()
-            .enumerate()
-            .filter_map(|(index, standing)| standing.waiting_since().map(|since| (since, index)))
-            .min();
-        let Some((_, index)) = longest else { return false };
-        open.swap_remove(index).evicted.notify_one();
-        true
+    /// Evicts the connection that has waited longest for a request head: marks
+    /// it, takes it off the list so no other arrival picks it, and tells it to
+    /// close. Its slot comes through the receiver once it has. `None` when
+    /// every connection is busy.
+    fn evict_longest_waiting(&self) -> Option<oneshot::Receiver<OwnedSemaphorePermit>> {
+        let mut connections = self.connections.lock().unwrap_or_else(PoisonError::into_inner);
+        loop {
+            let (state, index) = connections
+                .iter()
+                .enumerate()
+                .filter_map(|(index, standing)| {
+                    let state = standing.state.load(Ordering::Acquire);
+                    (state != BUSY && state != EVICTED).then_some((state, index))
+                })
+                .min()?;
+            let standing = &connections[index];
+            // A request may have begun since the scan: then try the next one.
+            if standing.state.compare_exchange(state, EVICTED, Ordering::AcqRel, Ordering::Acquire).is_err() {
+                continue;
+            }
+            let (handed_over, receiver) = oneshot::channel();
+            *standing.handoff.lock().unwrap_or_else(PoisonError::into_inner) = Some(handed_over);
+            let standing = connections.swap_remove(index);
+            standing.evicted.notify_one();
+            return Some(receiver);
+        }
     }
 }
 
-/// Whether a connection is waiting for a request head, and since when.
+/// A connection busy with a request.
+const BUSY: u64 = 0;
+/// A connection told to close for a new one.
+const EVICTED: u64 = u64::MAX;
+
+/// Where a connection stands, in one word so that eviction and a request
+/// beginning cannot both win: `BUSY`, `EVICTED`, or waiting for a request
+/// head since that many nanoseconds after the epoch, plus one.
 struct Standing {
-    waiting_since: Mutex<Option<Instant>>,
+    state: AtomicU64,
+    epoch: Instant,
     evicted: Notify,
-}
-
-impl Default for Standing {
-    fn default() -> Self {
-        Standing { waiting_since: Mutex::new(Some(Instant::now())), evicted: Notify::new() }
-    }
+    /// Where an evicted connection's slot goes.
+    handoff: Mutex<Option<oneshot::Sender<OwnedSemaphorePermit>>>,
 }
 
 impl Standing {
-    fn waiting_since(&self) -> Option<Instant> {
-        *self.waiting_since.lock().unwrap_or_else(PoisonError::into_inner)
+    fn new(epoch: Instant) -> Self {
+        let standing =
+            Standing { state: AtomicU64::new(BUSY), epoch, evicted: Notify::new(), handoff: Mutex::new(None) };
+        standing.wait();
+        standing
     }
 
-    fn set(&self, waiting_since: Option<Instant>) {
-        *self.waiting_since.lock().unwrap_or_else(PoisonError::into_inner) = waiting_since;
+    /// Marks the connection waiting for a request head from now.
+    fn wait(&self) {
+        let since = u64::try_from(self.epoch.elapsed().as_nanos()).unwrap_or(EVICTED - 1);
+        let _ = self.state.fetch_update(Ordering::AcqRel, Ordering::Acquire, |state| {
+            (state != EVICTED).then_some(since.saturating_add(1).min(EVICTED - 1))
+        });
+    }
+
+    fn is_waiting(&self) -> bool {
+        self.state.load(Ordering::Acquire) != BUSY
+    }
+
+    /// Gives the slot to the connection this one was evicted for, if any.
+    fn hand_over(&self, slot: OwnedSemaphorePermit) {
+        if let Some(handed_over) = self.handoff.lock().unwrap_or_else(PoisonError::into_inner).take() {
+            // A new connection that is gone lets the slot go back to the pool.
+            let _ = handed_over.send(slot);
+        }
     }
 }
 
@@ -161,7 +223,7 @@ struct WaitingAgain(Arc<Standing>);
 
 impl Drop for WaitingAgain {
     fn drop(&mut self) {
-        self.0.set(Some(Instant::now()));
+        self.0.wait();
     }
 }
 
@@ -183,7 +245,8 @@ where
     type Future = TrackedFuture<B, S::Error>;
 
     fn call(&self, request: Request<Incoming>) -> Self::Future {
-        self.standing.set(None);
+        // Busy, even if just evicted: the eviction then lets the request finish.
+        self.standing.state.store(BUSY, Ordering::Release);
         let waiting_again = WaitingAgain(Arc::clone(&self.standing));
         let response = self.inner.call(request);
         Box::pin(async move {

@@ -14,14 +14,20 @@ use std::time::Duration;
 /// - **A cap on concurrent connections**, 1,024 by default. A connection
 ///   accepted past it takes the place of the open connection that has waited
 ///   longest for a request head (a slow-loris client, an idle keep-alive
-///   connection), which is closed; when every open connection is busy with a
-///   request, the new one is closed at once instead of queueing. So clients
-///   that hold connections without using them cannot keep a probe out, and
-///   requests being answered are never cut.
+///   connection), which is closed; a request that begins on it as it is
+///   evicted is answered first. When every open connection is busy with a
+///   request, the new one is answered 503 and closed at once instead of
+///   queueing. So clients that hold connections without using them cannot
+///   keep a probe out. A connection upgraded (to a WebSocket, say) leaves the
+///   cap when it leaves the HTTP server.
+///
+/// On shutdown, connections waiting for a request head are closed at once and
+/// busy ones finish their request.
 ///
 /// A flood of requests that keeps more connections *busy* than the cap can
 /// still turn a probe away: give probes their own listener (a second `serve`
-/// of the probe routes on another port, with its own cap) where that matters.
+/// of the probe routes on another port, with its own cap, ideally on a thread
+/// and runtime of its own) where that matters.
 ///
 /// ```
 /// use std::time::Duration;
@@ -52,10 +58,11 @@ impl ServeOptions {
         self
     }
 
-    /// How many connections may be open at once; at least 1.
+    /// How many connections may be open at once; at least 1, and at most
+    /// what a Tokio semaphore holds (`usize::MAX >> 3`).
     #[must_use]
     pub fn max_connections(mut self, max: usize) -> Self {
-        self.max_connections = max.max(1);
+        self.max_connections = max.clamp(1, tokio::sync::Semaphore::MAX_PERMITS);
         self
     }
 }
