@@ -4,12 +4,13 @@
 //! `serve_with` on 127.0.0.1 with checks run in the background, with wrk
 //! (where installed) and this test's own clients sending requests throughout.
 //!
-//! Each phase lasts `KILL_PHASE_SECONDS` (3 by default; `bench/kill.sh` runs
+//! Each phase lasts `KILL_PHASE_SECONDS` (4 by default; `bench/kill.sh` runs
 //! longer ones for BENCHMARKS.md). The timeline, status per second, errors and
 //! p99, is printed and written to `target/kill-under-load.txt`. What holds:
 //!
 //! - killed or hung, every request started after the check's timeout plus one
-//!   report answers 503 with the component DOWN;
+//!   report (and half a second of slack for timers on a loaded machine)
+//!   answers 503 with the component DOWN;
 //! - no 5xx but 503, and no request takes longer than the timeout plus one
 //!   second: a hang is cut by the timeout;
 //! - restarted or resumed, every request started two reports after the
@@ -19,6 +20,7 @@
 mod client;
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -78,7 +80,7 @@ async fn dependencies_killed_restarted_hung_and_resumed_under_load() {
     let redis_port = free_port();
     let Some(mut redis) = redis_server(redis_port, &[]) else { return };
     let phase_length = Duration::from_secs(
-        std::env::var("KILL_PHASE_SECONDS").ok().and_then(|seconds| seconds.parse().ok()).unwrap_or(3),
+        std::env::var("KILL_PHASE_SECONDS").ok().and_then(|seconds| seconds.parse().ok()).unwrap_or(4),
     );
     let postgres_address: SocketAddr = format!("127.0.0.1:{}", cluster.port()).parse().unwrap();
     let redis_address: SocketAddr = format!("127.0.0.1:{redis_port}").parse().unwrap();
@@ -102,11 +104,13 @@ async fn dependencies_killed_restarted_hung_and_resumed_under_load() {
     wait_for(address).await;
 
     let started = Instant::now();
-    let total = phase_length * 9 + Duration::from_secs(2);
-    let wrk = wrk(address, total);
+    // wrk is interrupted once the phases are over; this bounds it otherwise.
+    let wrk = wrk(address, phase_length * 9 + Duration::from_secs(60));
     let samples = Arc::new(Mutex::new(Vec::new()));
-    let clients: Vec<_> =
-        (0..CLIENTS).map(|_| tokio::spawn(send_until(address, started, total, Arc::clone(&samples)))).collect();
+    let running = Arc::new(AtomicBool::new(true));
+    let clients: Vec<_> = (0..CLIENTS)
+        .map(|_| tokio::spawn(send_while(address, started, Arc::clone(&running), Arc::clone(&samples))))
+        .collect();
 
     let mut phases = Vec::new();
     // A phase ends when its successor's action begins, and begins when its
@@ -116,52 +120,60 @@ async fn dependencies_killed_restarted_hung_and_resumed_under_load() {
             let last: &mut Phase = last;
             last.until = began;
         }
-        phases.push(Phase { component, event, at: started.elapsed(), until: total });
+        // The last phase ends when the clients stop.
+        phases.push(Phase { component, event, at: started.elapsed(), until: Duration::MAX });
     };
     phase("both", Event::Steady, started.elapsed());
     tokio::time::sleep(phase_length).await;
 
     let began = started.elapsed();
-    cluster.kill();
+    tokio::task::block_in_place(|| cluster.kill());
     phase("database", Event::Killed, began);
     tokio::time::sleep(phase_length).await;
     let began = started.elapsed();
-    cluster.start();
+    tokio::task::block_in_place(|| cluster.start());
     wait_for(postgres_address).await;
     phase("database", Event::Restarted, began);
     tokio::time::sleep(phase_length).await;
     let began = started.elapsed();
-    signal_tree("-STOP", cluster.pid());
+    tokio::task::block_in_place(|| signal_tree("-STOP", cluster.pid()));
     phase("database", Event::Stopped, began);
     tokio::time::sleep(phase_length).await;
     let began = started.elapsed();
-    signal_tree("-CONT", cluster.pid());
+    tokio::task::block_in_place(|| signal_tree("-CONT", cluster.pid()));
     phase("database", Event::Resumed, began);
     tokio::time::sleep(phase_length).await;
 
     let began = started.elapsed();
-    redis.stop();
+    tokio::task::block_in_place(|| redis.stop());
     phase("cache", Event::Killed, began);
     tokio::time::sleep(phase_length).await;
     let began = started.elapsed();
-    assert!(redis.restart(), "redis-server starts again");
+    assert!(tokio::task::block_in_place(|| redis.restart()), "redis-server starts again");
     wait_for(redis_address).await;
     phase("cache", Event::Restarted, began);
     tokio::time::sleep(phase_length).await;
     let began = started.elapsed();
     let redis_pid = redis.pid().expect("redis-server runs");
-    signal_tree("-STOP", redis_pid);
+    tokio::task::block_in_place(|| signal_tree("-STOP", redis_pid));
     phase("cache", Event::Stopped, began);
     tokio::time::sleep(phase_length).await;
     let began = started.elapsed();
-    signal_tree("-CONT", redis_pid);
+    tokio::task::block_in_place(|| signal_tree("-CONT", redis_pid));
     phase("cache", Event::Resumed, began);
+    tokio::time::sleep(phase_length).await;
 
+    running.store(false, Ordering::SeqCst);
     for client in clients {
         client.await.unwrap();
     }
     let wrk = match wrk {
-        Some(child) => String::from_utf8_lossy(&child.wait_with_output().await.unwrap().stdout).into_owned(),
+        Some(child) => {
+            if let Some(pid) = child.id() {
+                let _ = std::process::Command::new("kill").args(["-INT", &pid.to_string()]).status();
+            }
+            String::from_utf8_lossy(&child.wait_with_output().await.unwrap().stdout).into_owned()
+        }
         None => "wrk is not installed: the test's own clients only".to_owned(),
     };
     let samples = samples.lock().unwrap_or_else(PoisonError::into_inner).clone();
@@ -175,7 +187,10 @@ async fn dependencies_killed_restarted_hung_and_resumed_under_load() {
     }
     for phase in &phases {
         let settled = phase.at + settling(phase.event);
-        let after: Vec<&Sample> = samples.iter().filter(|s| s.sent >= settled && s.sent < phase.until).collect();
+        // Answered within the phase: one sent before the next action but
+        // answered after it may show either.
+        let after: Vec<&Sample> =
+            samples.iter().filter(|s| s.sent >= settled && s.sent + s.latency < phase.until).collect();
         assert!(!after.is_empty(), "no request in {phase:?}");
         for sample in after {
             match phase.event {
@@ -197,10 +212,12 @@ async fn dependencies_killed_restarted_hung_and_resumed_under_load() {
 /// `TIMEOUT`.
 fn settling(event: Event) -> Duration {
     let report = REFRESH + TIMEOUT;
+    // Timers fire late on a loaded machine.
+    let slack = Duration::from_millis(500);
     match event {
         Event::Steady => Duration::ZERO,
-        Event::Killed | Event::Stopped => TIMEOUT + report,
-        Event::Restarted | Event::Resumed => report * 2,
+        Event::Killed | Event::Stopped => TIMEOUT + report + slack,
+        Event::Restarted | Event::Resumed => report * 2 + slack,
     }
 }
 
@@ -208,9 +225,9 @@ fn component<'s>(sample: &'s Sample, name: &str) -> &'s str {
     if name == "database" { &sample.database } else { &sample.cache }
 }
 
-/// Sends `GET /health/ready` one after another until `total` has passed.
-async fn send_until(address: SocketAddr, started: Instant, total: Duration, samples: Arc<Mutex<Vec<Sample>>>) {
-    while started.elapsed() < total {
+/// Sends `GET /health/ready` one after another while `running`.
+async fn send_while(address: SocketAddr, started: Instant, running: Arc<AtomicBool>, samples: Arc<Mutex<Vec<Sample>>>) {
+    while running.load(Ordering::SeqCst) {
         let sent = started.elapsed();
         let answer = tokio::time::timeout(Duration::from_secs(5), client::get(address, "/health/ready")).await;
         let latency = started.elapsed() - sent;
