@@ -21,4 +21,4 @@ for _ in range(count):
         sent += 1
     except OSError:
         pass
-print(f"disconnected mid-response: {sent} of {count}")
+print(f"{sent} hung up mid-response")

@@ -19,4 +19,4 @@ fi
 for binary in initdb pg_ctl redis-server; do
   command -v "$binary" >/dev/null || { echo "$binary is needed" >&2; exit 1; }
 done
-KILL_PHASE_SECONDS=${KILL_PHASE_SECONDS:-10} cargo test --release --all-features --test probes under_load -- --nocapture
+KILL_PHASE_SECONDS=${KILL_PHASE_SECONDS:-10} cargo test --all-features --test probes under_load -- --nocapture

@@ -48,6 +48,11 @@
 //! recorded by the monitor on every run and exported by
 //! `metrics-exporter-prometheus`.
 //!
+//! With `PROBE_PORT` set, the health routes are also served on that port, by
+//! a thread and a runtime of their own with a cap of 64 connections: a lane
+//! for the kubelet that floods of the main port cannot reach (see the README,
+//! "Slow and abusive clients").
+//!
 //! On SIGTERM or Ctrl-C, readiness (and every gRPC name but `liveness`) turns
 //! DOWN at once, both servers keep answering for `DRAIN_MS` (default 5000) so
 //! load balancers notice, and then stop once in-flight requests have finished.
@@ -57,7 +62,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use health_core::grpc::GrpcHealth;
-use health_core::http::{HealthEndpoints, Visibility, serve};
+use health_core::http::{HealthEndpoints, ServeOptions, Visibility, serve, serve_with};
 use health_core::metrics::MetricsOptions;
 use health_core::monitor::Subject;
 use health_core::probe::disk::{self, DiskDetails};
@@ -355,6 +360,9 @@ async fn run<R: ReportSource>(
         .merge(health.router());
 
     let drain = Duration::from_millis(variable("DRAIN_MS").and_then(|ms| ms.parse().ok()).unwrap_or(5000));
+    if let Some(probe_port) = variable("PROBE_PORT").and_then(|port| port.parse::<u16>().ok()) {
+        probe_lane(probe_port, health.router(), health.shutdown_handle(), drain)?;
+    }
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let grpc_listener = tokio::net::TcpListener::bind(("127.0.0.1", grpc_port)).await?;
     tracing::info!(http = %listener.local_addr()?, grpc = %grpc_listener.local_addr()?, "serving");
@@ -378,5 +386,30 @@ async fn run<R: ReportSource>(
     http?;
     grpc?;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// Serves `probes` on `port` from a thread and a current-thread runtime of
+/// their own: whatever load the main port's runtime carries, the kubelet's
+/// requests wait only for the operating system to schedule this thread.
+fn probe_lane(
+    port: u16,
+    probes: axum::Router,
+    shutdown: health_core::monitor::ShutdownHandle,
+    drain: Duration,
+) -> std::io::Result<()> {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port))?;
+    listener.set_nonblocking(true)?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    std::thread::Builder::new().name("probes".into()).spawn(move || {
+        let served = runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener)?;
+            tracing::info!(probes = %listener.local_addr()?, "serving the probe lane");
+            serve_with(listener, probes, shutdown, drain, ServeOptions::default().max_connections(64)).await
+        });
+        if let Err(error) = served {
+            tracing::error!(%error, "the probe lane stopped");
+        }
+    })?;
     Ok(())
 }

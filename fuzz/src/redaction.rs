@@ -55,8 +55,12 @@ pub fn check(data: &[u8]) {
     // part of a quoted value that closes on the placement's own quote, and a
     // value read that way is masked up to there, as it should be.
     let around: String = String::from_utf8_lossy(rest).chars().filter(|c| !matches!(c, '\'' | '"')).collect();
-    // Nor copies of the secret, which may stand where nothing marks them.
-    let around = around.replace(secret.as_str(), "");
+    // Nor copies of the secret, which may stand where nothing marks them;
+    // removing one may join the text around it into another.
+    let mut around = around;
+    while around.contains(secret.as_str()) {
+        around = around.replace(secret.as_str(), "");
+    }
     let middle = around.char_indices().nth(around.chars().count() / 2).map_or(around.len(), |(index, _)| index);
     let (before, after) = around.split_at(middle);
     let (marker, closing) = PLACEMENTS[usize::from(choice) % PLACEMENTS.len()];

@@ -91,9 +91,28 @@ const USERINFO_TOKEN_LEN: usize = 20;
 /// );
 /// ```
 pub fn redact(text: &str) -> Cow<'_, str> {
+    let Some(mut redacted) = mask_once(text) else { return Cow::Borrowed(text) };
+    // Masked text can read differently (a quote left open, a key that now
+    // starts a word), so masking goes on until nothing changes: redacting
+    // twice then changes nothing. A pass that changes the text masks at
+    // least one character that was not a mask; a handful of passes do.
+    for _ in 0..MAX_PASSES {
+        match mask_once(&redacted) {
+            Some(again) if again != redacted => redacted = again,
+            _ => break,
+        }
+    }
+    Cow::Owned(redacted)
+}
+
+/// The most passes after the first, a bound whatever the input.
+const MAX_PASSES: usize = 32;
+
+/// `text` with each secret replaced by the mask; `None` when it holds none.
+fn mask_once(text: &str) -> Option<String> {
     let secrets = secret_spans(text);
     if secrets.is_empty() {
-        return Cow::Borrowed(text);
+        return None;
     }
     let mut redacted = String::with_capacity(text.len());
     let mut copied = 0;
@@ -103,7 +122,7 @@ pub fn redact(text: &str) -> Cow<'_, str> {
         copied = end;
     }
     redacted.push_str(&text[copied..]);
-    Cow::Owned(redacted)
+    Some(redacted)
 }
 
 /// Redacts an owned or static message without copying it when it holds no secret.
@@ -241,11 +260,16 @@ fn value_after(text: &str, mut key_end: usize, mut mask_from: Option<usize>, spa
         };
         // An unquoted value may be a scheme and its credential (`Basic dXNl…`);
         // a quoted one is masked whole, whatever its first word.
-        if mask_from.is_none() && quote.is_none() {
-            let scheme = &text[value_start..value_stop.min(value_start + word_len(bytes, value_start))];
-            if SCHEMES.iter().any(|known| scheme.eq_ignore_ascii_case(known))
-                && let Some(resume) = credential_after_scheme(text, value_start + scheme.len(), spans)
+        if quote.is_none() {
+            let scheme_end = value_stop.min(value_start + word_len(bytes, value_start));
+            let before = spans.len();
+            if SCHEMES.iter().any(|known| text[value_start..scheme_end].eq_ignore_ascii_case(known))
+                && let Some(resume) = credential_after_scheme(text, scheme_end, spans)
             {
+                // A word read as a key, then the scheme: masked together, before the credential.
+                if let Some(from) = mask_from {
+                    spans.insert(before, (from, scheme_end));
+                }
                 return resume;
             }
         }
@@ -316,17 +340,19 @@ fn credential_after_scheme(text: &str, scheme_end: usize, spans: &mut Vec<(usize
     if start == scheme_end {
         return None;
     }
+    let quote = bytes.get(start).copied().filter(|b| matches!(b, b'"' | b'\''));
+    let word_at = start + usize::from(quote.is_some());
+    // `Bearer access_token=…`: the credential, or a key and its value; masked as both.
+    if let Some(key_end) = secret_key_end(text, word_at, quote) {
+        return Some(value_after(text, key_end, Some(word_at), spans));
+    }
     // A quoted credential, `Bearer "abc…"`.
-    if let Some(&quote @ (b'"' | b'\'')) = bytes.get(start) {
-        let close = closing_quote(bytes, start + 1, quote);
-        if close > start + 1 {
-            spans.push((start + 1, close));
+    if let Some(quote) = quote {
+        let close = closing_quote(bytes, word_at, quote);
+        if close > word_at {
+            spans.push((word_at, close));
         }
         return Some(close);
-    }
-    // `Bearer access_token=…`: the credential, or a key and its value; masked as both.
-    if let Some(key_end) = secret_key_end(text, start, None) {
-        return Some(value_after(text, key_end, Some(start), spans));
     }
     let end = value_end(bytes, start);
     if end > start {
@@ -499,6 +525,8 @@ mod tests {
             (r#""password": "pwd1" : s3cret"#, r#""password": "***"#),
             ("Bearer password:", "Bearer ***"),
             ("password= api_key=s3cret", "password= ***"),
+            ("Token: Authorization: Basic s3cret", "Token: *** ***"),
+            (r#"Bearer "api_key": "s3cret""#, r#"Bearer "***""#),
             // One value, however it reads.
             ("password=token:s3cret", "password=***"),
             ("password='token: s3cret'", "password='***'"),
