@@ -11,11 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v wrk >/dev/null; then
-  echo "installing wrk" >&2
-  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
-  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq wrk >/dev/null
-fi
+. bench/wrk.sh
 for binary in initdb pg_ctl redis-server; do
   command -v "$binary" >/dev/null || { echo "$binary is needed" >&2; exit 1; }
 done

@@ -26,11 +26,7 @@ CONNECTIONS=${CONNECTIONS:-64}
 PORT=${LOAD_PORT:-18090}
 BASE="http://127.0.0.1:${PORT}"
 
-if ! command -v wrk >/dev/null; then
-  echo "installing wrk" >&2
-  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
-  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq wrk >/dev/null
-fi
+. bench/wrk.sh
 
 cargo build --quiet --release --example load_target
 LOAD_PORT=$PORT target/release/examples/load_target &

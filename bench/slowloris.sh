@@ -24,11 +24,7 @@ PORT=${BENCH_PORT:-18093}
 LANE=$((PORT + 2))
 BASE="http://127.0.0.1:${PORT}"
 
-if ! command -v wrk >/dev/null; then
-  echo "installing wrk" >&2
-  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
-  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq wrk >/dev/null
-fi
+. bench/wrk.sh
 # The slow-loris clients' sockets, and the server's.
 ulimit -n "$(ulimit -Hn)"
 

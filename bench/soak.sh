@@ -21,11 +21,7 @@ DISCONNECTS=${DISCONNECTS:-20000}
 PORT=${SOAK_PORT:-18095}
 BASE="http://127.0.0.1:${PORT}"
 
-if ! command -v wrk >/dev/null; then
-  echo "installing wrk" >&2
-  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
-  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq wrk >/dev/null
-fi
+. bench/wrk.sh
 cargo build --quiet --release --example soak_target
 
 SERVER=""
