@@ -233,33 +233,51 @@ struct Tracked<S> {
     standing: Arc<Standing>,
 }
 
-type TrackedFuture<B, E> = Pin<Box<dyn Future<Output = Result<Response<Tracking<B>>, E>> + Send>>;
-
 impl<S, B> hyper::service::Service<Request<Incoming>> for Tracked<S>
 where
     S: hyper::service::Service<Request<Incoming>, Response = Response<B>>,
-    S::Future: Send + 'static,
 {
     type Response = Response<Tracking<B>>;
     type Error = S::Error;
-    type Future = TrackedFuture<B, S::Error>;
+    type Future = TrackedFuture<S::Future>;
 
     fn call(&self, request: Request<Incoming>) -> Self::Future {
         // Busy, even if just evicted: the eviction then lets the request finish.
         self.standing.state.store(BUSY, Ordering::Release);
         let waiting_again = WaitingAgain(Arc::clone(&self.standing));
-        let response = self.inner.call(request);
-        Box::pin(async move {
-            let response = response.await?;
-            Ok(response.map(|body| Tracking { body, _waiting_again: waiting_again }))
-        })
+        TrackedFuture { response: self.inner.call(request), waiting_again: Some(waiting_again) }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The app's response future, its body then carrying the mark; named
+    /// rather than boxed, so tracking allocates nothing per request.
+    struct TrackedFuture<F> {
+        #[pin]
+        response: F,
+        waiting_again: Option<WaitingAgain>,
+    }
+}
+
+impl<F, B, E> Future for TrackedFuture<F>
+where
+    F: Future<Output = Result<Response<B>, E>>,
+{
+    type Output = Result<Response<Tracking<B>>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let response = std::task::ready!(this.response.poll(cx))?;
+        // Moved to the body, which marks the connection once sent.
+        let waiting_again = this.waiting_again.take();
+        Poll::Ready(Ok(response.map(|body| Tracking { body, _waiting_again: waiting_again })))
     }
 }
 
 /// A response body that marks its connection waiting again once sent.
 struct Tracking<B> {
     body: B,
-    _waiting_again: WaitingAgain,
+    _waiting_again: Option<WaitingAgain>,
 }
 
 impl<B: Body + Unpin> Body for Tracking<B> {
