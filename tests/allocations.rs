@@ -5,7 +5,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use health_core::monitor::{Monitor, Subject};
+use health_core::monitor::{HistoryDepth, Monitor, Subject};
 use health_core::report::Selection;
 use health_core::{HealthReport, Outcome, Status, health_check};
 
@@ -128,12 +128,28 @@ fn status_tracking_is_free_while_nothing_changes() {
     let (allocations, status) = runtime.block_on(read());
     assert_eq!(status, Status::Up);
     assert_eq!(allocations, 0, "a read through the monitor, nobody listening, allocated {allocations} times");
+    // That read was kept in every subject's history of runs, allocation-free.
+    assert_eq!(monitor.history(&Subject::component("c8")).unwrap().runs.len(), 3);
+    assert_eq!(monitor.history(&Subject::Overall).unwrap().runs.len(), 3);
 
     // Subscribers cost nothing either while nothing changes.
     let _changes = monitor.subscribe();
     let _watch = monitor.watch(&Subject::group("readiness")).unwrap();
     let (allocations, _) = runtime.block_on(read());
     assert_eq!(allocations, 0, "a read with subscribers and no change allocated {allocations} times");
+
+    // Once the rings are full, the oldest run gives way to the newest: still none.
+    let monitor = Monitor::builder(Eight::default(), ()).history(HistoryDepth::new(100, 2)).build().unwrap();
+    let read = || async {
+        let before = ALLOCATIONS.with(Cell::get);
+        monitor.read(&Subject::Overall, Selection::none()).await.unwrap();
+        ALLOCATIONS.with(Cell::get) - before
+    };
+    for _ in 0..3 {
+        runtime.block_on(read());
+    }
+    assert_eq!(runtime.block_on(read()), 0, "a read past the history's depth allocated");
+    assert_eq!(monitor.history(&Subject::component("c1")).unwrap().runs.len(), 2);
 }
 
 /// A recorder whose every series is an atomic: what it costs to record is

@@ -7,14 +7,17 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::task::{Context, Poll, ready};
+use std::time::{Duration, SystemTime};
 
 use futures_core::Stream;
 use serde::Serialize;
 use tokio::sync::{broadcast, watch};
 
+use super::history::{Histories, History, HistoryDepth, RunSample, Transition};
 use super::observe::{Observer, Run};
 use super::shutdown::OnShutdown;
 use super::subject::{Catalog, Subject, Target};
+use crate::component::Ending;
 use crate::report::{ComponentSet, ComponentVisitor, Selection};
 use crate::{Component, Status};
 
@@ -58,6 +61,8 @@ pub(crate) struct Tracker {
     /// Changes waiting for the hooks and `tracing`, in order.
     undelivered: Mutex<Undelivered>,
     delivering: AtomicBool,
+    /// Every subject's transitions and runs, by position.
+    history: Histories,
 }
 
 struct Seen {
@@ -79,7 +84,12 @@ struct Undelivered {
 }
 
 impl Tracker {
-    pub(crate) fn new(catalog: Arc<Catalog>, hooks: Vec<Hook>, observer: Option<Arc<dyn Observer>>) -> Self {
+    pub(crate) fn new(
+        catalog: Arc<Catalog>,
+        hooks: Vec<Hook>,
+        observer: Option<Arc<dyn Observer>>,
+        depth: HistoryDepth,
+    ) -> Self {
         let positions = catalog.positions();
         let mut statuses = vec![None; positions];
         // A group without enabled components is UP from the start: no run
@@ -106,6 +116,7 @@ impl Tracker {
             observer,
             undelivered: Mutex::new(Undelivered::default()),
             delivering: AtomicBool::new(false),
+            history: Histories::new(positions, depth),
             catalog,
         }
     }
@@ -114,45 +125,108 @@ impl Tracker {
         self.seen.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Records what a report of generation `generation` that ran `selection`
-    /// says: the status of each component it ran, unless a newer report
-    /// already gave one (concurrent reports may finish out of order); then
-    /// each group and the whole, from the latest statuses of their components,
-    /// once all of these have been seen. Allocates only for changes.
-    pub(crate) fn record<C: ComponentSet>(&self, components: &C, selection: Selection, generation: u64) {
+    /// Records what a report of generation `generation`, started `at`, that
+    /// ran `selection` says: its runs, in the history; the status of each
+    /// component it ran, unless a newer report already gave one (concurrent
+    /// reports may finish out of order); then each group and the whole, from
+    /// the latest statuses of their components, once all of these have been
+    /// seen. Allocates only for changes.
+    pub(crate) fn record<C: ComponentSet>(
+        &self,
+        components: &C,
+        selection: Selection,
+        generation: u64,
+        at: SystemTime,
+    ) {
         let ran_selection = selection.intersect(self.catalog.enabled());
-        let mut ran = Ran { statuses: [None; Selection::CAPACITY], observer: self.observer.as_deref() };
+        let mut ran = Ran { runs: [None; Selection::CAPACITY], observer: self.observer.as_deref() };
         components.visit_selected(ran_selection, &mut ran);
+        self.history.runs(self.samples(&ran, at));
         let mut seen = self.seen();
-        let mut changed = false;
+        let mut changed = Selection::none();
         for index in ran_selection.indices() {
-            let Some(status) = ran.statuses[index] else { continue };
+            let Some(run) = ran.runs[index] else { continue };
             if seen.generations[index] > generation {
                 continue;
             }
             seen.generations[index] = generation;
-            let target = Target::Component(index);
             // Most runs change nothing: that case does no more than compare.
-            if seen.statuses[self.catalog.position(target)] != Some(status) {
-                changed |= self.announce(&mut seen, target, status);
+            if seen.statuses[self.catalog.position(Target::Component(index))] != Some(run.shown) {
+                changed = changed.with(index);
             }
+        }
+        if changed.is_empty() {
+            return;
+        }
+        // Only changes need their messages.
+        let mut messages = Messages { messages: Vec::new() };
+        components.visit_selected(changed, &mut messages);
+        for (index, message) in messages.messages {
+            let status = ran.runs[index].map_or(Status::Down, |run| run.shown);
+            self.announce(&mut seen, Target::Component(index), status, |_| message);
         }
         // Groups and the whole follow their components: unchanged components,
         // unchanged aggregates. (Each component's first status is a change.)
-        if changed {
-            for target in self.catalog.aggregates() {
-                if seen.draining && target == self.catalog.readiness() {
-                    continue;
-                }
-                if let Some(status) = self.aggregate(&seen, target) {
-                    self.announce(&mut seen, target, status);
-                }
+        for target in self.catalog.aggregates() {
+            if seen.draining && target == self.catalog.readiness() {
+                continue;
+            }
+            if let Some(status) = self.aggregate(&seen, target) {
+                self.announce(&mut seen, target, status, |seen| self.not_up(seen, target));
             }
         }
         drop(seen);
-        if changed {
-            self.deliver();
+        self.deliver();
+    }
+
+    /// The history's samples of the runs in `ran`: each component that ran
+    /// (not reused from a cache), then each group and the whole that any of
+    /// these belong to, as long as their slowest and by their findings.
+    fn samples<'a>(&'a self, ran: &'a Ran<'_>, at: SystemTime) -> impl Iterator<Item = (usize, RunSample)> + 'a {
+        let sample = move |index: usize| {
+            ran.runs.get(index).copied().flatten().filter(|run| run.ran).map(|run| RunSample {
+                at,
+                duration: run.duration,
+                status: run.found,
+            })
+        };
+        let critical = self.catalog.critical();
+        let components = self
+            .catalog
+            .enabled()
+            .indices()
+            .filter_map(move |index| Some((self.catalog.position(Target::Component(index)), sample(index)?)));
+        let aggregates = self.catalog.aggregates().filter_map(move |target| {
+            let (duration, status) =
+                self.catalog.selection(target).indices().filter_map(|index| Some((index, sample(index)?))).fold(
+                    None,
+                    |whole: Option<(Duration, Status)>, (index, run)| {
+                        let (duration, status) = whole.unwrap_or((Duration::ZERO, Status::Up));
+                        Some((duration.max(run.duration), status.combine(run.status, critical.contains(index))))
+                    },
+                )?;
+            Some((self.catalog.position(target), RunSample { at, duration, status }))
+        });
+        components.chain(aggregates)
+    }
+
+    /// The message of an aggregate's transition: which of its components are
+    /// not UP, by status.
+    fn not_up(&self, seen: &Seen, target: Target) -> Option<String> {
+        let mut parts = Vec::new();
+        for status in [Status::Down, Status::Degraded] {
+            let names: Vec<&str> = self
+                .catalog
+                .selection(target)
+                .indices()
+                .filter(|index| seen.statuses[self.catalog.position(Target::Component(*index))] == Some(status))
+                .filter_map(|index| self.catalog.subject(Target::Component(index)).name())
+                .collect();
+            if !names.is_empty() {
+                parts.push(format!("{status}: {}", names.join(", ")));
+            }
         }
+        (!parts.is_empty()).then(|| parts.join("; "))
     }
 
     /// The status of a group or the whole from its components' latest
@@ -167,14 +241,22 @@ impl Tracker {
         Some(status)
     }
 
-    /// Sets the status of `target`; tells everyone of a change, while the lock
-    /// keeps changes in order.
-    fn announce(&self, seen: &mut Seen, target: Target, status: Status) -> bool {
+    /// Sets the status of `target`; keeps a change in the history, with the
+    /// message `why` gives, and tells everyone of it, while the lock keeps
+    /// changes in order.
+    fn announce(
+        &self,
+        seen: &mut Seen,
+        target: Target,
+        status: Status,
+        why: impl FnOnce(&Seen) -> Option<String>,
+    ) -> bool {
         let position = self.catalog.position(target);
-        let from = seen.statuses[position].replace(status);
-        if from == Some(status) {
+        if seen.statuses[position] == Some(status) {
             return false;
         }
+        let message = why(seen).map(Arc::from);
+        let from = seen.statuses[position].replace(status);
         seen.sequence += 1;
         let change = StatusChange {
             subject: self.catalog.subject(target).clone(),
@@ -184,6 +266,8 @@ impl Tracker {
             position,
         };
         trace(&change);
+        let transition = Transition { at: SystemTime::now(), from, to: status, message, sequence: seen.sequence };
+        self.history.transition(position, transition);
         if let Some(observer) = &self.observer {
             observer.status(target, status);
         }
@@ -238,6 +322,11 @@ impl Tracker {
         }
     }
 
+    /// A copy of `target`'s history.
+    pub(crate) fn history(&self, target: Target) -> History {
+        self.history.get(self.catalog.position(target))
+    }
+
     pub(crate) fn status(&self, target: Target) -> Option<Status> {
         *self.watchers[self.catalog.position(target)].borrow()
     }
@@ -278,7 +367,8 @@ impl OnShutdown for Tracker {
             return;
         }
         seen.draining = true;
-        let changed = self.announce(&mut seen, self.catalog.readiness(), Status::Down);
+        let changed =
+            self.announce(&mut seen, self.catalog.readiness(), Status::Down, |_| Some("shutting down".to_owned()));
         drop(seen);
         if changed {
             self.deliver();
@@ -292,17 +382,35 @@ impl fmt::Debug for Tracker {
     }
 }
 
-/// The statuses of the components a report ran, by position; each run told
-/// to the observer on the way.
+/// One component's part in a report, as recorded.
+#[derive(Debug, Clone, Copy)]
+struct Recorded {
+    /// The status it shows: after thresholds.
+    shown: Status,
+    /// What its run found, before thresholds.
+    found: Status,
+    duration: Duration,
+    /// Whether it ran in this report, rather than its cached result being reused.
+    ran: bool,
+}
+
+/// The components a report ran, by position; each run told to the observer
+/// on the way.
 struct Ran<'a> {
-    statuses: [Option<Status>; Selection::CAPACITY],
+    runs: [Option<Recorded>; Selection::CAPACITY],
     observer: Option<&'a dyn Observer>,
 }
 
 impl ComponentVisitor for Ran<'_> {
     fn component<T: Serialize>(&mut self, index: usize, _: &str, component: &Component<T>) {
-        if let Some(status) = self.statuses.get_mut(index) {
-            *status = Some(component.status);
+        let ran = !matches!(component.ending, Ending::Reused | Ending::Waited);
+        if let Some(slot) = self.runs.get_mut(index) {
+            *slot = Some(Recorded {
+                shown: component.status,
+                found: component.raw_status(),
+                duration: component.duration,
+                ran,
+            });
         }
         if let Some(observer) = self.observer {
             observer.ran(
@@ -310,6 +418,17 @@ impl ComponentVisitor for Ran<'_> {
                 Run { status: component.raw_status(), duration: component.duration, ending: component.ending },
             );
         }
+    }
+}
+
+/// The messages of the components whose status changed.
+struct Messages {
+    messages: Vec<(usize, Option<String>)>,
+}
+
+impl ComponentVisitor for Messages {
+    fn component<T: Serialize>(&mut self, index: usize, _: &str, component: &Component<T>) {
+        self.messages.push((index, component.message.as_deref().map(str::to_owned)));
     }
 }
 
@@ -448,16 +567,17 @@ mod tests {
     #[test]
     fn a_report_older_than_the_one_recorded_changes_nothing() {
         let catalog = Arc::new(Catalog::new(&[ComponentInfo::new("db").with_critical(true)], Selection::all()));
-        let tracker = Arc::new(Tracker::new(Arc::clone(&catalog), Vec::new(), None));
+        let tracker = Arc::new(Tracker::new(Arc::clone(&catalog), Vec::new(), None, HistoryDepth::default()));
         let db = catalog.component("db").unwrap();
-        tracker.record(&One(Status::Up), Selection::all(), 10);
-        tracker.record(&One(Status::Down), Selection::all(), 12);
+        let now = SystemTime::now();
+        tracker.record(&One(Status::Up), Selection::all(), 10, now);
+        tracker.record(&One(Status::Down), Selection::all(), 12, now);
         // Started earlier, finished later: concurrent reports end out of order.
-        tracker.record(&One(Status::Up), Selection::all(), 11);
+        tracker.record(&One(Status::Up), Selection::all(), 11, now);
         assert_eq!(tracker.status(db), Some(Status::Down));
         assert_eq!(tracker.status(Target::Overall), Some(Status::Down));
         // A selection without the component records nothing of it.
-        tracker.record(&One(Status::Up), Selection::none(), 13);
+        tracker.record(&One(Status::Up), Selection::none(), 13, now);
         assert_eq!(tracker.status(db), Some(Status::Down));
     }
 }

@@ -15,6 +15,8 @@
 //! - **status tracking:** changes of every subject, to any number of
 //!   subscribers ([`Monitor::subscribe`], [`Monitor::watch`]), to hooks, and
 //!   as `tracing` events;
+//! - **history:** the latest transitions and run durations of every subject,
+//!   bounded ([`Monitor::history`]);
 //! - **shutdown:** [`Monitor::begin_shutdown`] turns readiness DOWN at once for
 //!   every reader and subscriber, and stops the background refresh.
 //!
@@ -44,6 +46,7 @@
 
 mod changes;
 mod error;
+mod history;
 mod observe;
 mod reading;
 mod refresh;
@@ -63,6 +66,7 @@ use crate::{ComponentInfo, ReportSource, Status};
 
 pub use changes::{StatusChange, StatusChanges};
 pub use error::{MonitorError, UnknownSubject};
+pub use history::{History, HistoryDepth, MESSAGE_LIMIT, RunSample, Transition};
 pub use reading::Reading;
 pub use shutdown::ShutdownHandle;
 pub use snapshot::Snapshot;
@@ -127,6 +131,7 @@ impl<R: ReportSource> Monitor<R> {
             hooks: Vec::new(),
             observer: None,
             shutdown: ShutdownHandle::new(),
+            history: HistoryDepth::default(),
         }
     }
 
@@ -231,6 +236,39 @@ impl<R: ReportSource> Monitor<R> {
         Ok(self.shared.tracker.watch(self.resolve(subject)?))
     }
 
+    /// The latest transitions and runs of `subject`, oldest first, as deep
+    /// as [`MonitorBuilder::history`] says; see [`History`].
+    ///
+    /// ```
+    /// use health_core::monitor::{Monitor, Subject};
+    /// use health_core::report::Selection;
+    /// use health_core::{health_check, HealthReport, Status};
+    ///
+    /// #[health_check(critical)]
+    /// async fn database() -> Result<(), String> {
+    ///     Err("connection refused".into())
+    /// }
+    ///
+    /// #[derive(HealthReport, Default)]
+    /// struct Health { database: DatabaseCheck }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let monitor = Monitor::new(Health::default(), ());
+    /// monitor.read(&Subject::Overall, Selection::none()).await.unwrap();
+    /// monitor.read(&Subject::Overall, Selection::none()).await.unwrap();
+    /// let history = monitor.history(&Subject::component("database")).unwrap();
+    /// assert_eq!(history.runs.len(), 2);
+    /// let first = &history.transitions[0];
+    /// assert_eq!((first.from, first.to), (None, Status::Down));
+    /// assert_eq!(first.message.as_deref(), Some("connection refused"));
+    /// let whole = monitor.history(&Subject::Overall).unwrap();
+    /// assert_eq!(whole.transitions[0].message.as_deref(), Some("DOWN: database"));
+    /// # }
+    /// ```
+    pub fn history(&self, subject: &Subject) -> Result<History, UnknownSubject> {
+        Ok(self.shared.tracker.history(self.resolve(subject)?))
+    }
+
     /// Every status change from now on, of every subject, in order.
     pub fn subscribe(&self) -> StatusChanges {
         self.shared.tracker.subscribe()
@@ -287,7 +325,8 @@ impl<R: ReportSource> Shared<R> {
         if let Some(background) = background {
             background.send_replace(Some(Arc::clone(&snapshot)));
         }
-        self.tracker.record(&snapshot.report().components, selection, generation);
+        let report = snapshot.report();
+        self.tracker.record(&report.components, selection, generation, report.timestamp);
         snapshot
     }
 
@@ -356,6 +395,7 @@ pub struct MonitorBuilder<R: ReportSource> {
     /// Told of every run and status: the metrics, when asked for.
     pub(crate) observer: Option<MakeObserver>,
     shutdown: ShutdownHandle,
+    history: HistoryDepth,
 }
 
 impl<R: ReportSource> MonitorBuilder<R> {
@@ -381,6 +421,14 @@ impl<R: ReportSource> MonitorBuilder<R> {
     #[must_use]
     pub fn on_status_change(mut self, hook: impl Fn(&StatusChange) + Send + Sync + 'static) -> Self {
         self.hooks.push(Arc::new(hook));
+        self
+    }
+
+    /// How much history to keep per subject ([`HistoryDepth::default`]: the
+    /// last 100 transitions and 300 runs); see [`Monitor::history`].
+    #[must_use]
+    pub fn history(mut self, depth: HistoryDepth) -> Self {
+        self.history = depth;
         self
     }
 
@@ -428,7 +476,7 @@ impl<R: ReportSource> MonitorBuilder<R> {
     ) -> Monitor<R> {
         let components = self.source.components();
         let enabled = catalog.enabled();
-        let tracker = Arc::new(Tracker::new(Arc::clone(&catalog), self.hooks, observer));
+        let tracker = Arc::new(Tracker::new(Arc::clone(&catalog), self.hooks, observer, self.history));
         let (sender, latest) = watch::channel(None);
         let background = refresh.as_ref().map(|(every, _)| {
             let slowest = enabled.indices().map(|index| components[index].timeout()).max().unwrap_or_default();
@@ -463,6 +511,7 @@ impl<R: ReportSource> fmt::Debug for MonitorBuilder<R> {
             .field("disabled", &self.disabled)
             .field("hooks", &self.hooks.len())
             .field("observed", &self.observer.is_some())
+            .field("history", &self.history)
             .finish_non_exhaustive()
     }
 }

@@ -1,0 +1,255 @@
+//! A bounded history of every subject: its status transitions and its run
+//! durations, for pages and anything else that shows how health evolved.
+//!
+//! Memory is bounded whatever the traffic: each subject keeps at most
+//! [`HistoryDepth::transitions`] transitions, with messages cut to
+//! [`MESSAGE_LIMIT`] bytes, and [`HistoryDepth::runs`] runs. The runs' rings
+//! are allocated once, when the monitor is built, so that recording a run
+//! allocates nothing; transitions allocate their message, as changes do.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::Status;
+
+/// The longest message a transition keeps, in bytes; longer ones are cut at
+/// a character boundary and end with `…`.
+pub const MESSAGE_LIMIT: usize = 256;
+
+/// How much history a monitor keeps per subject (each component, each group,
+/// the whole): by default the last 100 transitions and the last 300 runs.
+///
+/// ```
+/// use health_core::monitor::HistoryDepth;
+///
+/// let depth = HistoryDepth::default();
+/// assert_eq!((depth.transitions, depth.runs), (100, 300));
+/// assert_eq!(HistoryDepth::new(10, 60).runs, 60);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct HistoryDepth {
+    /// How many status transitions each subject keeps.
+    pub transitions: usize,
+    /// How many runs (durations and statuses) each subject keeps.
+    pub runs: usize,
+}
+
+impl HistoryDepth {
+    /// Keeps `transitions` transitions and `runs` runs per subject; zero keeps none.
+    pub const fn new(transitions: usize, runs: usize) -> Self {
+        HistoryDepth { transitions, runs }
+    }
+}
+
+impl Default for HistoryDepth {
+    fn default() -> Self {
+        HistoryDepth::new(100, 300)
+    }
+}
+
+/// A change of a subject's status, as its history keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Transition {
+    /// When the monitor recorded it.
+    pub at: SystemTime,
+    /// The status before; `None` for the first status seen.
+    pub from: Option<Status>,
+    /// The status from then on.
+    pub to: Status,
+    /// Why: a component's message (secrets redacted, cut to
+    /// [`MESSAGE_LIMIT`] bytes), or for a group and the whole, which of
+    /// their components are not UP.
+    pub message: Option<Arc<str>>,
+    /// Its place in the monitor's order of changes (as
+    /// [`StatusChange::sequence`](super::StatusChange::sequence)).
+    pub sequence: u64,
+}
+
+/// One run of a subject, as its history keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RunSample {
+    /// When the report it belongs to started, to the millisecond.
+    pub at: SystemTime,
+    /// How long it took, to the microsecond: for a group or the whole, its
+    /// slowest component (components run concurrently).
+    pub duration: Duration,
+    /// What the run found, before thresholds: for a group or the whole, its
+    /// components' findings weighed by criticality.
+    pub status: Status,
+}
+
+/// A subject's history, oldest first: from
+/// [`Monitor::history`](super::Monitor::history).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct History {
+    /// Its latest status transitions.
+    pub transitions: Vec<Transition>,
+    /// Its latest runs. Results reused from a cache are not runs.
+    pub runs: Vec<RunSample>,
+}
+
+/// A run as kept: 16 bytes.
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    at_millis: u64,
+    micros: u32,
+    status: Status,
+}
+
+impl Sample {
+    fn new(run: RunSample) -> Self {
+        let at_millis = run.at.duration_since(UNIX_EPOCH).map_or(0, |since| since.as_millis() as u64);
+        let micros = u32::try_from(run.duration.as_micros()).unwrap_or(u32::MAX);
+        Sample { at_millis, micros, status: run.status }
+    }
+
+    fn run(self) -> RunSample {
+        RunSample {
+            at: UNIX_EPOCH + Duration::from_millis(self.at_millis),
+            duration: Duration::from_micros(self.micros.into()),
+            status: self.status,
+        }
+    }
+}
+
+/// One subject's rings.
+#[derive(Debug)]
+struct Track {
+    transitions: VecDeque<Transition>,
+    runs: VecDeque<Sample>,
+}
+
+/// Every subject's history, by position.
+#[derive(Debug)]
+pub(crate) struct Histories {
+    depth: HistoryDepth,
+    tracks: Mutex<Vec<Track>>,
+}
+
+impl Histories {
+    pub(crate) fn new(positions: usize, depth: HistoryDepth) -> Self {
+        let tracks = (0..positions)
+            .map(|_| Track { transitions: VecDeque::new(), runs: VecDeque::with_capacity(depth.runs) })
+            .collect();
+        Histories { depth, tracks: Mutex::new(tracks) }
+    }
+
+    fn tracks(&self) -> MutexGuard<'_, Vec<Track>> {
+        self.tracks.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Keeps `transition` as the latest of the subject at `position`.
+    pub(crate) fn transition(&self, position: usize, mut transition: Transition) {
+        if self.depth.transitions == 0 {
+            return;
+        }
+        if let Some(message) = &transition.message
+            && message.len() > MESSAGE_LIMIT
+        {
+            transition.message = Some(cut(message).into());
+        }
+        if let Some(track) = self.tracks().get_mut(position) {
+            push(&mut track.transitions, self.depth.transitions, transition);
+        }
+    }
+
+    /// Keeps each run as the latest of its subject: one lock for all, and no
+    /// allocation, the rings being full-sized from the start.
+    pub(crate) fn runs(&self, runs: impl IntoIterator<Item = (usize, RunSample)>) {
+        if self.depth.runs == 0 {
+            return;
+        }
+        let mut tracks = self.tracks();
+        for (position, run) in runs {
+            if let Some(track) = tracks.get_mut(position) {
+                push(&mut track.runs, self.depth.runs, Sample::new(run));
+            }
+        }
+    }
+
+    /// A copy of the history at `position`.
+    pub(crate) fn get(&self, position: usize) -> History {
+        let tracks = self.tracks();
+        let Some(track) = tracks.get(position) else { return History::default() };
+        History {
+            transitions: track.transitions.iter().cloned().collect(),
+            runs: track.runs.iter().map(|sample| sample.run()).collect(),
+        }
+    }
+}
+
+/// Pushes `item`, dropping the oldest once `depth` are kept.
+fn push<T>(ring: &mut VecDeque<T>, depth: usize, item: T) {
+    if ring.len() >= depth {
+        ring.pop_front();
+    }
+    ring.push_back(item);
+}
+
+/// `message` cut to [`MESSAGE_LIMIT`] bytes, `…` included.
+fn cut(message: &str) -> String {
+    let mut end = MESSAGE_LIMIT - '…'.len_utf8();
+    while !message.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &message[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn transition(sequence: u64, message: Option<&str>) -> Transition {
+        Transition { at: SystemTime::now(), from: None, to: Status::Up, message: message.map(Arc::from), sequence }
+    }
+
+    #[test]
+    fn rings_keep_the_latest_up_to_their_depth() {
+        let histories = Histories::new(2, HistoryDepth::new(3, 4));
+        for sequence in 1..=5 {
+            histories.transition(1, transition(sequence, None));
+        }
+        let runs = (0..10u64).map(|millis| {
+            let at = UNIX_EPOCH + Duration::from_millis(millis);
+            (1, RunSample { at, duration: Duration::from_micros(millis), status: Status::Down })
+        });
+        histories.runs(runs);
+        let history = histories.get(1);
+        assert_eq!(history.transitions.iter().map(|t| t.sequence).collect::<Vec<_>>(), [3, 4, 5]);
+        assert_eq!(history.runs.iter().map(|run| run.duration.as_micros()).collect::<Vec<_>>(), [6, 7, 8, 9]);
+        assert_eq!(history.runs[0].at, UNIX_EPOCH + Duration::from_millis(6));
+        assert_eq!(histories.get(0), History::default(), "other subjects keep their own");
+        assert_eq!(histories.get(7), History::default(), "no such position");
+    }
+
+    #[test]
+    fn zero_depth_keeps_nothing() {
+        let histories = Histories::new(1, HistoryDepth::new(0, 0));
+        histories.transition(0, transition(1, Some("gone")));
+        histories.runs([(0, RunSample { at: SystemTime::now(), duration: Duration::ZERO, status: Status::Up })]);
+        assert_eq!(histories.get(0), History::default());
+    }
+
+    #[test]
+    fn long_messages_are_cut_at_a_character_boundary() {
+        let histories = Histories::new(1, HistoryDepth::default());
+        let long = "é".repeat(MESSAGE_LIMIT);
+        histories.transition(0, transition(1, Some(&long)));
+        let kept = histories.get(0).transitions[0].message.clone().unwrap();
+        assert!(kept.len() <= MESSAGE_LIMIT, "{} bytes", kept.len());
+        assert!(kept.ends_with('…') && kept.starts_with("éé"));
+        histories.transition(0, transition(2, Some("short")));
+        assert_eq!(histories.get(0).transitions[1].message.as_deref(), Some("short"));
+    }
+
+    #[test]
+    fn durations_saturate_instead_of_wrapping() {
+        let run = RunSample { at: SystemTime::now(), duration: Duration::from_secs(7_200), status: Status::Up };
+        assert_eq!(Sample::new(run).run().duration, Duration::from_micros(u32::MAX.into()));
+    }
+}
