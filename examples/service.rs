@@ -21,8 +21,12 @@
 //!
 //! The dependencies form the custom group `dependencies`, served at
 //! `/health/group/dependencies` (with none of them configured, with no
-//! components: UP). Responses show every detail, unless
-//! `HEALTH_TOKEN` is set: then only requests bearing it see more than statuses.
+//! components: UP). Responses show every detail, unless `HEALTH_TOKEN` is
+//! set: then only requests bearing it see more than statuses; with
+//! `HEALTH_DETAILS=never`, nobody does.
+//!
+//! The status page is at `/health/ui`: a tile per component with its status,
+//! history and run durations, updated from `/health/ui/history`.
 //!
 //! Try `curl -i localhost:8080/health`, `/health/live`, `/health/ready`,
 //! `/health/database`, `/health?verbose`, or
@@ -62,7 +66,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use health_core::grpc::GrpcHealth;
-use health_core::http::{HealthEndpoints, ServeOptions, Visibility, serve, serve_with};
+use health_core::http::{HealthEndpoints, ServeOptions, StatusPage, Visibility, serve, serve_with};
 use health_core::metrics::MetricsOptions;
 use health_core::monitor::Subject;
 use health_core::probe::disk::{self, DiskDetails};
@@ -305,8 +309,12 @@ async fn run<R: ReportSource>(
         monitor = monitor.disable(*component);
     }
     // Details help on a developer's machine; where others can reach the
-    // endpoints, show them only to requests bearing a token.
-    let visibility = variable("HEALTH_TOKEN").map_or(Visibility::Always, Visibility::when_authorized);
+    // endpoints, show them only to requests bearing a token, or to nobody.
+    let visibility = match (variable("HEALTH_TOKEN"), variable("HEALTH_DETAILS").as_deref()) {
+        (Some(token), _) => Visibility::when_authorized(token),
+        (None, Some("never")) => Visibility::Never,
+        (None, _) => Visibility::Always,
+    };
     if let Some(every) = variable("REFRESH_MS").and_then(|ms| ms.parse().ok()) {
         monitor = monitor.refresh_every(Duration::from_millis(every));
     }
@@ -325,7 +333,11 @@ async fn run<R: ReportSource>(
         }
     });
     let monitor = monitor.metrics(MetricsOptions::default()).build()?;
-    let health = HealthEndpoints::new(monitor.clone()).visibility(visibility).openapi_path("/openapi.json").build()?;
+    let health = HealthEndpoints::new(monitor.clone())
+        .visibility(visibility)
+        .openapi_path("/openapi.json")
+        .status_page(StatusPage::new())
+        .build()?;
     // gRPC carries statuses only, whatever the visibility.
     let grpc = GrpcHealth::new(monitor).map("example.v1.Example", Subject::group("readiness")).build()?;
     let port = variable("PORT").and_then(|port| port.parse::<u16>().ok()).unwrap_or(8080);

@@ -41,6 +41,8 @@ pub struct HealthEndpoints<R: ReportSource> {
     codes: Codes,
     visibility: Visibility,
     openapi: OpenApiOptions,
+    #[cfg(feature = "ui")]
+    page: Option<super::StatusPage>,
 }
 
 impl<R: ReportSource> HealthEndpoints<R> {
@@ -53,6 +55,8 @@ impl<R: ReportSource> HealthEndpoints<R> {
             codes: Codes::default(),
             visibility: Visibility::default(),
             openapi: OpenApiOptions::default(),
+            #[cfg(feature = "ui")]
+            page: None,
         }
     }
 
@@ -103,6 +107,17 @@ impl<R: ReportSource> HealthEndpoints<R> {
         self
     }
 
+    /// Also serves the status page (feature `ui`): one self-contained HTML
+    /// page of every status, transition and run duration, at `{base}/ui` by
+    /// default; see [`StatusPage`](super::StatusPage). It shows messages,
+    /// details and timings only as [`visibility`](Self::visibility) allows.
+    #[cfg(feature = "ui")]
+    #[must_use]
+    pub fn status_page(mut self, page: super::StatusPage) -> Self {
+        self.page = Some(page);
+        self
+    }
+
     /// Checks the configuration and builds the service.
     pub fn build(self) -> Result<HealthService<R>, ConfigError> {
         if !valid_path(&self.base_path) {
@@ -145,12 +160,18 @@ impl<R: ReportSource> HealthEndpoints<R> {
         {
             return Err(ConfigError::BadToken);
         }
+        #[cfg(feature = "ui")]
+        if let Some(page) = &self.page {
+            super::ui::check(page, source.components())?;
+        }
         let inner = Inner {
             monitor: self.monitor,
             base_path: self.base_path,
             codes: self.codes,
             access: Access::new(self.visibility),
             openapi: self.openapi,
+            #[cfg(feature = "ui")]
+            page: self.page,
         };
         Ok(HealthService { inner: Arc::new(inner) })
     }
@@ -164,7 +185,7 @@ impl<R: ReportSource> fmt::Debug for HealthEndpoints<R> {
             .field("codes", &self.codes)
             .field("visibility", &self.visibility)
             .field("openapi", &self.openapi)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -195,6 +216,11 @@ pub enum ConfigError {
     /// An `operationId` prefix that is not letters, digits, `.`, `-` and `_`,
     /// which keep operationIds safe in URLs.
     BadOperationIdPrefix(String),
+    /// The status page's segment is not one path segment of letters, digits,
+    /// `-`, `_` and `.`, or is the name of a component or another route.
+    BadStatusPagePath(String),
+    /// The status page would poll more often than every 500 ms.
+    BadPollInterval(std::time::Duration),
 }
 
 impl fmt::Display for ConfigError {
@@ -221,6 +247,13 @@ impl fmt::Display for ConfigError {
             ConfigError::BadToken => f.write_str("the bearer token must be non-empty visible ASCII"),
             ConfigError::BadOperationIdPrefix(prefix) => {
                 write!(f, "the operationId prefix `{prefix}` must be letters, digits, `.`, `-` and `_`")
+            }
+            ConfigError::BadStatusPagePath(segment) => write!(
+                f,
+                "the status page cannot be served at `{segment}`: it must be one path segment of letters, digits, `-`, `_` and `.`, named like no component and no other route (`live`, `ready`, `startup`, `group`)"
+            ),
+            ConfigError::BadPollInterval(every) => {
+                write!(f, "the status page cannot poll every {every:?}: the shortest interval is 500ms")
             }
             ConfigError::BadTitle(title) => write!(
                 f,

@@ -7,6 +7,7 @@
 //! | `/health/live`, `/health/ready`, `/health/startup` | the liveness, readiness and startup groups |
 //! | `/health/group/{name}` | a custom group |
 //! | `/health/{component}` | one component (404 for an unknown name) |
+//! | `/health/ui`, `/health/ui/history` | the status page and its JSON (feature `ui`, when turned on) |
 //!
 //! Other methods get 405 with `Allow: GET, HEAD`. Query parameters:
 //! `?verbose` answers in Kubernetes-style text lines; `?exclude=<component>`
@@ -42,6 +43,8 @@ mod limits;
 mod router;
 #[cfg(feature = "axum")]
 mod serve;
+#[cfg(feature = "ui")]
+mod ui;
 #[cfg(feature = "utoipa")]
 mod utoipa;
 
@@ -66,3 +69,5 @@ pub use crate::signal::termination_signal;
 pub use limits::ServeOptions;
 #[cfg(feature = "axum")]
 pub use serve::{GRACE, serve, serve_with};
+#[cfg(feature = "ui")]
+pub use ui::{MIN_POLL, StatusPage};

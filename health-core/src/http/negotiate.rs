@@ -47,19 +47,25 @@ pub(crate) fn json_only(accept: Option<&[u8]>) -> Result<Format, RequestError> {
     choose(accept, &JSON)
 }
 
+/// Whether the `Accept` header admits `media`: for what exists in one format only.
+#[cfg(feature = "ui")]
+pub(crate) fn admits(accept: Option<&[u8]>, media: &'static str) -> Result<(), RequestError> {
+    choose(accept, &[((), media)])
+}
+
 /// The offered format the `Accept` header prefers: each gets the quality of
 /// the most specific media range that matches it; the highest quality wins,
 /// then the most specific match, then the first offered. Ranges that cannot be
 /// parsed are ignored, as clients send odd ones (`*; q=.2`). No header means
 /// the first offered.
-fn choose(accept: Option<&[u8]>, offered: &[(Format, &'static str)]) -> Result<Format, RequestError> {
+fn choose<T: Copy>(accept: Option<&[u8]>, offered: &[(T, &'static str)]) -> Result<T, RequestError> {
     let not_acceptable = || RequestError::NotAcceptable { offered: offered.iter().map(|(_, media)| *media).collect() };
     let Some(accept) = accept.filter(|accept| !accept.trim_ascii().is_empty()) else {
         return offered.first().map(|(format, _)| *format).ok_or_else(not_acceptable);
     };
     let accept = std::str::from_utf8(accept).map_err(|_| RequestError::BadAccept)?;
     // (quality, specificity) of the best range matching each offered format.
-    // At most two formats are offered: no allocation per request.
+    // At most two are offered: no allocation per request.
     let mut best: [Option<(u16, u8)>; 2] = [None; 2];
     for range in accept.split(',') {
         let mut parts = range.split(';');

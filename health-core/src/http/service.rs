@@ -30,6 +30,9 @@ pub(super) struct Inner<R: ReportSource> {
     pub(super) codes: Codes,
     pub(super) access: Access,
     pub(super) openapi: OpenApiOptions,
+    /// The status page, when turned on.
+    #[cfg(feature = "ui")]
+    pub(super) page: Option<super::StatusPage>,
 }
 
 impl<R: ReportSource> Clone for HealthService<R> {
@@ -52,6 +55,13 @@ impl<R: ReportSource> HealthService<R> {
     /// The base path, such as `/health`.
     pub fn base_path(&self) -> &str {
         &self.inner.base_path
+    }
+
+    /// Where the status page is served, when it is turned on (feature `ui`).
+    #[cfg(feature = "ui")]
+    pub fn status_page_path(&self) -> Option<String> {
+        let page = self.inner.page.as_ref()?;
+        Some(format!("{}/{}", self.inner.base_path, page.segment))
     }
 
     /// Whether `path` is one of this service's: the base path or below it.
@@ -85,6 +95,10 @@ where
     /// HEAD answers are rendered like GET ones, so that `Content-Length`
     /// matches; the server leaves the body out.
     fn call(&mut self, request: Request<B>) -> Self::Future {
+        #[cfg(feature = "ui")]
+        if let Some(answer) = self.inner.page_request(&request) {
+            return answer;
+        }
         let asked = match self.inner.ask(&request) {
             Ok(asked) => asked,
             Err(error) => return ResponseFuture::ready(response::error(&error)),

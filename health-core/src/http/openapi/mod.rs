@@ -4,6 +4,8 @@
 
 mod definitions;
 mod merge;
+#[cfg(feature = "ui")]
+mod page;
 mod paths;
 mod schemas;
 
@@ -32,7 +34,8 @@ const ERRORS: [(u16, &str); 5] = [
 pub(crate) const ERROR_CODES: [u16; 5] = [ERRORS[0].0, ERRORS[1].0, ERRORS[2].0, ERRORS[3].0, ERRORS[4].0];
 
 /// The names of the schemas the document adds beside the details types'.
-const OWN_SCHEMAS: [&str; 4] = ["HealthError", "HealthCheckResponse", "HealthCheckList", "HealthCheck"];
+const OWN_SCHEMAS: [&str; 5] =
+    ["HealthError", "HealthCheckResponse", "HealthCheckList", "HealthCheck", "HealthHistory"];
 
 /// Every schema name the document gives itself, for a report titled `title`.
 pub(crate) fn schema_names(title: &str) -> Vec<String> {
@@ -85,6 +88,9 @@ struct Facts<'a> {
     /// Whether answers come from background snapshots, with an `Age` header.
     background: bool,
     options: &'a OpenApiOptions,
+    /// Where the status page is served, when it is.
+    #[cfg(feature = "ui")]
+    page: Option<String>,
 }
 
 struct GroupFacts<'a> {
@@ -141,6 +147,8 @@ impl<R: ReportSource> HealthService<R> {
             visibility: inner.access.visibility(),
             background: monitor.refresh_interval().is_some(),
             options: &inner.openapi,
+            #[cfg(feature = "ui")]
+            page: self.status_page_path(),
         }
     }
 
@@ -203,6 +211,11 @@ fn document(facts: &Facts) -> Value {
     }
     if let Some(path) = &facts.options.path {
         paths.insert(path.clone(), paths::document_item(facts));
+    }
+    #[cfg(feature = "ui")]
+    if let Some(path) = &facts.page {
+        paths.extend(page::items(facts, path));
+        schemas.insert(page::HISTORY_SCHEMA.into(), page::schema(facts.visibility));
     }
     // Only the details types the enabled components use.
     let used = definitions::used(&facts.report, &Value::Object(schemas.clone()));

@@ -37,17 +37,7 @@ pub(super) fn path_item(
         }
     };
     let get = operation(facts, endpoint, schema);
-    let mut head = operation(facts, endpoint, schema);
-    head["operationId"] = json!(operation_id(facts, "head", endpoint_name(endpoint)));
-    head["summary"] = json!(format!("{} (headers only)", summary(endpoint)));
-    if let Some(Value::Object(responses)) = head.get_mut("responses") {
-        for response in responses.values_mut() {
-            if let Some(response) = response.as_object_mut() {
-                response.remove("content");
-            }
-        }
-    }
-    let mut item = json!({ "get": get, "head": head });
+    let mut item = get_and_head(facts, get, endpoint_name(endpoint), summary(endpoint));
     // The path's own parameter is declared on the path item, for every method.
     if let Some(parameter) = parameter {
         item["parameters"] = json!([parameter]);
@@ -56,6 +46,22 @@ pub(super) fn path_item(
     // which is what an undeclared method means to OpenAPI tools (schemathesis
     // checks exactly that); declaring them would announce them as supported.
     Some((path, item))
+}
+
+/// A path item of the GET operation `get`, named `name`, and its HEAD
+/// twin: the same answers without their bodies.
+pub(super) fn get_and_head(facts: &Facts, get: Value, name: &str, summary: &str) -> Value {
+    let mut head = get.clone();
+    head["operationId"] = json!(operation_id(facts, "head", name));
+    head["summary"] = json!(format!("{summary} (headers only)"));
+    if let Some(Value::Object(responses)) = head.get_mut("responses") {
+        for response in responses.values_mut() {
+            if let Some(response) = response.as_object_mut() {
+                response.remove("content");
+            }
+        }
+    }
+    json!({ "get": get, "head": head })
 }
 
 /// The item of the document's own path.
@@ -74,7 +80,7 @@ fn path_parameter(name: &str, values: &[&str]) -> Value {
 }
 
 /// `getHealthReady`, or with a prefix `ordersGetHealthReady`.
-fn operation_id(facts: &Facts, method: &str, name: &str) -> String {
+pub(super) fn operation_id(facts: &Facts, method: &str, name: &str) -> String {
     let prefix = &facts.options.operation_prefix;
     if prefix.is_empty() {
         return format!("{method}{name}");
@@ -106,7 +112,7 @@ fn summary(endpoint: Endpoint) -> &'static str {
     }
 }
 
-fn error(description: &str) -> Value {
+pub(super) fn error(description: &str) -> Value {
     json!({ "description": description, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/HealthError" } } } })
 }
 

@@ -1,0 +1,228 @@
+//! The JSON the page updates itself from: every subject's status and
+//! history, with the latest report's messages, details and timings where
+//! visibility allows.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::component::millis;
+use crate::http::Visibility;
+use crate::monitor::{History, Monitor, Reading, Subject, Transition};
+use crate::report::{ComponentSet, ComponentVisitor};
+use crate::time_format::Rfc3339;
+use crate::{Component, ReportSource, Status};
+
+#[derive(Serialize)]
+struct Body<'a> {
+    title: &'a str,
+    status: Status,
+    /// When the report shown started.
+    timestamp: Rfc3339,
+    /// Whether checks run in the background, rather than on each read.
+    background: bool,
+    /// How often the page asks again.
+    poll_ms: u128,
+    visibility: &'static str,
+    details_shown: bool,
+    shutting_down: bool,
+    overall: Aggregate<'a>,
+    groups: Vec<Aggregate<'a>>,
+    components: Vec<Entry<'a>>,
+}
+
+/// A group, or the whole.
+#[derive(Serialize)]
+struct Aggregate<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    members: Option<Vec<&'a str>>,
+    transitions: Vec<Change>,
+}
+
+#[derive(Serialize)]
+struct Entry<'a> {
+    name: &'a str,
+    status: Status,
+    critical: bool,
+    groups: Vec<&'a str>,
+    transitions: Vec<Change>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    shown: Option<Shown<'a>>,
+}
+
+/// What only requests allowed details see of a component.
+#[derive(Serialize)]
+struct Shown<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    timeout_ms: f64,
+    duration_ms: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    details: Option<Value>,
+    runs: Runs,
+}
+
+/// A component's latest runs, oldest first, as two lists of one length.
+#[derive(Serialize)]
+struct Runs {
+    duration_ms: Vec<f64>,
+    status: Vec<Status>,
+}
+
+#[derive(Serialize)]
+struct Change {
+    at: Rfc3339,
+    from: Option<Status>,
+    to: Status,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "shared_text")]
+    message: Option<Arc<str>>,
+}
+
+/// A message shared with the history, as a string.
+fn shared_text<S: serde::Serializer>(message: &Option<Arc<str>>, serializer: S) -> Result<S::Ok, S::Error> {
+    match message {
+        Some(message) => serializer.serialize_str(message),
+        None => serializer.serialize_none(),
+    }
+}
+
+impl Change {
+    fn of(transition: Transition, details: bool) -> Self {
+        Change {
+            at: Rfc3339(transition.at),
+            from: transition.from,
+            to: transition.to,
+            message: transition.message.filter(|_| details),
+        }
+    }
+}
+
+fn changes(history: &History, details: bool) -> Vec<Change> {
+    history.transitions.iter().cloned().map(|transition| Change::of(transition, details)).collect()
+}
+
+/// One component of the report read, as the page shows it.
+struct Latest {
+    status: Status,
+    duration: Duration,
+    message: Option<String>,
+    details: Option<Value>,
+}
+
+/// The latest of each component read, by index.
+struct Collect {
+    latest: Vec<Option<Latest>>,
+    details: bool,
+}
+
+impl ComponentVisitor for Collect {
+    fn component<T: Serialize>(&mut self, index: usize, _: &str, component: &Component<T>) {
+        let (message, details) = if self.details {
+            let details = component.details.as_ref().and_then(|details| serde_json::to_value(details).ok());
+            (component.message.as_deref().map(str::to_owned), details)
+        } else {
+            (None, None)
+        };
+        if let Some(slot) = self.latest.get_mut(index) {
+            *slot = Some(Latest { status: component.status, duration: component.duration, message, details });
+        }
+    }
+}
+
+/// The body for a request that may (`details`) or may not see details.
+pub(super) fn render<R: ReportSource>(
+    monitor: &Monitor<R>,
+    reading: &Reading<R::Components>,
+    visibility: &Visibility,
+    details: bool,
+    poll_every: Duration,
+) -> Vec<u8> {
+    let components = monitor.components();
+    let mut collect = Collect { latest: components.iter().map(|_| None).collect(), details };
+    let timestamp = match reading.snapshot() {
+        Some(snapshot) => {
+            snapshot.report().components.visit_selected(reading.selection(), &mut collect);
+            snapshot.report().timestamp
+        }
+        None => SystemTime::now(),
+    };
+    let history = |subject: &Subject| monitor.history(subject).unwrap_or_default();
+    let status = |subject: &Subject| monitor.status(subject).ok().flatten();
+    let entries = components
+        .iter()
+        .zip(collect.latest)
+        .filter_map(|(info, latest)| {
+            let latest = latest?;
+            let subject = Subject::component(info.name());
+            let history = history(&subject);
+            let shown = details.then(|| Shown {
+                description: info.description(),
+                timeout_ms: millis(info.timeout()),
+                duration_ms: millis(latest.duration),
+                message: latest.message,
+                details: latest.details,
+                runs: Runs {
+                    duration_ms: history.runs.iter().map(|run| millis(run.duration)).collect(),
+                    status: history.runs.iter().map(|run| run.status).collect(),
+                },
+            });
+            Some(Entry {
+                name: info.name(),
+                status: latest.status,
+                critical: info.is_critical(),
+                groups: info.groups().collect(),
+                transitions: changes(&history, details),
+                shown,
+            })
+        })
+        .collect();
+    let groups = monitor
+        .groups()
+        .map(|name| {
+            let subject = Subject::group(name);
+            let members = monitor.selection(&subject).unwrap_or(crate::report::Selection::none());
+            Aggregate {
+                name: Some(name),
+                status: status(&subject).unwrap_or(Status::Up),
+                members: Some(members.indices().filter_map(|index| components.get(index)).map(|c| c.name()).collect()),
+                transitions: changes(&history(&subject), details),
+            }
+        })
+        .collect();
+    let body = Body {
+        title: monitor.source().title(),
+        status: reading.status(),
+        timestamp: Rfc3339(timestamp),
+        background: monitor.refresh_interval().is_some(),
+        poll_ms: poll_every.as_millis(),
+        visibility: match visibility {
+            Visibility::Always => "always",
+            Visibility::Never => "never",
+            Visibility::WhenAuthorized { .. } => "when_authorized",
+        },
+        details_shown: details,
+        shutting_down: monitor.is_shutting_down(),
+        overall: Aggregate {
+            name: None,
+            status: reading.status(),
+            members: None,
+            transitions: changes(&history(&Subject::Overall), details),
+        },
+        groups,
+        components: entries,
+    };
+    // Every part serializes: statuses, numbers, strings, and details that
+    // were JSON values already. A timestamp outside RFC 3339's years cannot
+    // come from a clock; should one, the page is told so.
+    serde_json::to_vec(&body).unwrap_or_else(|error| {
+        serde_json::to_vec(&serde_json::json!({ "error": "unrenderable", "message": error.to_string() }))
+            .unwrap_or_default()
+    })
+}
