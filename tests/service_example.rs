@@ -157,6 +157,15 @@ async fn unreachable_database(arguments: &[&str]) {
     }
     assert!(!metrics.body.contains("hunter2"));
     assert!(!metrics.body.contains(r#"component="cache""#), "no REDIS_URL, no cache series");
+    // The status page, and its history with the database's transition and message.
+    let page = get(service.address, "/health/ui").await;
+    assert_eq!((page.status, page.header("content-type")), (200, Some("text/html; charset=utf-8")));
+    let history = get(service.address, "/health/ui/history").await;
+    assert!(!history.body.contains("hunter2"), "{}", history.body);
+    let history = history.json();
+    let database = history["components"].as_array().unwrap().iter().find(|c| c["name"] == "database").unwrap();
+    assert_eq!((database["status"].as_str(), database["transitions"][0]["to"].as_str()), (Some("DOWN"), Some("DOWN")));
+    assert!(database["message"].as_str().is_some_and(|message| message.contains("pool timed out")), "{database}");
     unsafe { libc::kill(service.child.id().unwrap() as i32, libc::SIGTERM) };
     let exited = tokio::time::timeout(Duration::from_secs(15), service.child.wait()).await;
     assert!(exited.is_ok(), "the example stops on SIGTERM");
