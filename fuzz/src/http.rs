@@ -1,6 +1,7 @@
 //! The HTTP request handling, through the tower `Service`, on arbitrary
 //! request parts: method, path, query (`exclude`, `verbose`) and headers
-//! (`Accept`, `Authorization` and any other).
+//! (`Accept`, `Authorization` and any other), the status page and its
+//! history included.
 //!
 //! The input is two bytes, the checks' states and the visibility, then a
 //! request head as text: `METHOD target`, then `Name: value` lines.
@@ -12,7 +13,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 
-use health_core::http::{HealthEndpoints, HealthService, Visibility};
+use health_core::http::{HealthEndpoints, HealthService, StatusPage, Visibility};
 use health_core::{HealthReport, Monitor, Outcome, health_check};
 use http::{HeaderName, HeaderValue, Method, Request};
 use http_body_util::{BodyExt, Empty};
@@ -71,7 +72,11 @@ thread_local! {
         .map(|visibility| {
             let app = Arc::new(App::default());
             let monitor = Monitor::new(Health::default(), Arc::clone(&app));
-            let service = HealthEndpoints::new(monitor).visibility(visibility).build().expect("a valid configuration");
+            let service = HealthEndpoints::new(monitor)
+                .visibility(visibility)
+                .status_page(StatusPage::new())
+                .build()
+                .expect("a valid configuration");
             let contract = Contract::new(service.openapi());
             Served { app, service, contract }
         })

@@ -51,8 +51,8 @@ macro_rules! policy {
 }
 
 policy! {
-    style: "sha256-iOaH97jFzi+r2FgBs+AWFN7G3FAKhKjrd+UEV9DLPw4=",
-    script: "sha256-JrPvn+gfcZiSJm2n8N5LhbX3lsTknEM9Nxyfr0/nkIo="
+    style: "sha256-DASKi6tf4JOx1cy3EFQG0DwTxiOWgtjSF+p3dH70bL4=",
+    script: "sha256-R8By2COCO8mrjvv9GLX4JZzYL5tbNkpq/tYFJEZczuQ="
 }
 
 /// The headers of the page, beyond its type.

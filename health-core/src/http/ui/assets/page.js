@@ -84,7 +84,8 @@
   function runsLabel(c) {
     const values = c.runs.duration_ms;
     const slowest = Math.max(...values, 0);
-    const share = c.timeout_ms ? ", " + Math.round((100 * slowest) / c.timeout_ms) + " % of the " + ms(c.timeout_ms) + " timeout" : "";
+    const percent = c.timeout_ms ? Math.round((100 * slowest) / c.timeout_ms) : 0;
+    const share = c.timeout_ms ? ", " + (percent < 1 ? "under 1" : percent) + " % of the " + ms(c.timeout_ms) + " timeout" : "";
     const runs = values.length === 1 ? "Last run: " : "Last " + values.length + " runs: slowest ";
     return runs + ms(slowest) + share;
   }
