@@ -98,6 +98,30 @@ fn metrics(c: &mut Criterion) {
     group.finish();
 }
 
+/// The monitor reading the same report, keeping its history (the default
+/// depth: 100 transitions and 300 runs per subject) or none: what recording
+/// every run in the history costs.
+fn history(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+    let none = health_core::Monitor::builder(Derived::default(), ())
+        .history(health_core::monitor::HistoryDepth::new(0, 0))
+        .build()
+        .unwrap();
+    let kept = health_core::Monitor::new(Derived::default(), ());
+    let read = |monitor: &health_core::Monitor<Derived>| {
+        runtime
+            .block_on(monitor.read(&health_core::monitor::Subject::Overall, health_core::report::Selection::none()))
+            .unwrap()
+            .status()
+    };
+    assert_eq!(read(&kept), Status::Up);
+
+    let mut group = c.benchmark_group("monitor read of 8 instant checks, history");
+    group.bench_function("without history", |b| b.iter(|| black_box(read(&none))));
+    group.bench_function("with history", |b| b.iter(|| black_box(read(&kept))));
+    group.finish();
+}
+
 /// A recorder whose every series is an atomic.
 struct Atomics;
 
@@ -128,5 +152,5 @@ impl metrics::Recorder for Atomics {
     }
 }
 
-criterion_group!(benches, reports, metrics);
+criterion_group!(benches, reports, metrics, history);
 criterion_main!(benches);

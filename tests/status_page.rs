@@ -263,7 +263,7 @@ fn configurations_that_cannot_work_are_refused() {
     let fast = Duration::from_millis(100);
     assert_eq!(build(StatusPage::new().poll_every(fast)), Some(ConfigError::BadPollInterval(fast)));
     let named_ui = HealthEndpoints::new(Monitor::new(NamedUi::default(), ())).status_page(StatusPage::new()).build();
-    let error = named_ui.err().expect("a component named `ui` takes the page's place");
+    let error = named_ui.expect_err("a component named `ui` takes the page's place");
     assert_eq!(error, ConfigError::BadStatusPagePath("ui".into()));
     assert!(error.to_string().contains("named like no component"), "{error}");
 }

@@ -57,7 +57,6 @@ pub struct Component<T> {
 /// How a component's result came about: a run that completed, timed out or
 /// panicked, or a cached result reused without a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[cfg_attr(not(feature = "metrics"), allow(dead_code, reason = "metrics tell runs apart"))]
 pub(crate) enum Ending {
     #[default]
     Completed,
