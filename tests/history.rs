@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{Duration, SystemTime};
 
-use health_core::monitor::{HistoryDepth, Monitor, StatusChange, Subject};
+use health_core::monitor::{HistoryDepth, Monitor, MonitorError, StatusChange, Subject};
 use health_core::report::Selection;
 use health_core::{HealthReport, Outcome, Status, health_check};
 
@@ -143,6 +143,16 @@ async fn runs_are_kept_with_their_duration_and_findings_and_cached_results_are_n
         assert_eq!(group.status, Status::Degraded);
         assert_eq!(group.at, process.at, "the report's start");
     }
+
+    // A read of part of a group is a run of that part only, not of the group.
+    monitor.read(&Subject::component("queue"), Selection::none()).await.unwrap();
+    monitor.read(&Subject::group("readiness"), Selection::none().with(0)).await.unwrap();
+    assert_eq!(monitor.history(&Subject::component("queue")).unwrap().runs.len(), 4);
+    assert_eq!(monitor.history(&Subject::group("readiness")).unwrap().runs.len(), 2);
+    assert_eq!(monitor.history(&Subject::Overall).unwrap().runs.len(), 2);
+    monitor.read(&Subject::group("batch"), Selection::none()).await.unwrap();
+    // Every read of the queue covered all of `batch`.
+    assert_eq!(monitor.history(&Subject::group("batch")).unwrap().runs.len(), 5);
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -164,6 +174,10 @@ async fn histories_are_bounded_by_their_depth_and_keep_the_latest() {
     let (none, _) = self::monitor(HistoryDepth::new(0, 0));
     read(&none).await;
     assert_eq!(none.history(&Subject::Overall).unwrap(), Default::default());
+
+    let deep = HistoryDepth::new(usize::MAX, 1);
+    let refused = Monitor::builder(Health::default(), Arc::new(App::default())).history(deep).build();
+    assert_eq!(refused.err(), Some(MonitorError::HistoryTooDeep(deep)));
 }
 
 #[tokio::test(flavor = "current_thread")]

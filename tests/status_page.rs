@@ -29,6 +29,7 @@ struct Pool {
     idle: u32,
 }
 
+/// The primary database.
 #[health_check(timeout = "200ms", critical)]
 async fn database(app: &App) -> Outcome<Pool> {
     app.database_runs.fetch_add(1, Ordering::SeqCst);
@@ -92,7 +93,17 @@ async fn the_page_is_self_contained_and_locked_down() {
     assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
     assert_eq!(page.header("x-frame-options"), Some("DENY"));
     let policy = page.header("content-security-policy").expect("a policy");
-    for directive in ["default-src 'none'", "script-src 'sha256-", "style-src 'sha256-", "connect-src 'self'"] {
+    let directives = [
+        "default-src 'none'",
+        "script-src 'sha256-",
+        "style-src 'sha256-",
+        "connect-src 'self'",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+        "require-trusted-types-for 'script'",
+    ];
+    for directive in directives {
         assert!(policy.contains(directive), "{directive} in {policy}");
     }
     assert!(!policy.contains("unsafe"), "{policy}");
@@ -107,6 +118,7 @@ async fn the_page_is_self_contained_and_locked_down() {
     // Bad requests get an error with a body, like every endpoint's.
     let refused = [
         (request(address, "POST", "/health/ui", &[]).await, 405, "method_not_allowed"),
+        (request(address, "DELETE", "/health/ui/other", &[]).await, 405, "method_not_allowed"),
         (get(address, "/health/ui?theme=dark").await, 400, "unknown_parameter"),
         (request(address, "GET", "/health/ui", &[("accept", "application/json")]).await, 406, "not_acceptable"),
         (request(address, "GET", "/health/ui/history", &[("accept", "text/html")]).await, 406, "not_acceptable"),
@@ -134,8 +146,10 @@ async fn the_history_shows_every_status_with_its_transitions_and_runs() {
     assert_eq!(history["visibility"], "always");
     assert_eq!(history["poll_ms"], 5000, "the default poll when checks run on each read");
 
+    assert!(history["timestamp"].is_string() && history["now"].is_string());
     let database = component(&history, "database");
     assert_eq!((database["status"].as_str(), database["critical"].as_bool()), (Some("DOWN"), Some(true)));
+    assert_eq!(database["description"], "The primary database.");
     assert_eq!(database["message"], "connection refused by db.internal:5432");
     assert_eq!(database["details"]["idle"], 0);
     assert_eq!(database["timeout_ms"], 200.0);
@@ -156,7 +170,19 @@ async fn the_history_shows_every_status_with_its_transitions_and_runs() {
 
 /// What only details show, anywhere in a history.
 fn assert_statuses_only(body: &str) {
-    for key in ["\"message\"", "\"details\"", "\"runs\"", "\"duration_ms\"", "\"timeout_ms\"", "db.internal"] {
+    let only_with_details = [
+        "\"message\"",
+        "\"details\"",
+        "\"runs\"",
+        "\"duration_ms\"",
+        "\"timeout_ms\"",
+        "\"description\"",
+        "\"critical\"",
+        "\"timestamp\"",
+        "db.internal",
+        "primary database",
+    ];
+    for key in only_with_details {
         assert!(!body.contains(key), "{key} in {body}");
     }
 }

@@ -267,11 +267,13 @@ impl std::error::Error for ConfigError {}
 
 /// Whether `path` can be the base path or the document's: `/health`, `/api/v1/health`.
 fn valid_path(path: &str) -> bool {
-    let segment_ok = |segment: &str| {
-        !matches!(segment, "" | "." | "..")
-            && segment.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-    };
-    path.strip_prefix('/').is_some_and(|rest| rest.split('/').all(segment_ok))
+    path.strip_prefix('/').is_some_and(|rest| rest.split('/').all(valid_segment))
+}
+
+/// Whether `segment` can be one segment of a path: letters, digits, `-`, `_`, `.`.
+pub(super) fn valid_segment(segment: &str) -> bool {
+    !matches!(segment, "" | "." | "..")
+        && segment.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use futures_core::Stream;
 use serde::Serialize;
 use tokio::sync::{broadcast, watch};
 
-use super::history::{Histories, History, HistoryDepth, RunSample, Transition};
+use super::history::{self, Histories, History, HistoryDepth, RunSample, Transition};
 use super::observe::{Observer, Run};
 use super::shutdown::OnShutdown;
 use super::subject::{Catalog, Subject, Target};
@@ -141,8 +141,9 @@ impl Tracker {
         let ran_selection = selection.intersect(self.catalog.enabled());
         let mut ran = Ran { runs: [None; Selection::CAPACITY], observer: self.observer.as_deref() };
         components.visit_selected(ran_selection, &mut ran);
-        self.history.runs(self.samples(&ran, at));
         let mut seen = self.seen();
+        // Under the lock that orders changes: runs and transitions in one order.
+        self.history.runs(self.samples(&ran, ran_selection, at));
         let mut changed = Selection::none();
         for index in ran_selection.indices() {
             let Some(run) = ran.runs[index] else { continue };
@@ -179,10 +180,16 @@ impl Tracker {
         self.deliver();
     }
 
-    /// The history's samples of the runs in `ran`: each component that ran
-    /// (not reused from a cache), then each group and the whole that any of
-    /// these belong to, as long as their slowest and by their findings.
-    fn samples<'a>(&'a self, ran: &'a Ran<'_>, at: SystemTime) -> impl Iterator<Item = (usize, RunSample)> + 'a {
+    /// The history's samples of the runs in `ran`, a report of `ran_selection`:
+    /// each component that ran (not reused from a cache), then each group and
+    /// the whole that the report covered entirely, as long as their slowest
+    /// component and by their findings.
+    fn samples<'a>(
+        &'a self,
+        ran: &'a Ran<'_>,
+        ran_selection: Selection,
+        at: SystemTime,
+    ) -> impl Iterator<Item = (usize, RunSample)> + 'a {
         let sample = move |index: usize| {
             ran.runs.get(index).copied().flatten().filter(|run| run.ran).map(|run| RunSample {
                 at,
@@ -197,14 +204,17 @@ impl Tracker {
             .indices()
             .filter_map(move |index| Some((self.catalog.position(Target::Component(index)), sample(index)?)));
         let aggregates = self.catalog.aggregates().filter_map(move |target| {
-            let (duration, status) =
-                self.catalog.selection(target).indices().filter_map(|index| Some((index, sample(index)?))).fold(
-                    None,
-                    |whole: Option<(Duration, Status)>, (index, run)| {
-                        let (duration, status) = whole.unwrap_or((Duration::ZERO, Status::Up));
-                        Some((duration.max(run.duration), status.combine(run.status, critical.contains(index))))
-                    },
-                )?;
+            let members = self.catalog.selection(target);
+            if !members.without_all(ran_selection).is_empty() {
+                return None;
+            }
+            let (duration, status) = members.indices().filter_map(|index| Some((index, sample(index)?))).fold(
+                None,
+                |whole: Option<(Duration, Status)>, (index, run)| {
+                    let (duration, status) = whole.unwrap_or((Duration::ZERO, Status::Up));
+                    Some((duration.max(run.duration), status.combine(run.status, critical.contains(index))))
+                },
+            )?;
             Some((self.catalog.position(target), RunSample { at, duration, status }))
         });
         components.chain(aggregates)
@@ -212,7 +222,7 @@ impl Tracker {
 
     /// The message of an aggregate's transition: which of its components are
     /// not UP, by status.
-    fn not_up(&self, seen: &Seen, target: Target) -> Option<String> {
+    fn not_up(&self, seen: &Seen, target: Target) -> Option<Arc<str>> {
         let mut parts = Vec::new();
         for status in [Status::Down, Status::Degraded] {
             let names: Vec<&str> = self
@@ -226,7 +236,7 @@ impl Tracker {
                 parts.push(format!("{status}: {}", names.join(", ")));
             }
         }
-        (!parts.is_empty()).then(|| parts.join("; "))
+        (!parts.is_empty()).then(|| history::message(&parts.join("; ")))
     }
 
     /// The status of a group or the whole from its components' latest
@@ -249,13 +259,13 @@ impl Tracker {
         seen: &mut Seen,
         target: Target,
         status: Status,
-        why: impl FnOnce(&Seen) -> Option<String>,
+        why: impl FnOnce(&Seen) -> Option<Arc<str>>,
     ) -> bool {
         let position = self.catalog.position(target);
         if seen.statuses[position] == Some(status) {
             return false;
         }
-        let message = why(seen).map(Arc::from);
+        let message = why(seen);
         let from = seen.statuses[position].replace(status);
         seen.sequence += 1;
         let change = StatusChange {
@@ -322,9 +332,14 @@ impl Tracker {
         }
     }
 
-    /// A copy of `target`'s history.
-    pub(crate) fn history(&self, target: Target) -> History {
-        self.history.get(self.catalog.position(target))
+    /// A copy of `target`'s history; its transitions only unless `runs`.
+    pub(crate) fn history_of(&self, target: Target, runs: bool) -> History {
+        let position = self.catalog.position(target);
+        if runs {
+            self.history.get(position)
+        } else {
+            History { transitions: self.history.transitions(position), runs: Vec::new() }
+        }
     }
 
     pub(crate) fn status(&self, target: Target) -> Option<Status> {
@@ -367,8 +382,8 @@ impl OnShutdown for Tracker {
             return;
         }
         seen.draining = true;
-        let changed =
-            self.announce(&mut seen, self.catalog.readiness(), Status::Down, |_| Some("shutting down".to_owned()));
+        let changed = self
+            .announce(&mut seen, self.catalog.readiness(), Status::Down, |_| Some(history::message("shutting down")));
         drop(seen);
         if changed {
             self.deliver();
@@ -421,14 +436,14 @@ impl ComponentVisitor for Ran<'_> {
     }
 }
 
-/// The messages of the components whose status changed.
+/// The messages of the components whose status changed, as transitions keep them.
 struct Messages {
-    messages: Vec<(usize, Option<String>)>,
+    messages: Vec<(usize, Option<Arc<str>>)>,
 }
 
 impl ComponentVisitor for Messages {
     fn component<T: Serialize>(&mut self, index: usize, _: &str, component: &Component<T>) {
-        self.messages.push((index, component.message.as_deref().map(str::to_owned)));
+        self.messages.push((index, component.message.as_deref().map(history::message)));
     }
 }
 

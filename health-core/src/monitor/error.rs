@@ -21,6 +21,8 @@ pub enum MonitorError {
     BadMetricsPrefix(String),
     /// A group named `all`, which the metrics give the whole report.
     MetricsGroupAll,
+    /// A history deeper than [`MAX_DEPTH`](super::MAX_DEPTH).
+    HistoryTooDeep(super::HistoryDepth),
 }
 
 impl fmt::Display for MonitorError {
@@ -34,6 +36,13 @@ impl fmt::Display for MonitorError {
             MonitorError::BadMetricsPrefix(prefix) => write!(
                 f,
                 "the metrics prefix `{prefix}` must be ASCII letters, digits, `_` and `:`, not starting with a digit"
+            ),
+            MonitorError::HistoryTooDeep(depth) => write!(
+                f,
+                "a history of {} transitions and {} runs per subject is too deep; the deepest is {}",
+                depth.transitions,
+                depth.runs,
+                super::MAX_DEPTH
             ),
             MonitorError::MetricsGroupAll => {
                 f.write_str("a group is named `all`, the metrics' name for the whole report: rename the group")

@@ -17,6 +17,9 @@ use crate::Status;
 /// a character boundary and end with `…`.
 pub const MESSAGE_LIMIT: usize = 256;
 
+/// The deepest history a subject may keep, of transitions and of runs alike.
+pub const MAX_DEPTH: usize = 10_000;
+
 /// How much history a monitor keeps per subject (each component, each group,
 /// the whole): by default the last 100 transitions and the last 300 runs.
 ///
@@ -37,9 +40,15 @@ pub struct HistoryDepth {
 }
 
 impl HistoryDepth {
-    /// Keeps `transitions` transitions and `runs` runs per subject; zero keeps none.
+    /// Keeps `transitions` transitions and `runs` runs per subject; zero
+    /// keeps none, more than [`MAX_DEPTH`] is refused when the monitor is built.
     pub const fn new(transitions: usize, runs: usize) -> Self {
         HistoryDepth { transitions, runs }
+    }
+
+    /// Whether neither depth exceeds [`MAX_DEPTH`].
+    pub(crate) fn is_bounded(self) -> bool {
+        self.transitions <= MAX_DEPTH && self.runs <= MAX_DEPTH
     }
 }
 
@@ -82,7 +91,8 @@ pub struct RunSample {
     pub status: Status,
 }
 
-/// A subject's history, oldest first: from
+/// A subject's history, in the order it was recorded (runs of concurrent
+/// reads in the order they finished): from
 /// [`Monitor::history`](super::Monitor::history).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -143,15 +153,11 @@ impl Histories {
         self.tracks.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Keeps `transition` as the latest of the subject at `position`.
-    pub(crate) fn transition(&self, position: usize, mut transition: Transition) {
+    /// Keeps `transition` as the latest of the subject at `position`; its
+    /// message made by [`message`].
+    pub(crate) fn transition(&self, position: usize, transition: Transition) {
         if self.depth.transitions == 0 {
             return;
-        }
-        if let Some(message) = &transition.message
-            && message.len() > MESSAGE_LIMIT
-        {
-            transition.message = Some(cut(message).into());
         }
         if let Some(track) = self.tracks().get_mut(position) {
             push(&mut track.transitions, self.depth.transitions, transition);
@@ -170,6 +176,12 @@ impl Histories {
                 push(&mut track.runs, self.depth.runs, Sample::new(run));
             }
         }
+    }
+
+    /// A copy of the transitions at `position`.
+    pub(crate) fn transitions(&self, position: usize) -> Vec<Transition> {
+        let tracks = self.tracks();
+        tracks.get(position).map_or_else(Vec::new, |track| track.transitions.iter().cloned().collect())
     }
 
     /// A copy of the history at `position`.
@@ -191,13 +203,17 @@ fn push<T>(ring: &mut VecDeque<T>, depth: usize, item: T) {
     ring.push_back(item);
 }
 
-/// `message` cut to [`MESSAGE_LIMIT`] bytes, `…` included.
-fn cut(message: &str) -> String {
+/// A transition's message: `text`, cut to [`MESSAGE_LIMIT`] bytes (`…`
+/// included) when longer; one allocation.
+pub(crate) fn message(text: &str) -> Arc<str> {
+    if text.len() <= MESSAGE_LIMIT {
+        return Arc::from(text);
+    }
     let mut end = MESSAGE_LIMIT - '…'.len_utf8();
-    while !message.is_char_boundary(end) {
+    while !text.is_char_boundary(end) {
         end -= 1;
     }
-    format!("{}…", &message[..end])
+    Arc::from(format!("{}…", &text[..end]))
 }
 
 #[cfg(test)]
@@ -205,7 +221,7 @@ mod tests {
     use super::*;
 
     fn transition(sequence: u64, message: Option<&str>) -> Transition {
-        Transition { at: SystemTime::now(), from: None, to: Status::Up, message: message.map(Arc::from), sequence }
+        Transition { at: SystemTime::now(), from: None, to: Status::Up, message: message.map(super::message), sequence }
     }
 
     #[test]

@@ -66,7 +66,7 @@ use crate::{ComponentInfo, ReportSource, Status};
 
 pub use changes::{StatusChange, StatusChanges};
 pub use error::{MonitorError, UnknownSubject};
-pub use history::{History, HistoryDepth, MESSAGE_LIMIT, RunSample, Transition};
+pub use history::{History, HistoryDepth, MAX_DEPTH, MESSAGE_LIMIT, RunSample, Transition};
 pub use reading::Reading;
 pub use shutdown::ShutdownHandle;
 pub use snapshot::Snapshot;
@@ -266,7 +266,7 @@ impl<R: ReportSource> Monitor<R> {
     /// # }
     /// ```
     pub fn history(&self, subject: &Subject) -> Result<History, UnknownSubject> {
-        Ok(self.shared.tracker.history(self.resolve(subject)?))
+        Ok(self.shared.tracker.history_of(self.resolve(subject)?, true))
     }
 
     /// Every status change from now on, of every subject, in order.
@@ -292,6 +292,18 @@ impl<R: ReportSource> Monitor<R> {
 
     fn resolve(&self, subject: &Subject) -> Result<Target, UnknownSubject> {
         self.shared.catalog.resolve(subject).ok_or_else(|| UnknownSubject::new(subject.clone()))
+    }
+
+    /// The latest status recorded for `target`.
+    #[cfg_attr(not(feature = "ui"), allow(dead_code, reason = "the status page reads it"))]
+    pub(crate) fn status_of(&self, target: Target) -> Option<Status> {
+        self.shared.tracker.status(target)
+    }
+
+    /// `target`'s history; its transitions only unless `runs`.
+    #[cfg_attr(not(feature = "ui"), allow(dead_code, reason = "the status page reads it"))]
+    pub(crate) fn history_of(&self, target: Target, runs: bool) -> History {
+        self.shared.tracker.history_of(target, runs)
     }
 
     /// The catalog of subjects, for transports resolving names.
@@ -450,6 +462,9 @@ impl<R: ReportSource> MonitorBuilder<R> {
                 .position(|component| component.name() == name)
                 .ok_or_else(|| MonitorError::UnknownComponent(name.clone()))?;
             enabled = enabled.without(index);
+        }
+        if !self.history.is_bounded() {
+            return Err(MonitorError::HistoryTooDeep(self.history));
         }
         let refresh = match self.every {
             None => None,

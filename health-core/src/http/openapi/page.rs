@@ -95,6 +95,7 @@ fn history(details: bool) -> Value {
         &[],
     );
     let shown: &[(&str, Value)] = &[
+        ("critical", json!({ "type": "boolean" })),
         ("timeout_ms", duration_schema()),
         ("duration_ms", duration_schema()),
         (
@@ -116,7 +117,6 @@ fn history(details: bool) -> Value {
     let mut component = vec![
         ("name", json!({ "type": "string" })),
         ("status", status_schema()),
-        ("critical", json!({ "type": "boolean" })),
         ("groups", strings),
         ("transitions", transitions),
     ];
@@ -124,22 +124,24 @@ fn history(details: bool) -> Value {
         component.extend(shown.iter().cloned());
     }
     let component = object(&component, if details { &optional } else { &[] });
-    object(
-        &[
-            ("title", json!({ "type": "string" })),
-            ("status", status_schema()),
-            ("timestamp", timestamp_schema()),
-            ("background", json!({ "type": "boolean" })),
-            ("poll_ms", json!({ "type": "integer", "minimum": MIN_POLL.as_millis() })),
-            ("visibility", json!({ "type": "string", "enum": ["always", "never", "when_authorized"] })),
-            ("details_shown", json!({ "const": details })),
-            ("shutting_down", json!({ "type": "boolean" })),
-            ("overall", overall),
-            ("groups", json!({ "type": "array", "items": group })),
-            ("components", json!({ "type": "array", "items": component })),
-        ],
-        &[],
-    )
+    let mut body = vec![
+        ("title", json!({ "type": "string" })),
+        ("status", status_schema()),
+        ("now", timestamp_schema()),
+        ("background", json!({ "type": "boolean" })),
+        ("poll_ms", json!({ "type": "integer", "minimum": MIN_POLL.as_millis() })),
+        ("visibility", json!({ "type": "string", "enum": ["always", "never", "when_authorized"] })),
+        ("details_shown", json!({ "const": details })),
+        ("shutting_down", json!({ "type": "boolean" })),
+        ("overall", overall),
+        ("groups", json!({ "type": "array", "items": group })),
+        ("components", json!({ "type": "array", "items": component })),
+    ];
+    if details {
+        // When the report shown started: a timing.
+        body.push(("timestamp", timestamp_schema()));
+    }
+    object(&body, &[])
 }
 
 /// An object with exactly these properties: `required` ones and `optional` ones.

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::component::millis;
 use crate::http::Visibility;
-use crate::monitor::{History, Monitor, Reading, Subject, Transition};
+use crate::monitor::{History, Monitor, Reading, Target, Transition};
 use crate::report::{ComponentSet, ComponentVisitor};
 use crate::time_format::Rfc3339;
 use crate::{Component, ReportSource, Status};
@@ -19,8 +19,12 @@ use crate::{Component, ReportSource, Status};
 struct Body<'a> {
     title: &'a str,
     status: Status,
-    /// When the report shown started.
-    timestamp: Rfc3339,
+    /// The server's time, which the page measures ages against: the
+    /// viewer's clock may be off.
+    now: Rfc3339,
+    /// When the report shown started; a timing, shown with details only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timestamp: Option<Rfc3339>,
     /// Whether checks run in the background, rather than on each read.
     background: bool,
     /// How often the page asks again.
@@ -48,16 +52,17 @@ struct Aggregate<'a> {
 struct Entry<'a> {
     name: &'a str,
     status: Status,
-    critical: bool,
     groups: Vec<&'a str>,
     transitions: Vec<Change>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     shown: Option<Shown<'a>>,
 }
 
-/// What only requests allowed details see of a component.
+/// What only requests allowed details see of a component, as the other
+/// endpoints show them.
 #[derive(Serialize)]
 struct Shown<'a> {
+    critical: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<&'a str>,
     timeout_ms: f64,
@@ -104,8 +109,8 @@ impl Change {
     }
 }
 
-fn changes(history: &History, details: bool) -> Vec<Change> {
-    history.transitions.iter().cloned().map(|transition| Change::of(transition, details)).collect()
+fn changes(history: History, details: bool) -> Vec<Change> {
+    history.transitions.into_iter().map(|transition| Change::of(transition, details)).collect()
 }
 
 /// One component of the report read, as the page shows it.
@@ -153,53 +158,56 @@ pub(super) fn render<R: ReportSource>(
         }
         None => SystemTime::now(),
     };
-    let history = |subject: &Subject| monitor.history(subject).unwrap_or_default();
-    let status = |subject: &Subject| monitor.status(subject).ok().flatten();
+    let catalog = monitor.catalog();
     let entries = components
         .iter()
         .zip(collect.latest)
-        .filter_map(|(info, latest)| {
+        .enumerate()
+        .filter_map(|(index, (info, latest))| {
             let latest = latest?;
-            let subject = Subject::component(info.name());
-            let history = history(&subject);
+            // Run durations are timings: shown with details only.
+            let mut history = monitor.history_of(Target::Component(index), details);
+            let runs = std::mem::take(&mut history.runs);
             let shown = details.then(|| Shown {
+                critical: info.is_critical(),
                 description: info.description(),
                 timeout_ms: millis(info.timeout()),
                 duration_ms: millis(latest.duration),
                 message: latest.message,
                 details: latest.details,
                 runs: Runs {
-                    duration_ms: history.runs.iter().map(|run| millis(run.duration)).collect(),
-                    status: history.runs.iter().map(|run| run.status).collect(),
+                    duration_ms: runs.iter().map(|run| millis(run.duration)).collect(),
+                    status: runs.iter().map(|run| run.status).collect(),
                 },
             });
             Some(Entry {
                 name: info.name(),
                 status: latest.status,
-                critical: info.is_critical(),
                 groups: info.groups().collect(),
-                transitions: changes(&history, details),
+                transitions: changes(history, details),
                 shown,
             })
         })
         .collect();
-    let groups = monitor
-        .groups()
-        .map(|name| {
-            let subject = Subject::group(name);
-            let members = monitor.selection(&subject).unwrap_or(crate::report::Selection::none());
-            Aggregate {
+    let groups = catalog
+        .group_names()
+        .filter_map(|name| {
+            let target = catalog.group(name)?;
+            let members = catalog.selection(target);
+            Some(Aggregate {
                 name: Some(name),
-                status: status(&subject).unwrap_or(Status::Up),
+                // A group without components is UP from the start.
+                status: monitor.status_of(target).unwrap_or(Status::Up),
                 members: Some(members.indices().filter_map(|index| components.get(index)).map(|c| c.name()).collect()),
-                transitions: changes(&history(&subject), details),
-            }
+                transitions: changes(monitor.history_of(target, false), details),
+            })
         })
         .collect();
     let body = Body {
         title: monitor.source().title(),
         status: reading.status(),
-        timestamp: Rfc3339(timestamp),
+        now: Rfc3339(SystemTime::now()),
+        timestamp: details.then_some(Rfc3339(timestamp)),
         background: monitor.refresh_interval().is_some(),
         poll_ms: poll_every.as_millis(),
         visibility: match visibility {
@@ -213,7 +221,7 @@ pub(super) fn render<R: ReportSource>(
             name: None,
             status: reading.status(),
             members: None,
-            transitions: changes(&history(&Subject::Overall), details),
+            transitions: changes(monitor.history_of(Target::Overall, false), details),
         },
         groups,
         components: entries,

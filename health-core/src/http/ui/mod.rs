@@ -115,14 +115,15 @@ impl<R: ReportSource> Inner<R> {
         request: &Request<B>,
     ) -> Option<ResponseFuture> {
         let page = self.page.as_ref()?;
-        let rest = request.uri().path().strip_prefix(self.base_path.as_str())?.strip_prefix('/')?;
-        let below = rest.strip_prefix(page.segment.as_str())?;
+        let path = request.uri().path();
+        let below =
+            path.strip_prefix(self.base_path.as_str())?.strip_prefix('/')?.strip_prefix(page.segment.as_str())?;
         let route = match below.strip_prefix('/') {
-            None if below.is_empty() => PageRoute::Page,
+            None if below.is_empty() => Some(PageRoute::Page),
             // Another route whose name starts like the page's.
             None => return None,
-            Some(HISTORY_SEGMENT) => PageRoute::History,
-            Some(_) => return Some(ResponseFuture::ready(response::error(&RequestError::NotFound(rest.to_owned())))),
+            Some(HISTORY_SEGMENT) => Some(PageRoute::History),
+            Some(_) => None,
         };
         Some(match self.ask_page(request, route) {
             Ok(PageRoute::Page) => ResponseFuture::ready(page::response()),
@@ -131,12 +132,14 @@ impl<R: ReportSource> Inner<R> {
         })
     }
 
-    /// Checks what every page route needs of a request: GET or HEAD, no query,
-    /// an `Accept` header that admits the answer's media type.
-    fn ask_page<B>(&self, request: &Request<B>, route: PageRoute) -> Result<PageRoute, RequestError> {
+    /// Checks what every page route needs of a request, in the order the
+    /// other endpoints do: GET or HEAD, a known path, no query, an `Accept`
+    /// header that admits the answer's media type.
+    fn ask_page<B>(&self, request: &Request<B>, route: Option<PageRoute>) -> Result<PageRoute, RequestError> {
         if request.method() != Method::GET && request.method() != Method::HEAD {
             return Err(RequestError::MethodNotAllowed);
         }
+        let route = route.ok_or_else(|| RequestError::NotFound(request.uri().path().to_owned()))?;
         if let Some(query) = request.uri().query().filter(|query| !query.is_empty()) {
             let name = query.split(['&', '=']).next().unwrap_or_default();
             return Err(RequestError::UnknownParameter(name.to_owned()));
@@ -187,9 +190,7 @@ pub(crate) fn check(page: &StatusPage, components: &[crate::ComponentInfo]) -> R
     let taken = crate::report::RESERVED_NAMES.contains(&segment)
         || segment == super::route::GROUP_SEGMENT
         || components.iter().any(|component| component.name() == segment);
-    let valid = !matches!(segment, "" | "." | "..")
-        && segment.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    if taken || !valid {
+    if taken || !super::builder::valid_segment(segment) {
         return Err(super::ConfigError::BadStatusPagePath(segment.to_owned()));
     }
     if page.poll_every < MIN_POLL {

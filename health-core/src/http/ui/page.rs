@@ -51,8 +51,8 @@ macro_rules! policy {
 }
 
 policy! {
-    style: "sha256-DASKi6tf4JOx1cy3EFQG0DwTxiOWgtjSF+p3dH70bL4=",
-    script: "sha256-R8By2COCO8mrjvv9GLX4JZzYL5tbNkpq/tYFJEZczuQ="
+    style: "sha256-CJAS+K6ODeO8nN+fE+KhJki8y0prOQ5MJNeW3U7hsek=",
+    script: "sha256-dTPYYSFbF7kCOAOZrr2iEaoy8sjqR2vkC+lJL6woP3I="
 }
 
 /// The headers of the page, beyond its type.

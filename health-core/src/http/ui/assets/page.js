@@ -6,6 +6,12 @@
   // The bearer token lives in this variable only: never in storage, gone with the tab.
   let token = null;
   let timer = 0;
+  // Each poll's number: only the latest may render and schedule the next, so
+  // that a poll started by a click never runs beside the scheduled one.
+  let polls = 0;
+  let every = 5000;
+  // The server's clock minus the viewer's: ages are measured on the server's.
+  let skew = 0;
   const $ = (id) => document.getElementById(id);
 
   function el(tag, props, ...children) {
@@ -141,13 +147,15 @@
   }
 
   function render(data) {
-    const now = Date.now();
+    skew = Date.parse(data.now) - Date.now();
+    const now = Date.now() + skew;
     document.title = data.title + " health: " + data.status;
     $("title").textContent = data.title;
     $("overall").replaceWith(Object.assign(badge(data.status), { id: "overall" }));
     const mode = data.background ? "checked in the background" : "checked on each update";
     const hidden = data.details_shown ? "" : " \u00B7 messages, details and timings hidden";
-    $("meta").textContent = "Report " + ago(data.timestamp, now) + " \u00B7 " + mode + ", every " + ms(data.poll_ms) + hidden +
+    const age = data.timestamp ? "Report " + ago(data.timestamp, now) + " \u00B7 " : "";
+    $("meta").textContent = age + mode + ", every " + ms(data.poll_ms) + hidden +
       (data.shutting_down ? " \u00B7 shutting down" : "");
     $("groups").replaceChildren(...[{ name: "overall", ...data.overall }, ...data.groups].map((g) => {
       const last = g.transitions[g.transitions.length - 1];
@@ -168,11 +176,12 @@
 
   async function poll() {
     clearTimeout(timer);
-    let next = 5000;
+    const mine = ++polls;
     try {
       const headers = { Accept: "application/json" };
       if (token) headers.Authorization = "Bearer " + token;
       const response = await fetch(historyUrl, { headers, cache: "no-store", credentials: "same-origin", redirect: "error" });
+      if (mine !== polls) return;
       if (response.status === 401 && token) {
         token = null;
         $("auth-note").textContent = "The token was refused.";
@@ -180,13 +189,15 @@
       }
       if (!response.ok) throw new Error("HTTP " + response.status + " " + (await response.text()).slice(0, 200));
       const data = await response.json();
+      if (mine !== polls) return;
       render(data);
-      next = data.poll_ms;
+      every = data.poll_ms;
       problem(null);
     } catch (error) {
+      if (mine !== polls) return;
       problem("Cannot update: " + error.message + ". Showing the last report received.");
     }
-    timer = setTimeout(poll, next);
+    timer = setTimeout(poll, every);
   }
 
   $("auth").addEventListener("submit", (event) => {
