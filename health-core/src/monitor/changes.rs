@@ -13,7 +13,7 @@ use futures_core::Stream;
 use serde::Serialize;
 use tokio::sync::{broadcast, watch};
 
-use super::history::{self, Histories, History, HistoryDepth, RunSample, Transition};
+use super::history::{self, Histories, History, HistoryDepth, Recording, Transition};
 use super::observe::{Observer, Run};
 use super::shutdown::OnShutdown;
 use super::subject::{Catalog, Subject, Target};
@@ -139,20 +139,30 @@ impl Tracker {
         at: SystemTime,
     ) {
         let ran_selection = selection.intersect(self.catalog.enabled());
-        let mut ran = Ran { runs: [None; Selection::CAPACITY], observer: self.observer.as_deref() };
-        components.visit_selected(ran_selection, &mut ran);
         let mut seen = self.seen();
-        // Under the lock that orders changes: runs and transitions in one order.
-        self.history.runs(self.samples(&ran, ran_selection, at));
+        // Under the lock that orders changes, runs are kept in one order with
+        // transitions; the history's own lock is let go before any transition.
+        let mut ran = Ran {
+            statuses: [None; Selection::CAPACITY],
+            fresh: Selection::none(),
+            catalog: &self.catalog,
+            observer: self.observer.as_deref(),
+            recording: self.history.recording(at),
+        };
+        components.visit_selected(ran_selection, &mut ran);
+        if let Some(recording) = &mut ran.recording {
+            self.record_aggregates(recording, ran_selection, ran.fresh);
+        }
+        drop(ran.recording.take());
         let mut changed = Selection::none();
         for index in ran_selection.indices() {
-            let Some(run) = ran.runs[index] else { continue };
+            let Some(status) = ran.statuses[index] else { continue };
             if seen.generations[index] > generation {
                 continue;
             }
             seen.generations[index] = generation;
             // Most runs change nothing: that case does no more than compare.
-            if seen.statuses[self.catalog.position(Target::Component(index))] != Some(run.shown) {
+            if seen.statuses[self.catalog.position(Target::Component(index))] != Some(status) {
                 changed = changed.with(index);
             }
         }
@@ -163,7 +173,7 @@ impl Tracker {
         let mut messages = Messages { messages: Vec::new() };
         components.visit_selected(changed, &mut messages);
         for (index, message) in messages.messages {
-            let status = ran.runs[index].map_or(Status::Down, |run| run.shown);
+            let status = ran.statuses[index].unwrap_or(Status::Down);
             self.announce(&mut seen, Target::Component(index), status, |_| message);
         }
         // Groups and the whole follow their components: unchanged components,
@@ -180,44 +190,27 @@ impl Tracker {
         self.deliver();
     }
 
-    /// The history's samples of the runs in `ran`, a report of `ran_selection`:
-    /// each component that ran (not reused from a cache), then each group and
-    /// the whole that the report covered entirely, as long as their slowest
-    /// component and by their findings.
-    fn samples<'a>(
-        &'a self,
-        ran: &'a Ran<'_>,
-        ran_selection: Selection,
-        at: SystemTime,
-    ) -> impl Iterator<Item = (usize, RunSample)> + 'a {
-        let sample = move |index: usize| {
-            ran.runs.get(index).copied().flatten().filter(|run| run.ran).map(|run| RunSample {
-                at,
-                duration: run.duration,
-                status: run.found,
-            })
-        };
+    /// Keeps a run of each group, and of the whole, that a report of
+    /// `ran_selection` covered entirely and in which some component ran
+    /// (`fresh`): as long as its slowest component, and what its components
+    /// found, weighed by criticality.
+    fn record_aggregates(&self, recording: &mut Recording<'_>, ran_selection: Selection, fresh: Selection) {
         let critical = self.catalog.critical();
-        let components = self
-            .catalog
-            .enabled()
-            .indices()
-            .filter_map(move |index| Some((self.catalog.position(Target::Component(index)), sample(index)?)));
-        let aggregates = self.catalog.aggregates().filter_map(move |target| {
+        for target in self.catalog.aggregates() {
             let members = self.catalog.selection(target);
-            if !members.without_all(ran_selection).is_empty() {
-                return None;
+            if !members.without_all(ran_selection).is_empty() || members.intersect(fresh).is_empty() {
+                continue;
             }
-            let (duration, status) = members.indices().filter_map(|index| Some((index, sample(index)?))).fold(
-                None,
-                |whole: Option<(Duration, Status)>, (index, run)| {
-                    let (duration, status) = whole.unwrap_or((Duration::ZERO, Status::Up));
-                    Some((duration.max(run.duration), status.combine(run.status, critical.contains(index))))
-                },
-            )?;
-            Some((self.catalog.position(target), RunSample { at, duration, status }))
-        });
-        components.chain(aggregates)
+            let mut slowest = Duration::ZERO;
+            let mut found = Status::Up;
+            for index in members.intersect(fresh).indices() {
+                if let Some((duration, status)) = recording.latest(self.catalog.position(Target::Component(index))) {
+                    slowest = slowest.max(duration);
+                    found = found.combine(status, critical.contains(index));
+                }
+            }
+            recording.push(self.catalog.position(target), slowest, found);
+        }
     }
 
     /// The message of an aggregate's transition: which of its components are
@@ -397,35 +390,28 @@ impl fmt::Debug for Tracker {
     }
 }
 
-/// One component's part in a report, as recorded.
-#[derive(Debug, Clone, Copy)]
-struct Recorded {
-    /// The status it shows: after thresholds.
-    shown: Status,
-    /// What its run found, before thresholds.
-    found: Status,
-    duration: Duration,
-    /// Whether it ran in this report, rather than its cached result being reused.
-    ran: bool,
-}
-
-/// The components a report ran, by position; each run told to the observer
-/// on the way.
+/// The components a report ran: the status each shows, by position, and
+/// each run kept in the history and told to the observer on the way.
 struct Ran<'a> {
-    runs: [Option<Recorded>; Selection::CAPACITY],
+    statuses: [Option<Status>; Selection::CAPACITY],
+    /// The components that ran, rather than their cached result being reused.
+    fresh: Selection,
+    catalog: &'a Catalog,
     observer: Option<&'a dyn Observer>,
+    recording: Option<Recording<'a>>,
 }
 
 impl ComponentVisitor for Ran<'_> {
     fn component<T: Serialize>(&mut self, index: usize, _: &str, component: &Component<T>) {
-        let ran = !matches!(component.ending, Ending::Reused | Ending::Waited);
-        if let Some(slot) = self.runs.get_mut(index) {
-            *slot = Some(Recorded {
-                shown: component.status,
-                found: component.raw_status(),
-                duration: component.duration,
-                ran,
-            });
+        if let Some(status) = self.statuses.get_mut(index) {
+            *status = Some(component.status);
+        }
+        if !matches!(component.ending, Ending::Reused | Ending::Waited) {
+            self.fresh = self.fresh.with(index);
+            if let Some(recording) = &mut self.recording {
+                let position = self.catalog.position(Target::Component(index));
+                recording.push(position, component.duration, component.raw_status());
+            }
         }
         if let Some(observer) = self.observer {
             observer.ran(

@@ -112,16 +112,19 @@ struct Sample {
 }
 
 impl Sample {
-    fn new(run: RunSample) -> Self {
-        let at_millis = run.at.duration_since(UNIX_EPOCH).map_or(0, |since| since.as_millis() as u64);
-        let micros = u32::try_from(run.duration.as_micros()).unwrap_or(u32::MAX);
-        Sample { at_millis, micros, status: run.status }
+    fn new(at_millis: u64, duration: Duration, status: Status) -> Self {
+        let micros = u32::try_from(duration.as_micros()).unwrap_or(u32::MAX);
+        Sample { at_millis, micros, status }
+    }
+
+    fn duration(self) -> Duration {
+        Duration::from_micros(self.micros.into())
     }
 
     fn run(self) -> RunSample {
         RunSample {
             at: UNIX_EPOCH + Duration::from_millis(self.at_millis),
-            duration: Duration::from_micros(self.micros.into()),
+            duration: self.duration(),
             status: self.status,
         }
     }
@@ -164,18 +167,14 @@ impl Histories {
         }
     }
 
-    /// Keeps each run as the latest of its subject: one lock for all, and no
-    /// allocation, the rings being full-sized from the start.
-    pub(crate) fn runs(&self, runs: impl IntoIterator<Item = (usize, RunSample)>) {
-        if self.depth.runs == 0 {
-            return;
-        }
-        let mut tracks = self.tracks();
-        for (position, run) in runs {
-            if let Some(track) = tracks.get_mut(position) {
-                push(&mut track.runs, self.depth.runs, Sample::new(run));
-            }
-        }
+    /// The runs of one report started `at`, to be kept as they are visited:
+    /// `None` when no run is kept. Holds the history's lock until dropped.
+    pub(crate) fn recording(&self, at: SystemTime) -> Option<Recording<'_>> {
+        (self.depth.runs > 0).then(|| Recording {
+            tracks: self.tracks(),
+            depth: self.depth.runs,
+            at_millis: at.duration_since(UNIX_EPOCH).map_or(0, |since| since.as_millis() as u64),
+        })
     }
 
     /// A copy of the transitions at `position`.
@@ -192,6 +191,29 @@ impl Histories {
             transitions: track.transitions.iter().cloned().collect(),
             runs: track.runs.iter().map(|sample| sample.run()).collect(),
         }
+    }
+}
+
+/// The runs of one report being kept: no allocation, the rings being
+/// full-sized from the start.
+pub(crate) struct Recording<'a> {
+    tracks: MutexGuard<'a, Vec<Track>>,
+    depth: usize,
+    at_millis: u64,
+}
+
+impl Recording<'_> {
+    /// Keeps a run as the latest of the subject at `position`.
+    pub(crate) fn push(&mut self, position: usize, duration: Duration, status: Status) {
+        if let Some(track) = self.tracks.get_mut(position) {
+            push(&mut track.runs, self.depth, Sample::new(self.at_millis, duration, status));
+        }
+    }
+
+    /// The duration and finding of the latest run kept at `position`.
+    pub(crate) fn latest(&self, position: usize) -> Option<(Duration, Status)> {
+        let sample = self.tracks.get(position)?.runs.back()?;
+        Some((sample.duration(), sample.status))
     }
 }
 
@@ -230,11 +252,11 @@ mod tests {
         for sequence in 1..=5 {
             histories.transition(1, transition(sequence, None));
         }
-        let runs = (0..10u64).map(|millis| {
-            let at = UNIX_EPOCH + Duration::from_millis(millis);
-            (1, RunSample { at, duration: Duration::from_micros(millis), status: Status::Down })
-        });
-        histories.runs(runs);
+        for millis in 0..10u64 {
+            let mut recording = histories.recording(UNIX_EPOCH + Duration::from_millis(millis)).unwrap();
+            recording.push(1, Duration::from_micros(millis), Status::Down);
+            assert_eq!(recording.latest(1), Some((Duration::from_micros(millis), Status::Down)));
+        }
         let history = histories.get(1);
         assert_eq!(history.transitions.iter().map(|t| t.sequence).collect::<Vec<_>>(), [3, 4, 5]);
         assert_eq!(history.runs.iter().map(|run| run.duration.as_micros()).collect::<Vec<_>>(), [6, 7, 8, 9]);
@@ -247,7 +269,7 @@ mod tests {
     fn zero_depth_keeps_nothing() {
         let histories = Histories::new(1, HistoryDepth::new(0, 0));
         histories.transition(0, transition(1, Some("gone")));
-        histories.runs([(0, RunSample { at: SystemTime::now(), duration: Duration::ZERO, status: Status::Up })]);
+        assert!(histories.recording(SystemTime::now()).is_none());
         assert_eq!(histories.get(0), History::default());
     }
 
@@ -265,7 +287,7 @@ mod tests {
 
     #[test]
     fn durations_saturate_instead_of_wrapping() {
-        let run = RunSample { at: SystemTime::now(), duration: Duration::from_secs(7_200), status: Status::Up };
-        assert_eq!(Sample::new(run).run().duration, Duration::from_micros(u32::MAX.into()));
+        let sample = Sample::new(0, Duration::from_secs(7_200), Status::Up);
+        assert_eq!(sample.run().duration, Duration::from_micros(u32::MAX.into()));
     }
 }
