@@ -1,7 +1,7 @@
 //! The report of `benches/report.rs`, run a given number of times without a
 //! timer, for counting instructions under callgrind (`bench/instructions.sh`):
 //!
-//!     instructions <derive|damped|by-hand|block-on> <iterations> [json]
+//!     instructions <derive|damped|by-hand|block-on|monitor|monitor-no-history> <iterations> [json]
 //!     instructions sizes
 
 #[path = "support/report_fixture.rs"]
@@ -23,7 +23,7 @@ fn main() {
         );
         return;
     }
-    let usage = "usage: instructions <derive|damped|by-hand|block-on> <iterations> [json] | instructions sizes";
+    let usage = "usage: instructions <derive|damped|by-hand|block-on|monitor|monitor-no-history> <iterations> [json] | instructions sizes";
     let (Some(which), Some(iterations)) = (args.first(), args.get(1).and_then(|n| n.parse::<u32>().ok())) else {
         eprintln!("{usage}");
         std::process::exit(2);
@@ -32,6 +32,16 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().expect("a runtime");
     let derived = Derived::default();
     let damped = Damped::default();
+    // A monitor read of the derived report, keeping the default history or none.
+    let monitor = health_core::Monitor::new(Derived::default(), ());
+    let no_history = health_core::Monitor::builder(Derived::default(), ())
+        .history(health_core::monitor::HistoryDepth::new(0, 0))
+        .build()
+        .expect("a monitor");
+    let read = |monitor: &health_core::Monitor<Derived>| {
+        let overall = health_core::monitor::Subject::Overall;
+        runtime.block_on(monitor.read(&overall, health_core::report::Selection::none())).expect("a subject").status()
+    };
     let mut body = Vec::with_capacity(4096);
     for _ in 0..iterations {
         body.clear();
@@ -58,6 +68,12 @@ fn main() {
                 black_box(report);
             }
             "block-on" => runtime.block_on(async {}),
+            "monitor" => {
+                black_box(read(&monitor));
+            }
+            "monitor-no-history" => {
+                black_box(read(&no_history));
+            }
             _ => {
                 eprintln!("{usage}");
                 std::process::exit(2);

@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::task::{Context, Poll, ready};
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use futures_core::Stream;
 use serde::Serialize;
@@ -145,15 +145,16 @@ impl Tracker {
         let mut ran = Ran {
             statuses: [None; Selection::CAPACITY],
             fresh: Selection::none(),
+            micros: [0; Selection::CAPACITY],
+            found: [Status::Up; Selection::CAPACITY],
             catalog: &self.catalog,
             observer: self.observer.as_deref(),
             recording: self.history.recording(at),
         };
         components.visit_selected(ran_selection, &mut ran);
-        if let Some(recording) = &mut ran.recording {
-            self.record_aggregates(recording, ran_selection, ran.fresh);
+        if let Some(mut recording) = ran.recording.take() {
+            self.record_aggregates(&mut recording, &ran, ran_selection);
         }
-        drop(ran.recording.take());
         let mut changed = Selection::none();
         for index in ran_selection.indices() {
             let Some(status) = ran.statuses[index] else { continue };
@@ -191,23 +192,22 @@ impl Tracker {
     }
 
     /// Keeps a run of each group, and of the whole, that a report of
-    /// `ran_selection` covered entirely and in which some component ran
-    /// (`fresh`): as long as its slowest component, and what its components
-    /// found, weighed by criticality.
-    fn record_aggregates(&self, recording: &mut Recording<'_>, ran_selection: Selection, fresh: Selection) {
+    /// `ran_selection` covered entirely and in which some component ran: as
+    /// long as its slowest component, and what its components found, weighed
+    /// by criticality.
+    fn record_aggregates(&self, recording: &mut Recording<'_>, ran: &Ran<'_>, ran_selection: Selection) {
         let critical = self.catalog.critical();
         for target in self.catalog.aggregates() {
             let members = self.catalog.selection(target);
-            if !members.without_all(ran_selection).is_empty() || members.intersect(fresh).is_empty() {
+            let fresh = members.intersect(ran.fresh);
+            if !members.without_all(ran_selection).is_empty() || fresh.is_empty() {
                 continue;
             }
-            let mut slowest = Duration::ZERO;
+            let mut slowest = 0;
             let mut found = Status::Up;
-            for index in members.intersect(fresh).indices() {
-                if let Some((duration, status)) = recording.latest(self.catalog.position(Target::Component(index))) {
-                    slowest = slowest.max(duration);
-                    found = found.combine(status, critical.contains(index));
-                }
+            for index in fresh.indices() {
+                slowest = slowest.max(ran.micros[index]);
+                found = found.combine(ran.found[index], critical.contains(index));
             }
             recording.push(self.catalog.position(target), slowest, found);
         }
@@ -394,8 +394,11 @@ impl fmt::Debug for Tracker {
 /// each run kept in the history and told to the observer on the way.
 struct Ran<'a> {
     statuses: [Option<Status>; Selection::CAPACITY],
-    /// The components that ran, rather than their cached result being reused.
+    /// The components that ran, rather than their cached result being reused;
+    /// and, by position, how long each of these took and what it found.
     fresh: Selection,
+    micros: [u32; Selection::CAPACITY],
+    found: [Status; Selection::CAPACITY],
     catalog: &'a Catalog,
     observer: Option<&'a dyn Observer>,
     recording: Option<Recording<'a>>,
@@ -406,11 +409,14 @@ impl ComponentVisitor for Ran<'_> {
         if let Some(status) = self.statuses.get_mut(index) {
             *status = Some(component.status);
         }
-        if !matches!(component.ending, Ending::Reused | Ending::Waited) {
+        if !matches!(component.ending, Ending::Reused | Ending::Waited)
+            && let (Some(micros), Some(found)) = (self.micros.get_mut(index), self.found.get_mut(index))
+        {
             self.fresh = self.fresh.with(index);
+            *micros = history::micros(component.duration);
+            *found = component.raw_status();
             if let Some(recording) = &mut self.recording {
-                let position = self.catalog.position(Target::Component(index));
-                recording.push(position, component.duration, component.raw_status());
+                recording.push(self.catalog.position(Target::Component(index)), *micros, *found);
             }
         }
         if let Some(observer) = self.observer {

@@ -111,12 +111,12 @@ struct Sample {
     status: Status,
 }
 
-impl Sample {
-    fn new(at_millis: u64, duration: Duration, status: Status) -> Self {
-        let micros = u32::try_from(duration.as_micros()).unwrap_or(u32::MAX);
-        Sample { at_millis, micros, status }
-    }
+/// A duration as runs keep it: microseconds, saturating at 71 minutes.
+pub(crate) fn micros(duration: Duration) -> u32 {
+    u32::try_from(duration.as_micros()).unwrap_or(u32::MAX)
+}
 
+impl Sample {
     fn duration(self) -> Duration {
         Duration::from_micros(self.micros.into())
     }
@@ -203,17 +203,12 @@ pub(crate) struct Recording<'a> {
 }
 
 impl Recording<'_> {
-    /// Keeps a run as the latest of the subject at `position`.
-    pub(crate) fn push(&mut self, position: usize, duration: Duration, status: Status) {
+    /// Keeps a run of `micros` (see [`micros`]) that found `status` as the
+    /// latest of the subject at `position`.
+    pub(crate) fn push(&mut self, position: usize, micros: u32, status: Status) {
         if let Some(track) = self.tracks.get_mut(position) {
-            push(&mut track.runs, self.depth, Sample::new(self.at_millis, duration, status));
+            push(&mut track.runs, self.depth, Sample { at_millis: self.at_millis, micros, status });
         }
-    }
-
-    /// The duration and finding of the latest run kept at `position`.
-    pub(crate) fn latest(&self, position: usize) -> Option<(Duration, Status)> {
-        let sample = self.tracks.get(position)?.runs.back()?;
-        Some((sample.duration(), sample.status))
     }
 }
 
@@ -254,8 +249,7 @@ mod tests {
         }
         for millis in 0..10u64 {
             let mut recording = histories.recording(UNIX_EPOCH + Duration::from_millis(millis)).unwrap();
-            recording.push(1, Duration::from_micros(millis), Status::Down);
-            assert_eq!(recording.latest(1), Some((Duration::from_micros(millis), Status::Down)));
+            recording.push(1, millis as u32, Status::Down);
         }
         let history = histories.get(1);
         assert_eq!(history.transitions.iter().map(|t| t.sequence).collect::<Vec<_>>(), [3, 4, 5]);
@@ -287,7 +281,7 @@ mod tests {
 
     #[test]
     fn durations_saturate_instead_of_wrapping() {
-        let sample = Sample::new(0, Duration::from_secs(7_200), Status::Up);
-        assert_eq!(sample.run().duration, Duration::from_micros(u32::MAX.into()));
+        assert_eq!(micros(Duration::from_secs(7_200)), u32::MAX);
+        assert_eq!(micros(Duration::from_micros(1_500)), 1_500);
     }
 }
