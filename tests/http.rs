@@ -158,12 +158,7 @@ fn endpoints<R: ReportSource>(monitor: MonitorBuilder<R>) -> HealthEndpoints<R> 
 /// against their OpenAPI document.
 async fn start<R: ReportSource>(endpoints: HealthEndpoints<R>) -> (SocketAddr, HealthService<R>) {
     let service = endpoints.build().expect("a valid configuration");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    client::register(address, service.openapi());
-    let app = service.router();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (address, service)
+    (client::serve(&service).await, service)
 }
 
 /// Runs each test against both sources.

@@ -65,12 +65,7 @@ fn builder() -> (MonitorBuilder<Health>, Arc<App>) {
 /// Serves `endpoints`; every answer the tests get is checked against their document.
 async fn start(endpoints: HealthEndpoints<Health>) -> (SocketAddr, HealthService<Health>) {
     let service = endpoints.build().expect("a valid configuration");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    client::register(address, service.openapi());
-    let app = service.router();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (address, service)
+    (client::serve(&service).await, service)
 }
 
 async fn with_page(visibility: Visibility) -> (SocketAddr, Arc<App>) {

@@ -41,6 +41,17 @@ pub fn register(address: SocketAddr, document: serde_json::Value) {
     DOCUMENTS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((address, contract));
 }
 
+/// Serves `service`'s router on a free port of 127.0.0.1, and registers its
+/// document: every answer the tests get from it is checked against it.
+pub async fn serve<R: health_core::ReportSource>(service: &health_core::http::HealthService<R>) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    register(address, service.openapi());
+    let app = service.router();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    address
+}
+
 /// Sends `method path` with `headers` and reads the whole response; a `GET`
 /// to a server with a registered document is checked against it.
 pub async fn request(address: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)]) -> Answer {
