@@ -15,11 +15,12 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{self, HeaderValue};
-use http::{Method, Request, Response};
+use http::{Method, Request, Response, StatusCode};
 use http_body_util::Full;
 
 use super::dispatch::accept;
 use super::future::ResponseFuture;
+use super::negotiate::Format;
 use super::service::Inner;
 use super::{RequestError, negotiate, response};
 use crate::ReportSource;
@@ -175,11 +176,8 @@ impl<R: ReportSource> Inner<R> {
             None => self.page.as_ref().map_or(MIN_POLL, |page| page.poll_every),
         };
         let body = history::render(&self.monitor, reading, self.access.visibility(), details, poll_every);
-        let mut response = Response::new(Full::new(Bytes::from(body)));
-        let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+        let mut response = response::report(StatusCode::OK, Format::Json, Bytes::from(body), None);
+        response.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
         response
     }
 }
