@@ -260,10 +260,16 @@ async function whenAuthorized(browser) {
   await page.waitForSelector("#auth-note:text('refused')");
   await assertNoDetails(page, message);
 
-  // Submitted twice at once: still one poll every refresh afterwards.
-  await page.fill("#token", "t0k3n-for-the-page");
+  // An empty submit is refused; two submits at once still make one poll
+  // every refresh afterwards.
   await page.click("#auth button");
-  await page.evaluate(() => document.querySelector("#auth").requestSubmit());
+  await page.waitForSelector("#auth-note:text('Enter the token')");
+  await page.evaluate(() => {
+    for (let i = 0; i < 2; i++) {
+      document.getElementById("token").value = "t0k3n-for-the-page";
+      document.getElementById("auth").requestSubmit();
+    }
+  });
   await page.waitForSelector("[data-component=database] .message");
   const polls = () => record.requests.filter((url) => url.endsWith("/health/ui/history")).length;
   const before = polls();
@@ -276,6 +282,22 @@ async function whenAuthorized(browser) {
   const stored = await page.evaluate(() => [localStorage.length, sessionStorage.length, document.cookie,
     document.getElementById("token").value, document.body.innerHTML.includes("t0k3n")]);
   assert.deepEqual(stored, [0, 0, "", "", false], "the token is stored nowhere");
+
+  // Forgetting the token while an answer to it is on its way: that answer,
+  // arriving last, is not shown.
+  await page.route("**/health/ui/history", async (route) => {
+    if ((await route.request().allHeaders()).authorization) await sleep(400);
+    await route.continue();
+  });
+  await page.evaluate(() => {
+    document.getElementById("token").value = "t0k3n-for-the-page";
+    document.getElementById("auth").requestSubmit();
+    document.getElementById("forget").click();
+  });
+  // Checked after that answer, before the next poll (one refresh after the forgetting).
+  await sleep(700);
+  await assertNoDetails(page, message);
+  await page.unroute("**/health/ui/history");
   await page.reload();
   await page.waitForSelector("#components .tile");
   assert.equal(await page.isVisible("#auth"), true, "a reload asks again");

@@ -52,7 +52,7 @@ macro_rules! policy {
 
 policy! {
     style: "sha256-CJAS+K6ODeO8nN+fE+KhJki8y0prOQ5MJNeW3U7hsek=",
-    script: "sha256-dTPYYSFbF7kCOAOZrr2iEaoy8sjqR2vkC+lJL6woP3I="
+    script: "sha256-24Punsi5Ue1GAwpSLM2jZ4lOw1z3n9l86xw597UI61Q="
 }
 
 /// The headers of the page, beyond its type.

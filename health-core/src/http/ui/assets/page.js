@@ -202,7 +202,12 @@
 
   $("auth").addEventListener("submit", (event) => {
     event.preventDefault();
-    token = $("token").value.trim() || null;
+    const value = $("token").value.trim();
+    if (!value) {
+      $("auth-note").textContent = "Enter the token.";
+      return;
+    }
+    token = value;
     $("token").value = "";
     $("auth-note").textContent = "";
     poll();
