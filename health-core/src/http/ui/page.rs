@@ -26,7 +26,8 @@ pub(crate) const PAGE: &str = concat!(
 /// Defines the hashes of the inline style and script once, for the policy
 /// and for the test that recomputes them: after editing `assets/page.css`
 /// or `assets/page.js`, `cargo test -p health-core --features ui --lib page`
-/// prints the new hash.
+/// prints the new hash, and the example's pinned OpenAPI document
+/// (`tests/snapshots/`), which declares the policy, needs updating too.
 macro_rules! policy {
     (style: $style:literal, script: $script:literal) => {
         /// The SHA-256 of [`STYLE`], base64.
