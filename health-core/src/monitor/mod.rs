@@ -226,7 +226,7 @@ impl<R: ReportSource> Monitor<R> {
 
     /// The latest status recorded for `subject`; `None` before any run covered it.
     pub fn status(&self, subject: &Subject) -> Result<Option<Status>, UnknownSubject> {
-        Ok(self.shared.tracker.status(self.resolve(subject)?))
+        Ok(self.status_of(self.resolve(subject)?))
     }
 
     /// The status of `subject` as it changes: a `tokio::sync::watch` receiver
@@ -266,7 +266,7 @@ impl<R: ReportSource> Monitor<R> {
     /// # }
     /// ```
     pub fn history(&self, subject: &Subject) -> Result<History, UnknownSubject> {
-        Ok(self.shared.tracker.history_of(self.resolve(subject)?, true))
+        Ok(self.history_of(self.resolve(subject)?, true))
     }
 
     /// Every status change from now on, of every subject, in order.
@@ -295,13 +295,11 @@ impl<R: ReportSource> Monitor<R> {
     }
 
     /// The latest status recorded for `target`.
-    #[cfg_attr(not(feature = "ui"), allow(dead_code, reason = "the status page reads it"))]
     pub(crate) fn status_of(&self, target: Target) -> Option<Status> {
         self.shared.tracker.status(target)
     }
 
     /// `target`'s history; its transitions only unless `runs`.
-    #[cfg_attr(not(feature = "ui"), allow(dead_code, reason = "the status page reads it"))]
     pub(crate) fn history_of(&self, target: Target, runs: bool) -> History {
         self.shared.tracker.history_of(target, runs)
     }
