@@ -29,7 +29,7 @@ struct Connection {
     connect_ms: f64,
 }
 
-#[derive(Serialize, schemars::JsonSchema)]
+#[derive(Serialize, schemars::JsonSchema, Clone)]
 struct Scratch {
     path: String,
     bytes: usize,

@@ -39,3 +39,8 @@ fn the_name_rule_is_the_same() {
         assert_eq!(limits::name_problem(&name).is_none(), validate_group_name(&name).is_ok(), "{name:?}");
     }
 }
+
+#[test]
+fn the_longest_timeout_is_the_same() {
+    assert_eq!(u128::from(limits::MAX_TIMEOUT_MILLIS), health_core::MAX_TIMEOUT.as_millis());
+}

@@ -34,7 +34,7 @@ struct App {
     slow_runs: AtomicUsize,
 }
 
-#[derive(serde::Serialize, schemars::JsonSchema)]
+#[derive(serde::Serialize, schemars::JsonSchema, Clone)]
 struct Pool {
     idle: u32,
 }

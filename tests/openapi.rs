@@ -21,7 +21,7 @@ struct App {
     database_down: AtomicBool,
 }
 
-#[derive(serde::Serialize, schemars::JsonSchema)]
+#[derive(serde::Serialize, schemars::JsonSchema, Clone)]
 struct Pool {
     idle: u32,
 }
@@ -255,7 +255,7 @@ fn configurations_the_document_could_not_describe_are_rejected() {
     }
 }
 
-#[derive(serde::Serialize, schemars::JsonSchema)]
+#[derive(serde::Serialize, schemars::JsonSchema, Clone)]
 struct HealthError {
     code: u8,
 }

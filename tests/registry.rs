@@ -152,6 +152,28 @@ fn bad_registrations_are_typed_errors() {
         registry.register_with("zero", PingCheck::default(), zero).unwrap_err(),
         RegistryError::ZeroTimeout("zero".into())
     );
+    let an_hour = CheckOptions::new().timeout(health_core::MAX_TIMEOUT);
+    assert!(registry.register_with("hour", PingCheck::default(), an_hour).is_ok(), "the longest timeout is accepted");
+    let longer = CheckOptions::new().timeout(health_core::MAX_TIMEOUT + Duration::from_millis(1));
+    let too_long = registry.register_with("longer", PingCheck::default(), longer).unwrap_err();
+    assert_eq!(
+        too_long,
+        RegistryError::TimeoutTooLong { name: "longer".into(), timeout: Duration::from_millis(3_600_001) }
+    );
+    assert_eq!(
+        too_long.to_string(),
+        "the timeout of component `longer`, 3600001ms, is longer than the longest a check may have, 60m"
+    );
+    // A hand-written check declaring an unbounded timeout is refused too.
+    struct Forever;
+    impl health_core::Check<Config> for Forever {
+        type Details = ();
+        const TIMEOUT: Duration = Duration::MAX;
+        async fn run(&self, _: &Config) -> Outcome<()> {
+            Outcome::up(())
+        }
+    }
+    assert!(matches!(registry.register("forever", Forever), Err(RegistryError::TimeoutTooLong { .. })));
     let never_fresh = CheckOptions::new().cache(Duration::ZERO);
     assert_eq!(
         registry.register_with("stale", PingCheck::default(), never_fresh).unwrap_err(),
@@ -171,7 +193,7 @@ fn bad_registrations_are_typed_errors() {
         registry.register_with("twice", PingCheck::default(), twice).unwrap_err(),
         RegistryError::InvalidGroup { component: "twice".into(), group: "readiness".into(), error: None }
     );
-    assert_eq!(registry.names().collect::<Vec<_>>(), ["ping"], "failed registrations leave nothing behind");
+    assert_eq!(registry.names().collect::<Vec<_>>(), ["ping", "hour"], "failed registrations leave nothing behind");
     assert_eq!(
         RegistryError::DuplicateName("ping".into()).to_string(),
         "a component named `ping` is already registered"

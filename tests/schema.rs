@@ -9,13 +9,13 @@ use health_core::{HealthReport, Outcome, Status, health_check};
 use serde_json::{Value, json};
 use support::{assert_invalid, assert_valid, validator};
 
-#[derive(serde::Serialize, schemars::JsonSchema)]
+#[derive(serde::Serialize, schemars::JsonSchema, Clone)]
 struct PoolStats {
     idle: u32,
     in_use: u32,
 }
 
-#[derive(serde::Serialize, schemars::JsonSchema)]
+#[derive(serde::Serialize, schemars::JsonSchema, Clone)]
 #[serde(rename_all = "camelCase")]
 struct Replication {
     lag_seconds: f64,

@@ -22,18 +22,28 @@ use tokio::time::Instant;
 #[health_check(groups(liveness, readiness))]
 async fn process() {}
 
-/// Keeps a readiness request busy for a while, counting the runs begun.
-#[health_check(timeout = "5s", groups(readiness))]
-async fn slow(runs: &AtomicUsize) {
+/// Keeps a request busy for a while, counting the runs begun.
+async fn busy_for_a_while(runs: &AtomicUsize) {
     runs.fetch_add(1, Ordering::SeqCst);
     tokio::time::sleep(Duration::from_millis(1200)).await;
 }
 
-/// Sends two readiness requests and waits until both are inside the slow
-/// check; they answer in a second or so.
+#[health_check(timeout = "5s", groups(readiness))]
+async fn slow(runs: &AtomicUsize) {
+    busy_for_a_while(runs).await;
+}
+
+#[health_check(timeout = "5s", groups(readiness))]
+async fn slower(runs: &AtomicUsize) {
+    busy_for_a_while(runs).await;
+}
+
+/// Sends a request for each slow component and waits until both are inside
+/// their checks; they answer in a second or so. Two components: requests for
+/// one would share one run.
 async fn two_busy(address: SocketAddr, runs: &AtomicUsize) -> Vec<tokio::task::JoinHandle<client::Answer>> {
     let before = runs.load(Ordering::SeqCst);
-    let busy = (0..2).map(|_| tokio::spawn(client::get(address, "/health/ready"))).collect();
+    let busy = ["/health/slow", "/health/slower"].map(|path| tokio::spawn(client::get(address, path))).into();
     while runs.load(Ordering::SeqCst) < before + 2 {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
@@ -45,6 +55,7 @@ async fn two_busy(address: SocketAddr, runs: &AtomicUsize) -> Vec<tokio::task::J
 struct Health {
     process: ProcessCheck,
     slow: SlowCheck,
+    slower: SlowerCheck,
 }
 
 /// Serves the endpoints with `options` on a free port; its address.
@@ -52,16 +63,27 @@ async fn start(options: ServeOptions) -> SocketAddr {
     start_counting(options).await.0
 }
 
-/// [`start`], with the count of the slow check's runs.
+/// [`start`], with the count of the slow checks' runs.
 async fn start_counting(options: ServeOptions) -> (SocketAddr, Arc<AtomicUsize>) {
+    let (addresses, runs) = start_serving(&[options]).await;
+    (addresses[0], runs)
+}
+
+/// Serves one monitor's endpoints on a free port for each of `options`, with
+/// one shutdown handle, as a service with a probe lane does; their
+/// addresses, and the count of the slow checks' runs.
+async fn start_serving(options: &[ServeOptions]) -> (Vec<SocketAddr>, Arc<AtomicUsize>) {
     let runs = Arc::new(AtomicUsize::new(0));
     let monitor = Monitor::new(Health::default(), Arc::clone(&runs));
     let shutdown = monitor.shutdown_handle();
     let router = HealthEndpoints::new(monitor).build().expect("a valid configuration").router();
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
-    let address = listener.local_addr().expect("bound");
-    tokio::spawn(serve_with(listener, router, shutdown, Duration::ZERO, options));
-    (address, runs)
+    let mut addresses = Vec::new();
+    for options in options {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+        addresses.push(listener.local_addr().expect("bound"));
+        tokio::spawn(serve_with(listener, router.clone(), shutdown.clone(), Duration::ZERO, options.clone()));
+    }
+    (addresses, runs)
 }
 
 /// A slow-loris client: half a request head, then nothing.
@@ -173,9 +195,14 @@ async fn probes_answer_on_the_same_port_while_slow_loris_clients_fill_it() {
 
 #[tokio::test]
 async fn probes_on_a_listener_of_their_own_answer_while_the_main_one_is_busy() {
-    let (main, runs) = start_counting(ServeOptions::default().max_connections(2)).await;
-    let probes = start(ServeOptions::default().max_connections(8)).await;
+    // One monitor and one shutdown handle behind both listeners.
+    let options = [ServeOptions::default().max_connections(2), ServeOptions::default().max_connections(8)];
+    let (addresses, runs) = start_serving(&options).await;
+    let (main, probes) = (addresses[0], addresses[1]);
     let busy = two_busy(main, &runs).await;
+    let runs_begun = runs.load(Ordering::SeqCst);
+    // The lane reads the same monitor: it joins the main port's run in flight.
+    let joined = tokio::spawn(client::get(probes, "/health/slow"));
     let started = Instant::now();
     for _ in 0..10 {
         assert_eq!(client::get(probes, "/health/live").await.status, 200);
@@ -184,4 +211,6 @@ async fn probes_on_a_listener_of_their_own_answer_while_the_main_one_is_busy() {
     for request in busy {
         assert_eq!(request.await.expect("answered").status, 200);
     }
+    assert_eq!(joined.await.expect("answered").status, 200);
+    assert_eq!(runs.load(Ordering::SeqCst), runs_begun, "no run of its own");
 }

@@ -24,7 +24,7 @@ struct App {
     licence_runs: AtomicUsize,
 }
 
-#[derive(serde::Serialize, schemars::JsonSchema)]
+#[derive(serde::Serialize, schemars::JsonSchema, Clone)]
 struct Pool {
     idle: u32,
 }

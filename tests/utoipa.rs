@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use utoipa::openapi::{OpenApiBuilder, PathsBuilder};
 use utoipa::{Modify, PartialSchema, ToSchema};
 
-#[derive(serde::Serialize, schemars::JsonSchema)]
+#[derive(serde::Serialize, schemars::JsonSchema, Clone)]
 struct Pool {
     idle: u32,
 }

@@ -12,6 +12,7 @@ pub use serde;
 pub use serde_json::Value;
 
 pub use crate::cache::ResultCache;
+pub use crate::flight::{Flight, Flights};
 pub use crate::join::MaybeDone;
 pub use crate::report::{ComponentInfo, ComponentSet, ComponentVisitor, SchemaBuilder, Selection};
 pub use crate::run::{Plan, Policy, run_bounded, run_tracked};
@@ -35,6 +36,22 @@ where
     check.__run_for_report(state, plan, Sealed(()))
 }
 
+/// Runs the component `check` of a report as `plan` says, joining the run in
+/// `flight` if one is under way (see [`Flights`]).
+#[inline]
+pub fn run_component<'a, S, C>(
+    check: &'a C,
+    state: &'a S,
+    plan: Plan<'a>,
+    flight: Option<&'a Flight>,
+) -> impl Future<Output = Component<C::Details>> + Send + 'a
+where
+    S: ?Sized + Sync,
+    C: Check<S> + ?Sized,
+{
+    crate::flight::run_in(flight, plan, move |plan| run_for_report(check, state, plan))
+}
+
 /// The policy of one component of a derived report, for its constant.
 pub const fn policy(timeout: Duration, critical: bool, retry: Retry, thresholds: ThresholdOverride) -> Policy {
     Policy::new(timeout, critical).with_retry(retry).with_thresholds(thresholds)
@@ -47,6 +64,15 @@ pub const fn tally(failures: u32, successes: u32) -> Tally {
         // The macro refuses a zero threshold before.
         Err(_) => Tally::new(Thresholds::NONE),
     }
+}
+
+/// `timeout`, a check's own, for a run's policy: a compile error with
+/// `too_long` if it is longer than [`MAX_TIMEOUT`](crate::MAX_TIMEOUT).
+pub const fn at_most_max_timeout(timeout: Duration, too_long: &'static str) -> Duration {
+    if timeout.as_nanos() > crate::MAX_TIMEOUT.as_nanos() {
+        panic!("{}", too_long);
+    }
+    timeout
 }
 
 /// Milliseconds as the macros write them, as a `Duration`.
@@ -65,18 +91,8 @@ pub const fn component_info(
     ComponentInfo::from_static(name, critical, timeout, description, groups)
 }
 
-/// Bound of `cache = ".."`: cached results are cloned into every report.
-#[diagnostic::on_unimplemented(
-    message = "the details type `{Self}` of a check with `cache` must implement `Clone`",
-    label = "cached results are cloned into every report that reuses them",
-    note = "derive or implement `Clone` for `{Self}`, or remove `cache = ..`"
-)]
-pub trait CacheableDetails: Clone {}
-
-impl<T: Clone> CacheableDetails for T {}
-
 /// The cache of a `#[health_check(cache = "..")]` check type.
-pub fn new_cache<T: CacheableDetails>(ttl: Duration) -> ResultCache<T> {
+pub fn new_cache<T: Clone>(ttl: Duration) -> ResultCache<T> {
     ResultCache::new(ttl)
 }
 
@@ -86,10 +102,10 @@ pub fn new_cache<T: CacheableDetails>(ttl: Duration) -> ResultCache<T> {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a return type a health check may have",
     label = "unsupported health check return type",
-    note = "a #[health_check] fn returns `()`, `Result<T, E>` or `health_core::Outcome<T>`, where the details type T implements Serialize + JsonSchema + Send + Sync + 'static and E implements Display"
+    note = "a #[health_check] fn returns `()`, `Result<T, E>` or `health_core::Outcome<T>`, where the details type T implements Serialize + JsonSchema + Clone + Send + Sync + 'static and E implements Display"
 )]
 pub trait CheckReturn: Sized {
-    type Details: serde::Serialize + schemars::JsonSchema + Send + Sync + 'static;
+    type Details: serde::Serialize + schemars::JsonSchema + Clone + Send + Sync + 'static;
 
     fn into_check_outcome(self) -> Outcome<Self::Details>;
 }
@@ -97,7 +113,7 @@ pub trait CheckReturn: Sized {
 impl<T> CheckReturn for T
 where
     T: crate::IntoOutcome,
-    T::Details: serde::Serialize + schemars::JsonSchema + Send + Sync + 'static,
+    T::Details: serde::Serialize + schemars::JsonSchema + Clone + Send + Sync + 'static,
 {
     type Details = T::Details;
 

@@ -5,7 +5,6 @@ use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use tokio::time::{Instant, Sleep};
 
@@ -27,15 +26,13 @@ pin_project_lite::pin_project! {
         inner: F,
         #[pin]
         timer: Option<Sleep>,
-        deadline: Option<Instant>,
+        deadline: Instant,
     }
 }
 
 impl<F> Bounded<F> {
-    /// Bounds `inner` to `timeout` from `started`. A timeout too large to add
-    /// to an instant leaves the run unbounded, as asked.
-    pub(crate) fn new(inner: F, started: Instant, timeout: Duration) -> Self {
-        let deadline = started.checked_add(timeout);
+    /// Bounds `inner` to `deadline`.
+    pub(crate) fn new(inner: F, deadline: Instant) -> Self {
         Bounded { inner, timer: None, deadline }
     }
 }
@@ -53,10 +50,8 @@ impl<F: Future> Future for Bounded<F> {
             Err(panic) => return Poll::Ready(Ended::Panicked(panic)),
             Ok(Poll::Pending) => {}
         }
-        if this.timer.is_none()
-            && let Some(deadline) = *this.deadline
-        {
-            this.timer.set(Some(tokio::time::sleep_until(deadline)));
+        if this.timer.is_none() {
+            this.timer.set(Some(tokio::time::sleep_until(*this.deadline)));
         }
         match this.timer.as_pin_mut().map(|timer| timer.poll(cx)) {
             Some(Poll::Ready(())) => Poll::Ready(Ended::TimedOut),

@@ -8,7 +8,7 @@ use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 use crate::component::Ending;
-use crate::run::{Plan, Policy, run_planned, timed_out};
+use crate::run::{Plan, run_planned, waited};
 use crate::streak::Tally;
 use crate::{Check, Component};
 
@@ -30,9 +30,6 @@ pub struct ResultCache<T> {
     // then find the fresh result. A report dropped mid-run releases it, and the
     // next waiter runs the check instead.
     latest: Mutex<Option<Fresh<T>>>,
-    // `T::clone`, captured where `T: Clone` is known, so that the runner needs no
-    // `Clone` bound and a missing one is a single error at `cache = ".."`.
-    clone: fn(&Component<T>) -> Component<T>,
 }
 
 /// A cached result and when its run completed.
@@ -44,11 +41,9 @@ struct Fresh<T> {
 impl<T: Clone> ResultCache<T> {
     /// A cache whose results stay fresh for `ttl` after their run completes.
     pub fn new(ttl: Duration) -> Self {
-        ResultCache { ttl, latest: Mutex::const_new(None), clone: Component::clone }
+        ResultCache { ttl, latest: Mutex::const_new(None) }
     }
-}
 
-impl<T> ResultCache<T> {
     /// Returns the fresh cached result of `check`, or runs it as `plan` says
     /// (counted in `tally`, if any) and caches what it returns. The timeout
     /// covers waiting for another report's run and this run together. The cache
@@ -74,24 +69,17 @@ impl<T> ResultCache<T> {
     where
         F: Future<Output = Component<T>>,
     {
-        let Plan { started, policy } = plan;
-        let Policy { timeout, critical, .. } = *policy;
-        let mut latest = match (self.latest.try_lock(), started.checked_add(timeout)) {
-            (Ok(latest), _) => latest,
-            (Err(_), None) => self.latest.lock().await,
-            (Err(_), Some(deadline)) => match tokio::time::timeout_at(deadline, self.latest.lock()).await {
+        let mut latest = match self.latest.try_lock() {
+            Ok(latest) => latest,
+            Err(_) => match tokio::time::timeout_at(plan.deadline(), self.latest.lock()).await {
                 Ok(latest) => latest,
-                Err(_) => {
-                    let mut waited = timed_out(timeout, critical, started.elapsed());
-                    waited.ending = Ending::Waited;
-                    return waited;
-                }
+                Err(_) => return waited(plan),
             },
         };
         if let Some(fresh) = &*latest
             && fresh.completed.elapsed() < self.ttl
         {
-            let mut reused = (self.clone)(&fresh.result);
+            let mut reused = fresh.result.clone();
             reused.ending = Ending::Reused;
             return reused;
         }
@@ -99,7 +87,7 @@ impl<T> ResultCache<T> {
         let mut result = run(plan).await;
         // A result from a cache inside (the check's own) keeps its run's time.
         result.ran_at.get_or_insert(ran_at);
-        *latest = Some(Fresh { completed: Instant::now(), result: (self.clone)(&result) });
+        *latest = Some(Fresh { completed: Instant::now(), result: result.clone() });
         result
     }
 }
@@ -114,6 +102,7 @@ impl<T> fmt::Debug for ResultCache<T> {
 mod tests {
     use super::*;
     use crate::Status;
+    use crate::run::Policy;
 
     #[tokio::test]
     async fn a_wait_for_another_reports_run_that_times_out_is_told_apart_from_a_run() {

@@ -18,6 +18,20 @@ use crate::{Component, Outcome};
 /// reporting. Set `timeout` on checks that legitimately need more.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(1);
 
+/// The longest timeout a check may have: one hour.
+///
+/// A health check that needs longer tells nobody anything in time, and an
+/// unbounded one would hold its readers, and a background refresh, forever.
+/// Longer timeouts are compile errors in `#[health_check]` and
+/// `#[health(timeout = ..)]`, and [`Registry`](crate::Registry) refuses them
+/// ([`RegistryError::TimeoutTooLong`](crate::RegistryError::TimeoutTooLong));
+/// a run is never given more, whatever a hand-written check declares.
+///
+/// ```
+/// assert_eq!(health_core::MAX_TIMEOUT, std::time::Duration::from_secs(3600));
+/// ```
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(3600);
+
 /// A health check of state `S`: one component of a report.
 ///
 /// `#[health_check]` implements it for the type it generates. Implement it by
@@ -47,10 +61,13 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(1);
     note = "a check whose function takes `&State` fits only reports declared with `#[health(state = State)]`"
 )]
 pub trait Check<S: ?Sized = ()>: Send + Sync {
-    /// The typed details this check reports; `()` for none.
-    type Details: Serialize + JsonSchema + Send + Sync + 'static;
+    /// The typed details this check reports; `()` for none. They are
+    /// `Clone`: a monitor gives a copy of one run's result to every read that
+    /// joins the run while it is in flight.
+    type Details: Serialize + JsonSchema + Clone + Send + Sync + 'static;
 
-    /// How long one run may take before it is reported DOWN.
+    /// How long one run may take before it is reported DOWN; at most
+    /// [`MAX_TIMEOUT`].
     const TIMEOUT: Duration = DEFAULT_TIMEOUT;
 
     /// Whether this component being DOWN makes the whole report DOWN.

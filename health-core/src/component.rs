@@ -55,7 +55,7 @@ pub struct Component<T> {
 }
 
 /// How a component's result came about: a run that completed, timed out or
-/// panicked, or a cached result reused without a run.
+/// panicked, or a result had without a run of its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) enum Ending {
     #[default]
@@ -64,8 +64,19 @@ pub(crate) enum Ending {
     Panicked,
     /// A cached result reused without a run.
     Reused,
-    /// Timed out waiting for another report's run of a cached check.
+    /// The result of another read's run, joined while it was in flight.
+    Joined,
+    /// Timed out waiting for another read's run.
     Waited,
+}
+
+impl Ending {
+    /// Whether the result is a run of the check's own, as metrics and
+    /// history count runs: one real run is one sample, however many reads
+    /// shared it.
+    pub(crate) fn is_run(self) -> bool {
+        matches!(self, Ending::Completed | Ending::TimedOut | Ending::Panicked)
+    }
 }
 
 /// Equal results, however they came about.

@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use crate::component::millis;
+use crate::flight::Flights;
 use crate::{ComponentInfo, ComponentSet, Selection, Status, time_format::Rfc3339};
 
 /// The result of running every component of a report once.
@@ -113,6 +114,20 @@ pub trait HealthReport: Send + Sync {
         state: &Self::State,
         selection: Selection,
     ) -> impl Future<Output = Report<Self::Components>> + Send;
+
+    /// Runs the selected checks like [`report_selected`](Self::report_selected),
+    /// each joining the run of it in `flights` that is under way, if any.
+    /// Not part of the API: the derive implements it, and a monitor calls it.
+    #[doc(hidden)]
+    fn __report_in(
+        &self,
+        state: &Self::State,
+        selection: Selection,
+        flights: Flights<'_>,
+    ) -> impl Future<Output = Report<Self::Components>> + Send {
+        let _ = flights;
+        self.report_selected(state, selection)
+    }
 
     /// The JSON Schema (2020-12) of this report's JSON.
     fn json_schema() -> serde_json::Value;

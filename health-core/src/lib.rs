@@ -68,6 +68,7 @@ mod cached;
 mod check;
 mod component;
 mod damped;
+mod flight;
 #[cfg(feature = "grpc")]
 pub mod grpc;
 mod health_report;
@@ -112,7 +113,7 @@ pub mod __private_0_1_0;
 use __private_0_1_0 as __private;
 
 pub use cached::Cached;
-pub use check::{Check, DEFAULT_TIMEOUT};
+pub use check::{Check, DEFAULT_TIMEOUT, MAX_TIMEOUT};
 pub use component::Component;
 pub use damped::Damped;
 pub use health_report::{HealthReport, Report};
@@ -160,7 +161,7 @@ pub(crate) use report::{ComponentInfo, ComponentSet, ComponentVisitor, SchemaBui
 ///
 /// | key | meaning | default |
 /// |---|---|---|
-/// | `timeout = "2s"` | longest a run may take; then it is DOWN, `timed out after 2s` | [`DEFAULT_TIMEOUT`] (1 s) |
+/// | `timeout = "2s"` | longest a run may take, at most [`MAX_TIMEOUT`] (1 h); then it is DOWN, `timed out after 2s` | [`DEFAULT_TIMEOUT`] (1 s) |
 /// | `critical` or `critical = bool` | DOWN makes the whole report DOWN | not critical |
 /// | `cache = "5s"` | reuse a result for this long after its run completes; concurrent reports share one run | no cache |
 /// | `groups(liveness, readiness, "custom")` | the probe groups of the component (see [`group`]) | [`DEFAULT_GROUPS`] |

@@ -236,9 +236,9 @@ fn register(options: &MetricsOptions, catalog: &Catalog) -> Series {
 
 impl Observer for Metrics {
     fn ran(&self, index: usize, run: Run) {
-        // A result reused, or a wait for another report's run that timed
-        // out, is no run of the check.
-        if matches!(run.ending, Ending::Reused | Ending::Waited) {
+        // A result reused or joined, or a wait for another read's run that
+        // timed out, is no run of the check.
+        if !run.ending.is_run() {
             return;
         }
         if let Some(Some(runs)) = self.series.runs.get(index) {

@@ -14,7 +14,10 @@ use serde::ser::{SerializeMap, Serializer};
 use serde_json::Value;
 use tokio::time::Instant;
 
+use crate::__private::run_for_report;
 use crate::cache::ResultCache;
+use crate::check::MAX_TIMEOUT;
+use crate::flight::{Flight, Flights, run_in};
 use crate::join::MaybeDone;
 use crate::names::{NameError, validate_component_name, validate_group_name};
 use crate::run::{Plan, Policy};
@@ -209,6 +212,13 @@ pub enum RegistryError {
     },
     /// A timeout of zero would report the component DOWN without running it.
     ZeroTimeout(String),
+    /// A timeout longer than [`MAX_TIMEOUT`](crate::MAX_TIMEOUT).
+    TimeoutTooLong {
+        /// The component.
+        name: String,
+        /// Its timeout.
+        timeout: Duration,
+    },
     /// A cache whose results are never fresh.
     ZeroCache(String),
     /// A failure or success threshold of zero: thresholds count runs.
@@ -242,6 +252,12 @@ impl fmt::Display for RegistryError {
             RegistryError::ZeroTimeout(name) => {
                 write!(f, "the timeout of component `{name}` must be greater than zero")
             }
+            RegistryError::TimeoutTooLong { name, timeout } => write!(
+                f,
+                "the timeout of component `{name}`, {}, is longer than the longest a check may have, {}",
+                ShortDuration(*timeout),
+                ShortDuration(MAX_TIMEOUT)
+            ),
             RegistryError::ZeroCache(name) => {
                 write!(f, "the cache of component `{name}` must keep results for more than zero")
             }
@@ -328,6 +344,9 @@ impl<S: ?Sized + Sync + 'static> Registry<S> {
         if timeout.is_zero() {
             return Err(RegistryError::ZeroTimeout(name.to_owned()));
         }
+        if timeout > MAX_TIMEOUT {
+            return Err(RegistryError::TimeoutTooLong { name: name.to_owned(), timeout });
+        }
         if options.cache.is_some_and(|ttl| ttl.is_zero()) {
             return Err(RegistryError::ZeroCache(name.to_owned()));
         }
@@ -379,6 +398,12 @@ impl<S: ?Sized + Sync + 'static> Registry<S> {
     /// Runs the selected checks like [`report`](Self::report). The others are
     /// not run: their entries hold an UP placeholder.
     pub async fn report_selected(&self, state: &S, selection: Selection) -> Report<DynamicComponents> {
+        self.report_in(state, selection, Flights::NONE).await
+    }
+
+    /// Runs the selected checks, each joining the run of it in `flights` that
+    /// is under way, if any.
+    async fn report_in(&self, state: &S, selection: Selection, flights: Flights<'_>) -> Report<DynamicComponents> {
         let timestamp = SystemTime::now();
         let started = Instant::now();
         let mut running: Vec<_> = self
@@ -388,7 +413,7 @@ impl<S: ?Sized + Sync + 'static> Registry<S> {
             .enumerate()
             .map(|(index, (info, check))| {
                 if selection.contains(index) {
-                    MaybeDone::new(check.run(state, started))
+                    MaybeDone::new(check.run(state, started, flights.get(index)))
                 } else {
                     MaybeDone::done(Component::new(Status::Up).with_critical(info.is_critical()))
                 }
@@ -449,6 +474,15 @@ impl<S: ?Sized + Send + Sync + 'static> ReportSource for Registry<S> {
         self.report_selected(state, selection)
     }
 
+    fn __run_in(
+        &self,
+        state: &S,
+        selection: Selection,
+        flights: Flights<'_>,
+    ) -> impl Future<Output = Report<DynamicComponents>> + Send {
+        self.report_in(state, selection, flights)
+    }
+
     fn json_schema(&self) -> Value {
         Registry::json_schema(self)
     }
@@ -507,8 +541,9 @@ type BoxedRun<'a> = Pin<Box<dyn Future<Output = Component<Value>> + Send + 'a>>;
 
 /// A check whose details type is erased, so checks of any type share a registry.
 trait DynCheck<S: ?Sized>: Send + Sync {
-    /// Runs the check from `started`, under the entry's policy.
-    fn run<'a>(&'a self, state: &'a S, started: Instant) -> BoxedRun<'a>;
+    /// Runs the check from `started`, under the entry's policy, joining the
+    /// run in `flight` that is under way, if any.
+    fn run<'a>(&'a self, state: &'a S, started: Instant, flight: Option<&'a Flight>) -> BoxedRun<'a>;
     fn describe(&self, builder: &mut SchemaBuilder, name: &str, critical: bool, description: Option<&str>);
 }
 
@@ -533,9 +568,10 @@ struct Entry<C> {
 }
 
 impl<S: ?Sized + Sync, C: Check<S>> DynCheck<S> for Entry<C> {
-    fn run<'a>(&'a self, state: &'a S, started: Instant) -> BoxedRun<'a> {
-        let run = crate::__private::run_for_report(&self.check, state, Plan::new(started, &self.policy));
-        Box::pin(async move { erase_details(run.await) })
+    fn run<'a>(&'a self, state: &'a S, started: Instant, flight: Option<&'a Flight>) -> BoxedRun<'a> {
+        Box::pin(run_in(flight, Plan::new(started, &self.policy), move |plan| async move {
+            erase_details(run_for_report(&self.check, state, plan).await)
+        }))
     }
 
     fn describe(&self, builder: &mut SchemaBuilder, name: &str, critical: bool, description: Option<&str>) {
@@ -551,9 +587,11 @@ struct CachedEntry<C> {
 }
 
 impl<S: ?Sized + Sync, C: Check<S>> DynCheck<S> for CachedEntry<C> {
-    fn run<'a>(&'a self, state: &'a S, started: Instant) -> BoxedRun<'a> {
-        Box::pin(self.cache.get_or_run(Plan::new(started, &self.entry.policy), move |plan| async move {
-            erase_details(crate::__private::run_for_report(&self.entry.check, state, plan).await)
+    fn run<'a>(&'a self, state: &'a S, started: Instant, flight: Option<&'a Flight>) -> BoxedRun<'a> {
+        Box::pin(run_in(flight, Plan::new(started, &self.entry.policy), move |plan| {
+            self.cache.get_or_run(plan, move |plan| async move {
+                erase_details(run_for_report(&self.entry.check, state, plan).await)
+            })
         }))
     }
 
@@ -607,7 +645,7 @@ where
     F: Fn(&S) -> Fut + Send + Sync,
     Fut: Future + Send + 'static,
     Fut::Output: IntoOutcome,
-    <Fut::Output as IntoOutcome>::Details: Serialize + JsonSchema + Send + Sync + 'static,
+    <Fut::Output as IntoOutcome>::Details: Serialize + JsonSchema + Clone + Send + Sync + 'static,
 {
     type Details = <Fut::Output as IntoOutcome>::Details;
 

@@ -10,6 +10,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::bounded::{Bounded, Ended};
+use crate::check::MAX_TIMEOUT;
 use crate::component::Ending;
 use crate::redact::{redact, redact_message};
 use crate::retry::Retry;
@@ -69,6 +70,15 @@ impl<'p> Plan<'p> {
     pub const fn new(started: Instant, policy: &'p Policy) -> Self {
         Plan { started, policy }
     }
+
+    /// When the run must end: its timeout after it began, the timeout no
+    /// longer than [`MAX_TIMEOUT`] whatever a check declares, so that no run
+    /// is ever unbounded.
+    #[inline]
+    pub fn deadline(&self) -> Instant {
+        let timeout = self.policy.timeout.min(MAX_TIMEOUT);
+        self.started.checked_add(timeout).unwrap_or(self.started)
+    }
 }
 
 /// Runs `check` as `plan` says: under its timeout, retried after a failure
@@ -115,9 +125,7 @@ macro_rules! attempt {
     // would live in the state machine beside it.
     ($may_panic:ident, $check:expr, $state:expr, $plan:expr) => {{
         match start::<_, $may_panic>(|| $check.run($state)) {
-            Ok(future) => {
-                finish(Bounded::new(future, $plan.started, $plan.policy.timeout).await, $plan.started, $plan.policy)
-            }
+            Ok(future) => finish(Bounded::new(future, $plan.deadline()).await, $plan.started, $plan.policy),
             Err(panic) => panicked(&*panic, $plan.policy.critical, $plan.started.elapsed()),
         }
     }};
@@ -156,7 +164,7 @@ where
     let Plan { started, policy } = plan;
     let mut component = attempt!(RUN_MAY_PANIC, check, state, plan);
     let mut attempts: u32 = 1;
-    let deadline = started.checked_add(policy.timeout);
+    let deadline = plan.deadline();
     for _ in 0..policy.retry.retries() {
         // Only failures the check reported are retried: a timeout has used
         // the whole budget, and a panic is a bug.
@@ -167,9 +175,8 @@ where
         if !backoff.is_zero() {
             // A wait that would end at or past the timeout leaves no time to
             // try again: the failure stands.
-            match (Instant::now().checked_add(backoff), deadline) {
-                (Some(resume), Some(deadline)) if resume < deadline => tokio::time::sleep_until(resume).await,
-                (Some(resume), None) => tokio::time::sleep_until(resume).await,
+            match Instant::now().checked_add(backoff) {
+                Some(resume) if resume < deadline => tokio::time::sleep_until(resume).await,
                 _ => break,
             }
         }
@@ -230,6 +237,15 @@ pub(crate) fn timed_out<T>(timeout: Duration, critical: bool, duration: Duration
         .with_message(format!("timed out after {}", ShortDuration(timeout)));
     component.ending = Ending::TimedOut;
     component
+}
+
+/// The result of a reader that waited for another read's run until its own
+/// deadline passed: DOWN, timed out, and no run of its own.
+pub(crate) fn waited<T>(plan: Plan<'_>) -> Component<T> {
+    let Plan { started, policy } = plan;
+    let mut waited = timed_out(policy.timeout, policy.critical, started.elapsed());
+    waited.ending = Ending::Waited;
+    waited
 }
 
 pub(crate) fn is_unit<T: 'static>() -> bool {

@@ -4,6 +4,7 @@ use std::future::Future;
 
 use serde::Serialize;
 
+use crate::flight::Flights;
 use crate::{ComponentInfo, ComponentSet, HealthReport, Report, Selection};
 
 /// A set of checks that runs into a [`Report`]: every `#[derive(HealthReport)]`
@@ -44,6 +45,21 @@ pub trait ReportSource: Send + Sync + 'static {
     /// with panics isolated. Components left out hold an UP placeholder.
     fn run(&self, state: &Self::State, selection: Selection) -> impl Future<Output = Report<Self::Components>> + Send;
 
+    /// Runs the selected checks like [`run`](Self::run), each joining the run
+    /// of it in `flights` that is under way, if any. Not part of the API:
+    /// derived reports and registries implement it, so that a monitor
+    /// coalesces their runs; another source runs what it is asked to.
+    #[doc(hidden)]
+    fn __run_in(
+        &self,
+        state: &Self::State,
+        selection: Selection,
+        flights: Flights<'_>,
+    ) -> impl Future<Output = Report<Self::Components>> + Send {
+        let _ = flights;
+        self.run(state, selection)
+    }
+
     /// The JSON Schema (2020-12) of the report's JSON.
     fn json_schema(&self) -> serde_json::Value;
 }
@@ -67,6 +83,15 @@ where
 
     fn run(&self, state: &H::State, selection: Selection) -> impl Future<Output = Report<H::Components>> + Send {
         self.report_selected(state, selection)
+    }
+
+    fn __run_in(
+        &self,
+        state: &H::State,
+        selection: Selection,
+        flights: Flights<'_>,
+    ) -> impl Future<Output = Report<H::Components>> + Send {
+        self.__report_in(state, selection, flights)
     }
 
     fn json_schema(&self) -> serde_json::Value {

@@ -7,7 +7,6 @@ use std::sync::{Mutex, PoisonError};
 
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
-use crate::component::Ending;
 use crate::thresholds::{ThresholdOverride, Thresholds};
 use crate::{Component, Status};
 
@@ -100,7 +99,7 @@ impl Tally {
     }
 
     fn count<T>(&self, component: &mut Component<T>, thresholds: Thresholds) {
-        let counted = !matches!(component.ending, Ending::Reused | Ending::Waited);
+        let counted = component.ending.is_run();
         let raw = component.status;
         let failed = raw == Status::Down;
         // Nothing below can panic, so a poisoned lock holds a consistent state.
@@ -172,6 +171,7 @@ impl fmt::Debug for Tally {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::component::Ending;
 
     fn run(tally: &Tally, status: Status) -> Component<()> {
         let mut component = Component::new(status);

@@ -13,6 +13,10 @@ pub(crate) const RESERVED_NAMES: [&str; 3] = ["live", "ready", "startup"];
 /// (`health_core::group::BUILT_IN`).
 pub(crate) const BUILT_IN_GROUPS: [&str; 3] = ["liveness", "readiness", "startup"];
 
+/// The longest timeout a check may have, in milliseconds
+/// (`health_core::MAX_TIMEOUT`).
+pub(crate) const MAX_TIMEOUT_MILLIS: u64 = 3_600_000;
+
 /// What names consist of, for error messages.
 pub(crate) const NAME_RULE: &str = "letters, digits, `-`, `_` and `.`";
 

@@ -5,6 +5,7 @@ use syn::{Lit, LitBool, LitStr, Token};
 
 use crate::duration::{self, SpannedDuration};
 use crate::errors::Errors;
+use crate::limits::MAX_TIMEOUT_MILLIS;
 use crate::symbol::{Keys, Symbol};
 
 /// A key's value, remembering that it was set so a second setting is an error.
@@ -51,6 +52,19 @@ fn literal(meta: &ParseNestedMeta, errors: &mut Errors, expected: &str) -> syn::
             errors.spanned(other, expected);
             Ok(None)
         }
+    }
+}
+
+/// Records an error on a `timeout` longer than a check may have.
+pub(crate) fn validate_timeout(timeout: Option<&SpannedDuration>, errors: &mut Errors) {
+    if let Some(timeout) = timeout.filter(|timeout| timeout.millis > MAX_TIMEOUT_MILLIS) {
+        errors.spanned(
+            &timeout.literal,
+            format!(
+                "`timeout` must be at most {} (`health_core::MAX_TIMEOUT`): a health check that needs longer tells nobody anything in time",
+                duration::display(MAX_TIMEOUT_MILLIS)
+            ),
+        );
     }
 }
 

@@ -17,7 +17,6 @@ use super::history::{self, Histories, History, HistoryDepth, Recording, Transiti
 use super::observe::{Observer, Run};
 use super::shutdown::OnShutdown;
 use super::subject::{Catalog, Subject, Target};
-use crate::component::Ending;
 use crate::report::{ComponentSet, ComponentVisitor, Selection};
 use crate::{Component, Status};
 
@@ -409,7 +408,7 @@ impl ComponentVisitor for Ran<'_> {
         if let Some(status) = self.statuses.get_mut(index) {
             *status = Some(component.status);
         }
-        if !matches!(component.ending, Ending::Reused | Ending::Waited)
+        if component.ending.is_run()
             && let (Some(micros), Some(found)) = (self.micros.get_mut(index), self.found.get_mut(index))
         {
             self.fresh = self.fresh.with(index);

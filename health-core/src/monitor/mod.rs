@@ -61,6 +61,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+use crate::flight::{Flight, Flights};
 use crate::report::Selection;
 use crate::{ComponentInfo, ReportSource, Status};
 
@@ -97,6 +98,8 @@ pub(crate) struct Shared<R: ReportSource> {
     tracker: Arc<Tracker>,
     /// The latest snapshot of each subject, by position, from runs for it.
     slots: Vec<Slot<R::Components>>,
+    /// Each component's run in flight, which concurrent reads join.
+    flights: Vec<Flight>,
     background: Option<Background<R::Components>>,
     /// The generation of the latest run started.
     generations: AtomicU64,
@@ -326,7 +329,7 @@ impl<R: ReportSource> Shared<R> {
         background: Option<&watch::Sender<Latest<R::Components>>>,
     ) -> Arc<Snapshot<R::Components>> {
         let generation = self.generations.fetch_add(1, Ordering::Relaxed) + 1;
-        let report = self.source.run(&self.state, selection).await;
+        let report = self.source.__run_in(&self.state, selection, Flights::new(&self.flights)).await;
         let snapshot = Snapshot::new(report, selection, generation);
         let snapshot = match target {
             Some(target) => self.slot(target).store(snapshot),
@@ -498,6 +501,7 @@ impl<R: ReportSource> MonitorBuilder<R> {
         });
         let shared = Arc::new(Shared {
             slots: (0..catalog.positions()).map(|_| Slot::default()).collect(),
+            flights: components.iter().map(|_| Flight::default()).collect(),
             source: self.source,
             state: self.state,
             catalog,

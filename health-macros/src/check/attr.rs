@@ -62,6 +62,7 @@ pub(super) fn parse(args: TokenStream, errors: &mut Errors) -> CheckArgs {
             "`retry_backoff` is the wait before each retry: set `retries` too, such as `retries = 2`",
         );
     }
+    settings::validate_timeout(args.timeout.as_ref(), errors);
     args.policy.validate_retries(args.timeout.as_ref(), errors);
     args
 }

@@ -69,6 +69,7 @@ pub(super) fn field(attrs: &[Attribute], errors: &mut Errors) -> FieldArgs {
         groups: groups.get(),
         policy: policy.get(),
     };
+    settings::validate_timeout(args.timeout.as_ref(), errors);
     args.policy.validate_retries(args.timeout.as_ref(), errors);
     args
 }

@@ -52,6 +52,26 @@ pub(super) fn generate(
             None => quote!(#check::TIMEOUT),
         })
         .collect();
+    // The timeouts runs are given: a check's own, which a hand-written check
+    // declares freely, must be at most `MAX_TIMEOUT`, checked where the run's
+    // policy is made, under the impl's bounds (a field that is no check then
+    // stays one error). Timeouts written here were checked by the macro.
+    let run_timeouts: Vec<TokenStream> = members
+        .iter()
+        .zip(&timeouts)
+        .map(|(m, timeout)| match &m.args.timeout {
+            Some(_) => timeout.clone(),
+            None => {
+                let message = format!(
+                    "component `{}`: the check's timeout is longer than `health_core::MAX_TIMEOUT` ({}); shorten it, or override it with #[health(timeout = \"..\")] on this field",
+                    m.name,
+                    duration::display(crate::limits::MAX_TIMEOUT_MILLIS)
+                );
+                let (span, at_ty) = (m.ty.span(), respan(private, m.ty.span()));
+                quote_spanned!(span=> #at_ty::at_most_max_timeout(#timeout, #message))
+            }
+        })
+        .collect();
     let criticals: Vec<TokenStream> = members
         .iter()
         .zip(&checks)
@@ -84,12 +104,13 @@ pub(super) fn generate(
     let formatter = local("__health_f");
     let field_docs = names.iter().map(|name| format!(" The result of component `{name}`."));
     let len = members.len();
-    let (state_var, serializer, map, builder, selection) = (
+    let (state_var, serializer, map, builder, selection, flights) = (
         local("__health_state"),
         local("__serializer"),
         local("__map"),
         local("__builder"),
         local("__health_selection"),
+        local("__health_flights"),
     );
 
     let deadline_checks = deadline.map(|deadline| deadline_checks(members, &checks, deadline));
@@ -97,9 +118,9 @@ pub(super) fn generate(
     let policy_checks = policy_checks(members, &runs, state, private);
     let run_all = run_all(
         members,
-        runs,
+        Runs { timeouts: &run_timeouts, ..runs },
         &components,
-        Inputs { state: &state_var, state_type: state, selection: &selection },
+        Inputs { state: &state_var, state_type: state, selection: &selection, flights: &flights },
         private,
     );
 
@@ -162,6 +183,15 @@ pub(super) fn generate(
                     #state_var: &#state,
                     #selection: #private::Selection,
                 ) -> impl #private::Future<Output = #private::Report<#components>> + ::core::marker::Send {
+                    <Self as #private::HealthReport>::__report_in(self, #state_var, #selection, #private::Flights::NONE)
+                }
+
+                fn __report_in(
+                    &self,
+                    #state_var: &#state,
+                    #selection: #private::Selection,
+                    #flights: #private::Flights<'_>,
+                ) -> impl #private::Future<Output = #private::Report<#components>> + ::core::marker::Send {
                     async move { #run_all }
                 }
 
@@ -184,18 +214,19 @@ struct Runs<'a> {
     thresholds: &'a [TokenStream],
 }
 
-/// The locals of `report_selected` the run refers to, and the state's type.
+/// The locals of `__report_in` the run refers to, and the state's type.
 struct Inputs<'a> {
     state: &'a Ident,
     state_type: &'a Type,
     selection: &'a Ident,
+    flights: &'a Ident,
 }
 
 /// The body of `report`: every check polled on this task until all are done.
 /// Nothing is boxed; each check's future lives pinned on the report's own stack.
 fn run_all(members: &[Member], runs: Runs, components: &Ident, inputs: Inputs, private: &TokenStream) -> TokenStream {
     let Runs { timeouts, criticals, retries, thresholds } = runs;
-    let Inputs { state: state_var, state_type, selection } = inputs;
+    let Inputs { state: state_var, state_type, selection, flights } = inputs;
     let indices = 0..members.len();
     let fields: Vec<&Ident> = members.iter().map(|m| m.field).collect();
     let futures: Vec<Ident> = (0..members.len()).map(|i| local(&format!("__health_future{i}"))).collect();
@@ -222,13 +253,14 @@ fn run_all(members: &[Member], runs: Runs, components: &Ident, inputs: Inputs, p
         let #started = #private::Instant::now();
         #(
             let mut #futures = #private::pin!(if #selection.contains(#indices) {
-                #private::MaybeDone::new(#private::run_for_report::<#state_type, _>(
+                #private::MaybeDone::new(#private::run_component::<#state_type, _>(
                     &self.#fields,
                     #state_var,
                     // Each component's policy is an inline constant, borrowed
                     // for `'static` instead of copied into every check's
                     // future, and checked under the impl's bounds.
                     #private::Plan::new(#started, &const { #private::policy(#timeouts, #criticals, #retries, #thresholds) }),
+                    #flights.get(#indices),
                 ))
             } else {
                 #private::MaybeDone::done(#private::skipped(#criticals))

@@ -7,7 +7,7 @@ struct PoolStats {
     in_use: u32,
 }
 
-#[derive(serde::Serialize, schemars::JsonSchema)]
+#[derive(serde::Serialize, schemars::JsonSchema, Clone)]
 struct DiskUsage {
     used_percent: u8,
 }

@@ -1,5 +1,6 @@
 use health_core::health_check;
 
+// A run's result is copied to every read that joins it: details are `Clone`.
 #[derive(serde::Serialize, schemars::JsonSchema)]
 struct PoolStats {
     idle: u32,
