@@ -69,7 +69,7 @@ fn servers(runtime: &Runtime) -> Vec<(&'static str, SocketAddr)> {
 
         let background = Monitor::builder(Health::default(), ()).refresh_every(Duration::from_secs(1)).build().unwrap();
         let mut first = background.watch(&health_core::monitor::Subject::Overall).unwrap();
-        first.wait_for(Option::is_some).await.unwrap();
+        first.wait_for(|status| status.is_some()).await.unwrap();
         let ours = GrpcHealth::new(background).build().unwrap();
         let (listener, background) = bind().await;
         tokio::spawn(

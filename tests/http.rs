@@ -356,31 +356,51 @@ suite! {
         }
     }
 
-    async fn shutdown_makes_readiness_down_at_once_for_http_and_subscribers<S: Source>() {
+    async fn shutdown_drains_readiness_the_whole_and_the_groups_at_once_for_http_and_subscribers<S: Source>() {
         let (address, service) = start(endpoints(monitor::<S>(&Arc::default()))).await;
         assert_eq!(get(address, "/health/ready").await.status, 200);
         let monitor = service.monitor();
         let readiness = Subject::group(group::READINESS);
         let mut watched = monitor.watch(&readiness).unwrap();
         let mut changes = monitor.subscribe();
-        assert_eq!(*watched.borrow_and_update(), Some(Status::Up));
+        assert_eq!(watched.get_and_update(), Some(Status::Up));
 
         service.shutdown_handle().begin_shutdown();
         // Before any await: the change is there already.
         assert_eq!(monitor.status(&readiness), Ok(Some(Status::Down)));
-        assert!(watched.has_changed().unwrap());
-        assert_eq!(*watched.borrow_and_update(), Some(Status::Down));
-        let change = tokio::time::timeout(Duration::ZERO, changes.next()).await.expect("delivered at once").unwrap();
-        assert_eq!((change.subject, change.from, change.to), (readiness.clone(), Some(Status::Up), Status::Down));
+        assert!(watched.has_changed());
+        assert_eq!(watched.get_and_update(), Some(Status::Down));
+        // Every subject that drains is told, in the catalog's order: the
+        // groups but liveness, then the whole.
+        let mut told = Vec::new();
+        while let Ok(Some(change)) = tokio::time::timeout(Duration::ZERO, changes.next()).await {
+            assert_eq!((change.from, change.to), (Some(Status::Up), Status::Down), "{}", change.subject);
+            told.push(change.subject);
+        }
+        let mut expected: Vec<Subject> = monitor
+            .groups()
+            .filter(|group| *group != group::LIVENESS)
+            .map(Subject::group)
+            .collect();
+        expected.push(Subject::Overall);
+        assert_eq!(told, expected, "delivered at once, in order");
 
-        let ready = get(address, "/health/ready").await;
-        assert_eq!(ready.status, 503);
-        assert_eq!(ready.json()["status"], "DOWN");
-        assert_eq!(ready.json()["message"], "shutting down");
+        for path in ["/health/ready", "/health", "/health/startup"] {
+            let answer = get(address, path).await;
+            assert_eq!(answer.status, 503, "{path}");
+            assert_eq!(answer.json()["status"], "DOWN");
+            assert_eq!(answer.json()["message"], "shutting down");
+        }
+        // Liveness and the components keep being measured.
         assert_eq!(get(address, "/health/live").await.status, 200);
+        for component in monitor.components() {
+            let path = format!("/health/{}", component.name());
+            let answer = get(address, &path).await;
+            assert_eq!((answer.status, &answer.json()["status"]), (200, &serde_json::json!("UP")), "{path} is measured");
+        }
         // Later reports do not bring readiness back.
-        assert_eq!(get(address, "/health").await.status, 200);
         assert_eq!(monitor.status(&readiness), Ok(Some(Status::Down)));
+        assert_eq!(monitor.status(&Subject::Overall), Ok(Some(Status::Down)));
     }
 
     async fn background_mode_serves_snapshots_without_running_checks<S: Source>() {

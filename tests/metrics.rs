@@ -139,7 +139,7 @@ fn background_refreshes_are_recorded_too() {
             .build()
             .unwrap();
         let mut whole = monitor.watch(&Subject::Overall).unwrap();
-        whole.wait_for(Option::is_some).await.unwrap();
+        whole.wait_for(|status| status.is_some()).await.unwrap();
         tokio::time::sleep(Duration::from_millis(250)).await;
         drop(Arc::new(monitor));
     });
@@ -219,7 +219,7 @@ fn disabled_components_have_no_series_and_background_snapshots_read_are_no_runs(
             .build()
             .unwrap();
         let mut whole = monitor.watch(&Subject::Overall).unwrap();
-        whole.wait_for(Option::is_some).await.unwrap();
+        whole.wait_for(|status| status.is_some()).await.unwrap();
         // Answered from the one background snapshot.
         for _ in 0..5 {
             monitor.read(&Subject::Overall, Selection::none()).await.unwrap();

@@ -98,6 +98,6 @@ pub async fn background() -> (Monitor<Health>, std::sync::Arc<App>) {
         .build()
         .expect("a valid monitor");
     let mut overall = monitor.watch(&health_core::monitor::Subject::Overall).expect("the whole");
-    overall.wait_for(Option::is_some).await.expect("a first refresh");
+    overall.wait_for(|status| status.is_some()).await.expect("a first refresh");
     (monitor, app)
 }

@@ -1,5 +1,7 @@
-//! Shutdown: every name but liveness turns NOT_SERVING at once, open watches
-//! see it, and the server then stops.
+//! Shutdown: the names the monitor drains (`""`, every group but liveness,
+//! mapped sets of components) turn NOT_SERVING at once, open watches see it,
+//! liveness and the components keep being measured, and the server then
+//! stops.
 
 use std::time::Duration;
 
@@ -13,23 +15,30 @@ use crate::{background, on_request};
 const ARRIVES: Duration = Duration::from_secs(5);
 
 #[tokio::test]
-async fn shutdown_turns_every_name_but_liveness_not_serving_and_watchers_see_it_before_the_server_stops() {
-    let (monitor, _app) = background().await;
+async fn shutdown_turns_the_names_that_drain_not_serving_and_watchers_see_it_before_the_server_stops() {
+    let (monitor, app) = background().await;
     let health = GrpcHealth::new(monitor.clone()).build().unwrap();
     // A drain long enough to look at the service while it drains.
     let (address, server) = serve_until(&health, health.drained(Duration::from_millis(500))).await;
     let mut client = client(address).await;
-    let names = ["", "readiness", "startup", "database", "liveness"];
+    let names = ["", "readiness", "startup", "batch", "database", "liveness"];
     let mut watches = watch_serving(&mut client, &names).await;
     monitor.begin_shutdown();
     for (name, stream) in names.iter().zip(&mut watches) {
-        let expected = if *name == "liveness" { None } else { Some(ServingStatus::NotServing) };
-        let wait = if expected.is_some() { ARRIVES } else { Duration::from_millis(200) };
+        let drains = !matches!(*name, "liveness" | "database");
+        let expected = drains.then_some(ServingStatus::NotServing);
+        let wait = if drains { ARRIVES } else { Duration::from_millis(200) };
         assert_eq!(next(stream, wait).await, expected, "{name:?}");
     }
-    // While draining, checks are answered at once without running anything.
-    assert_eq!(check(&mut client, "database").await, Ok(ServingStatus::NotServing));
+    // While draining, names that drain are answered at once without running
+    // anything; components and liveness keep being measured (here from the
+    // last background report, still fresh).
+    let runs = app.runs();
+    assert_eq!(check(&mut client, "readiness").await, Ok(ServingStatus::NotServing));
+    assert_eq!(check(&mut client, "").await, Ok(ServingStatus::NotServing));
     assert_eq!(check(&mut client, "liveness").await, Ok(ServingStatus::Serving));
+    assert_eq!(check(&mut client, "database").await, Ok(ServingStatus::Serving));
+    assert_eq!(app.runs(), runs, "nothing ran");
     // Then the watches end, and the server stops.
     for stream in &mut watches {
         let end = tokio::time::timeout(ARRIVES, stream.message()).await.expect("the watch ends");
@@ -67,7 +76,8 @@ async fn with_no_drain_delay_every_watch_is_told_before_it_ends() {
     // `drained(ZERO)` stops the watches as soon as shutdown begins.
     monitor.begin_shutdown();
     for (name, stream) in names.iter().zip(&mut watches) {
-        if !name.ends_with("Alive") && *name != "liveness" {
+        // The names that drain are told; liveness and the components keep their status.
+        if !matches!(*name, "database" | "liveness" | "orders.v1.Alive") {
             let told = tokio::time::timeout(ARRIVES, stream.message()).await.expect("a message").unwrap();
             assert_eq!(
                 told.map(|response| crate::support::serving(&response)),
@@ -81,25 +91,33 @@ async fn with_no_drain_delay_every_watch_is_told_before_it_ends() {
 }
 
 #[tokio::test]
-async fn list_while_draining_is_not_serving_but_for_liveness_and_names_mapped_to_it() {
-    let (monitor, _app) = on_request();
+async fn list_while_draining_is_not_serving_for_the_names_that_drain_and_measures_the_others() {
+    let (monitor, app) = on_request();
     let health = GrpcHealth::new(monitor.clone())
         .map("orders.v1.Alive", health_core::monitor::Subject::group("liveness"))
+        .map("orders.v1.Cache", health_core::monitor::Subject::component("cache"))
+        .map_components("orders.v1.Orders", ["database"])
         .build()
         .unwrap();
     // A server that outlives the watches, as during a drain.
     let (address, _server) = serve_until(&health, std::future::pending()).await;
     monitor.begin_shutdown();
+    app.set_cache(health_core::Status::Down);
     let listed = crate::support::list(address).await;
-    assert!(!listed.is_empty());
+    assert_eq!(listed.len(), 11);
     for (name, status) in listed {
-        let expected = if name == "liveness" || name == "orders.v1.Alive" {
-            ServingStatus::Serving
-        } else {
-            ServingStatus::NotServing
+        let expected = match name.as_str() {
+            "liveness" | "process" | "database" | "orders.v1.Alive" => ServingStatus::Serving,
+            // Measured: the cache is down.
+            "cache" | "orders.v1.Cache" => ServingStatus::NotServing,
+            // Draining: "", the groups, the mapped set.
+            _ => ServingStatus::NotServing,
         };
         assert_eq!(status, expected, "{name:?}");
     }
     let mut client = client(address).await;
     assert_eq!(check(&mut client, "orders.v1.Alive").await, Ok(ServingStatus::Serving));
+    assert_eq!(check(&mut client, "orders.v1.Orders").await, Ok(ServingStatus::NotServing));
+    app.set_cache(health_core::Status::Up);
+    assert_eq!(check(&mut client, "orders.v1.Cache").await, Ok(ServingStatus::Serving), "measured while draining");
 }

@@ -134,11 +134,16 @@ impl<R: ReportSource> GrpcHealth<R> {
         let mut served = Vec::new();
         for (name, subject) in subjects {
             let Some(target) = catalog.resolve(&subject) else { continue };
-            let drains = names::drains(&subject);
+            let drains = catalog.drains(target);
             served.push(Served { statuses: statuses(&name), name, scope: Scope::Subject { subject, target }, drains });
         }
         for (name, selection) in sets {
-            served.push(Served { statuses: statuses(&name), name, scope: Scope::Components(selection), drains: true });
+            served.push(Served {
+                statuses: statuses(&name),
+                name,
+                scope: Scope::Components(selection),
+                drains: catalog.set_drains(),
+            });
         }
         let mut seen = HashSet::new();
         if let Some(taken) = served.iter().find(|served| !seen.insert(Arc::clone(&served.name))) {

@@ -14,13 +14,20 @@
 //!   `NOT_FOUND`. A `grpc-timeout` shorter than the checks is answered
 //!   `DEADLINE_EXCEEDED`, and the checks still running are dropped.
 //! - **`Watch`** sends the status at once, then each change, from the
-//!   monitor's status tracking: any number of watchers cost no extra run. An
-//!   unknown name gets `SERVICE_UNKNOWN` and the stream stays open.
+//!   monitor's status tracking: any number of watchers of a name cost no
+//!   extra run. On request, the monitor refreshes the watched names' checks
+//!   in the background while a watch is open
+//!   ([`MonitorBuilder::refresh_watched_every`](crate::monitor::MonitorBuilder::refresh_watched_every),
+//!   5 s by default), so that a dependency that fails is seen without any
+//!   other traffic. An unknown name gets `SERVICE_UNKNOWN` and the stream
+//!   stays open.
 //! - **`List`** (gRFC A90) gives every served name and its status.
 //! - **Shutdown:** once [`Monitor::begin_shutdown`](crate::Monitor::begin_shutdown)
-//!   is called, every name but `liveness` is `NOT_SERVING`, open watches
-//!   included; [`GrpcHealthService::drained`] then ends the watches so that
-//!   the server can stop.
+//!   is called, the names the monitor drains are `NOT_SERVING`, open watches
+//!   included: `""`, every group but `liveness`, and the mapped sets of
+//!   components, as HTTP answers the same subjects; `liveness` and each
+//!   component keep being measured. [`GrpcHealthService::drained`] then ends
+//!   the watches so that the server can stop.
 //!
 //! Statuses only: messages and details never leave over gRPC.
 //!
@@ -41,7 +48,7 @@
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let monitor = Monitor::builder(Health::default(), ()).refresh_every(Duration::from_secs(5)).build()?;
-//! // SIGTERM begins shutdown: every name but liveness turns NOT_SERVING.
+//! // SIGTERM begins shutdown: "", readiness and every group but liveness turn NOT_SERVING.
 //! let shutdown = monitor.shutdown_handle();
 //! tokio::spawn(async move {
 //!     health_core::grpc::termination_signal().await;

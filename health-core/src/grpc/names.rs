@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::ServingStatuses;
 use crate::monitor::{Subject, Target};
 use crate::report::Selection;
-use crate::{Monitor, ReportSource, Status, group};
+use crate::{Monitor, ReportSource, Status};
 
 /// What a served name stands for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,7 +23,7 @@ pub(crate) struct Served {
     pub(crate) name: Arc<str>,
     pub(crate) scope: Scope,
     pub(crate) statuses: ServingStatuses,
-    /// Liveness keeps its status while the process drains.
+    /// Whether it turns DOWN while the process drains: the monitor's rule.
     pub(crate) drains: bool,
 }
 
@@ -64,12 +64,6 @@ pub(crate) fn built_in<R: ReportSource>(monitor: &Monitor<R>) -> Vec<(Arc<str>, 
         }
     }
     names
-}
-
-/// Whether a name for `subject` turns NOT_SERVING once shutdown has begun:
-/// all but liveness, which must keep passing while the process drains.
-pub(crate) fn drains(subject: &Subject) -> bool {
-    subject != &Subject::group(group::LIVENESS)
 }
 
 impl Scope {

@@ -14,7 +14,7 @@ use super::pb::health_check_response::ServingStatus as Wire;
 use super::pb::health_server::{Health, HealthServer};
 use super::pb::{HealthCheckRequest, HealthCheckResponse, HealthListRequest, HealthListResponse};
 use super::watch::WatchStream;
-use crate::monitor::{Subject, Target};
+use crate::monitor::{StatusWatch, Subject, Target};
 use crate::report::Selection;
 use crate::{Monitor, ReportSource, Status};
 
@@ -85,8 +85,9 @@ impl<R: ReportSource> GrpcHealthService<R> {
     /// Completes `drain` after shutdown has begun (see
     /// [`Monitor::begin_shutdown`]), having ended every open `Watch` so that
     /// a tonic server's graceful shutdown can finish: give it to
-    /// `serve_with_shutdown`. Meanwhile every name but `liveness` answers
-    /// `NOT_SERVING`, and open watches have been told so.
+    /// `serve_with_shutdown`. Meanwhile the names the monitor drains (all
+    /// but `liveness` and the components) answer `NOT_SERVING`, and open
+    /// watches have been told so.
     pub fn drained(&self, drain: Duration) -> impl Future<Output = ()> + Send + 'static {
         let service = self.clone();
         async move {
@@ -104,30 +105,31 @@ impl<R: ReportSource> GrpcHealthService<R> {
     }
 
     /// The serving status of a served name now: from the monitor's read (a
-    /// fresh background snapshot, or a run), or `NOT_SERVING` while draining.
+    /// fresh background snapshot, or a run), or DOWN's while it drains.
     async fn serving(&self, served: &Served) -> Wire {
         let monitor = &self.inner.monitor;
-        if served.drains && monitor.is_shutting_down() {
-            return Wire::NotServing;
+        let drained = || served.drains && monitor.is_shutting_down();
+        if drained() {
+            return served.statuses.of(Status::Down).into();
         }
         let status = match &served.scope {
-            Scope::Subject { target, .. } => monitor.read_target(*target, Selection::none()).await.status(),
+            Scope::Subject { target, .. } => monitor.measure(*target, Selection::none()).await.status(),
             Scope::Components(selection) => {
                 let others = monitor.enabled().without_all(*selection);
-                monitor.read_target(Target::Overall, others).await.status()
+                monitor.measure(Target::Overall, others).await.status()
             }
         };
         // Shutdown may have begun while the checks ran.
-        if served.drains && monitor.is_shutting_down() {
-            return Wire::NotServing;
-        }
+        let status = if drained() { Status::Down } else { status };
         served.statuses.of(status).into()
     }
 
-    /// Every served name's serving status, from one read of the whole.
+    /// Every served name's serving status, from one measure of the whole:
+    /// the names that drain are DOWN while the process drains, the others
+    /// keep being measured.
     async fn statuses(&self) -> HealthListResponse {
         let monitor = &self.inner.monitor;
-        let reading = monitor.read_target(Target::Overall, Selection::none()).await;
+        let reading = monitor.measure(Target::Overall, Selection::none()).await;
         let draining = monitor.is_shutting_down();
         let catalog = monitor.catalog();
         let statuses = self
@@ -135,18 +137,17 @@ impl<R: ReportSource> GrpcHealthService<R> {
             .names
             .iter()
             .map(|served| {
-                let wire = match (&reading.snapshot(), &served.scope) {
-                    _ if draining && served.drains => Wire::NotServing,
+                let status = match (&reading.snapshot(), &served.scope) {
+                    _ if draining && served.drains => Status::Down,
                     (Some(snapshot), Scope::Subject { target, .. }) => {
                         let single = matches!(target, Target::Component(_));
-                        served.statuses.of(snapshot.status(catalog.selection(*target), single)).into()
+                        snapshot.status(catalog.selection(*target), single)
                     }
-                    (Some(snapshot), Scope::Components(selection)) => {
-                        served.statuses.of(snapshot.status(*selection, false)).into()
-                    }
-                    // Only readiness while draining reads without a snapshot.
-                    (None, _) => Wire::NotServing,
+                    (Some(snapshot), Scope::Components(selection)) => snapshot.status(*selection, false),
+                    // A measure always has a snapshot.
+                    (None, _) => Status::Down,
                 };
+                let wire: Wire = served.statuses.of(status).into();
                 (served.name.to_string(), HealthCheckResponse { status: wire.into() })
             })
             .collect();
@@ -155,7 +156,7 @@ impl<R: ReportSource> GrpcHealthService<R> {
 
     /// The statuses `served` weighs, each as the monitor tracks it, with
     /// whether it is critical to the whole.
-    fn members(&self, served: &Served) -> Vec<(watch::Receiver<Option<Status>>, bool)> {
+    fn members(&self, served: &Served) -> Vec<(StatusWatch, bool)> {
         let monitor = &self.inner.monitor;
         match &served.scope {
             // Built only for subjects the monitor has.

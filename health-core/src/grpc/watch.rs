@@ -12,7 +12,7 @@ use super::ServingStatuses;
 use super::pb::HealthCheckResponse;
 use super::pb::health_check_response::ServingStatus as Wire;
 use crate::Status;
-use crate::monitor::ShutdownHandle;
+use crate::monitor::{ShutdownHandle, StatusWatch};
 
 type Signal = Pin<Box<dyn Future<Output = ()> + Send>>;
 
@@ -21,7 +21,7 @@ type Signal = Pin<Box<dyn Future<Output = ()> + Send>>;
 /// [`GrpcHealthService`](super::GrpcHealthService).
 ///
 /// It follows the monitor's tracked statuses (no polling, no run of its own),
-/// turns `NOT_SERVING` when shutdown begins unless it watches liveness, and
+/// turns `NOT_SERVING` when shutdown begins if the monitor drains its name, and
 /// ends when the service stops its watches. An unknown name gets
 /// `SERVICE_UNKNOWN` and the stream stays open, as the protocol asks.
 pub struct WatchStream {
@@ -29,7 +29,7 @@ pub struct WatchStream {
     members: Vec<Member>,
     unknown: bool,
     statuses: ServingStatuses,
-    /// Whether it turns NOT_SERVING while the process drains.
+    /// Whether it turns DOWN while the process drains (the monitor's rule).
     drains: bool,
     /// Wakes the stream when shutdown begins; `None` once it has.
     shutdown: Option<Signal>,
@@ -52,7 +52,7 @@ struct Member {
 
 impl WatchStream {
     pub(crate) fn new(
-        members: impl IntoIterator<Item = (tokio::sync::watch::Receiver<Option<Status>>, bool)>,
+        members: impl IntoIterator<Item = (StatusWatch, bool)>,
         statuses: ServingStatuses,
         drains: bool,
         handle: ShutdownHandle,
@@ -60,7 +60,7 @@ impl WatchStream {
     ) -> Self {
         let members = members
             .into_iter()
-            .map(|(receiver, critical)| Member { latest: Latest::new(receiver), status: None, critical })
+            .map(|(watch, critical)| Member { latest: Latest::new(watch.into_receiver()), status: None, critical })
             .collect();
         let begun = handle.clone();
         WatchStream {
@@ -96,7 +96,7 @@ impl WatchStream {
             return Some(Wire::ServiceUnknown);
         }
         if self.drains && self.handle.as_ref().is_some_and(ShutdownHandle::is_shutting_down) {
-            return Some(Wire::NotServing);
+            return Some(self.statuses.of(Status::Down).into());
         }
         let status = self
             .members

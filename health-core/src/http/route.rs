@@ -57,7 +57,7 @@ mod tests {
         assert_eq!(route(""), Ok((Endpoint::All, Target::Overall)));
         assert_eq!(route("/"), Ok((Endpoint::All, Target::Overall)));
         assert_eq!(route("/live"), Ok((Endpoint::Live, catalog.group("liveness").unwrap())));
-        assert_eq!(route("/ready"), Ok((Endpoint::Ready, catalog.readiness())));
+        assert_eq!(route("/ready"), Ok((Endpoint::Ready, catalog.group("readiness").unwrap())));
         assert_eq!(route("/local-disk"), Ok((Endpoint::Component, Target::Component(1))));
         assert_eq!(route("/group"), Ok((Endpoint::Component, Target::Component(2))), "a component named `group`");
         assert_eq!(route("/group/batch"), Ok((Endpoint::Group, catalog.group("batch").unwrap())));

@@ -6,19 +6,25 @@
 //! endpoints, and others built the same way) read from it and keep no health
 //! state of their own:
 //!
-//! - **how checks run:** on each read (with each check's cache and
-//!   single-flight), or in the background every interval, with reads answered
-//!   from the latest report; before the first one, and when the refresh has
-//!   stopped, reads run the checks themselves;
+//! - **how checks run:** on each read, or in the background every interval,
+//!   with reads answered from the latest report; before the first one, and
+//!   when the refresh has stopped, reads run the checks themselves. Either
+//!   way, reads that need a check while it runs share that run (coalescing:
+//!   one run per check in flight, so an answer comes from a run that started
+//!   at most one timeout before the read), and a check's cache reuses its
+//!   results for as long as it says;
 //! - **the latest result** of every subject: the whole report, each probe
 //!   group, each component, with its age;
 //! - **status tracking:** changes of every subject, to any number of
 //!   subscribers ([`Monitor::subscribe`], [`Monitor::watch`]), to hooks, and
-//!   as `tracing` events;
+//!   as `tracing` events, decided under a lock and told after it, so that no
+//!   listener can hold up a report;
 //! - **history:** the latest transitions and run durations of every subject,
 //!   bounded ([`Monitor::history`]);
-//! - **shutdown:** [`Monitor::begin_shutdown`] turns readiness DOWN at once for
-//!   every reader and subscriber, and stops the background refresh.
+//! - **shutdown:** [`Monitor::begin_shutdown`] turns readiness, the whole and
+//!   every other group but liveness DOWN at once for every reader and
+//!   subscriber of every transport (the one drain rule), and stops the
+//!   background refresh; liveness and each component keep being measured.
 //!
 //! ```
 //! use health_core::monitor::{Monitor, Reading, Subject};
@@ -40,7 +46,7 @@
 //! assert_eq!(reading.status(), Status::Down);
 //! assert_eq!(reading.snapshot().unwrap().report().components.database.message.as_deref(), Some("connection refused"));
 //! // The read ran every component of readiness: its status is known too.
-//! assert_eq!(*readiness.borrow_and_update(), Some(Status::Down));
+//! assert_eq!(readiness.get_and_update(), Some(Status::Down));
 //! # }
 //! ```
 
@@ -52,7 +58,9 @@ mod reading;
 mod refresh;
 mod shutdown;
 mod snapshot;
+mod status_watch;
 mod subject;
+mod tracker;
 
 use std::fmt;
 use std::sync::Arc;
@@ -71,18 +79,26 @@ pub use history::{History, HistoryDepth, MAX_DEPTH, MESSAGE_LIMIT, RunSample, Tr
 pub use reading::Reading;
 pub use shutdown::ShutdownHandle;
 pub use snapshot::Snapshot;
+pub use status_watch::{MonitorGone, StatusWatch};
 pub use subject::Subject;
 
-use changes::{Hook, Tracker};
 pub(crate) use observe::MakeObserver;
 #[cfg(feature = "metrics")]
 pub(crate) use observe::{Observer, Run};
 use refresh::Latest;
 use snapshot::Slot;
 pub(crate) use subject::{Catalog, Target};
+use tracker::{Hook, Tracker};
 
 /// The shortest background refresh interval accepted.
 pub const MIN_REFRESH: Duration = Duration::from_millis(100);
+
+/// How often a monitor that runs checks on request refreshes the subjects
+/// somebody watches, unless
+/// [`refresh_watched_every`](MonitorBuilder::refresh_watched_every) says
+/// otherwise: five seconds, as often as Kubernetes' default probes ask
+/// twice.
+pub const DEFAULT_WATCH_REFRESH: Duration = Duration::from_secs(5);
 
 /// The live health state of one report; see the [module documentation](self).
 ///
@@ -101,6 +117,8 @@ pub(crate) struct Shared<R: ReportSource> {
     /// Each component's run in flight, which concurrent reads join.
     flights: Vec<Flight>,
     background: Option<Background<R::Components>>,
+    /// On request, the refresh of watched subjects.
+    watched: refresh::Watched,
     /// The generation of the latest run started.
     generations: AtomicU64,
     shutdown: ShutdownHandle,
@@ -130,6 +148,7 @@ impl<R: ReportSource> Monitor<R> {
             source,
             state: state.into(),
             every: None,
+            watched_every: DEFAULT_WATCH_REFRESH,
             disabled: Vec::new(),
             hooks: Vec::new(),
             observer: None,
@@ -176,8 +195,10 @@ impl<R: ReportSource> Monitor<R> {
     }
 
     /// Reads `subject`, less the components in `exclude`: from the latest
-    /// background report while it is fresh, else by running its checks now.
-    /// Readiness is DOWN without a run once shutdown has begun.
+    /// background report while it is fresh, else by running its checks now,
+    /// joining the runs of them already under way. Once shutdown has begun,
+    /// a subject that drains (see [`begin_shutdown`](Self::begin_shutdown))
+    /// is DOWN without a run.
     ///
     /// Every run records the statuses of the components it ran; groups and
     /// the whole follow the latest statuses of their components.
@@ -187,7 +208,28 @@ impl<R: ReportSource> Monitor<R> {
     }
 
     pub(crate) async fn read_target(&self, target: Target, exclude: Selection) -> Reading<R::Components> {
-        if let Some(reading) = self.read_at_hand(target, exclude) {
+        if self.is_drained(target) {
+            return Reading::shutting_down();
+        }
+        let reading = self.measure(target, exclude).await;
+        // Shutdown may have begun while the checks ran.
+        if self.is_drained(target) { Reading::shutting_down() } else { reading }
+    }
+
+    /// The reading of `target` if it needs no run: a subject drained while
+    /// shutting down, or a fresh background snapshot. Transports answer these
+    /// at once.
+    pub(crate) fn read_at_hand(&self, target: Target, exclude: Selection) -> Option<Reading<R::Components>> {
+        if self.is_drained(target) {
+            return Some(Reading::shutting_down());
+        }
+        self.background_reading(target, exclude)
+    }
+
+    /// `target`'s components as they are, whether or not it drains: from a
+    /// fresh background snapshot, or by running them now.
+    pub(crate) async fn measure(&self, target: Target, exclude: Selection) -> Reading<R::Components> {
+        if let Some(reading) = self.background_reading(target, exclude) {
             return reading;
         }
         let shared = &self.shared;
@@ -195,29 +237,27 @@ impl<R: ReportSource> Monitor<R> {
         let selection = whole.without_all(exclude);
         // Only runs of a whole subject are its latest result.
         let snapshot = shared.run((selection == whole).then_some(target), selection, None).await;
-        // Shutdown may have begun while the checks ran.
-        if target == shared.catalog.readiness() && shared.shutdown.is_shutting_down() {
-            return Reading::shutting_down();
-        }
         Reading::report(snapshot, selection, matches!(target, Target::Component(_)), None)
     }
 
-    /// The reading of `target` if it needs no run: readiness while shutting
-    /// down, or a fresh background snapshot. Transports answer these at once.
-    pub(crate) fn read_at_hand(&self, target: Target, exclude: Selection) -> Option<Reading<R::Components>> {
+    /// `target` from the fresh background snapshot, if there is one.
+    fn background_reading(&self, target: Target, exclude: Selection) -> Option<Reading<R::Components>> {
         let shared = &self.shared;
-        if target == shared.catalog.readiness() && shared.shutdown.is_shutting_down() {
-            return Some(Reading::shutting_down());
-        }
         let (snapshot, age) = shared.fresh_background()?;
         let selection = shared.catalog.selection(target).without_all(exclude);
         Some(Reading::report(snapshot, selection, matches!(target, Target::Component(_)), Some(age)))
     }
 
+    /// Whether `target` is DOWN, without a run, because it drains and
+    /// shutdown has begun.
+    pub(crate) fn is_drained(&self, target: Target) -> bool {
+        self.shared.catalog.drains(target) && self.shared.shutdown.is_shutting_down()
+    }
+
     /// The newest report covering `subject` without running anything: its own
     /// latest run, or a run of every component (the background refresh's are).
-    /// Reports are kept as they ran: once shutdown has begun, readiness is
-    /// DOWN whatever they say (see [`status`](Self::status)).
+    /// Reports are kept as they ran: once shutdown has begun, the subjects that
+    /// drain are DOWN whatever they say (see [`status`](Self::status)).
     pub fn latest(&self, subject: &Subject) -> Result<Option<Arc<Snapshot<R::Components>>>, UnknownSubject> {
         let target = self.resolve(subject)?;
         let shared = &self.shared;
@@ -227,16 +267,20 @@ impl<R: ReportSource> Monitor<R> {
         Ok([own, whole].into_iter().flatten().max_by_key(|snapshot| snapshot.generation()))
     }
 
-    /// The latest status recorded for `subject`; `None` before any run covered it.
+    /// The latest status of `subject` told to watchers and subscribers;
+    /// `None` before any run covered it.
     pub fn status(&self, subject: &Subject) -> Result<Option<Status>, UnknownSubject> {
         Ok(self.status_of(self.resolve(subject)?))
     }
 
-    /// The status of `subject` as it changes: a `tokio::sync::watch` receiver
-    /// of the latest status (`None` before any run covered it), for one
-    /// subject. It never holds the checks up, and always has the latest.
-    pub fn watch(&self, subject: &Subject) -> Result<watch::Receiver<Option<Status>>, UnknownSubject> {
-        Ok(self.shared.tracker.watch(self.resolve(subject)?))
+    /// The status of `subject` as it changes (see [`StatusWatch`]). On
+    /// request, the watched subjects are refreshed in the background while
+    /// any watch is open, every
+    /// [`refresh_watched_every`](MonitorBuilder::refresh_watched_every).
+    pub fn watch(&self, subject: &Subject) -> Result<StatusWatch, UnknownSubject> {
+        let watch = StatusWatch::new(self.shared.tracker.watch(self.resolve(subject)?));
+        refresh::watched(&self.shared);
+        Ok(watch)
     }
 
     /// The latest transitions and runs of `subject`, oldest first, as deep
@@ -274,11 +318,16 @@ impl<R: ReportSource> Monitor<R> {
 
     /// Every status change from now on, of every subject, in order.
     pub fn subscribe(&self) -> StatusChanges {
-        self.shared.tracker.subscribe()
+        StatusChanges::new(&self.shared.tracker)
     }
 
-    /// Turns readiness DOWN for every reader and subscriber at once, and stops
-    /// the background refresh; see [`ShutdownHandle`].
+    /// Begins shutdown; see [`ShutdownHandle`]. The one drain rule, which
+    /// every transport answers from: readiness, the whole and every other
+    /// group but liveness turn DOWN ("shutting down") at once for every reader,
+    /// watcher and subscriber, so that load balancers stop sending traffic;
+    /// liveness and each component keep being measured, so that the
+    /// orchestrator does not restart the process while it drains, and
+    /// operators still see its dependencies. The background refresh stops.
     pub fn begin_shutdown(&self) {
         self.shared.shutdown.begin_shutdown();
     }
@@ -403,6 +452,7 @@ pub struct MonitorBuilder<R: ReportSource> {
     source: R,
     state: Arc<R::State>,
     every: Option<Duration>,
+    watched_every: Duration,
     disabled: Vec<String>,
     hooks: Vec<Hook>,
     /// Told of every run and status: the metrics, when asked for.
@@ -417,6 +467,19 @@ impl<R: ReportSource> MonitorBuilder<R> {
     #[must_use]
     pub fn refresh_every(mut self, every: Duration) -> Self {
         self.every = Some(every);
+        self
+    }
+
+    /// On request, refreshes the subjects somebody watches (through
+    /// [`Monitor::watch`], or a gRPC `Watch`) every `every` (at least
+    /// [`MIN_REFRESH`]; [`DEFAULT_WATCH_REFRESH`] by default), while any
+    /// watch is open: a watch then sees a dependency fail without anyone
+    /// reading. The refresh runs only the watched subjects' checks, joins
+    /// runs under way, and stops with the last watch. In background mode the
+    /// background refresh does this.
+    #[must_use]
+    pub fn refresh_watched_every(mut self, every: Duration) -> Self {
+        self.watched_every = every;
         self
     }
 
@@ -467,6 +530,9 @@ impl<R: ReportSource> MonitorBuilder<R> {
         if !self.history.is_bounded() {
             return Err(MonitorError::HistoryTooDeep(self.history));
         }
+        if self.watched_every < MIN_REFRESH {
+            return Err(MonitorError::RefreshTooFrequent(self.watched_every));
+        }
         let refresh = match self.every {
             None => None,
             Some(every) if every < MIN_REFRESH => return Err(MonitorError::RefreshTooFrequent(every)),
@@ -507,6 +573,7 @@ impl<R: ReportSource> MonitorBuilder<R> {
             catalog,
             tracker: Arc::clone(&tracker),
             background,
+            watched: refresh::Watched::new(self.watched_every),
             generations: AtomicU64::new(0),
             shutdown: self.shutdown.clone(),
         });
@@ -525,6 +592,7 @@ impl<R: ReportSource> fmt::Debug for MonitorBuilder<R> {
             .field("report", &self.source.title())
             .field("components", &Names(self.source.components()))
             .field("refresh_every", &self.every)
+            .field("refresh_watched_every", &self.watched_every)
             .field("disabled", &self.disabled)
             .field("hooks", &self.hooks.len())
             .field("observed", &self.observer.is_some())

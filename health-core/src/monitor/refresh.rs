@@ -1,5 +1,7 @@
-//! The background refresh: the whole report, every interval.
+//! The refreshes that run checks nobody asked for: in background mode, the
+//! whole report every interval; on request, the subjects somebody watches.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -10,6 +12,7 @@ use super::snapshot::Snapshot;
 use super::{Shared, Target};
 use crate::ReportSource;
 use crate::race::{First, race};
+use crate::report::Selection;
 
 /// The latest background snapshot; `None` until the first run completes.
 pub(crate) type Latest<C> = Option<Arc<Snapshot<C>>>;
@@ -37,4 +40,62 @@ pub(crate) async fn refresh<R: ReportSource>(
             return;
         }
     }
+}
+
+/// On request, the refresh of the subjects somebody watches: how often, and
+/// whether its task runs.
+#[derive(Debug)]
+pub(crate) struct Watched {
+    every: Duration,
+    running: AtomicBool,
+}
+
+impl Watched {
+    pub(crate) fn new(every: Duration) -> Self {
+        Watched { every, running: AtomicBool::new(false) }
+    }
+}
+
+/// Starts the refresh of watched subjects unless it runs, or the background
+/// refresh runs everything. It needs a Tokio runtime: without one, watches
+/// see the changes reads make.
+pub(crate) fn watched<R: ReportSource>(shared: &Arc<Shared<R>>) {
+    if shared.background.is_some() {
+        return;
+    }
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+    if !shared.watched.running.swap(true, Ordering::AcqRel) {
+        runtime.spawn(refresh_watched(Arc::downgrade(shared), shared.watched.every));
+    }
+}
+
+/// Runs the checks of the watched subjects every `every` (from the end of one
+/// run to the start of the next), joining runs under way, until nobody
+/// watches or the monitor is dropped. Between runs it holds only a weak
+/// reference: it keeps no monitor alive.
+async fn refresh_watched<R: ReportSource>(shared: Weak<Shared<R>>, every: Duration) {
+    loop {
+        tokio::time::sleep(every).await;
+        let Some(monitor) = shared.upgrade() else { return };
+        let selection = watched_selection(&monitor);
+        if selection.is_empty() {
+            monitor.watched.running.store(false, Ordering::Release);
+            // A watch opened meanwhile either found the flag up, and counts
+            // on this task, or started a task of its own.
+            if watched_selection(&monitor).is_empty() || monitor.watched.running.swap(true, Ordering::AcqRel) {
+                return;
+            }
+            continue;
+        }
+        let whole = (selection == monitor.catalog.enabled()).then_some(Target::Overall);
+        monitor.run(whole, selection, None).await;
+    }
+}
+
+/// The components of every subject somebody watches.
+fn watched_selection<R: ReportSource>(shared: &Shared<R>) -> Selection {
+    shared
+        .tracker
+        .watched()
+        .fold(Selection::none(), |selection, target| selection.union(shared.catalog.selection(target)))
 }

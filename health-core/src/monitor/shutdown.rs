@@ -1,4 +1,5 @@
-//! Draining on shutdown: readiness DOWN at once, liveness untouched.
+//! Draining on shutdown: readiness, the whole and the groups DOWN at once;
+//! liveness and the components untouched.
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -9,12 +10,15 @@ use tokio::sync::Notify;
 /// Tells a [`Monitor`](super::Monitor), and so every transport serving it,
 /// that the process is shutting down.
 ///
-/// After [`begin_shutdown`](Self::begin_shutdown), the readiness group is DOWN
-/// ("shutting down"): reads of it answer so without running checks (a read
-/// under way when shutdown begins too), and its status turns DOWN for every
-/// watcher and subscriber before `begin_shutdown` returns; load balancers stop
-/// sending traffic. Liveness keeps answering as before, so the orchestrator
-/// does not restart the process while it drains. The background refresh stops.
+/// After [`begin_shutdown`](Self::begin_shutdown), the subjects that drain
+/// are DOWN ("shutting down"): readiness, the whole, and every other group but
+/// liveness. Reads of them answer so without running checks (a read under way
+/// when shutdown begins too), over HTTP and gRPC alike, and their statuses turn
+/// DOWN for every watcher and subscriber before `begin_shutdown` returns; load
+/// balancers stop sending traffic. Liveness and each component keep being
+/// measured, so that the orchestrator does not restart the process while it
+/// drains and operators still see its dependencies. The background refresh
+/// stops.
 ///
 /// ```
 /// use health_core::monitor::ShutdownHandle;
@@ -33,7 +37,7 @@ pub struct ShutdownHandle {
 struct Shared {
     shutting_down: AtomicBool,
     started: Notify,
-    /// Monitors that turn readiness DOWN when shutdown begins.
+    /// Monitors that drain when shutdown begins.
     listeners: Mutex<Vec<Weak<dyn OnShutdown>>>,
 }
 
@@ -48,7 +52,8 @@ impl ShutdownHandle {
         Self::default()
     }
 
-    /// Makes readiness DOWN from now on, and stops background refreshes.
+    /// Drains every monitor of this handle from now on, and stops background
+    /// refreshes.
     /// Calling it again changes nothing.
     pub fn begin_shutdown(&self) {
         if self.inner.shutting_down.swap(true, Ordering::SeqCst) {

@@ -82,8 +82,6 @@ pub(crate) struct Catalog {
     enabled: Selection,
     /// The components whose DOWN makes their group, and the whole, DOWN.
     critical: Selection,
-    /// The readiness group, which shutting down turns DOWN.
-    readiness: Target,
 }
 
 impl Catalog {
@@ -91,7 +89,6 @@ impl Catalog {
         let enabled = enabled.intersect(Selection::first(components.len()));
         // Built-in groups come first, whether or not a component names them.
         let mut names: Vec<&str> = group::BUILT_IN.to_vec();
-        let readiness = names.iter().position(|name| *name == group::READINESS).map_or(Target::Overall, Target::Group);
         for component in components {
             for group in component.groups() {
                 if !names.contains(&group) {
@@ -108,7 +105,7 @@ impl Catalog {
             .collect();
         let critical = Selection::matching(components, ComponentInfo::is_critical);
         let components = components.iter().map(|component| Subject::component(component.name())).collect();
-        Catalog { groups, components, enabled, critical, readiness }
+        Catalog { groups, components, enabled, critical }
     }
 
     /// Every target: the enabled components, the groups, then the whole, so
@@ -141,7 +138,6 @@ impl Catalog {
     }
 
     /// The target kept at `position`: the inverse of [`position`](Self::position).
-    #[cfg_attr(not(feature = "metrics"), allow(dead_code, reason = "metrics list every subject"))]
     pub(crate) fn target_at(&self, position: usize) -> Target {
         match position {
             0 => Target::Overall,
@@ -173,8 +169,25 @@ impl Catalog {
         }
     }
 
-    pub(crate) fn readiness(&self) -> Target {
-        self.readiness
+    /// Whether `target` turns DOWN once shutdown begins, the one drain rule
+    /// every transport answers from: the whole and every group but liveness
+    /// drain, so that nothing routes traffic to an instance on its way out;
+    /// liveness and each component keep being measured, so that the
+    /// orchestrator does not restart a process that drains, and operators
+    /// still see its dependencies.
+    pub(crate) fn drains(&self, target: Target) -> bool {
+        match target {
+            Target::Overall => true,
+            Target::Group(index) => self.groups[index].subject.name() != Some(group::LIVENESS),
+            Target::Component(_) => false,
+        }
+    }
+
+    /// Whether a set of components weighed like a group (a name gRPC maps
+    /// to some components) turns DOWN once shutdown begins: as a group does.
+    #[cfg_attr(not(feature = "grpc"), allow(dead_code, reason = "gRPC maps names to sets"))]
+    pub(crate) fn set_drains(&self) -> bool {
+        true
     }
 
     pub(crate) fn enabled(&self) -> Selection {
