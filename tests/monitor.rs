@@ -481,3 +481,43 @@ async fn a_group_without_components_is_up_from_the_start_and_others_wait_for_a_r
     assert_eq!(monitor.status(&Subject::Overall).unwrap(), Some(Status::Up));
     assert_eq!(monitor.status(&Subject::group(group::READINESS)).unwrap(), Some(Status::Up));
 }
+
+#[tokio::test(start_paused = true)]
+async fn on_request_watched_subjects_are_refreshed_while_watched_and_only_they() {
+    let app = Arc::new(App::default());
+    let every = Duration::from_secs(2);
+    let monitor = Monitor::builder(Health::default(), Arc::clone(&app)).refresh_watched_every(every).build().unwrap();
+    let database = Subject::component("database");
+    let mut watch = monitor.watch(&database).unwrap();
+    // Nobody reads: the refresh gives the first status, then each change.
+    let started = tokio::time::Instant::now();
+    assert_eq!(watch.wait_for(|status| status.is_some()).await, Ok(Some(Status::Up)));
+    assert_eq!(started.elapsed(), every, "after one interval");
+    app.database.store(2, Ordering::SeqCst);
+    watch.changed().await.unwrap();
+    assert_eq!(watch.get_and_update(), Some(Status::Down));
+    assert_eq!(started.elapsed(), every * 2);
+    // Only the watched subject's checks ran: not the process check.
+    assert_eq!(app.runs.load(Ordering::SeqCst), 0);
+    assert_eq!(monitor.status(&Subject::group(group::LIVENESS)), Ok(None));
+
+    // The last watch gone, the refresh stops.
+    drop(watch);
+    tokio::time::sleep(every * 5).await;
+    app.database.store(0, Ordering::SeqCst);
+    tokio::time::sleep(every * 5).await;
+    assert_eq!(monitor.status(&database), Ok(Some(Status::Down)), "nothing ran since");
+
+    // A new watch starts it again, for its own subject.
+    let mut liveness = monitor.watch(&Subject::group(group::LIVENESS)).unwrap();
+    assert_eq!(liveness.wait_for(|status| status.is_some()).await, Ok(Some(Status::Up)));
+    assert_eq!(app.runs.load(Ordering::SeqCst), 1);
+    assert_eq!(monitor.status(&database), Ok(Some(Status::Down)), "the database is not watched");
+}
+
+#[test]
+fn a_watch_refresh_more_frequent_than_the_shortest_interval_is_refused() {
+    let too_often = Duration::from_millis(10);
+    let built = Monitor::builder(Health::default(), App::default()).refresh_watched_every(too_often).build();
+    assert_eq!(built.err(), Some(MonitorError::RefreshTooFrequent(too_often)));
+}

@@ -2,11 +2,15 @@
 
 Usage: python grpc_health_example.py <example service binary> [<its log file>]
 
-Starts a Redis of its own and the example pointed at it, then asserts:
-Check of "", readiness, liveness, a component and an unknown name; a Watch
-that sees the cache turn NOT_SERVING when that Redis is killed; a Watch of an
-unknown name yielding SERVICE_UNKNOWN; and, after SIGTERM, a Watch of
-readiness seeing NOT_SERVING before the process exits.
+Twice: with the example's checks run on request (its default), then in the
+background every 200 ms. Each time it starts a Redis of its own and the
+example pointed at it, then asserts: Check of "", readiness, liveness, a
+component and an unknown name; a Watch that sees the cache turn NOT_SERVING
+when that Redis is killed, with no other traffic (on request, within the
+monitor's 5 s refresh of watched names and the check's timeout); a Watch of
+an unknown name yielding SERVICE_UNKNOWN; and, after SIGTERM, a Watch of
+readiness seeing NOT_SERVING before the process exits, while liveness and
+the components keep being measured.
 """
 
 import queue
@@ -50,13 +54,23 @@ def check(stub, service):
     return stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=10).status
 
 
-def main(binary, log_path=None):
+# On request, the example's monitor refreshes watched names every 5 s; the
+# cache check times out after 500 ms. What a Watch may take to see the cache
+# fail, with slack for a loaded machine.
+WATCH_REFRESH_S = 5.0
+CACHE_TIMEOUT_S = 0.5
+SLACK_S = 2.5
+
+
+def scenario(binary, log_path, refresh_ms):
+    mode = "on request" if refresh_ms is None else f"in the background every {refresh_ms} ms"
+    print(f"--- checks run {mode}")
     redis, redis_port = start_redis()
     http_port, grpc_port = free_port(), free_port()
     service = None
     try:
-        environment = example_environment(http_port, grpc_port, redis_port, drain_ms=2000)
-        log = open(log_path, "w") if log_path else None
+        environment = example_environment(http_port, grpc_port, redis_port, drain_ms=2000, refresh_ms=refresh_ms)
+        log = open(log_path, "a") if log_path else None
         service = subprocess.Popen([binary], env=environment, stdout=log, stderr=log)
         wait_for_port(grpc_port, 30)
         channel = grpc.insecure_channel(f"127.0.0.1:{grpc_port}")
@@ -80,19 +94,27 @@ def main(binary, log_path=None):
         assert cache.next() == SERVING
         redis.kill()
         redis.wait()
-        assert cache.next() == NOT_SERVING
+        killed = time.monotonic()
+        # Nothing else is asked meanwhile: the monitor's own refresh runs the check.
+        bound = WATCH_REFRESH_S + CACHE_TIMEOUT_S + SLACK_S
+        assert cache.next(bound) == NOT_SERVING
+        seen_after = time.monotonic() - killed
         assert check(stub, "cache") == NOT_SERVING
         # The cache is not critical: readiness is degraded, which still serves.
         assert check(stub, "readiness") == SERVING
-        print("Watch of the cache: SERVING, then NOT_SERVING once its Redis was killed")
+        print(f"Watch of the cache: SERVING, then NOT_SERVING {seen_after:.2f} s after its Redis was killed")
 
         readiness = Watch(stub, "readiness")
         assert readiness.next() == SERVING
         service.send_signal(signal.SIGTERM)
         assert readiness.next(10) == NOT_SERVING
         assert service.poll() is None, "NOT_SERVING must be seen before the process exits"
+        assert check(stub, "") == NOT_SERVING
+        # Liveness and the components keep being measured while draining.
         assert check(stub, "liveness") == SERVING
-        print("after SIGTERM: readiness NOT_SERVING while the process drains, liveness SERVING")
+        assert check(stub, "storage") == SERVING
+        assert check(stub, "cache") == NOT_SERVING
+        print("after SIGTERM: readiness and '' NOT_SERVING while the process drains; liveness, components measured")
         assert readiness.next(15) == "ended"
         assert service.wait(timeout=20) == 0
         print("the watch ended and the process exited cleanly")
@@ -101,6 +123,13 @@ def main(binary, log_path=None):
             if process is not None and process.poll() is None:
                 process.kill()
                 process.wait()
+
+
+def main(binary, log_path=None):
+    if log_path:
+        open(log_path, "w").close()
+    scenario(binary, log_path, refresh_ms=None)
+    scenario(binary, log_path, refresh_ms=200)
 
 
 if __name__ == "__main__":

@@ -37,20 +37,23 @@ def start_redis():
     return process, port
 
 
-def example_environment(http_port, grpc_port, redis_port, drain_ms):
-    """The example service's environment: its ports, that Redis, checks every 200 ms."""
+def example_environment(http_port, grpc_port, redis_port, drain_ms, refresh_ms=200):
+    """The example service's environment: its ports, that Redis, checks every
+    `refresh_ms` in the background, or on request when it is None."""
     import os
     import tempfile
 
-    return {
+    environment = {
         "PATH": os.environ.get("PATH", ""),
         "PORT": str(http_port),
         "GRPC_PORT": str(grpc_port),
         "REDIS_URL": f"redis://127.0.0.1:{redis_port}",
-        "REFRESH_MS": "200",
         "DRAIN_MS": str(drain_ms),
         # The storage check measures this disk's real free space; a build
         # machine's disk may be nearly full, memory (/dev/shm) is not.
         "DATA_DIR": tempfile.mkdtemp(dir="/dev/shm" if os.path.isdir("/dev/shm") else None),
         "NO_COLOR": "1",
     }
+    if refresh_ms is not None:
+        environment["REFRESH_MS"] = str(refresh_ms)
+    return environment
