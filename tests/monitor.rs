@@ -338,19 +338,19 @@ async fn shutdown_stops_the_background_refresh_and_reads_run_the_checks_again() 
     assert_eq!(app.runs.load(Ordering::SeqCst), before + 1);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_monitor_dropped_stops_its_refresh() {
     let app = Arc::new(App::default());
     let monitor = Monitor::builder(Health::default(), Arc::clone(&app))
         .refresh_every(Duration::from_millis(100))
         .build()
         .unwrap();
+    // On a paused clock: runs at 0 and 100 ms, then the refresh waits.
     tokio::time::sleep(Duration::from_millis(150)).await;
+    assert_eq!(app.runs.load(Ordering::SeqCst), 2);
     drop(monitor);
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    let after = app.runs.load(Ordering::SeqCst);
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(app.runs.load(Ordering::SeqCst), after);
+    assert_eq!(app.runs.load(Ordering::SeqCst), 2, "no run after the monitor was dropped");
     assert_eq!(Arc::strong_count(&app), 1, "the refresh task let go of the state");
 }
 
