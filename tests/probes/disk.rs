@@ -53,3 +53,21 @@ async fn below_the_warning_it_is_degraded_and_below_the_critical_down() {
 fn fs_free(path: &std::path::Path) -> u64 {
     df_available(path).unwrap_or(u64::MAX / 4)
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sixty_four_concurrent_calls_of_one_path_answer_as_one_call_does() {
+    let directory = TempDir::new("disk-concurrent");
+    let alone = health_core::probe::disk::space(&directory.0).await.status();
+    // Called directly, outside any monitor: concurrent calls share the
+    // `statvfs` under way instead of failing each other.
+    let calls: Vec<_> = (0..64)
+        .map(|_| {
+            let path = directory.0.clone();
+            tokio::spawn(async move { health_core::probe::disk::space(path).await })
+        })
+        .collect();
+    for call in calls {
+        let outcome = call.await.unwrap();
+        assert_eq!(outcome.status(), alone, "{:?}", outcome.message());
+    }
+}

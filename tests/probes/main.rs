@@ -5,6 +5,7 @@
 
 mod support;
 
+mod concurrent;
 mod disk;
 mod garbage;
 mod http_upstream;
@@ -15,4 +16,4 @@ mod rabbitmq;
 mod redis;
 mod sqlite;
 mod tcp;
-mod under_load;
+pub(crate) mod under_load;

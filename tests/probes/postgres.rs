@@ -322,3 +322,98 @@ async fn the_same_pool_survives_a_restart_and_leaks_no_connection_over_1000_repo
     assert!(after <= before + room, "server-side connections grew from {before} to {after}, past the pool's maximum");
     assert!(pool.size() <= 4);
 }
+
+/// What the readers of one phase answered: for each read, when it was sent
+/// after the phase began, and the status and message.
+type Answers = Vec<(Duration, Status, String)>;
+
+/// `readers` tasks reading the probe through `monitor` one read after
+/// another for `length`; what they answered.
+async fn read_for(monitor: &health_core::Monitor<health_core::Registry>, readers: usize, length: Duration) -> Answers {
+    let began = Instant::now();
+    let tasks: Vec<_> = (0..readers)
+        .map(|_| {
+            let monitor = monitor.clone();
+            tokio::spawn(async move {
+                let probe = health_core::monitor::Subject::component("probe");
+                let mut answers = Vec::new();
+                while began.elapsed() < length {
+                    let sent = began.elapsed();
+                    let reading = monitor.read(&probe, health_core::report::Selection::none()).await.unwrap();
+                    let component = reading.snapshot().unwrap().report().components.get("probe").unwrap().clone();
+                    answers.push((sent, component.status, component.message.unwrap_or_default().into_owned()));
+                }
+                answers
+            })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for task in tasks {
+        answers.extend(task.await.unwrap());
+    }
+    answers
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pool_that_loses_its_server_under_load_on_request_is_down_not_exhausted() {
+    let Some(mut cluster) = Cluster::create() else { return };
+    let address: std::net::SocketAddr = format!("127.0.0.1:{}", cluster.port).parse().unwrap();
+    wait_for(address).await;
+    let timeout = Duration::from_secs(1);
+    // Past the check's timeout, with slack for timers on a loaded machine.
+    let settled = timeout + Duration::from_millis(500);
+    let pool = PgPoolOptions::new()
+        .max_connections(4)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_lazy(&cluster.url())
+        .unwrap();
+    // The application's own load keeps every connection of the pool busy.
+    let load = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let workers: Vec<_> = (0..4)
+        .map(|_| {
+            let (pool, load) = (pool.clone(), Arc::clone(&load));
+            tokio::spawn(async move {
+                while load.load(std::sync::atomic::Ordering::SeqCst) {
+                    let _ = sqlx::query("SELECT pg_sleep(0.05)").execute(&pool).await;
+                }
+            })
+        })
+        .collect();
+    let monitor = health_core::Monitor::new(crate::support::registry_of(PoolCheck::new(pool.clone()), timeout), ());
+
+    // Healthy, and busy: UP, or DEGRADED while the load holds every connection.
+    for (_, status, message) in read_for(&monitor, 64, Duration::from_secs(1)).await {
+        assert_ne!(status, Status::Down, "a busy, healthy pool: {message}");
+    }
+
+    // The server hangs (SIGSTOP): its connections stay stuck, the pool looks
+    // exhausted, and a new connection gets no answer.
+    tokio::task::block_in_place(|| crate::under_load::signal_tree("-STOP", cluster.pid()));
+    let hung = read_for(&monitor, 64, settled + Duration::from_secs(1)).await;
+    tokio::task::block_in_place(|| crate::under_load::signal_tree("-CONT", cluster.pid()));
+    let after: Vec<_> = hung.iter().filter(|(sent, _, _)| *sent > settled).collect();
+    assert!(!after.is_empty());
+    for (sent, status, message) in after {
+        assert_eq!(*status, Status::Down, "hung server, read sent {sent:?} after: {message}");
+    }
+
+    // The server is killed: refused, it is DOWN too, whatever the pool looks like.
+    let recovered = Instant::now() + Duration::from_secs(10);
+    let probe = health_core::monitor::Subject::component("probe");
+    while monitor.read(&probe, health_core::report::Selection::none()).await.unwrap().status() == Status::Down {
+        assert!(Instant::now() < recovered, "UP again once resumed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    cluster.kill();
+    let killed = read_for(&monitor, 64, settled + Duration::from_secs(1)).await;
+    let after: Vec<_> = killed.iter().filter(|(sent, _, _)| *sent > settled).collect();
+    assert!(!after.is_empty());
+    for (sent, status, message) in after {
+        assert_eq!(*status, Status::Down, "killed server, read sent {sent:?} after: {message}");
+        assert!(!message.contains("exhausted") || message.contains("a new connection fails"), "{message}");
+    }
+    load.store(false, std::sync::atomic::Ordering::SeqCst);
+    for worker in workers {
+        worker.abort();
+    }
+}

@@ -9,7 +9,7 @@ use health_core::probe::rabbitmq::ConnectionCheck;
 use crate::support::{Mode, Relay, details, report_of, url, verdict};
 
 /// The tests here share one broker, and one of them raises an alarm on it.
-static BROKER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+pub(crate) static BROKER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 async fn connect(url: &str) -> Arc<lapin::Connection> {
     Arc::new(lapin::Connection::connect(url, lapin::ConnectionProperties::default()).await.unwrap())

@@ -189,43 +189,140 @@ pub enum Mode {
 }
 
 /// A TCP relay in front of a real server, to make the network between a
-/// client and it fail the ways networks do, and to count connections.
+/// client and it fail the ways networks do, to count connections, and to
+/// count the requests in flight on the server.
 pub struct Relay {
     pub address: SocketAddr,
     mode: tokio::sync::watch::Sender<Mode>,
     accepted: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    traffic: std::sync::Arc<Traffic>,
     connections: std::sync::Arc<std::sync::Mutex<tokio::task::JoinSet<()>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
+/// What crossed a relay: requests the server has not answered yet, with
+/// the most at once. A request is what a client sends on a connection; the
+/// server's next bytes on it answer every request sent on it before.
+/// Requests sent on a connection in one write count as one.
+#[derive(Default)]
+pub struct Traffic {
+    requests: std::sync::atomic::AtomicUsize,
+    most_requests: std::sync::atomic::AtomicUsize,
+    sent: std::sync::atomic::AtomicUsize,
+}
+
+impl Traffic {
+    fn requested(&self, unanswered: &std::sync::atomic::AtomicUsize, count: usize) {
+        use std::sync::atomic::Ordering;
+        unanswered.fetch_add(count, Ordering::SeqCst);
+        self.sent.fetch_add(count, Ordering::SeqCst);
+        let requests = self.requests.fetch_add(count, Ordering::SeqCst) + count;
+        self.most_requests.fetch_max(requests, Ordering::SeqCst);
+    }
+
+    fn answered(&self, unanswered: &std::sync::atomic::AtomicUsize) {
+        use std::sync::atomic::Ordering;
+        let answered = unanswered.swap(0, Ordering::SeqCst);
+        self.requests.fetch_sub(answered, Ordering::SeqCst);
+    }
+}
+
+/// How a relay counts the requests in what a client writes.
+#[derive(Debug, Clone, Copy)]
+pub enum Requests {
+    /// Each write is one request.
+    Writes,
+    /// Redis commands (RESP arrays of bulk strings), however many a write holds.
+    Resp,
+    /// NATS messages published (`PUB`, `HPUB`), however many a write holds.
+    NatsPublish,
+}
+
+impl Requests {
+    fn count(self, written: &[u8]) -> usize {
+        match self {
+            Requests::Writes => 1,
+            Requests::Resp => resp_commands(written).max(1),
+            Requests::NatsPublish => written
+                .split(|byte| *byte == b'\n')
+                .filter(|line| line.starts_with(b"PUB ") || line.starts_with(b"HPUB "))
+                .count(),
+        }
+    }
+}
+
+/// How many whole RESP commands `bytes` holds: `*<n>\r\n` then `n` bulk
+/// strings `$<len>\r\n<bytes>\r\n`.
+fn resp_commands(bytes: &[u8]) -> usize {
+    fn number(bytes: &[u8], at: &mut usize, marker: u8) -> Option<usize> {
+        if bytes.get(*at) != Some(&marker) {
+            return None;
+        }
+        let end = *at + bytes[*at..].windows(2).position(|pair| pair == b"\r\n")?;
+        let value = std::str::from_utf8(&bytes[*at + 1..end]).ok()?.parse().ok()?;
+        *at = end + 2;
+        Some(value)
+    }
+    let (mut at, mut commands) = (0, 0);
+    while at < bytes.len() {
+        let Some(parts) = number(bytes, &mut at, b'*') else { break };
+        for _ in 0..parts {
+            let Some(len) = number(bytes, &mut at, b'$') else { return commands };
+            at += len + 2;
+        }
+        commands += 1;
+    }
+    commands
+}
+
 impl Relay {
     pub async fn start(upstream: SocketAddr) -> Relay {
+        Relay::counting(upstream, Requests::Writes).await
+    }
+
+    /// A relay that counts requests as `requests` says.
+    pub async fn counting(upstream: SocketAddr, requests: Requests) -> Relay {
         use std::sync::atomic::Ordering;
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let (mode, watcher) = tokio::sync::watch::channel(Mode::Forward);
         let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let traffic = std::sync::Arc::new(Traffic::default());
         let connections = std::sync::Arc::new(std::sync::Mutex::new(tokio::task::JoinSet::new()));
         let task = tokio::spawn({
             let accepted = accepted.clone();
+            let traffic = traffic.clone();
             let connections = connections.clone();
             async move {
                 while let Ok((client, _)) = listener.accept().await {
                     accepted.fetch_add(1, Ordering::SeqCst);
                     let watcher = watcher.clone();
+                    let traffic = traffic.clone();
                     connections.lock().unwrap().spawn(async move {
                         let Ok(server) = tokio::net::TcpStream::connect(upstream).await else { return };
+                        let unanswered = std::sync::atomic::AtomicUsize::new(0);
                         let (client_read, client_write) = client.into_split();
                         let (server_read, server_write) = server.into_split();
                         tokio::join!(
-                            pump(client_read, server_write, watcher.clone()),
-                            pump(server_read, client_write, watcher)
+                            pump(client_read, server_write, watcher.clone(), |written| {
+                                traffic.requested(&unanswered, requests.count(written))
+                            }),
+                            pump(server_read, client_write, watcher, |_| traffic.answered(&unanswered))
                         );
+                        traffic.answered(&unanswered);
                     });
                 }
             }
         });
-        Relay { address, mode, accepted, connections, task }
+        Relay { address, mode, accepted, traffic, connections, task }
+    }
+
+    /// The most requests the server had unanswered at once since the last
+    /// call, and how many were sent; starts counting anew.
+    pub fn take_most_in_flight(&self) -> (usize, usize) {
+        use std::sync::atomic::Ordering;
+        let now = self.traffic.requests.load(Ordering::SeqCst);
+        (self.traffic.most_requests.swap(now, Ordering::SeqCst), self.traffic.sent.swap(0, Ordering::SeqCst))
     }
 
     pub fn set(&self, mode: Mode) {
@@ -250,10 +347,13 @@ impl Drop for Relay {
     }
 }
 
+/// Copies `from` to `to` as the mode says, calling `forwarded` before each
+/// chunk it forwards.
 async fn pump(
     mut from: tokio::net::tcp::OwnedReadHalf,
     mut to: tokio::net::tcp::OwnedWriteHalf,
     mode: tokio::sync::watch::Receiver<Mode>,
+    forwarded: impl Fn(&[u8]),
 ) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut buffer = vec![0u8; 16 * 1024];
@@ -268,6 +368,7 @@ async fn pump(
             Mode::Delay(delay) => tokio::time::sleep(delay).await,
             Mode::Blackhole => continue,
         }
+        forwarded(&buffer[..read]);
         if to.write_all(&buffer[..read]).await.is_err() {
             return;
         }

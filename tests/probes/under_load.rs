@@ -267,7 +267,7 @@ fn wrk(address: SocketAddr, total: Duration) -> Option<tokio::process::Child> {
 }
 
 /// Sends `signal` to `pid` and to its children (PostgreSQL's backends).
-fn signal_tree(signal: &str, pid: u32) {
+pub(crate) fn signal_tree(signal: &str, pid: u32) {
     let status = std::process::Command::new("kill").args([signal, &pid.to_string()]).status().expect("kill runs");
     assert!(status.success(), "kill {signal} {pid}");
     // pkill exits 1 when the process has no children; that is fine.

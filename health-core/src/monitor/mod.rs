@@ -219,6 +219,7 @@ impl<R: ReportSource> Monitor<R> {
     /// The reading of `target` if it needs no run: a subject drained while
     /// shutting down, or a fresh background snapshot. Transports answer these
     /// at once.
+    #[cfg_attr(not(feature = "http"), allow(dead_code, reason = "HTTP answers these without a task"))]
     pub(crate) fn read_at_hand(&self, target: Target, exclude: Selection) -> Option<Reading<R::Components>> {
         if self.is_drained(target) {
             return Some(Reading::shutting_down());

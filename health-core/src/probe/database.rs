@@ -140,6 +140,12 @@ impl<Row> QueryOptions<Row> {
     /// and tasks wait for one. A `sqlx` pool does not tell its waiters: it is
     /// exhausted when no connection is idle, all are open and none comes free
     /// within the [grace](Self::exhausted_grace).
+    ///
+    /// A pool whose server is gone looks exhausted too: its connections are
+    /// stuck in queries, or on their way to being closed. So an exhausted
+    /// pool is DEGRADED only while its server takes a new connection: the
+    /// probe then opens one beside the pool, with the pool's own options,
+    /// and closes it at once; if it fails, the pool is DOWN.
     #[must_use]
     pub fn degrade_when_exhausted(mut self, degrade: bool) -> Self {
         self.degrade_when_exhausted = degrade;

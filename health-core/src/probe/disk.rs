@@ -1,13 +1,15 @@
 //! Free space of a file system (feature `disk`), with no client crate.
 //!
 //! Reads the free and total space of the file system holding a path, on a
-//! blocking thread (`statvfs` can hang on a network file system). A call that
-//! does not return outlives the check's timeout on its thread; while it is
-//! under way, runs for the same path report DOWN at once instead of starting
-//! another. The probe
-//! reports DEGRADED below the warning threshold (default 10 % free) and DOWN
-//! below the critical one (default 5 % free), or when the path cannot be read.
-//! "Free" is the space an unprivileged process may still use.
+//! blocking thread (`statvfs` can hang on a network file system). One call
+//! per path is under way at a time: a run that finds one waits for it and
+//! shares its answer, so concurrent runs answer alike. A call that does not
+//! return (a hung mount) outlives the check's timeout on its one thread:
+//! runs meanwhile wait for it and are DOWN when their timeout passes, and
+//! start no other. The probe reports DEGRADED below the warning threshold
+//! (default 10 % free) and DOWN below the critical one (default 5 % free), or
+//! when the path cannot be read. "Free" is the space an unprivileged process
+//! may still use.
 //!
 //! ```
 //! use health_core::probe::disk::{self, DiskDetails};
@@ -19,16 +21,15 @@
 //! }
 //! ```
 
-use std::collections::BTreeSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
 
 use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::judge::Verdict;
 use super::ready_made::ready_made_check;
+use super::shared_call::SharedCalls;
 use crate::Outcome;
 
 /// How little free space is too little: a share of the total or an amount.
@@ -132,22 +133,16 @@ pub async fn space_with(path: impl AsRef<Path>, options: &DiskOptions) -> Outcom
         critical: options.critical,
     };
     // A hung file system blocks `statvfs` for good: one call at a time per
-    // path, so that runs do not pile up blocked threads.
-    let Some(pending) = Pending::claim(path) else {
-        return Verdict::down(format!("the previous statvfs of {} has not returned", details.path)).with(details);
+    // path, shared by the runs that need it meanwhile.
+    let owned = path.to_owned();
+    let statvfs = move || {
+        let stats = fs4::statvfs(&owned).map_err(|error| error.to_string())?;
+        Ok(Space { free: stats.available_space(), total: stats.total_space() })
     };
-    let stats = match tokio::task::spawn_blocking(move || {
-        let stats = fs4::statvfs(&pending.0);
-        drop(pending);
-        stats
-    })
-    .await
-    {
-        Ok(Ok(stats)) => stats,
-        Ok(Err(error)) => return Verdict::down(format!("cannot read {}: {error}", details.path)).with(details),
+    let Space { free, total } = match STATVFS.call(path.to_owned(), statvfs).await {
+        Ok(space) => space,
         Err(error) => return Verdict::down(format!("cannot read {}: {error}", details.path)).with(details),
     };
-    let (free, total) = (stats.available_space(), stats.total_space());
     details.free_bytes = Some(free);
     details.total_bytes = Some(total);
     details.free_percent = Some(percent_of(free, total));
@@ -162,24 +157,14 @@ pub async fn space_with(path: impl AsRef<Path>, options: &DiskOptions) -> Outcom
     verdict.with(details)
 }
 
-/// The paths whose `statvfs` is under way.
-static PENDING: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
+/// The `statvfs` calls under way, by path.
+static STATVFS: SharedCalls<PathBuf, Space> = SharedCalls::new();
 
-/// A path whose `statvfs` is under way, until dropped (when the call returns,
-/// whether or not the run that made it still waits).
-struct Pending(PathBuf);
-
-impl Pending {
-    fn claim(path: &Path) -> Option<Pending> {
-        let mut pending = PENDING.lock().unwrap_or_else(PoisonError::into_inner);
-        pending.insert(path.to_owned()).then(|| Pending(path.to_owned()))
-    }
-}
-
-impl Drop for Pending {
-    fn drop(&mut self) {
-        PENDING.lock().unwrap_or_else(PoisonError::into_inner).remove(&self.0);
-    }
+/// What `statvfs` tells: bytes an unprivileged process may write, and the size.
+#[derive(Debug, Clone, Copy)]
+struct Space {
+    free: u64,
+    total: u64,
 }
 
 fn percent_of(free: u64, total: u64) -> f64 {

@@ -28,10 +28,11 @@
 //!   or topic (the NATS probe's round trip is one empty message to an inbox of
 //!   its own);
 //! - is bounded by the check's timeout: it is plain async code, dropped when
-//!   the time is up. What could block a thread (`statvfs`) runs on
-//!   `spawn_blocking`, one call at a time per path, and a name lookup on
-//!   Tokio's resolver thread: those finish on their own after the run is
-//!   reported;
+//!   the time is up. What could block a thread (`statvfs`, a name lookup)
+//!   runs on Tokio's blocking pool, one call at a time per path or name:
+//!   concurrent runs share the call under way and its answer, so a hung
+//!   mount or resolver holds one thread, not one per run, and never fails a
+//!   run for being concurrent;
 //! - reports the client's own error message, with its sources, which the
 //!   report redacts;
 //! - reports DEGRADED, with a message, where the dependency is impaired rather
@@ -72,6 +73,8 @@
 
 mod judge;
 mod ready_made;
+#[cfg(any(feature = "disk", feature = "tcp"))]
+mod shared_call;
 
 pub use judge::{DEFAULT_SLOW_AFTER, LatencyOptions, Verdict};
 

@@ -168,7 +168,17 @@ pub async fn deadpool_with(
         max: u32::try_from(status.max_size).unwrap_or(u32::MAX),
         waiting: Some(u32::try_from(status.waiting).unwrap_or(u32::MAX)),
     };
-    if let Some(verdict) = options.gives_up_on(&figures) {
+    if let Some(exhausted) = options.gives_up_on(&figures) {
+        // An exhausted pool is impaired only while its server takes a new
+        // connection: a pool whose server is gone looks exhausted too. One
+        // connection, made by the pool's own manager, tells which.
+        use deadpool::managed::Manager;
+        let verdict = match pool.manager().create().await {
+            Ok(_) => exhausted,
+            Err(error) => {
+                Verdict::down(format!("connection pool exhausted, and a new connection fails: {}", describe(&error)))
+            }
+        };
         return verdict.with(unreached(Some(figures)));
     }
     let started = Instant::now();

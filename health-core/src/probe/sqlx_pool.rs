@@ -55,6 +55,26 @@ pub(crate) fn figures<DB: Database>(pool: &Pool<DB>) -> PoolFigures {
     }
 }
 
+/// The verdict on a pool that looks exhausted: `exhausted` (DEGRADED) while
+/// its server takes a new connection, DOWN when it does not. A pool whose
+/// server is gone looks exhausted too, its connections stuck in queries or
+/// on their way to being closed; `sqlx` does not tell how its own attempts
+/// to connect fare, so one connection is opened beside the pool, with its
+/// options, and closed at once. The check's timeout bounds it.
+async fn exhausted_unless_unreachable<DB: Database>(pool: &Pool<DB>, exhausted: Verdict) -> Verdict {
+    use sqlx::{ConnectOptions, Connection};
+    match pool.connect_options().connect().await {
+        Ok(connection) => {
+            // Closing politely is best effort: the verdict is known.
+            let _ = connection.close().await;
+            exhausted
+        }
+        Err(error) => {
+            Verdict::down(format!("connection pool exhausted, and a new connection fails: {}", describe(&error)))
+        }
+    }
+}
+
 /// Takes a connection from `pool`, runs the validation query on it and
 /// returns the connection to the pool.
 pub(crate) async fn probe<DB>(pool: &Pool<DB>, options: &QueryOptions<DB::Row>) -> Probed
@@ -71,9 +91,12 @@ where
         // Connections go back to the pool on a task of their own, after a
         // ping: one may be on its way back. Only none within the grace
         // confirms the figures.
-        Some(verdict) => match tokio::time::timeout(options.exhausted_grace_period(), pool.acquire()).await {
+        Some(exhausted) => match tokio::time::timeout(options.exhausted_grace_period(), pool.acquire()).await {
             Ok(acquired) => acquired,
-            Err(_) => return Probed { verdict, details: unreached(Some(figures)) },
+            Err(_) => {
+                let verdict = exhausted_unless_unreachable(pool, exhausted).await;
+                return Probed { verdict, details: unreached(Some(figures)) };
+            }
         },
         None => pool.acquire().await,
     };

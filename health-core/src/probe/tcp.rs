@@ -1,6 +1,9 @@
 //! TCP reachability of a host and port (feature `tcp`), with no client crate.
 //!
-//! Resolves the name and connects to every address it resolves to, at once,
+//! Resolves the name (one lookup per name at a time, shared by the runs that
+//! need it meanwhile, and bounded by the check's timeout: a resolver that
+//! does not answer holds one thread, not one per run) and connects to every
+//! address it resolves to, at once,
 //! each within a connect timeout (default 500 ms, below the check's own so
 //! that one silent address cannot hide the others), then closes the
 //! connections. It opens connections of its own by design: it has no client to
@@ -20,6 +23,7 @@
 //! }
 //! ```
 
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
 use schemars::JsonSchema;
@@ -28,6 +32,7 @@ use tokio::task::JoinSet;
 
 use super::judge::{LatencyOptions, Verdict, millis};
 use super::ready_made::ready_made_check;
+use super::shared_call::SharedCalls;
 use crate::Outcome;
 
 /// What the TCP probe found.
@@ -103,8 +108,8 @@ pub async fn connect(target: &str) -> Outcome<TcpDetails> {
 /// Connects to every address of `target` (`host:port`) with the given options.
 pub async fn connect_with(target: &str, options: &TcpOptions) -> Outcome<TcpDetails> {
     let mut details = TcpDetails { target: target.to_owned(), addresses: Vec::new() };
-    let resolved = match tokio::net::lookup_host(target).await {
-        Ok(addresses) => addresses.collect::<Vec<_>>(),
+    let resolved = match resolve(target).await {
+        Ok(addresses) => addresses,
         Err(error) => return Verdict::down(format!("cannot resolve {target}: {error}")).with(details),
     };
     if resolved.is_empty() {
@@ -141,6 +146,20 @@ pub async fn connect_with(target: &str, options: &TcpOptions) -> Outcome<TcpDeta
         }
     }
     judge(&details, slowest, options).with(details)
+}
+
+/// The name lookups under way, by `host:port`.
+static LOOKUPS: SharedCalls<String, Vec<SocketAddr>> = SharedCalls::new();
+
+/// The addresses of `target`: itself if it is one, else from the system's
+/// resolver, on the blocking pool, sharing the lookup under way.
+async fn resolve(target: &str) -> Result<Vec<SocketAddr>, String> {
+    if let Ok(address) = target.parse::<SocketAddr>() {
+        return Ok(vec![address]);
+    }
+    let owned = target.to_owned();
+    let lookup = move || owned.to_socket_addrs().map(Iterator::collect).map_err(|error| error.to_string());
+    LOOKUPS.call(target.to_owned(), lookup).await
 }
 
 /// The verdict on the attempts: DOWN when none connected, DEGRADED when some
