@@ -23,6 +23,7 @@ use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, oneshot, watch};
+use tokio::task::JoinSet;
 
 use super::ServeOptions;
 use crate::race::{First, race};
@@ -46,11 +47,12 @@ impl Connections {
         Connections { http1, slots: Arc::new(Semaphore::new(options.max_connections)), open: Arc::new(Open::default()) }
     }
 
-    /// Serves `stream` on a task of its own: in a free slot, or in the slot of
-    /// the connection that has waited longest, or not at all when every
-    /// connection is busy.
+    /// Serves `stream` on a task of its own in `tasks`: in a free slot, or in
+    /// the slot of the connection that has waited longest, or not at all when
+    /// every connection is busy.
     pub(super) fn serve(
         &self,
+        tasks: &mut JoinSet<()>,
         stream: tokio::net::TcpStream,
         app: &::axum::Router,
         mut stopping: watch::Receiver<()>,
@@ -72,7 +74,7 @@ impl Connections {
         let http1 = self.http1.clone();
         let app = app.clone();
         let open = Arc::clone(&self.open);
-        tokio::spawn(async move {
+        tasks.spawn(async move {
             let Some(slot) = slot.take().await else { return };
             // Only a connection with a slot can be evicted: evicting one still
             // waiting for its slot would free nothing.

@@ -22,7 +22,8 @@ use std::time::Duration;
 ///   cap when it leaves the HTTP server.
 ///
 /// On shutdown, connections waiting for a request head are closed at once and
-/// busy ones finish their request.
+/// busy ones finish their request, for up to a **grace** period, 10 s by
+/// default ([`GRACE`](super::GRACE)); connections still busy then are closed.
 ///
 /// A flood of requests that keeps more connections *busy* than the cap can
 /// still turn a probe away: give probes their own listener (a second `serve`
@@ -41,11 +42,12 @@ use std::time::Duration;
 pub struct ServeOptions {
     pub(super) header_read_timeout: Duration,
     pub(super) max_connections: usize,
+    pub(super) grace: Duration,
 }
 
 impl Default for ServeOptions {
     fn default() -> Self {
-        ServeOptions { header_read_timeout: Duration::from_secs(5), max_connections: 1024 }
+        ServeOptions { header_read_timeout: Duration::from_secs(5), max_connections: 1024, grace: super::GRACE }
     }
 }
 
@@ -63,6 +65,15 @@ impl ServeOptions {
     #[must_use]
     pub fn max_connections(mut self, max: usize) -> Self {
         self.max_connections = max.clamp(1, tokio::sync::Semaphore::MAX_PERMITS);
+        self
+    }
+
+    /// How long requests under way may take to finish once the drain delay
+    /// is over ([`GRACE`](super::GRACE) by default); then their connections
+    /// are closed.
+    #[must_use]
+    pub fn grace(mut self, grace: Duration) -> Self {
+        self.grace = grace;
         self
     }
 }

@@ -1,11 +1,13 @@
 //! Serving an axum app until the process is told to stop, draining first,
 //! with the limits that keep slow and abusive clients from exhausting it.
 
+use std::io;
 use std::pin::pin;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch};
+use tokio::task::{JoinHandle, JoinSet};
 
 use super::ServeOptions;
 use super::connections::Connections;
@@ -13,50 +15,63 @@ use crate::monitor::ShutdownHandle;
 use crate::race::{First, race};
 use crate::signal::termination_signal;
 
-/// How long in-flight requests may take to finish once the drain delay is over.
+/// How long in-flight requests may take to finish once the drain delay is
+/// over, unless [`ServeOptions::grace`] says otherwise.
 pub const GRACE: Duration = Duration::from_secs(10);
 
-/// Serves `app` until SIGTERM, Ctrl-C or [`ShutdownHandle::begin_shutdown`]; then
-/// makes readiness DOWN at once, keeps serving for `drain` so load balancers
-/// notice, and stops gracefully: in-flight requests get up to [`GRACE`] more
-/// to finish. A second signal stops at once. Connections are limited as
-/// [`ServeOptions::default`] says; see [`serve_with`].
+/// How long to wait before accepting again when the process is out of file
+/// descriptors or memory: accepting again at once would spin.
+const EXHAUSTED_BACKOFF: Duration = Duration::from_millis(50);
+
+/// Serves `app` until SIGTERM, Ctrl-C or [`ShutdownHandle::begin_shutdown`];
+/// then drains at once (readiness, the whole and the groups but liveness turn
+/// DOWN: see [`Monitor::begin_shutdown`](crate::Monitor::begin_shutdown)),
+/// keeps serving for `drain` so load balancers notice, and stops gracefully:
+/// in-flight requests get up to [`GRACE`] more to finish. A second signal
+/// stops at once. Connections are limited as [`ServeOptions::default`] says;
+/// see [`serve_with`].
 pub async fn serve(
     listener: TcpListener,
     app: ::axum::Router,
     shutdown: ShutdownHandle,
     drain: Duration,
-) -> std::io::Result<()> {
+) -> io::Result<()> {
     serve_with(listener, app, shutdown, drain, ServeOptions::default()).await
 }
 
-/// [`serve`], with the connection limits of `options`: a header-read timeout
-/// and a cap on concurrent connections.
+/// [`serve`], with the connection limits and the grace of `options`.
+///
+/// # Errors
+///
+/// An error of the listener that accepting again cannot mend: the listening
+/// socket is no longer usable (closed, shut down). The drain does not begin:
+/// the caller decides (a service that serves on two ports may begin it, so
+/// that the other drains too). Errors of one connection (reset before it was
+/// accepted) are not errors of the server, and running out of file
+/// descriptors or memory is waited out.
+///
+/// Every task it spawns (the signal watcher, each connection) ends when it
+/// returns, or when its future is dropped: connections still open are closed.
 pub async fn serve_with(
     listener: TcpListener,
     app: ::axum::Router,
     shutdown: ShutdownHandle,
     drain: Duration,
     options: ServeOptions,
-) -> std::io::Result<()> {
-    let on_signal = shutdown.clone();
+) -> io::Result<()> {
     let (insist, insisted) = oneshot::channel::<()>();
-    let watcher = tokio::spawn(async move {
-        termination_signal().await;
-        on_signal.begin_shutdown();
-        // Tokio keeps the signal handled: a second one is the operator insisting.
-        termination_signal().await;
-        let _ = insist.send(());
-    });
+    let watcher = Aborting(tokio::spawn(watch_signals(shutdown.clone(), insist)));
     let mut insisted = pin!(insisted);
     // Dropping `stop` tells every connection to finish its request and close;
     // each holds a `done` receiver, so `closed` resolves when all are gone.
     let (stop, stopping) = watch::channel(());
     let (done, finished) = watch::channel(());
     let connections = Connections::new(&options);
+    // Dropped on return, or with this future: what still runs is aborted.
+    let mut tasks = JoinSet::new();
     let drained = async {
         shutdown.shutdown_begun().await;
-        tracing::info!(drain_ms = drain.as_millis() as u64, "shutting down: readiness is DOWN, draining");
+        tracing::info!(drain_ms = drain.as_millis() as u64, "shutting down: draining");
         tokio::time::sleep(drain).await;
     };
     let mut drained = pin!(drained);
@@ -64,29 +79,112 @@ pub async fn serve_with(
         let accepted = match race(listener.accept(), race(drained.as_mut(), insisted.as_mut())).await {
             First::Left(accepted) => accepted,
             First::Right(First::Left(())) => break,
-            First::Right(First::Right(_)) => return stop_now(watcher),
+            First::Right(First::Right(_)) => return Ok(stop_now(watcher)),
         };
+        // Connections that ended are let go of as new ones come.
+        while tasks.try_join_next().is_some() {}
         match accepted {
-            Ok((stream, _)) => connections.serve(stream, &app, stopping.clone(), finished.clone()),
-            // Out of file descriptors, say: accepting again at once would spin.
-            Err(error) => {
-                tracing::warn!(%error, "accepting a connection failed");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
+            Ok((stream, _)) => connections.serve(&mut tasks, stream, &app, stopping.clone(), finished.clone()),
+            Err(error) => match AcceptError::of(&error) {
+                AcceptError::Connection => tracing::debug!(%error, "a connection failed before it was accepted"),
+                AcceptError::Exhausted => {
+                    tracing::warn!(%error, "accepting a connection failed; trying again shortly");
+                    tokio::time::sleep(EXHAUSTED_BACKOFF).await;
+                }
+                AcceptError::Listener => {
+                    tracing::error!(%error, "the listener failed; serving stops");
+                    return Err(error);
+                }
+            },
         }
     }
     drop((listener, stop, finished));
-    match race(done.closed(), race(tokio::time::sleep(GRACE), insisted)).await {
-        First::Left(()) => {
-            watcher.abort();
-            Ok(())
-        }
-        First::Right(_) => stop_now(watcher),
+    match race(done.closed(), race(tokio::time::sleep(options.grace), insisted)).await {
+        First::Left(()) => Ok(()),
+        First::Right(_) => Ok(stop_now(watcher)),
     }
 }
 
-fn stop_now(watcher: tokio::task::JoinHandle<()>) -> std::io::Result<()> {
+/// Begins shutdown on the first termination signal, and tells `insist` of a
+/// second: the operator insisting.
+async fn watch_signals(shutdown: ShutdownHandle, insist: oneshot::Sender<()>) {
+    termination_signal().await;
+    shutdown.begin_shutdown();
+    // Tokio keeps the signal handled: the next one is the second.
+    termination_signal().await;
+    let _ = insist.send(());
+}
+
+/// Stops without waiting for the requests under way: returning drops the
+/// tasks serving them, which closes their connections.
+fn stop_now(watcher: Aborting) {
     tracing::warn!("stopping without waiting for in-flight requests");
-    watcher.abort();
-    Ok(())
+    drop(watcher);
+}
+
+/// A task aborted when this is dropped.
+struct Aborting(JoinHandle<()>);
+
+impl Drop for Aborting {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// What an error of `accept` means for the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AcceptError {
+    /// One connection failed (reset or aborted before it was accepted): the
+    /// listener is fine.
+    Connection,
+    /// Out of file descriptors, buffers or memory: it may pass.
+    Exhausted,
+    /// The listener itself failed: accepting again cannot mend it.
+    Listener,
+}
+
+impl AcceptError {
+    fn of(error: &io::Error) -> Self {
+        use io::ErrorKind;
+        match error.kind() {
+            ErrorKind::ConnectionAborted
+            | ErrorKind::ConnectionReset
+            | ErrorKind::ConnectionRefused
+            | ErrorKind::Interrupted
+            | ErrorKind::WouldBlock
+            | ErrorKind::TimedOut => AcceptError::Connection,
+            ErrorKind::OutOfMemory => AcceptError::Exhausted,
+            _ if is_exhausted(error) => AcceptError::Exhausted,
+            _ => AcceptError::Listener,
+        }
+    }
+}
+
+/// Whether `error` says the process or the system is out of file
+/// descriptors or buffers.
+#[cfg(unix)]
+fn is_exhausted(error: &io::Error) -> bool {
+    matches!(error.raw_os_error(), Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM))
+}
+
+#[cfg(not(unix))]
+fn is_exhausted(_: &io::Error) -> bool {
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_errors_are_told_apart() {
+        let error = |kind| io::Error::from(kind);
+        assert_eq!(AcceptError::of(&error(io::ErrorKind::ConnectionAborted)), AcceptError::Connection);
+        assert_eq!(AcceptError::of(&error(io::ErrorKind::InvalidInput)), AcceptError::Listener);
+        #[cfg(unix)]
+        {
+            assert_eq!(AcceptError::of(&io::Error::from_raw_os_error(libc::EMFILE)), AcceptError::Exhausted);
+            assert_eq!(AcceptError::of(&io::Error::from_raw_os_error(libc::EBADF)), AcceptError::Listener);
+        }
+    }
 }
