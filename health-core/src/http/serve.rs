@@ -79,7 +79,7 @@ pub async fn serve_with(
         let accepted = match race(listener.accept(), race(drained.as_mut(), insisted.as_mut())).await {
             First::Left(accepted) => accepted,
             First::Right(First::Left(())) => break,
-            First::Right(First::Right(_)) => return Ok(stop_now(watcher)),
+            First::Right(First::Right(_)) => return stop_now(watcher),
         };
         // Connections that ended are let go of as new ones come.
         while tasks.try_join_next().is_some() {}
@@ -101,7 +101,7 @@ pub async fn serve_with(
     drop((listener, stop, finished));
     match race(done.closed(), race(tokio::time::sleep(options.grace), insisted)).await {
         First::Left(()) => Ok(()),
-        First::Right(_) => Ok(stop_now(watcher)),
+        First::Right(_) => stop_now(watcher),
     }
 }
 
@@ -117,9 +117,10 @@ async fn watch_signals(shutdown: ShutdownHandle, insist: oneshot::Sender<()>) {
 
 /// Stops without waiting for the requests under way: returning drops the
 /// tasks serving them, which closes their connections.
-fn stop_now(watcher: Aborting) {
+fn stop_now(watcher: Aborting) -> io::Result<()> {
     tracing::warn!("stopping without waiting for in-flight requests");
     drop(watcher);
+    Ok(())
 }
 
 /// A task aborted when this is dropped.
