@@ -44,8 +44,9 @@
 //! localhost:50051 grpc.health.v1.Health/Check`; `--grpc-probes` prints the
 //! Kubernetes gRPC probes.
 //!
-//! Checks run on each request, or every `REFRESH_MS` in the background when
-//! it is set (gRPC watchers then see changes nobody asked for).
+//! Checks run on each request (concurrent requests share the runs under way,
+//! and gRPC watchers see changes within 5 s with nobody asking), or every
+//! `REFRESH_MS` in the background when it is set.
 //!
 //! `/metrics` serves health as Prometheus metrics (`health_check_status`,
 //! `health_status`, `health_check_runs_total`, `health_check_duration_seconds`),
@@ -57,8 +58,9 @@
 //! for the kubelet that floods of the main port cannot reach (see the README,
 //! "Slow and abusive clients").
 //!
-//! On SIGTERM or Ctrl-C, readiness (and every gRPC name but `liveness`) turns
-//! DOWN at once, both servers keep answering for `DRAIN_MS` (default 5000) so
+//! On SIGTERM or Ctrl-C, readiness, the whole and the groups turn DOWN at once
+//! over HTTP and gRPC alike (liveness and each component keep being
+//! measured), both servers keep answering for `DRAIN_MS` (default 5000) so
 //! load balancers notice, and then stop once in-flight requests have finished.
 
 use std::path::PathBuf;
