@@ -328,3 +328,38 @@ async fn grpc_health_answers_from_the_same_monitor_and_drains_on_sigterm() {
     let status = tokio::time::timeout(Duration::from_secs(15), service.child.wait()).await.unwrap().unwrap();
     assert!(status.success(), "{status:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thirty_two_concurrent_clients_on_readiness_all_get_200_and_nothing_flaps() {
+    // As a new user runs it: no dependency configured, checks on request.
+    let mut service = start(&[]).await;
+    let address = service.address;
+    let began = Instant::now();
+    let clients: Vec<_> = (0..32)
+        .map(|_| {
+            tokio::spawn(async move {
+                let mut statuses = Vec::new();
+                while began.elapsed() < Duration::from_secs(3) {
+                    statuses.push(get(address, "/health/ready").await.status);
+                }
+                statuses
+            })
+        })
+        .collect();
+    let mut answers = 0;
+    for client in clients {
+        for status in client.await.unwrap() {
+            assert_eq!(status, 200, "every concurrent read of a healthy service is 200");
+            answers += 1;
+        }
+    }
+    assert!(answers > 32, "{answers} answers");
+    service.child.kill().await.unwrap();
+    let log = output(service.child).await;
+    // Each component's status was set once, and never changed.
+    for component in ["process", "storage"] {
+        let changes = log.lines().filter(|line| line.contains(&format!("component=\"{component}\""))).count();
+        assert_eq!(changes, 1, "{component} changed status {changes} times under concurrent reads:\n{log}");
+    }
+    println!("{answers} answers to 32 concurrent clients in 3 s, all 200");
+}
