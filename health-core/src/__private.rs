@@ -12,7 +12,7 @@ pub use serde;
 pub use serde_json::Value;
 
 pub use crate::cache::ResultCache;
-pub use crate::flight::{Flight, Flights};
+pub use crate::flight::{Alone, Flights, Runner};
 pub use crate::join::MaybeDone;
 pub use crate::report::{ComponentInfo, ComponentSet, ComponentVisitor, SchemaBuilder, Selection};
 pub use crate::run::{Plan, Policy, run_bounded, run_tracked};
@@ -36,20 +36,22 @@ where
     check.__run_for_report(state, plan, Sealed(()))
 }
 
-/// Runs the component `check` of a report as `plan` says, joining the run in
-/// `flight` if one is under way (see [`Flights`]).
-#[inline]
-pub fn run_component<'a, S, C>(
+/// Runs the component at `index`, `check`, of a report as `plan` says, as
+/// `runner` runs components: alone, or joining the run under way.
+#[inline(always)]
+pub fn run_component<'a, X, S, C>(
+    runner: X,
+    index: usize,
     check: &'a C,
     state: &'a S,
     plan: Plan<'a>,
-    flight: Option<&'a Flight>,
 ) -> impl Future<Output = Component<C::Details>> + Send + 'a
 where
+    X: Runner + 'a,
     S: ?Sized + Sync,
     C: Check<S> + ?Sized,
 {
-    crate::flight::run_in(flight, plan, move |plan| run_for_report(check, state, plan))
+    runner.run(index, plan, move |plan| run_for_report(check, state, plan))
 }
 
 /// The policy of one component of a derived report, for its constant.

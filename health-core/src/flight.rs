@@ -17,13 +17,17 @@
 use std::any::Any;
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, ready};
 use std::time::SystemTime;
 
 use tokio::sync::Notify;
 use tokio::sync::futures::Notified;
-use tokio::time::Instant;
+use tokio::time::Sleep;
 
 use crate::Component;
 use crate::component::Ending;
@@ -31,20 +35,32 @@ use crate::run::{Plan, waited};
 
 /// The runs of one component: whether one is in flight, who waits for it,
 /// and the latest result shared with joiners.
+///
+/// A run nobody joins, the common case, costs two atomic operations: one to
+/// lead it, one to land it. Only readers that find a run under way take the
+/// lock, and mark the run so that its leader lands it through the lock too.
 #[derive(Default)]
-pub struct Flight {
+pub(crate) struct Flight {
+    /// [`IDLE`], [`FLYING`] or [`WATCHED`].
+    state: AtomicU8,
     board: Mutex<Board>,
-    /// Woken when a run lands or is abandoned.
+    /// Woken when a watched run lands or is abandoned.
     landed: Notify,
 }
 
+/// No run under way.
+const IDLE: u8 = 0;
+/// A run under way that nobody has joined: its leader lands it alone.
+const FLYING: u8 = 1;
+/// A run under way that readers know of, numbered on the board: its leader
+/// lands it through the board, and tells them.
+const WATCHED: u8 = 2;
+
 #[derive(Default)]
 struct Board {
-    /// The number of the latest run started.
+    /// The number of the latest run watched.
     runs: u64,
-    /// Whether run `runs` is under way.
-    flying: bool,
-    /// Readers waiting for run `runs`.
+    /// Readers waiting for run `runs`, while it is watched.
     waiting: u32,
     /// The latest result shared with joiners, until each has taken it.
     shared: Option<Shared>,
@@ -62,7 +78,7 @@ struct Shared {
 /// What a reader does: lead a new run, wait for the one in flight, or take
 /// the result of the run it waited for.
 enum Role<'f> {
-    Lead(u64),
+    Lead,
     Wait(u64, Notified<'f>),
     Take(Arc<dyn Any + Send + Sync>),
 }
@@ -76,6 +92,9 @@ impl Flight {
     /// The role of a reader that waited for run `waited` (`None`: a reader
     /// that just arrived).
     fn role(&self, waited: Option<u64>) -> Role<'_> {
+        if waited.is_none() && self.lead_alone() {
+            return Role::Lead;
+        }
         let mut board = self.board();
         if let (Some(waited), Some(shared)) = (waited, &mut board.shared)
             && shared.run >= waited
@@ -88,14 +107,34 @@ impl Flight {
             }
             return Role::Take(result);
         }
-        if board.flying {
-            board.waiting += 1;
-            // Created under the lock: a landing after it is not missed.
-            return Role::Wait(board.runs, self.landed.notified());
+        loop {
+            match self.state.load(Ordering::Acquire) {
+                IDLE if self.lead_alone() => return Role::Lead,
+                // Its leader may land meanwhile, alone: then lead instead.
+                FLYING if self.watch_flying() => {
+                    board.runs += 1;
+                    board.waiting = 1;
+                    return Role::Wait(board.runs, self.landed.notified());
+                }
+                WATCHED => {
+                    board.waiting += 1;
+                    // Created under the lock: a landing after it is not missed.
+                    return Role::Wait(board.runs, self.landed.notified());
+                }
+                _ => {}
+            }
         }
-        board.flying = true;
-        board.runs += 1;
-        Role::Lead(board.runs)
+    }
+
+    /// Marks the run under way as known to readers, if its leader has not
+    /// landed it meanwhile.
+    fn watch_flying(&self) -> bool {
+        self.state.compare_exchange(FLYING, WATCHED, Ordering::AcqRel, Ordering::Acquire).is_ok()
+    }
+
+    /// Starts a run nobody has joined, if none is under way.
+    fn lead_alone(&self) -> bool {
+        self.state.compare_exchange(IDLE, FLYING, Ordering::AcqRel, Ordering::Acquire).is_ok()
     }
 
     /// Gives up waiting for run `run`.
@@ -108,16 +147,21 @@ impl Flight {
                     board.shared = None;
                 }
             }
-            _ if board.flying && board.runs == run => board.waiting = board.waiting.saturating_sub(1),
+            _ if self.state.load(Ordering::Acquire) == WATCHED && board.runs == run => {
+                board.waiting = board.waiting.saturating_sub(1);
+            }
             _ => {}
         }
     }
 
-    /// Ends run `run` with `result`: shared with its joiners, if any.
-    fn land<T: Clone + Send + Sync + 'static>(&self, run: u64, result: &Component<T>) {
-        let mut board = self.board();
+    /// Ends the run under way with `result`: shared with its joiners, if any.
+    fn land<T: Clone + Send + Sync + 'static>(&self, result: &Component<T>) {
+        if self.state.compare_exchange(FLYING, IDLE, Ordering::AcqRel, Ordering::Acquire).is_ok() {
+            return;
+        }
+        let board = self.board();
         if board.waiting == 0 {
-            board.flying = false;
+            self.state.store(IDLE, Ordering::Release);
             return;
         }
         drop(board);
@@ -125,52 +169,24 @@ impl Flight {
         let copy = catch_unwind(AssertUnwindSafe(|| shareable(result))).ok();
         let mut board = self.board();
         let untaken = std::mem::take(&mut board.waiting);
-        board.flying = false;
         if let Some(copy) = copy {
-            board.shared = Some(Shared { run, result: Arc::new(copy), untaken });
+            board.shared = Some(Shared { run: board.runs, result: Arc::new(copy), untaken });
         }
+        self.state.store(IDLE, Ordering::Release);
         drop(board);
         // Without a copy, the joiners find none and run the check themselves.
         self.landed.notify_waiters();
     }
 
-    /// Ends run `run` without a result: its leader was dropped.
+    /// Ends the run under way without a result: its leader was dropped.
     fn abandon(&self) {
-        self.board().flying = false;
-        self.landed.notify_waiters();
-    }
-
-    /// Runs the component as `start(plan)` does, unless a run of it is in
-    /// flight: then waits for that run, until `plan`'s deadline at most.
-    pub(crate) async fn run<'p, T, F>(&self, plan: Plan<'p>, start: impl Fn(Plan<'p>) -> F) -> Component<T>
-    where
-        T: Clone + Send + Sync + 'static,
-        F: Future<Output = Component<T>>,
-    {
-        let mut waited_for = None;
-        loop {
-            match self.role(waited_for) {
-                Role::Lead(run) => {
-                    let leading = Leading { flight: self, run: Some(run) };
-                    let result = start(plan).await;
-                    leading.land(&result);
-                    return result;
-                }
-                Role::Take(shared) => match shared.downcast_ref::<Component<T>>().map(joined) {
-                    Some(Ok(result)) => return result,
-                    // Not this component's type, or its details would not
-                    // copy: run it instead.
-                    _ => waited_for = None,
-                },
-                Role::Wait(run, notified) => {
-                    let waiting = Waiting { flight: self, run: Some(run) };
-                    if !waiting.until(notified, plan.deadline()).await {
-                        return waited(plan);
-                    }
-                    waited_for = Some(run);
-                }
-            }
+        if self.state.compare_exchange(FLYING, IDLE, Ordering::AcqRel, Ordering::Acquire).is_ok() {
+            return;
         }
+        let board = self.board();
+        self.state.store(IDLE, Ordering::Release);
+        drop(board);
+        self.landed.notify_waiters();
     }
 }
 
@@ -183,140 +199,251 @@ fn shareable<T: Clone>(result: &Component<T>) -> Component<T> {
     copy
 }
 
-/// A joiner's copy of a shared result; `Err` if its details panicked as they
-/// were copied.
-fn joined<T: Clone>(shared: &Component<T>) -> Result<Component<T>, ()> {
-    let mut copy = catch_unwind(AssertUnwindSafe(|| shared.clone())).map_err(drop)?;
+/// A joiner's copy of a shared result; `None` if it is not of this
+/// component's type, or its details panicked as they were copied.
+fn joined<T: Clone + 'static>(shared: &(dyn Any + Send + Sync)) -> Option<Component<T>> {
+    let shared = shared.downcast_ref::<Component<T>>()?;
+    let mut copy = catch_unwind(AssertUnwindSafe(|| shared.clone())).ok()?;
     copy.ending = Ending::Joined;
-    Ok(copy)
-}
-
-/// The leader of a run: abandons it if dropped before it lands.
-struct Leading<'f> {
-    flight: &'f Flight,
-    run: Option<u64>,
-}
-
-impl Leading<'_> {
-    fn land<T: Clone + Send + Sync + 'static>(mut self, result: &Component<T>) {
-        if let Some(run) = self.run.take() {
-            self.flight.land(run, result);
-        }
-    }
-}
-
-impl Drop for Leading<'_> {
-    fn drop(&mut self) {
-        if self.run.is_some() {
-            self.flight.abandon();
-        }
-    }
-}
-
-/// A joiner waiting for a run: leaves it if dropped before it lands.
-struct Waiting<'f> {
-    flight: &'f Flight,
-    run: Option<u64>,
-}
-
-impl Waiting<'_> {
-    /// Waits for the run to land or be abandoned; `false` if `deadline`
-    /// passed first.
-    async fn until(mut self, notified: Notified<'_>, deadline: Instant) -> bool {
-        let woken = tokio::time::timeout_at(deadline, notified).await.is_ok();
-        if woken {
-            // Still counted among the run's takers, if it landed.
-            self.run = None;
-        }
-        woken
-    }
-}
-
-impl Drop for Waiting<'_> {
-    fn drop(&mut self) {
-        if let Some(run) = self.run {
-            self.flight.leave(run);
-        }
-    }
+    Some(copy)
 }
 
 impl fmt::Debug for Flight {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match self.state.load(Ordering::Acquire) {
+            IDLE => "idle",
+            FLYING => "flying",
+            _ => "watched",
+        };
         let board = self.board();
         f.debug_struct("Flight")
+            .field("state", &state)
             .field("runs", &board.runs)
-            .field("flying", &board.flying)
             .field("waiting", &board.waiting)
             .finish_non_exhaustive()
     }
 }
 
-/// The flights of a report's components, by position; none for a report run
-/// outside a monitor, whose reads are not coalesced.
+/// How a report runs each of its components: alone (a report outside a
+/// monitor: each run is the report's own), or coalesced in the monitor's
+/// flights. Not part of the API.
+///
+/// The run's future is chosen by type, not at run time: a report outside a
+/// monitor polls each check's own future with nothing around it.
+pub trait Runner: Copy + Send + Sync {
+    /// The run of one component that `start` begins.
+    type Run<'p, T, S, F>: Future<Output = Component<T>> + Send
+    where
+        Self: 'p,
+        T: Clone + Send + Sync + 'static,
+        S: Fn(Plan<'p>) -> F + Send + 'p,
+        F: Future<Output = Component<T>> + Send + 'p;
+
+    /// Runs the component at `index` as `start(plan)` does.
+    fn run<'p, T, S, F>(self, index: usize, plan: Plan<'p>, start: S) -> Self::Run<'p, T, S, F>
+    where
+        Self: 'p,
+        T: Clone + Send + Sync + 'static,
+        S: Fn(Plan<'p>) -> F + Send + 'p,
+        F: Future<Output = Component<T>> + Send + 'p;
+}
+
+/// Each component's own run: no coalescing.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Flights<'a>(Option<&'a [Flight]>);
+pub struct Alone;
 
-impl<'a> Flights<'a> {
-    /// No coalescing.
-    pub const NONE: Flights<'static> = Flights(None);
+impl Runner for Alone {
+    type Run<'p, T, S, F>
+        = F
+    where
+        Self: 'p,
+        T: Clone + Send + Sync + 'static,
+        S: Fn(Plan<'p>) -> F + Send + 'p,
+        F: Future<Output = Component<T>> + Send + 'p;
 
-    pub(crate) fn new(flights: &'a [Flight]) -> Self {
-        Flights(Some(flights))
+    #[inline(always)]
+    fn run<'p, T, S, F>(self, _: usize, plan: Plan<'p>, start: S) -> F
+    where
+        Self: 'p,
+        T: Clone + Send + Sync + 'static,
+        S: Fn(Plan<'p>) -> F + Send + 'p,
+        F: Future<Output = Component<T>> + Send + 'p,
+    {
+        start(plan)
+    }
+}
+
+/// The flights of a report's components, by position: what a monitor runs
+/// its reports with.
+#[derive(Debug, Clone, Copy)]
+pub struct Flights<'f>(&'f [Flight]);
+
+impl<'f> Flights<'f> {
+    pub(crate) fn new(flights: &'f [Flight]) -> Self {
+        Flights(flights)
     }
 
     /// The flight of the component at `index`.
-    #[inline]
-    pub fn get(self, index: usize) -> Option<&'a Flight> {
-        self.0.and_then(|flights| flights.get(index))
+    pub(crate) fn get(self, index: usize) -> Option<&'f Flight> {
+        self.0.get(index)
+    }
+}
+
+impl<'f> Runner for Flights<'f> {
+    type Run<'p, T, S, F>
+        = Coalesced<'f, 'p, T, S, F>
+    where
+        Self: 'p,
+        T: Clone + Send + Sync + 'static,
+        S: Fn(Plan<'p>) -> F + Send + 'p,
+        F: Future<Output = Component<T>> + Send + 'p;
+
+    fn run<'p, T, S, F>(self, index: usize, plan: Plan<'p>, start: S) -> Coalesced<'f, 'p, T, S, F>
+    where
+        Self: 'p,
+        T: Clone + Send + Sync + 'static,
+        S: Fn(Plan<'p>) -> F + Send + 'p,
+        F: Future<Output = Component<T>> + Send + 'p,
+    {
+        Coalesced::new(self.get(index), plan, start)
     }
 }
 
 pin_project_lite::pin_project! {
-    /// A component's run: its own, for a report outside a monitor, or
-    /// coalesced in its flight. Not an `async fn`: a report outside a
-    /// monitor then polls its checks with no state machine between.
-    #[project = RunInProj]
-    pub enum RunIn<F, C> {
-        /// The component's own run.
-        Alone { #[pin] run: F },
-        /// A run joined or led in the component's flight.
-        Coalesced { #[pin] run: C },
+    /// A component's run in its flight: led, joined, or waited for until
+    /// the reader's deadline. A plain state machine, so that the check's own
+    /// future is all it holds beside a few words; the wait for another
+    /// read's run, which only contention needs, lives on the heap.
+    pub struct Coalesced<'f, 'p, T, S, F> {
+        flight: Option<&'f Flight>,
+        plan: Plan<'p>,
+        start: S,
+        #[pin]
+        stage: Stage<'f, F>,
+        details: PhantomData<fn() -> T>,
     }
-}
 
-impl<T, F: Future<Output = Component<T>>, C: Future<Output = Component<T>>> Future for RunIn<F, C> {
-    type Output = Component<T>;
-
-    #[inline]
-    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Component<T>> {
-        match self.project() {
-            RunInProj::Alone { run } => run.poll(cx),
-            RunInProj::Coalesced { run } => run.poll(cx),
+    impl<'f, 'p, T, S, F> PinnedDrop for Coalesced<'f, 'p, T, S, F> {
+        fn drop(this: Pin<&mut Self>) {
+            let mut this = this.project();
+            let Some(flight) = *this.flight else { return };
+            match this.stage.as_ref().get_ref() {
+                // Dropped before its run landed: the run goes with it (first,
+                // so that no other run starts while it still exists), and its
+                // joiners are told, so that one of them starts another.
+                Stage::Leading { .. } => {
+                    this.stage.set(Stage::Done);
+                    flight.abandon();
+                }
+                Stage::Waiting { run_no, .. } => flight.leave(*run_no),
+                _ => {}
+            }
         }
     }
 }
 
-/// Runs a component as `start(plan)` does, joining the run in `flight`, if any.
-#[inline]
-pub(crate) fn run_in<'p, 'f, T, F, S>(
-    flight: Option<&'f Flight>,
-    plan: Plan<'p>,
-    start: S,
-) -> RunIn<F, impl Future<Output = Component<T>> + use<'p, 'f, T, F, S>>
-where
-    T: Clone + Send + Sync + 'static,
-    F: Future<Output = Component<T>>,
-    S: Fn(Plan<'p>) -> F,
-{
-    match flight {
-        Some(flight) => RunIn::Coalesced { run: flight.run(plan, start) },
-        None => RunIn::Alone { run: start(plan) },
+pin_project_lite::pin_project! {
+    #[project = StageProj]
+    enum Stage<'f, F> {
+        /// About to lead, join or take a result: after the run it waited
+        /// for, if any.
+        Boarding { waited: Option<u64> },
+        /// Running the check, for the flight if there is one.
+        Leading { #[pin] run: F },
+        /// Waiting for run `run_no` of another read.
+        Waiting { wait: Pin<Box<Wait<'f>>>, run_no: u64 },
+        Done,
     }
 }
 
+pin_project_lite::pin_project! {
+    /// A wait for another read's run: its landing, or the reader's deadline.
+    struct Wait<'f> {
+        #[pin]
+        landed: Notified<'f>,
+        #[pin]
+        deadline: Sleep,
+    }
+}
+
+impl<'f, 'p, T, S, F> Coalesced<'f, 'p, T, S, F> {
+    fn new(flight: Option<&'f Flight>, plan: Plan<'p>, start: S) -> Self {
+        Coalesced { flight, plan, start, stage: Stage::Boarding { waited: None }, details: PhantomData }
+    }
+}
+
+impl<'f, 'p, T, S, F> Future for Coalesced<'f, 'p, T, S, F>
+where
+    T: Clone + Send + Sync + 'static,
+    S: Fn(Plan<'p>) -> F,
+    F: Future<Output = Component<T>>,
+{
+    type Output = Component<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Component<T>> {
+        let mut this = self.project();
+        loop {
+            match this.stage.as_mut().project() {
+                StageProj::Boarding { waited } => {
+                    let waited = *waited;
+                    let Some(flight) = *this.flight else {
+                        // No flight to share: the run is this read's own.
+                        let result = (this.start)(*this.plan);
+                        this.stage.set(Stage::Leading { run: result });
+                        continue;
+                    };
+                    match flight.role(waited) {
+                        Role::Lead => {
+                            let run = (this.start)(*this.plan);
+                            this.stage.set(Stage::Leading { run });
+                        }
+                        Role::Take(shared) => match joined::<T>(&*shared) {
+                            Some(result) => {
+                                this.stage.set(Stage::Done);
+                                return Poll::Ready(result);
+                            }
+                            // Not a result it can copy: it runs the check instead.
+                            None => this.stage.set(Stage::Boarding { waited: None }),
+                        },
+                        Role::Wait(run_no, landed) => {
+                            let deadline = tokio::time::sleep_until(this.plan.deadline());
+                            let wait = Box::pin(Wait { landed, deadline });
+                            this.stage.set(Stage::Waiting { wait, run_no });
+                        }
+                    }
+                }
+                StageProj::Leading { run } => {
+                    let result = ready!(run.poll(cx));
+                    if let Some(flight) = *this.flight {
+                        flight.land(&result);
+                    }
+                    this.stage.set(Stage::Done);
+                    return Poll::Ready(result);
+                }
+                StageProj::Waiting { wait, run_no } => {
+                    let run_no = *run_no;
+                    let wait = wait.as_mut().project();
+                    if wait.landed.poll(cx).is_ready() {
+                        // Still counted among the run's takers, if it landed.
+                        this.stage.set(Stage::Boarding { waited: Some(run_no) });
+                        continue;
+                    }
+                    ready!(wait.deadline.poll(cx));
+                    if let Some(flight) = *this.flight {
+                        flight.leave(run_no);
+                    }
+                    this.stage.set(Stage::Done);
+                    return Poll::Ready(waited(*this.plan));
+                }
+                // Polled after it completed: it stays pending rather than panic.
+                StageProj::Done => return Poll::Pending,
+            }
+        }
+    }
+}
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::atomic::AtomicUsize;
     use std::time::Duration;
 
     use super::*;
@@ -333,11 +460,11 @@ mod tests {
             tokio::time::sleep(Duration::from_secs(1)).await;
             Component::new(Status::Up).with_details(7u32)
         };
-        let now = Instant::now();
+        let now = tokio::time::Instant::now();
         let (leader, impatient, patient) = tokio::join!(
-            flight.run(Plan::new(now, &long), run),
-            flight.run(Plan::new(now, &short), run),
-            flight.run(Plan::new(now, &long), run),
+            Coalesced::new(Some(&flight), Plan::new(now, &long), run),
+            Coalesced::new(Some(&flight), Plan::new(now, &short), run),
+            Coalesced::new(Some(&flight), Plan::new(now, &long), run),
         );
         assert_eq!(runs.load(Ordering::SeqCst), 1);
         assert_eq!((leader.status, leader.details, leader.ending), (Status::Up, Some(7), Ending::Completed));
@@ -346,17 +473,80 @@ mod tests {
         assert_eq!((patient.status, patient.details, patient.ending), (Status::Up, Some(7), Ending::Joined));
         assert!(patient.ran_at.is_some(), "a joined result tells when its run started");
         let board = flight.board();
-        assert!(!board.flying && board.waiting == 0 && board.shared.is_none(), "nothing kept once taken");
+        assert_eq!(flight.state.load(Ordering::Acquire), IDLE);
+        assert!(board.waiting == 0 && board.shared.is_none(), "nothing kept once taken");
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_run_that_completes_before_anyone_joins_is_not_copied() {
         let flight = Flight::default();
         let policy = Policy::new(Duration::from_secs(1), false);
+        let run = |_| async { Component::new(Status::Up) };
         let alone: Component<()> =
-            flight.run(Plan::new(Instant::now(), &policy), |_| async { Component::new(Status::Up) }).await;
+            Coalesced::new(Some(&flight), Plan::new(tokio::time::Instant::now(), &policy), run).await;
         assert_eq!(alone.ending, Ending::Completed);
         let board = flight.board();
-        assert_eq!((board.runs, board.flying, board.shared.is_some()), (1, false, false));
+        assert_eq!(flight.state.load(Ordering::Acquire), IDLE);
+        assert_eq!((board.runs, board.shared.is_some()), (0, false), "the board was never needed");
+    }
+
+    /// Takes a run out of the count of runs in flight when dropped.
+    struct OutOfFlight<'a>(&'a AtomicUsize);
+
+    impl Drop for OutOfFlight<'_> {
+        fn drop(&mut self) {
+            self.0.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn under_contention_and_cancellation_one_run_is_in_flight_and_every_reader_gets_a_result() {
+        let flight = Arc::new(Flight::default());
+        let in_flight = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let runs = Arc::new(AtomicUsize::new(0));
+        let policy: &'static Policy = Box::leak(Box::new(Policy::new(Duration::from_secs(5), false)));
+        let readers: Vec<_> = (0..16)
+            .map(|reader| {
+                let (flight, in_flight, most, runs) =
+                    (Arc::clone(&flight), Arc::clone(&in_flight), Arc::clone(&most), Arc::clone(&runs));
+                tokio::spawn(async move {
+                    let mut answered = 0;
+                    for round in 0..1000u64 {
+                        let run = |_| async {
+                            let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                            // Out of flight when it ends, or is dropped midway.
+                            let _ending = OutOfFlight(&in_flight);
+                            most.fetch_max(now, Ordering::SeqCst);
+                            let run = runs.fetch_add(1, Ordering::SeqCst) as u32;
+                            for _ in 0..(round % 3) {
+                                tokio::task::yield_now().await;
+                            }
+                            Component::new(Status::Up).with_details(run)
+                        };
+                        let read = Coalesced::new(Some(&*flight), Plan::new(tokio::time::Instant::now(), policy), run);
+                        // Some readers give up at once: leaders and joiners cancelled midway.
+                        if (reader + round as usize).is_multiple_of(7) {
+                            let _ = tokio::time::timeout(Duration::ZERO, read).await;
+                            continue;
+                        }
+                        let result = read.await;
+                        assert_eq!(result.status, Status::Up);
+                        assert!(result.details.is_some());
+                        answered += 1;
+                    }
+                    answered
+                })
+            })
+            .collect();
+        let mut answered = 0;
+        for reader in readers {
+            answered += reader.await.unwrap();
+        }
+        assert!(answered > 0);
+        assert_eq!(most.load(Ordering::SeqCst), 1, "one run in flight at a time");
+        assert_eq!(in_flight.load(Ordering::SeqCst), 0);
+        assert_eq!(flight.state.load(Ordering::Acquire), IDLE, "nothing left in flight");
+        assert!(flight.board().shared.is_none() && flight.board().waiting == 0, "nothing left waiting");
     }
 }

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use crate::component::millis;
-use crate::flight::Flights;
+use crate::flight::Runner;
 use crate::{ComponentInfo, ComponentSet, Selection, Status, time_format::Rfc3339};
 
 /// The result of running every component of a report once.
@@ -116,16 +116,17 @@ pub trait HealthReport: Send + Sync {
     ) -> impl Future<Output = Report<Self::Components>> + Send;
 
     /// Runs the selected checks like [`report_selected`](Self::report_selected),
-    /// each joining the run of it in `flights` that is under way, if any.
-    /// Not part of the API: the derive implements it, and a monitor calls it.
+    /// each as `runner` says: alone, or joining the run of it under way in a
+    /// monitor. Not part of the API: the derive implements it, and a monitor
+    /// calls it.
     #[doc(hidden)]
-    fn __report_in(
+    fn __report_in<X: Runner>(
         &self,
         state: &Self::State,
         selection: Selection,
-        flights: Flights<'_>,
+        runner: X,
     ) -> impl Future<Output = Report<Self::Components>> + Send {
-        let _ = flights;
+        let _ = runner;
         self.report_selected(state, selection)
     }
 

@@ -17,7 +17,7 @@ use tokio::time::Instant;
 use crate::__private::run_for_report;
 use crate::cache::ResultCache;
 use crate::check::MAX_TIMEOUT;
-use crate::flight::{Flight, Flights, run_in};
+use crate::flight::{Flights, Runner};
 use crate::join::MaybeDone;
 use crate::names::{NameError, validate_component_name, validate_group_name};
 use crate::run::{Plan, Policy};
@@ -398,12 +398,17 @@ impl<S: ?Sized + Sync + 'static> Registry<S> {
     /// Runs the selected checks like [`report`](Self::report). The others are
     /// not run: their entries hold an UP placeholder.
     pub async fn report_selected(&self, state: &S, selection: Selection) -> Report<DynamicComponents> {
-        self.report_in(state, selection, Flights::NONE).await
+        self.report_in(state, selection, None).await
     }
 
-    /// Runs the selected checks, each joining the run of it in `flights` that
-    /// is under way, if any.
-    async fn report_in(&self, state: &S, selection: Selection, flights: Flights<'_>) -> Report<DynamicComponents> {
+    /// Runs the selected checks, each joining the run of it in `flights`
+    /// that is under way, if any.
+    async fn report_in(
+        &self,
+        state: &S,
+        selection: Selection,
+        flights: Option<Flights<'_>>,
+    ) -> Report<DynamicComponents> {
         let timestamp = SystemTime::now();
         let started = Instant::now();
         let mut running: Vec<_> = self
@@ -413,7 +418,8 @@ impl<S: ?Sized + Sync + 'static> Registry<S> {
             .enumerate()
             .map(|(index, (info, check))| {
                 if selection.contains(index) {
-                    MaybeDone::new(check.run(state, started, flights.get(index)))
+                    let flight = flights.map(|flights| (flights, index));
+                    MaybeDone::new(check.run(state, started, flight))
                 } else {
                     MaybeDone::done(Component::new(Status::Up).with_critical(info.is_critical()))
                 }
@@ -480,7 +486,7 @@ impl<S: ?Sized + Send + Sync + 'static> ReportSource for Registry<S> {
         selection: Selection,
         flights: Flights<'_>,
     ) -> impl Future<Output = Report<DynamicComponents>> + Send {
-        self.report_in(state, selection, flights)
+        self.report_in(state, selection, Some(flights))
     }
 
     fn json_schema(&self) -> Value {
@@ -541,9 +547,9 @@ type BoxedRun<'a> = Pin<Box<dyn Future<Output = Component<Value>> + Send + 'a>>;
 
 /// A check whose details type is erased, so checks of any type share a registry.
 trait DynCheck<S: ?Sized>: Send + Sync {
-    /// Runs the check from `started`, under the entry's policy, joining the
-    /// run in `flight` that is under way, if any.
-    fn run<'a>(&'a self, state: &'a S, started: Instant, flight: Option<&'a Flight>) -> BoxedRun<'a>;
+    /// Runs the check from `started`, under the entry's policy: as the
+    /// component at that index of these flights, if any.
+    fn run<'a>(&'a self, state: &'a S, started: Instant, flight: Option<(Flights<'a>, usize)>) -> BoxedRun<'a>;
     fn describe(&self, builder: &mut SchemaBuilder, name: &str, critical: bool, description: Option<&str>);
 }
 
@@ -568,10 +574,9 @@ struct Entry<C> {
 }
 
 impl<S: ?Sized + Sync, C: Check<S>> DynCheck<S> for Entry<C> {
-    fn run<'a>(&'a self, state: &'a S, started: Instant, flight: Option<&'a Flight>) -> BoxedRun<'a> {
-        Box::pin(run_in(flight, Plan::new(started, &self.policy), move |plan| async move {
-            erase_details(run_for_report(&self.check, state, plan).await)
-        }))
+    fn run<'a>(&'a self, state: &'a S, started: Instant, flight: Option<(Flights<'a>, usize)>) -> BoxedRun<'a> {
+        let start = move |plan| async move { erase_details(run_for_report(&self.check, state, plan).await) };
+        boxed(flight, Plan::new(started, &self.policy), start)
     }
 
     fn describe(&self, builder: &mut SchemaBuilder, name: &str, critical: bool, description: Option<&str>) {
@@ -587,16 +592,29 @@ struct CachedEntry<C> {
 }
 
 impl<S: ?Sized + Sync, C: Check<S>> DynCheck<S> for CachedEntry<C> {
-    fn run<'a>(&'a self, state: &'a S, started: Instant, flight: Option<&'a Flight>) -> BoxedRun<'a> {
-        Box::pin(run_in(flight, Plan::new(started, &self.entry.policy), move |plan| {
+    fn run<'a>(&'a self, state: &'a S, started: Instant, flight: Option<(Flights<'a>, usize)>) -> BoxedRun<'a> {
+        let start = move |plan| {
             self.cache.get_or_run(plan, move |plan| async move {
                 erase_details(run_for_report(&self.entry.check, state, plan).await)
             })
-        }))
+        };
+        boxed(flight, Plan::new(started, &self.entry.policy), start)
     }
 
     fn describe(&self, builder: &mut SchemaBuilder, name: &str, critical: bool, description: Option<&str>) {
         self.entry.describe(builder, name, critical, description);
+    }
+}
+
+/// The run `start` begins, boxed: alone, or in the component's flight.
+fn boxed<'a, S, F>(flight: Option<(Flights<'a>, usize)>, plan: Plan<'a>, start: S) -> BoxedRun<'a>
+where
+    S: Fn(Plan<'a>) -> F + Send + 'a,
+    F: Future<Output = Component<Value>> + Send + 'a,
+{
+    match flight {
+        Some((flights, index)) => Box::pin(flights.run(index, plan, start)),
+        None => Box::pin(start(plan)),
     }
 }
 

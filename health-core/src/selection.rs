@@ -122,12 +122,21 @@ impl Selection {
 
     /// The selected positions, in order.
     pub fn indices(self) -> impl Iterator<Item = usize> {
-        let mut rest = self.0;
+        // Word by word: most reports fit the first, and a word's lowest set
+        // bit is one instruction away.
+        let mut words = [self.0 as u64, (self.0 >> 64) as u64];
+        let mut word = 0;
         std::iter::from_fn(move || {
-            let index = rest.trailing_zeros();
-            // Clears the lowest set bit; nothing is set once `rest` is zero.
-            rest &= rest.wrapping_sub(1);
-            (index < 128).then_some(index as usize)
+            while word < words.len() {
+                let bits = words[word];
+                if bits != 0 {
+                    // Clears the lowest set bit.
+                    words[word] = bits & (bits - 1);
+                    return Some(word * 64 + bits.trailing_zeros() as usize);
+                }
+                word += 1;
+            }
+            None
         })
     }
 }

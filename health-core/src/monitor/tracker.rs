@@ -158,7 +158,8 @@ impl Tracker {
             statuses: [None; Selection::CAPACITY],
             fresh: Selection::none(),
             micros: [0; Selection::CAPACITY],
-            found: [Status::Up; Selection::CAPACITY],
+            found_down: Selection::none(),
+            found_impaired: Selection::none(),
             catalog: &self.catalog,
             observer: self.observer.as_deref(),
             recording: self.history.recording(at),
@@ -209,19 +210,23 @@ impl Tracker {
     /// long as its slowest component, and what its components found, weighed
     /// by criticality.
     fn record_aggregates(&self, recording: &mut Recording<'_>, ran: &Ran<'_>, ran_selection: Selection) {
-        let critical = self.catalog.critical();
+        // What a group found, weighed by criticality as `Status::combine`
+        // weighs it, from two sets rather than component by component.
+        let down_critical = ran.found_down.intersect(self.catalog.critical());
         for target in self.catalog.aggregates() {
             let members = self.catalog.selection(target);
             let fresh = members.intersect(ran.fresh);
             if !members.without_all(ran_selection).is_empty() || fresh.is_empty() {
                 continue;
             }
-            let mut slowest = 0;
-            let mut found = Status::Up;
-            for index in fresh.indices() {
-                slowest = slowest.max(ran.micros[index]);
-                found = found.combine(ran.found[index], critical.contains(index));
-            }
+            let found = if !fresh.intersect(down_critical).is_empty() {
+                Status::Down
+            } else if !fresh.intersect(ran.found_impaired).is_empty() {
+                Status::Degraded
+            } else {
+                Status::Up
+            };
+            let slowest = fresh.indices().filter_map(|index| ran.micros.get(index).copied()).max().unwrap_or(0);
             recording.push(self.catalog.position(target), slowest, found);
         }
     }
@@ -446,10 +451,12 @@ impl fmt::Debug for Tracker {
 struct Ran<'a> {
     statuses: [Option<Status>; Selection::CAPACITY],
     /// The components that ran, rather than their result being reused or
-    /// joined; and, by position, how long each of these took and what it found.
+    /// joined; by position, how long each of these took; and those whose run
+    /// found them DOWN, or other than UP.
     fresh: Selection,
     micros: [u32; Selection::CAPACITY],
-    found: [Status; Selection::CAPACITY],
+    found_down: Selection,
+    found_impaired: Selection,
     catalog: &'a Catalog,
     observer: Option<&'a dyn Observer>,
     recording: Option<Recording<'a>>,
@@ -461,13 +468,19 @@ impl ComponentVisitor for Ran<'_> {
             *status = Some(component.status);
         }
         if component.ending.is_run()
-            && let (Some(micros), Some(found)) = (self.micros.get_mut(index), self.found.get_mut(index))
+            && let Some(micros) = self.micros.get_mut(index)
         {
             self.fresh = self.fresh.with(index);
             *micros = history::micros(component.duration);
-            *found = component.raw_status();
+            let found = component.raw_status();
+            if found == Status::Down {
+                self.found_down = self.found_down.with(index);
+            }
+            if found != Status::Up {
+                self.found_impaired = self.found_impaired.with(index);
+            }
             if let Some(recording) = &mut self.recording {
-                recording.push(self.catalog.position(Target::Component(index)), *micros, *found);
+                recording.push(self.catalog.position(Target::Component(index)), *micros, found);
             }
         }
         if let Some(observer) = self.observer {

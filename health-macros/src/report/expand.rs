@@ -104,13 +104,13 @@ pub(super) fn generate(
     let formatter = local("__health_f");
     let field_docs = names.iter().map(|name| format!(" The result of component `{name}`."));
     let len = members.len();
-    let (state_var, serializer, map, builder, selection, flights) = (
+    let (state_var, serializer, map, builder, selection, runner) = (
         local("__health_state"),
         local("__serializer"),
         local("__map"),
         local("__builder"),
         local("__health_selection"),
-        local("__health_flights"),
+        local("__health_runner"),
     );
 
     let deadline_checks = deadline.map(|deadline| deadline_checks(members, &checks, deadline));
@@ -120,7 +120,7 @@ pub(super) fn generate(
         members,
         Runs { timeouts: &run_timeouts, ..runs },
         &components,
-        Inputs { state: &state_var, state_type: state, selection: &selection, flights: &flights },
+        Inputs { state: &state_var, state_type: state, selection: &selection, runner: &runner },
         private,
     );
 
@@ -183,14 +183,14 @@ pub(super) fn generate(
                     #state_var: &#state,
                     #selection: #private::Selection,
                 ) -> impl #private::Future<Output = #private::Report<#components>> + ::core::marker::Send {
-                    <Self as #private::HealthReport>::__report_in(self, #state_var, #selection, #private::Flights::NONE)
+                    <Self as #private::HealthReport>::__report_in(self, #state_var, #selection, #private::Alone)
                 }
 
-                fn __report_in(
+                fn __report_in<__HealthRunner: #private::Runner>(
                     &self,
                     #state_var: &#state,
                     #selection: #private::Selection,
-                    #flights: #private::Flights<'_>,
+                    #runner: __HealthRunner,
                 ) -> impl #private::Future<Output = #private::Report<#components>> + ::core::marker::Send {
                     async move { #run_all }
                 }
@@ -219,14 +219,14 @@ struct Inputs<'a> {
     state: &'a Ident,
     state_type: &'a Type,
     selection: &'a Ident,
-    flights: &'a Ident,
+    runner: &'a Ident,
 }
 
 /// The body of `report`: every check polled on this task until all are done.
 /// Nothing is boxed; each check's future lives pinned on the report's own stack.
 fn run_all(members: &[Member], runs: Runs, components: &Ident, inputs: Inputs, private: &TokenStream) -> TokenStream {
     let Runs { timeouts, criticals, retries, thresholds } = runs;
-    let Inputs { state: state_var, state_type, selection, flights } = inputs;
+    let Inputs { state: state_var, state_type, selection, runner } = inputs;
     let indices = 0..members.len();
     let fields: Vec<&Ident> = members.iter().map(|m| m.field).collect();
     let futures: Vec<Ident> = (0..members.len()).map(|i| local(&format!("__health_future{i}"))).collect();
@@ -253,14 +253,15 @@ fn run_all(members: &[Member], runs: Runs, components: &Ident, inputs: Inputs, p
         let #started = #private::Instant::now();
         #(
             let mut #futures = #private::pin!(if #selection.contains(#indices) {
-                #private::MaybeDone::new(#private::run_component::<#state_type, _>(
+                #private::MaybeDone::new(#private::run_component::<_, #state_type, _>(
+                    #runner,
+                    #indices,
                     &self.#fields,
                     #state_var,
                     // Each component's policy is an inline constant, borrowed
                     // for `'static` instead of copied into every check's
                     // future, and checked under the impl's bounds.
                     #private::Plan::new(#started, &const { #private::policy(#timeouts, #criticals, #retries, #thresholds) }),
-                    #flights.get(#indices),
                 ))
             } else {
                 #private::MaybeDone::done(#private::skipped(#criticals))
