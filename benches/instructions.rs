@@ -1,7 +1,12 @@
 //! The report of `benches/report.rs`, run a given number of times without a
 //! timer, for counting instructions under callgrind (`bench/instructions.sh`):
 //!
-//!     instructions <derive|damped|by-hand|block-on|monitor|monitor-no-history> <iterations> [json]
+//!     instructions <derive|damped|by-hand|block-on|monitor|monitor-no-history|service|service-by-hand> <iterations> [json]
+//!
+//! `service` is one `GET /health` answered by the tower service on request,
+//! every detail shown; `service-by-hand` the same JSON by a hand-written
+//! handler: the report by hand, serialized, in a response with the same
+//! headers.
 //!     instructions sizes
 
 #[path = "support/report_fixture.rs"]
@@ -16,14 +21,17 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().is_some_and(|which| which == "sizes") {
         let derived = Derived::default();
+        let monitor = health_core::Monitor::new(Derived::default(), ());
+        let overall = health_core::monitor::Subject::Overall;
         println!(
-            "future sizes: derive {} bytes, by hand {} bytes",
+            "future sizes: derive {} bytes, by hand {} bytes, a monitor read {} bytes",
             size_of_val(&derived.report(&())),
-            size_of_val(&by_hand::report())
+            size_of_val(&by_hand::report()),
+            size_of_val(&monitor.read(&overall, health_core::report::Selection::none())),
         );
         return;
     }
-    let usage = "usage: instructions <derive|damped|by-hand|block-on|monitor|monitor-no-history> <iterations> [json] | instructions sizes";
+    let usage = "usage: instructions <derive|damped|by-hand|block-on|monitor|monitor-no-history|service|service-by-hand> <iterations> [json] | instructions sizes";
     let (Some(which), Some(iterations)) = (args.first(), args.get(1).and_then(|n| n.parse::<u32>().ok())) else {
         eprintln!("{usage}");
         std::process::exit(2);
@@ -42,6 +50,11 @@ fn main() {
         let overall = health_core::monitor::Subject::Overall;
         runtime.block_on(monitor.read(&overall, health_core::report::Selection::none())).expect("a subject").status()
     };
+    let service = health_core::http::HealthEndpoints::new(health_core::Monitor::new(Derived::default(), ()))
+        .visibility(health_core::http::Visibility::Always)
+        .build()
+        .expect("a valid configuration");
+    let request = || http::Request::get("/health").body(()).expect("a request");
     let mut body = Vec::with_capacity(4096);
     for _ in 0..iterations {
         body.clear();
@@ -73,6 +86,20 @@ fn main() {
             }
             "monitor-no-history" => {
                 black_box(read(&no_history));
+            }
+            "service" => {
+                let answer = tower_service::Service::call(&mut service.clone(), request());
+                black_box(runtime.block_on(answer).expect("infallible"));
+            }
+            "service-by-hand" => {
+                let report = runtime.block_on(by_hand::report());
+                let body = serde_json::to_vec(&report).expect("serializable");
+                let response = http::Response::builder()
+                    .header(http::header::CONTENT_TYPE, "application/json")
+                    .header(http::header::CACHE_CONTROL, "no-store")
+                    .body(bytes::Bytes::from(body))
+                    .expect("a response");
+                black_box(response);
             }
             _ => {
                 eprintln!("{usage}");

@@ -1,42 +1,67 @@
-//! The server `bench/load.sh` measures: the same report of 3 instant checks
-//! served by hand-written axum handlers (the ceilings: `/hand` runs the checks
-//! on each request, `/hand-static` serves a report serialized once a second),
-//! by the endpoints on request and by the endpoints in background mode; plus a
-//! cached check that counts its runs, for the 1,000-connection single-flight
-//! test.
+//! The server `bench/load.sh` measures: the same reports served by the
+//! endpoints and by hand-written axum handlers (the ceilings), side by side.
+//!
+//! - `/hand` and `/on-request`: 3 instant checks, each with the JSON details
+//!   `{"n":1}`, every detail shown; `/hand` runs them on each request with
+//!   `tokio::join!` and `tokio::time::timeout`.
+//! - `/hand-hidden` and `/on-request-hidden`: the same, statuses only.
+//! - `/hand-slow` and `/slow-on-request`: 3 checks of 20 ms each, every
+//!   detail shown: the endpoints share the runs under way between requests,
+//!   the handler runs the checks for each.
+//! - `/hand-static` and `/background`: the instant report refreshed once a
+//!   second in the background, served as is.
+//! - `/cached`: a cached check that counts its runs (`/runs`), for the
+//!   1,000-connection single-flight test.
 //!
 //! `LOAD_PORT` (default 18090) sets the port on 127.0.0.1.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use axum::http::header;
 use axum::response::IntoResponse;
 use health_core::http::{HealthEndpoints, Visibility};
-use health_core::{Component, HealthReport, Monitor, Report, Status, health_check};
-use serde::Serialize;
-
-#[derive(Serialize, schemars::JsonSchema, Clone)]
-struct Pool {
-    idle: u32,
-}
+use health_core::{HealthReport, Monitor, health_check};
+use serde_json::{Value, json};
 
 macro_rules! instant_checks {
     ($($name:ident),*) => {$(
         #[health_check(timeout = "1s")]
-        async fn $name() -> Result<Pool, std::io::Error> {
-            Ok(Pool { idle: 4 })
+        async fn $name() -> Result<Value, std::io::Error> {
+            Ok(json!({ "n": 1 }))
         }
     )*};
 }
 
 instant_checks!(first, second, third);
 
+/// How long each slow check takes.
+const SLOW: Duration = Duration::from_millis(20);
+
+macro_rules! slow_checks {
+    ($($name:ident),*) => {$(
+        #[health_check(timeout = "1s")]
+        async fn $name() -> Result<Value, std::io::Error> {
+            tokio::time::sleep(SLOW).await;
+            Ok(json!({ "n": 1 }))
+        }
+    )*};
+}
+
+slow_checks!(slow_first, slow_second, slow_third);
+
 #[derive(HealthReport, Default)]
 struct Three {
     first: FirstCheck,
     second: SecondCheck,
     third: ThirdCheck,
+}
+
+#[derive(HealthReport, Default)]
+struct SlowThree {
+    first: SlowFirstCheck,
+    second: SlowSecondCheck,
+    third: SlowThirdCheck,
 }
 
 static RUNS: AtomicUsize = AtomicUsize::new(0);
@@ -55,18 +80,36 @@ struct Cached {
     counted: CountedCheck,
 }
 
-/// The ceiling: the same JSON, written by hand.
+/// The ceilings: the same JSON, written by hand.
 mod by_hand {
+    use std::time::Instant;
+
+    use health_core::{Component, Report, Status};
+    use serde::Serialize;
+
     use super::*;
 
     #[derive(Serialize)]
-    pub struct Components {
-        pub first: Component<Pool>,
-        pub second: Component<Pool>,
-        pub third: Component<Pool>,
+    pub struct Components<T> {
+        pub first: T,
+        pub second: T,
+        pub third: T,
     }
 
-    async fn run(check: impl Future<Output = Result<Pool, std::io::Error>>) -> Component<Pool> {
+    /// A component as the endpoints show it without details.
+    #[derive(Serialize)]
+    pub struct StatusOnly {
+        pub status: Status,
+    }
+
+    /// A report as the endpoints show it without details.
+    #[derive(Serialize)]
+    pub struct Statuses {
+        pub status: Status,
+        pub components: Components<StatusOnly>,
+    }
+
+    async fn run(check: impl Future<Output = Result<Value, std::io::Error>>) -> Component<Value> {
         let started = Instant::now();
         let result = tokio::time::timeout(Duration::from_secs(1), check).await;
         let (status, message, details) = match result {
@@ -80,12 +123,21 @@ mod by_hand {
         component
     }
 
-    pub async fn body() -> Vec<u8> {
+    /// Runs the checks concurrently, each under its timeout.
+    async fn report(
+        a: impl Future<Output = Result<Value, std::io::Error>>,
+        b: impl Future<Output = Result<Value, std::io::Error>>,
+        c: impl Future<Output = Result<Value, std::io::Error>>,
+    ) -> Report<Components<Component<Value>>> {
         let timestamp = SystemTime::now();
         let started = Instant::now();
-        let (first, second, third) = tokio::join!(run(super::first()), run(super::second()), run(super::third()));
+        let (first, second, third) = tokio::join!(run(a), run(b), run(c));
         let status = Status::aggregate([&first, &second, &third].map(|c| (c.status, c.critical)));
-        let report = Report::new(status, timestamp, started.elapsed(), Components { first, second, third });
+        Report::new(status, timestamp, started.elapsed(), Components { first, second, third })
+    }
+
+    pub async fn body() -> Vec<u8> {
+        let report = report(super::first(), super::second(), super::third()).await;
         serde_json::to_vec(&report).unwrap_or_default()
     }
 
@@ -95,6 +147,26 @@ mod by_hand {
 
     pub async fn handler() -> impl IntoResponse {
         respond(body().await)
+    }
+
+    pub async fn hidden() -> impl IntoResponse {
+        let report = report(super::first(), super::second(), super::third()).await;
+        let status = |component: &Component<Value>| StatusOnly { status: component.status };
+        let components = &report.components;
+        let statuses = Statuses {
+            status: report.status,
+            components: Components {
+                first: status(&components.first),
+                second: status(&components.second),
+                third: status(&components.third),
+            },
+        };
+        respond(serde_json::to_vec(&statuses).unwrap_or_default())
+    }
+
+    pub async fn slow() -> impl IntoResponse {
+        let report = report(super::slow_first(), super::slow_second(), super::slow_third()).await;
+        respond(serde_json::to_vec(&report).unwrap_or_default())
     }
 
     /// The report serialized once a second, served as is.
@@ -115,13 +187,16 @@ mod by_hand {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let on_request = HealthEndpoints::new(Monitor::new(Three::default(), ()))
-        .base_path("/on-request")
+    let endpoints =
+        |monitor, base: &str, visibility| HealthEndpoints::new(monitor).base_path(base).visibility(visibility).build();
+    let on_request = endpoints(Monitor::new(Three::default(), ()), "/on-request", Visibility::Always)?;
+    let hidden = endpoints(Monitor::new(Three::default(), ()), "/on-request-hidden", Visibility::Never)?;
+    let slow = HealthEndpoints::new(Monitor::new(SlowThree::default(), ()))
+        .base_path("/slow-on-request")
         .visibility(Visibility::Always)
         .build()?;
     let background = Monitor::builder(Three::default(), ()).refresh_every(Duration::from_secs(1)).build()?;
-    let background =
-        HealthEndpoints::new(background).base_path("/background").visibility(Visibility::Always).build()?;
+    let background = endpoints(background, "/background", Visibility::Always)?;
     let cached = HealthEndpoints::new(Monitor::new(Cached::default(), ()))
         .base_path("/cached")
         .visibility(Visibility::Always)
@@ -129,9 +204,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tokio::spawn(by_hand::refresh());
     let app = axum::Router::new()
         .route("/hand", axum::routing::get(by_hand::handler))
+        .route("/hand-hidden", axum::routing::get(by_hand::hidden))
+        .route("/hand-slow", axum::routing::get(by_hand::slow))
         .route("/hand-static", axum::routing::get(by_hand::static_handler))
         .route("/runs", axum::routing::get(|| async { RUNS.load(Ordering::SeqCst).to_string() }))
         .merge(on_request.router())
+        .merge(hidden.router())
+        .merge(slow.router())
         .merge(background.router())
         .merge(cached.router());
     let port = std::env::var("LOAD_PORT").ok().and_then(|port| port.parse::<u16>().ok()).unwrap_or(18090);
