@@ -1,7 +1,7 @@
 //! The report of `benches/report.rs`, run a given number of times without a
 //! timer, for counting instructions under callgrind (`bench/instructions.sh`):
 //!
-//!     instructions <derive|damped|by-hand|block-on|monitor|monitor-no-history|service|service-by-hand> <iterations> [json]
+//!     instructions <derive|damped|by-hand|block-on|monitor|monitor-no-history|service|service-by-hand|service-hidden|service-hidden-by-hand> <iterations> [json]
 //!
 //! `service` is one `GET /health` answered by the tower service on request,
 //! every detail shown; `service-by-hand` the same JSON by a hand-written
@@ -31,7 +31,7 @@ fn main() {
         );
         return;
     }
-    let usage = "usage: instructions <derive|damped|by-hand|block-on|monitor|monitor-no-history|service|service-by-hand> <iterations> [json] | instructions sizes";
+    let usage = "usage: instructions <derive|damped|by-hand|block-on|monitor|monitor-no-history|service|service-by-hand|service-hidden|service-hidden-by-hand> <iterations> [json] | instructions sizes";
     let (Some(which), Some(iterations)) = (args.first(), args.get(1).and_then(|n| n.parse::<u32>().ok())) else {
         eprintln!("{usage}");
         std::process::exit(2);
@@ -52,6 +52,10 @@ fn main() {
     };
     let service = health_core::http::HealthEndpoints::new(health_core::Monitor::new(Derived::default(), ()))
         .visibility(health_core::http::Visibility::Always)
+        .build()
+        .expect("a valid configuration");
+    let hidden = health_core::http::HealthEndpoints::new(health_core::Monitor::new(Derived::default(), ()))
+        .visibility(health_core::http::Visibility::Never)
         .build()
         .expect("a valid configuration");
     let request = || http::Request::get("/health").body(()).expect("a request");
@@ -91,6 +95,20 @@ fn main() {
                 let answer = tower_service::Service::call(&mut service.clone(), request());
                 black_box(runtime.block_on(answer).expect("infallible"));
             }
+            "service-hidden" => {
+                let answer = tower_service::Service::call(&mut hidden.clone(), request());
+                black_box(runtime.block_on(answer).expect("infallible"));
+            }
+            "service-hidden-by-hand" => {
+                let report = runtime.block_on(by_hand::report());
+                let body = serde_json::to_vec(&Statuses(&report)).expect("serializable");
+                let response = http::Response::builder()
+                    .header(http::header::CONTENT_TYPE, "application/json")
+                    .header(http::header::CACHE_CONTROL, "no-store")
+                    .body(bytes::Bytes::from(body))
+                    .expect("a response");
+                black_box(response);
+            }
             "service-by-hand" => {
                 let report = runtime.block_on(by_hand::report());
                 let body = serde_json::to_vec(&report).expect("serializable");
@@ -107,5 +125,49 @@ fn main() {
             }
         }
         black_box(&body);
+    }
+}
+
+/// A report as a response without details shows it: its status, and each
+/// component's, by name.
+struct Statuses<'a>(&'a health_core::Report<by_hand::Components>);
+
+impl serde::Serialize for Statuses<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        /// A component's status alone.
+        struct StatusOnly(health_core::Status);
+        impl serde::Serialize for StatusOnly {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut map = serializer.serialize_map(Some(1))?;
+                map.serialize_entry("status", &self.0)?;
+                map.end()
+            }
+        }
+        /// The components by name.
+        struct Components<'a>(&'a by_hand::Components);
+        impl serde::Serialize for Components<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let c = self.0;
+                let mut map = serializer.serialize_map(Some(8))?;
+                for (name, component) in [
+                    ("c1", &c.c1),
+                    ("c2", &c.c2),
+                    ("c3", &c.c3),
+                    ("c4", &c.c4),
+                    ("c5", &c.c5),
+                    ("c6", &c.c6),
+                    ("c7", &c.c7),
+                    ("c8", &c.c8),
+                ] {
+                    map.serialize_entry(name, &StatusOnly(component.status))?;
+                }
+                map.end()
+            }
+        }
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry("status", &self.0.status)?;
+        map.serialize_entry("components", &Components(&self.0.components))?;
+        map.end()
     }
 }

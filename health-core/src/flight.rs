@@ -91,10 +91,17 @@ impl Flight {
 
     /// The role of a reader that waited for run `waited` (`None`: a reader
     /// that just arrived).
+    #[inline]
     fn role(&self, waited: Option<u64>) -> Role<'_> {
         if waited.is_none() && self.lead_alone() {
             return Role::Lead;
         }
+        self.role_on_board(waited)
+    }
+
+    /// [`role`](Self::role), when a run is under way or was waited for.
+    #[cold]
+    fn role_on_board(&self, waited: Option<u64>) -> Role<'_> {
         let mut board = self.board();
         if let (Some(waited), Some(shared)) = (waited, &mut board.shared)
             && shared.run >= waited
@@ -133,6 +140,7 @@ impl Flight {
     }
 
     /// Starts a run nobody has joined, if none is under way.
+    #[inline]
     fn lead_alone(&self) -> bool {
         self.state.compare_exchange(IDLE, FLYING, Ordering::AcqRel, Ordering::Acquire).is_ok()
     }
@@ -155,10 +163,16 @@ impl Flight {
     }
 
     /// Ends the run under way with `result`: shared with its joiners, if any.
+    #[inline]
     fn land<T: Clone + Send + Sync + 'static>(&self, result: &Component<T>) {
-        if self.state.compare_exchange(FLYING, IDLE, Ordering::AcqRel, Ordering::Acquire).is_ok() {
-            return;
+        if self.state.compare_exchange(FLYING, IDLE, Ordering::AcqRel, Ordering::Acquire).is_err() {
+            self.land_watched(result);
         }
+    }
+
+    /// [`land`](Self::land), when readers know of the run.
+    #[cold]
+    fn land_watched<T: Clone + Send + Sync + 'static>(&self, result: &Component<T>) {
         let board = self.board();
         if board.waiting == 0 {
             self.state.store(IDLE, Ordering::Release);

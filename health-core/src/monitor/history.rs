@@ -134,7 +134,39 @@ impl Sample {
 #[derive(Debug)]
 struct Track {
     transitions: VecDeque<Transition>,
-    runs: VecDeque<Sample>,
+    runs: Ring,
+}
+
+/// The latest runs of one subject: a ring of fixed size, allocated once, so
+/// that keeping a run is a write and an increment.
+#[derive(Debug)]
+struct Ring {
+    samples: Box<[Sample]>,
+    /// Where the next run goes.
+    next: usize,
+    /// How many are kept, up to the ring's size.
+    len: usize,
+}
+
+impl Ring {
+    fn new(depth: usize) -> Self {
+        let empty = Sample { at_millis: 0, micros: 0, status: Status::Up };
+        Ring { samples: vec![empty; depth].into_boxed_slice(), next: 0, len: 0 }
+    }
+
+    #[inline]
+    fn push(&mut self, sample: Sample) {
+        let Some(slot) = self.samples.get_mut(self.next) else { return };
+        *slot = sample;
+        self.next = if self.next + 1 == self.samples.len() { 0 } else { self.next + 1 };
+        self.len = (self.len + 1).min(self.samples.len());
+    }
+
+    /// The runs kept, oldest first.
+    fn iter(&self) -> impl Iterator<Item = &Sample> {
+        let start = if self.len < self.samples.len() { 0 } else { self.next };
+        self.samples[start..].iter().chain(&self.samples[..start]).take(self.len)
+    }
 }
 
 /// Every subject's history, by position.
@@ -146,9 +178,8 @@ pub(crate) struct Histories {
 
 impl Histories {
     pub(crate) fn new(positions: usize, depth: HistoryDepth) -> Self {
-        let tracks = (0..positions)
-            .map(|_| Track { transitions: VecDeque::new(), runs: VecDeque::with_capacity(depth.runs) })
-            .collect();
+        let tracks =
+            (0..positions).map(|_| Track { transitions: VecDeque::new(), runs: Ring::new(depth.runs) }).collect();
         Histories { depth, tracks: Mutex::new(tracks) }
     }
 
@@ -172,7 +203,6 @@ impl Histories {
     pub(crate) fn recording(&self, at: SystemTime) -> Option<Recording<'_>> {
         (self.depth.runs > 0).then(|| Recording {
             tracks: self.tracks(),
-            depth: self.depth.runs,
             at_millis: at.duration_since(UNIX_EPOCH).map_or(0, |since| since.as_millis() as u64),
         })
     }
@@ -198,7 +228,6 @@ impl Histories {
 /// full-sized from the start.
 pub(crate) struct Recording<'a> {
     tracks: MutexGuard<'a, Vec<Track>>,
-    depth: usize,
     at_millis: u64,
 }
 
@@ -207,7 +236,7 @@ impl Recording<'_> {
     /// latest of the subject at `position`.
     pub(crate) fn push(&mut self, position: usize, micros: u32, status: Status) {
         if let Some(track) = self.tracks.get_mut(position) {
-            push(&mut track.runs, self.depth, Sample { at_millis: self.at_millis, micros, status });
+            track.runs.push(Sample { at_millis: self.at_millis, micros, status });
         }
     }
 }

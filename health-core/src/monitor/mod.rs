@@ -380,10 +380,9 @@ impl<R: ReportSource> Shared<R> {
     ) -> Arc<Snapshot<R::Components>> {
         let generation = self.generations.fetch_add(1, Ordering::Relaxed) + 1;
         let report = self.source.__run_in(&self.state, selection, Flights::new(&self.flights)).await;
-        let snapshot = Snapshot::new(report, selection, generation);
         let snapshot = match target {
-            Some(target) => self.slot(target).store(snapshot),
-            None => Arc::new(snapshot),
+            Some(target) => self.slot(target).store(report, selection, generation),
+            None => Arc::new(Snapshot::new(report, selection, generation)),
         };
         if let Some(background) = background {
             background.send_replace(Some(Arc::clone(&snapshot)));

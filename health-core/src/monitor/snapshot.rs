@@ -32,6 +32,17 @@ impl<C> Snapshot<C> {
         Snapshot { report, selection, taken: Instant::now(), generation, extensions }
     }
 
+    /// This snapshot, made anew of `report`.
+    fn renew(&mut self, report: Report<C>, selection: Selection, generation: u64) {
+        self.report = report;
+        self.selection = selection;
+        self.taken = Instant::now();
+        self.generation = generation;
+        for extension in &mut self.extensions {
+            extension.take();
+        }
+    }
+
     /// The value of type `T` kept with this snapshot, made by `make` the first
     /// time it is asked for. A snapshot does not change, so what is derived
     /// from it once (a rendered body, an encoded message) serves every reader
@@ -140,21 +151,22 @@ impl<C> Default for Slot<C> {
 }
 
 impl<C> Slot<C> {
-    /// Keeps `snapshot` unless a newer one is kept, and returns it shared. The
-    /// allocation of the one it replaces is reused when nobody holds it any
-    /// more, so that steady on-request traffic allocates nothing here.
-    pub(crate) fn store(&self, snapshot: Snapshot<C>) -> Arc<Snapshot<C>> {
+    /// Keeps the snapshot of `report` unless a newer one is kept, and returns
+    /// it shared. The allocation of the one it replaces is reused when nobody
+    /// holds it any more, the report written into it directly, so that steady
+    /// on-request traffic allocates nothing here and moves the report once.
+    pub(crate) fn store(&self, report: Report<C>, selection: Selection, generation: u64) -> Arc<Snapshot<C>> {
         let mut latest = self.latest.lock().unwrap_or_else(PoisonError::into_inner);
         match latest.as_mut() {
-            Some(kept) if kept.generation > snapshot.generation => Arc::new(snapshot),
+            Some(kept) if kept.generation > generation => Arc::new(Snapshot::new(report, selection, generation)),
             Some(kept) => {
                 match Arc::get_mut(kept) {
-                    Some(reusable) => *reusable = snapshot,
-                    None => *kept = Arc::new(snapshot),
+                    Some(reusable) => reusable.renew(report, selection, generation),
+                    None => *kept = Arc::new(Snapshot::new(report, selection, generation)),
                 }
                 Arc::clone(kept)
             }
-            None => Arc::clone(latest.insert(Arc::new(snapshot))),
+            None => Arc::clone(latest.insert(Arc::new(Snapshot::new(report, selection, generation)))),
         }
     }
 

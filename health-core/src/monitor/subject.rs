@@ -70,6 +70,8 @@ pub(crate) enum Target {
 struct Group {
     subject: Subject,
     members: Selection,
+    /// The same, as positions: what is walked member by member.
+    indices: Box<[u8]>,
 }
 
 /// The subjects of one monitor: the overall status, every group named by a
@@ -80,6 +82,8 @@ pub(crate) struct Catalog {
     /// One per component of the report, disabled ones included.
     components: Vec<Subject>,
     enabled: Selection,
+    /// The same, as positions.
+    enabled_indices: Box<[u8]>,
     /// The components whose DOWN makes their group, and the whole, DOWN.
     critical: Selection,
 }
@@ -98,14 +102,14 @@ impl Catalog {
         }
         let groups = names
             .into_iter()
-            .map(|name| Group {
-                subject: Subject::group(name),
-                members: Selection::group(components, name).intersect(enabled),
+            .map(|name| {
+                let members = Selection::group(components, name).intersect(enabled);
+                Group { subject: Subject::group(name), members, indices: positions(members) }
             })
             .collect();
         let critical = Selection::matching(components, ComponentInfo::is_critical);
         let components = components.iter().map(|component| Subject::component(component.name())).collect();
-        Catalog { groups, components, enabled, critical }
+        Catalog { groups, components, enabled, enabled_indices: positions(enabled), critical }
     }
 
     /// Every target: the enabled components, the groups, then the whole, so
@@ -157,6 +161,15 @@ impl Catalog {
             Target::Overall => &Subject::Overall,
             Target::Group(index) => &self.groups[index].subject,
             Target::Component(index) => &self.components[index],
+        }
+    }
+
+    /// The positions of the components an aggregate is made of, in order.
+    pub(crate) fn member_indices(&self, target: Target) -> &[u8] {
+        match target {
+            Target::Overall => &self.enabled_indices,
+            Target::Group(index) => &self.groups[index].indices,
+            Target::Component(_) => &[],
         }
     }
 
@@ -216,4 +229,10 @@ impl Catalog {
     pub(crate) fn group_names(&self) -> impl Iterator<Item = &str> {
         self.groups.iter().filter_map(|group| group.subject.name())
     }
+}
+
+/// The positions `selection` holds, each below [`Selection::CAPACITY`] and so
+/// a byte.
+fn positions(selection: Selection) -> Box<[u8]> {
+    selection.indices().filter_map(|index| u8::try_from(index).ok()).collect()
 }

@@ -226,7 +226,9 @@ impl Tracker {
             } else {
                 Status::Up
             };
-            let slowest = fresh.indices().filter_map(|index| ran.micros.get(index).copied()).max().unwrap_or(0);
+            // Components that did not run left their duration at zero.
+            let members = self.catalog.member_indices(target).iter();
+            let slowest = members.filter_map(|index| ran.micros.get(usize::from(*index))).max().copied().unwrap_or(0);
             recording.push(self.catalog.position(target), slowest, found);
         }
     }
@@ -451,8 +453,8 @@ impl fmt::Debug for Tracker {
 struct Ran<'a> {
     statuses: [Option<Status>; Selection::CAPACITY],
     /// The components that ran, rather than their result being reused or
-    /// joined; by position, how long each of these took; and those whose run
-    /// found them DOWN, or other than UP.
+    /// joined; by position, how long each of these took (zero for the
+    /// others); and those whose run found them DOWN, or other than UP.
     fresh: Selection,
     micros: [u32; Selection::CAPACITY],
     found_down: Selection,
