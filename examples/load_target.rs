@@ -13,7 +13,10 @@
 //! - `/cached`: a cached check that counts its runs (`/runs`), for the
 //!   1,000-connection single-flight test.
 //!
-//! `LOAD_PORT` (default 18090) sets the port on 127.0.0.1.
+//! `LOAD_PORT` (default 18090) sets the port on 127.0.0.1. With
+//! `LOAD_QUIET=1` nothing runs in the background (`/background` and
+//! `/hand-static` then serve the first report forever): what
+//! `bench/requests.sh` counts is then the requests' work alone.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
@@ -172,11 +175,11 @@ mod by_hand {
     /// The report serialized once a second, served as is.
     static LATEST: std::sync::RwLock<bytes::Bytes> = std::sync::RwLock::new(bytes::Bytes::new());
 
-    pub async fn refresh() {
+    pub async fn refresh(every: Duration) {
         loop {
             let body = bytes::Bytes::from(body().await);
             *LATEST.write().unwrap_or_else(std::sync::PoisonError::into_inner) = body;
-            tokio::time::sleep(Duration::from_secs(1)).await;
+            tokio::time::sleep(every).await;
         }
     }
 
@@ -195,13 +198,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .base_path("/slow-on-request")
         .visibility(Visibility::Always)
         .build()?;
-    let background = Monitor::builder(Three::default(), ()).refresh_every(Duration::from_secs(1)).build()?;
+    let quiet = std::env::var_os("LOAD_QUIET").is_some();
+    let every = if quiet { Duration::from_secs(24 * 3600) } else { Duration::from_secs(1) };
+    let background = Monitor::builder(Three::default(), ()).refresh_every(every).build()?;
     let background = endpoints(background, "/background", Visibility::Always)?;
     let cached = HealthEndpoints::new(Monitor::new(Cached::default(), ()))
         .base_path("/cached")
         .visibility(Visibility::Always)
         .build()?;
-    tokio::spawn(by_hand::refresh());
+    tokio::spawn(by_hand::refresh(every));
     let app = axum::Router::new()
         .route("/hand", axum::routing::get(by_hand::handler))
         .route("/hand-hidden", axum::routing::get(by_hand::hidden))

@@ -36,10 +36,13 @@ impl<R: ReportSource> HealthService<R> {
         let base = self.base_path();
         // `{*rest}` matches no empty rest: `/health/` gets a route of its own,
         // so that every path below the base path is answered by the service.
+        // As method routers: merged into an application's router they stay
+        // one layer, where `route_service` routes gain one per merge.
+        let every_method = || ::axum::routing::any_service(self.clone());
         let router = ::axum::Router::new()
-            .route_service(base, self.clone())
-            .route_service(&format!("{base}/"), self.clone())
-            .route_service(&format!("{base}/{{*rest}}"), self.clone());
+            .route(base, every_method())
+            .route(&format!("{base}/"), every_method())
+            .route(&format!("{base}/{{*rest}}"), every_method());
         match &self.inner.openapi.path {
             Some(path) => {
                 let document = Bytes::from(self.openapi().to_string());

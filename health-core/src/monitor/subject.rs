@@ -70,8 +70,17 @@ pub(crate) enum Target {
 struct Group {
     subject: Subject,
     members: Selection,
-    /// The same, as positions: what is walked member by member.
-    indices: Box<[u8]>,
+}
+
+/// A group or the whole, with what recording its runs needs at hand.
+#[derive(Debug)]
+pub(crate) struct Aggregate {
+    /// Where its facts are kept.
+    pub(crate) position: usize,
+    /// Its enabled components.
+    pub(crate) members: Selection,
+    /// The same, as component positions: what is walked member by member.
+    pub(crate) indices: Box<[u8]>,
 }
 
 /// The subjects of one monitor: the overall status, every group named by a
@@ -82,8 +91,8 @@ pub(crate) struct Catalog {
     /// One per component of the report, disabled ones included.
     components: Vec<Subject>,
     enabled: Selection,
-    /// The same, as positions.
-    enabled_indices: Box<[u8]>,
+    /// The groups, then the whole, in the order of [`aggregates`](Self::aggregates).
+    aggregate_members: Box<[Aggregate]>,
     /// The components whose DOWN makes their group, and the whole, DOWN.
     critical: Selection,
 }
@@ -104,12 +113,20 @@ impl Catalog {
             .into_iter()
             .map(|name| {
                 let members = Selection::group(components, name).intersect(enabled);
-                Group { subject: Subject::group(name), members, indices: positions(members) }
+                Group { subject: Subject::group(name), members }
             })
-            .collect();
+            .collect::<Vec<_>>();
         let critical = Selection::matching(components, ComponentInfo::is_critical);
         let components = components.iter().map(|component| Subject::component(component.name())).collect();
-        Catalog { groups, components, enabled, enabled_indices: positions(enabled), critical }
+        let aggregate_members = (groups.iter().map(|group| group.members).chain(std::iter::once(enabled)))
+            .enumerate()
+            .map(|(place, members)| {
+                // The groups come first after the whole's position 0, which comes last here.
+                let position = if place == groups.len() { 0 } else { 1 + place };
+                Aggregate { position, members, indices: positions(members) }
+            })
+            .collect();
+        Catalog { groups, components, enabled, aggregate_members, critical }
     }
 
     /// Every target: the enabled components, the groups, then the whole, so
@@ -164,13 +181,9 @@ impl Catalog {
         }
     }
 
-    /// The positions of the components an aggregate is made of, in order.
-    pub(crate) fn member_indices(&self, target: Target) -> &[u8] {
-        match target {
-            Target::Overall => &self.enabled_indices,
-            Target::Group(index) => &self.groups[index].indices,
-            Target::Component(_) => &[],
-        }
+    /// Each group, then the whole, with its members: what recording runs walks.
+    pub(crate) fn aggregate_members(&self) -> &[Aggregate] {
+        &self.aggregate_members
     }
 
     /// The components the subject is made of.
@@ -235,4 +248,28 @@ impl Catalog {
 /// a byte.
 fn positions(selection: Selection) -> Box<[u8]> {
     selection.indices().filter_map(|index| u8::try_from(index).ok()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_aggregates_members_are_those_of_each_group_and_the_whole_in_order() {
+        let components = [
+            ComponentInfo::new("db").with_groups(["readiness", "batch"]),
+            ComponentInfo::new("self").with_groups(["liveness"]),
+            ComponentInfo::new("off").with_groups(["batch"]),
+        ];
+        let catalog = Catalog::new(&components, Selection::first(2));
+        let listed: Vec<_> = catalog.aggregate_members().iter().map(|a| (a.position, a.members)).collect();
+        let expected: Vec<_> = catalog.aggregates().map(|t| (catalog.position(t), catalog.selection(t))).collect();
+        assert_eq!(listed, expected);
+        for aggregate in catalog.aggregate_members() {
+            assert_eq!(
+                aggregate.indices.iter().map(|i| usize::from(*i)).collect::<Vec<_>>(),
+                aggregate.members.indices().collect::<Vec<_>>()
+            );
+        }
+    }
 }

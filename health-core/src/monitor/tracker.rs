@@ -213,10 +213,9 @@ impl Tracker {
         // What a group found, weighed by criticality as `Status::combine`
         // weighs it, from two sets rather than component by component.
         let down_critical = ran.found_down.intersect(self.catalog.critical());
-        for target in self.catalog.aggregates() {
-            let members = self.catalog.selection(target);
-            let fresh = members.intersect(ran.fresh);
-            if !members.without_all(ran_selection).is_empty() || fresh.is_empty() {
+        for aggregate in self.catalog.aggregate_members() {
+            let fresh = aggregate.members.intersect(ran.fresh);
+            if !aggregate.members.without_all(ran_selection).is_empty() || fresh.is_empty() {
                 continue;
             }
             let found = if !fresh.intersect(down_critical).is_empty() {
@@ -227,9 +226,9 @@ impl Tracker {
                 Status::Up
             };
             // Components that did not run left their duration at zero.
-            let members = self.catalog.member_indices(target).iter();
+            let members = aggregate.indices.iter();
             let slowest = members.filter_map(|index| ran.micros.get(usize::from(*index))).max().copied().unwrap_or(0);
-            recording.push(self.catalog.position(target), slowest, found);
+            recording.push(aggregate.position, slowest, found);
         }
     }
 
