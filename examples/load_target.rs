@@ -12,6 +12,8 @@
 //!   second in the background, served as is.
 //! - `/cached`: a cached check that counts its runs (`/runs`), for the
 //!   1,000-connection single-flight test.
+//! - `/pg/ready`, where `DATABASE_URL` is set: the built-in PostgreSQL probe
+//!   of a pool of 4, critical, on request, for `bench/queries.sh`.
 //!
 //! `LOAD_PORT` (default 18090) sets the port on 127.0.0.1. With
 //! `LOAD_QUIET=1` nothing runs in the background (`/background` and
@@ -218,6 +220,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .merge(slow.router())
         .merge(background.router())
         .merge(cached.router());
+    let app = match std::env::var("DATABASE_URL") {
+        Ok(url) => {
+            let pool = sqlx::postgres::PgPoolOptions::new().max_connections(4).connect_lazy(&url)?;
+            let mut registry = health_core::Registry::new();
+            let options = health_core::CheckOptions::new().timeout(Duration::from_secs(2)).critical(true);
+            registry.register_with("database", health_core::probe::postgres::PoolCheck::new(pool), options)?;
+            let pg = HealthEndpoints::new(Monitor::new(registry, ()))
+                .base_path("/pg")
+                .visibility(Visibility::Always)
+                .build()?;
+            app.merge(pg.router())
+        }
+        Err(_) => app,
+    };
     let port = std::env::var("LOAD_PORT").ok().and_then(|port| port.parse::<u16>().ok()).unwrap_or(18090);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     axum::serve(listener, app).await?;
