@@ -19,10 +19,18 @@
 # of the server's CPU time (user + system, from /proc), which drifts less:
 # what a request costs the server.
 #
+# With 20 ms checks both sides are bound by latency, not by work: each of
+# the 64 connections waits about 20 ms per request whether its request
+# starts the checks or joins the runs under way, so requests/s is about the
+# same. What sharing the runs changes is the work behind them: the script
+# also counts the slow checks' runs per request (what a dependency behind
+# them would answer), and the server CPU per request.
+#
 # Prints requests/s and p99 latency per route and round, the median ratios,
-# and whether 1,000 concurrent requests ran a cached check once. Exits
-# non-zero if a goal is missed: on request (details shown or hidden) and
-# background >= 0.95x, 20 ms checks on request > 1x, one cached run.
+# the slow checks' runs per request, and whether 1,000 concurrent requests
+# ran a cached check once. Exits non-zero if a goal is missed: every mode
+# >= 0.95x its ceiling in requests/s, the 20 ms checks' runs per request on
+# request at most a tenth of the handler's, one cached run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -51,7 +59,7 @@ done
 # Each mode and its ceiling, and the goal of their ratio.
 MODES=(/on-request /on-request-hidden /slow-on-request /background)
 declare -A CEILING=([/on-request]=/hand [/on-request-hidden]=/hand-hidden [/slow-on-request]=/hand-slow [/background]=/hand-static)
-declare -A GOAL=([/on-request]=0.95 [/on-request-hidden]=0.95 [/slow-on-request]=1.0 [/background]=0.95)
+declare -A GOAL=([/on-request]=0.95 [/on-request-hidden]=0.95 [/slow-on-request]=0.95 [/background]=0.95)
 
 # The same JSON shape from a mode and its ceiling (times differ).
 for route in "${MODES[@]}"; do
@@ -64,20 +72,22 @@ done
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$SERVER/stat"; }
 TICKS=$(getconf CLK_TCK)
 
-# "requests/s p99_ms requests_per_cpu_second" of one wrk run.
+# "requests/s p99_ms requests_per_cpu_second slow_runs_per_request" of one wrk run.
 measure() {
-  local before after
+  local before after runs_before runs_after
+  runs_before=$(curl -sf "$BASE/slow-runs")
   before=$(cpu_ticks)
   wrk -t"${THREADS:-1}" -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency "$BASE$1" > /tmp/health-load-wrk.txt
   after=$(cpu_ticks)
-  awk -v ticks=$((after - before)) -v hz="$TICKS" '
+  runs_after=$(curl -sf "$BASE/slow-runs")
+  awk -v ticks=$((after - before)) -v hz="$TICKS" -v runs=$((runs_after - runs_before)) '
     /Requests\/sec/ { rps = $2 }
     /requests in/ { requests = $1 }
     /^ +99%/ { v = $2; unit = v; gsub(/[0-9.]/, "", unit); gsub(/[a-z]/, "", v);
                ms = (unit == "us") ? v / 1000 : (unit == "s") ? v * 1000 : v }
     / Non-2xx/ { bad = "non-2xx responses" }
     /Socket errors/ { bad = $0 }
-    END { if (bad) { print bad > "/dev/stderr"; exit 1 } printf "%s %s %.0f\n", rps, ms, requests / (ticks / hz) }' /tmp/health-load-wrk.txt
+    END { if (bad) { print bad > "/dev/stderr"; exit 1 } printf "%s %s %.0f %.4f\n", rps, ms, requests / (ticks / hz), runs / requests }' /tmp/health-load-wrk.txt
 }
 
 for route in "${MODES[@]}"; do
@@ -85,15 +95,16 @@ for route in "${MODES[@]}"; do
     wrk -t1 -c"$CONNECTIONS" -d2s "$BASE$each" >/dev/null   # warm-up
   done
 done
-declare -A RATIOS CPU_RATIOS P99 RPS PER_CPU
+declare -A RATIOS CPU_RATIOS P99 RPS PER_CPU SLOW_RUNS
 for round in $(seq "$ROUNDS"); do
   line="round $round:"
   for route in "${MODES[@]}"; do
     order=("${CEILING[$route]}" "$route")
     [ $((round % 2)) = 0 ] && order=("$route" "${CEILING[$route]}")
     for each in "${order[@]}"; do
-      read -r rps p99 per_cpu < <(measure "$each")
+      read -r rps p99 per_cpu slow_runs < <(measure "$each")
       RPS[$each]=$rps
+      SLOW_RUNS[$each]="${SLOW_RUNS[$each]:-} $slow_runs"
       PER_CPU[$each]=$per_cpu
       P99[$each]=$(awk -v a="${P99[$each]:-0}" -v b="$p99" 'BEGIN { print (b > a) ? b : a }')
       line="$line $each $rps req/s, $per_cpu per CPU-s (p99 $p99 ms)"
@@ -124,6 +135,10 @@ for route in "${MODES[@]}"; do
 done
 
 echo "ceilings, worst p99: $(for route in "${MODES[@]}"; do printf '%s %s ms, ' "${CEILING[$route]}" "${P99[${CEILING[$route]}]}"; done)"
+ours=$(echo "${SLOW_RUNS[/slow-on-request]}" | median)
+theirs=$(echo "${SLOW_RUNS[/hand-slow]}" | median)
+echo "20 ms checks, runs per request (median over rounds): /slow-on-request $ours, /hand-slow $theirs"
+awk -v o="$ours" -v t="$theirs" 'BEGIN { exit !(o * 10 <= t) }' || { echo "  sharing the runs saves less than the goal (a tenth)" >&2; status=1; }
 echo
 if [ "$(ulimit -n)" -lt 2100 ]; then ulimit -n 4096 2>/dev/null || echo "warning: ulimit -n is $(ulimit -n)" >&2; fi
 crowd=$(wrk -t1 -c1000 -d3s "$BASE/cached")

@@ -7,7 +7,8 @@
 //! - `/hand-hidden` and `/on-request-hidden`: the same, statuses only.
 //! - `/hand-slow` and `/slow-on-request`: 3 checks of 20 ms each, every
 //!   detail shown: the endpoints share the runs under way between requests,
-//!   the handler runs the checks for each.
+//!   the handler runs the checks for each. `/slow-runs` counts the slow
+//!   checks' runs.
 //! - `/hand-static` and `/background`: the instant report refreshed once a
 //!   second in the background, served as is.
 //! - `/cached`: a cached check that counts its runs (`/runs`), for the
@@ -43,10 +44,15 @@ instant_checks!(first, second, third);
 /// How long each slow check takes.
 const SLOW: Duration = Duration::from_millis(20);
 
+/// Runs of the slow checks, whoever runs them (`/slow-runs`): what the
+/// dependency behind a slow check would see.
+static SLOW_RUNS: AtomicUsize = AtomicUsize::new(0);
+
 macro_rules! slow_checks {
     ($($name:ident),*) => {$(
         #[health_check(timeout = "1s")]
         async fn $name() -> Result<Value, std::io::Error> {
+            SLOW_RUNS.fetch_add(1, Ordering::Relaxed);
             tokio::time::sleep(SLOW).await;
             Ok(json!({ "n": 1 }))
         }
@@ -215,6 +221,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .route("/hand-slow", axum::routing::get(by_hand::slow))
         .route("/hand-static", axum::routing::get(by_hand::static_handler))
         .route("/runs", axum::routing::get(|| async { RUNS.load(Ordering::SeqCst).to_string() }))
+        .route("/slow-runs", axum::routing::get(|| async { SLOW_RUNS.load(Ordering::Relaxed).to_string() }))
         .merge(on_request.router())
         .merge(hidden.router())
         .merge(slow.router())
