@@ -20,8 +20,9 @@ use crate::signal::termination_signal;
 pub const GRACE: Duration = Duration::from_secs(10);
 
 /// How long to wait before accepting again when the process is out of file
-/// descriptors or memory: accepting again at once would spin.
-const EXHAUSTED_BACKOFF: Duration = Duration::from_millis(50);
+/// descriptors or memory, or the error is unknown: accepting again at once
+/// would spin.
+const RETRY_BACKOFF: Duration = Duration::from_millis(50);
 
 /// Serves `app` until SIGTERM, Ctrl-C or [`ShutdownHandle::begin_shutdown`];
 /// then drains at once (readiness, the whole and the groups but liveness turn
@@ -44,11 +45,12 @@ pub async fn serve(
 /// # Errors
 ///
 /// An error of the listener that accepting again cannot mend: the listening
-/// socket is no longer usable (closed, shut down). The drain does not begin:
-/// the caller decides (a service that serves on two ports may begin it, so
-/// that the other drains too). Errors of one connection (reset before it was
-/// accepted) are not errors of the server, and running out of file
-/// descriptors or memory is waited out.
+/// socket is no longer usable (closed, shut down, not a socket). The drain
+/// does not begin: the caller decides (a service that serves on two ports
+/// may begin it, so that the other drains too). Errors of one connection
+/// (reset before it was accepted, or a network error passed on from it) are
+/// not errors of the server; running out of file descriptors or memory, and
+/// any other error, is waited out.
 ///
 /// Every task it spawns (the signal watcher, each connection) ends when it
 /// returns, or when its future is dropped: connections still open are closed.
@@ -87,9 +89,9 @@ pub async fn serve_with(
             Ok((stream, _)) => connections.serve(&mut tasks, stream, &app, stopping.clone(), finished.clone()),
             Err(error) => match AcceptError::of(&error) {
                 AcceptError::Connection => tracing::debug!(%error, "a connection failed before it was accepted"),
-                AcceptError::Exhausted => {
+                AcceptError::Retry => {
                     tracing::warn!(%error, "accepting a connection failed; trying again shortly");
-                    tokio::time::sleep(EXHAUSTED_BACKOFF).await;
+                    tokio::time::sleep(RETRY_BACKOFF).await;
                 }
                 AcceptError::Listener => {
                     tracing::error!(%error, "the listener failed; serving stops");
@@ -135,11 +137,13 @@ impl Drop for Aborting {
 /// What an error of `accept` means for the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum AcceptError {
-    /// One connection failed (reset or aborted before it was accepted): the
+    /// One connection failed before it was accepted (reset, aborted, or a
+    /// network error Linux passes on from the pending connection): the
     /// listener is fine.
     Connection,
-    /// Out of file descriptors, buffers or memory: it may pass.
-    Exhausted,
+    /// Out of file descriptors, buffers or memory, or an error not known to
+    /// be fatal: it may pass, and accepting again at once would spin.
+    Retry,
     /// The listener itself failed: accepting again cannot mend it.
     Listener,
 }
@@ -147,6 +151,11 @@ enum AcceptError {
 impl AcceptError {
     fn of(error: &io::Error) -> Self {
         use io::ErrorKind;
+        // Only what names the listening socket stops the server: a remote
+        // peer or a network blip must not.
+        if is_listener_error(error) {
+            return AcceptError::Listener;
+        }
         match error.kind() {
             ErrorKind::ConnectionAborted
             | ErrorKind::ConnectionReset
@@ -154,22 +163,45 @@ impl AcceptError {
             | ErrorKind::Interrupted
             | ErrorKind::WouldBlock
             | ErrorKind::TimedOut => AcceptError::Connection,
-            ErrorKind::OutOfMemory => AcceptError::Exhausted,
-            _ if is_exhausted(error) => AcceptError::Exhausted,
-            _ => AcceptError::Listener,
+            _ if is_pending_connection_error(error) => AcceptError::Connection,
+            _ => AcceptError::Retry,
         }
     }
 }
 
-/// Whether `error` says the process or the system is out of file
-/// descriptors or buffers.
+/// Whether `error` says the listening socket is unusable: closed, shut
+/// down, or not a listening socket.
 #[cfg(unix)]
-fn is_exhausted(error: &io::Error) -> bool {
-    matches!(error.raw_os_error(), Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM))
+fn is_listener_error(error: &io::Error) -> bool {
+    matches!(error.raw_os_error(), Some(libc::EBADF | libc::EINVAL | libc::ENOTSOCK | libc::EFAULT))
 }
 
 #[cfg(not(unix))]
-fn is_exhausted(_: &io::Error) -> bool {
+fn is_listener_error(error: &io::Error) -> bool {
+    error.kind() == io::ErrorKind::InvalidInput
+}
+
+/// Whether `error` is one that `accept` passes on from a pending connection
+/// (accept(2) on Linux: network errors, and EPERM from a firewall rule).
+#[cfg(unix)]
+fn is_pending_connection_error(error: &io::Error) -> bool {
+    matches!(
+        error.raw_os_error(),
+        Some(
+            libc::EPROTO
+                | libc::ENOPROTOOPT
+                | libc::EHOSTDOWN
+                | libc::EHOSTUNREACH
+                | libc::ENETDOWN
+                | libc::ENETUNREACH
+                | libc::EOPNOTSUPP
+                | libc::EPERM
+        )
+    )
+}
+
+#[cfg(not(unix))]
+fn is_pending_connection_error(_: &io::Error) -> bool {
     false
 }
 
@@ -181,11 +213,17 @@ mod tests {
     fn accept_errors_are_told_apart() {
         let error = |kind| io::Error::from(kind);
         assert_eq!(AcceptError::of(&error(io::ErrorKind::ConnectionAborted)), AcceptError::Connection);
-        assert_eq!(AcceptError::of(&error(io::ErrorKind::InvalidInput)), AcceptError::Listener);
+        assert_eq!(AcceptError::of(&error(io::ErrorKind::Other)), AcceptError::Retry);
         #[cfg(unix)]
         {
-            assert_eq!(AcceptError::of(&io::Error::from_raw_os_error(libc::EMFILE)), AcceptError::Exhausted);
-            assert_eq!(AcceptError::of(&io::Error::from_raw_os_error(libc::EBADF)), AcceptError::Listener);
+            let os = io::Error::from_raw_os_error;
+            assert_eq!(AcceptError::of(&os(libc::EMFILE)), AcceptError::Retry);
+            assert_eq!(AcceptError::of(&os(libc::EBADF)), AcceptError::Listener);
+            assert_eq!(AcceptError::of(&os(libc::EINVAL)), AcceptError::Listener);
+            // A peer or the network must not stop the server.
+            for errno in [libc::EPROTO, libc::EHOSTUNREACH, libc::ENETDOWN, libc::EPERM] {
+                assert_eq!(AcceptError::of(&os(errno)), AcceptError::Connection, "errno {errno}");
+            }
         }
     }
 }
