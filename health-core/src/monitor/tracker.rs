@@ -161,12 +161,15 @@ impl Tracker {
             found_down: Selection::none(),
             found_impaired: Selection::none(),
             catalog: &self.catalog,
-            observer: self.observer.as_deref(),
             recording: self.history.recording(at),
         };
         components.visit_selected(ran_selection, &mut ran);
         if let Some(mut recording) = ran.recording.take() {
             self.record_aggregates(&mut recording, &ran, ran_selection);
+        }
+        // The recorder is others' code: told with the history's lock let go.
+        if let Some(observer) = self.observer.as_deref() {
+            components.visit_selected(ran_selection, &mut Observed(observer));
         }
         let mut seen = self.seen();
         let mut changed = Selection::none();
@@ -291,12 +294,15 @@ impl Tracker {
     /// Then tells the hooks.
     fn publish(&self) {
         while !self.publishing.swap(true, Ordering::Acquire) {
+            // Lowers the flag even if a subscriber or recorder panics, so that
+            // the changes after it are still published.
+            let publishing = Lowered(&self.publishing);
             loop {
                 let next = lock(&self.decided).pop_front();
                 let Some(decided) = next else { break };
                 self.publish_one(decided);
             }
-            self.publishing.store(false, Ordering::Release);
+            drop(publishing);
             // A change decided after the queue was found empty, but before
             // the flag fell, is published by this thread.
             if lock(&self.decided).is_empty() {
@@ -309,33 +315,35 @@ impl Tracker {
     }
 
     /// Tells everyone but the hooks of one change, and queues it for them.
+    /// What this module owns comes first; then the code of others (the
+    /// `tracing` subscriber, the metrics recorder), which may panic: the
+    /// change has been published everywhere else by then.
     fn publish_one(&self, decided: Decided) {
         let Decided { change, at, message } = decided;
         let target = self.catalog.target_at(change.position);
-        trace(&change);
-        let transition = Transition { at, from: change.from, to: change.to, message, sequence: change.sequence };
+        let (sequence, to) = (change.sequence, change.to);
+        let transition = Transition { at, from: change.from, to, message, sequence };
         self.history.transition(change.position, transition);
-        if let Some(observer) = &self.observer {
-            observer.status(target, change.to);
-        }
         // Only this module borrows the values, never across anything:
         // sending never waits (see `StatusWatch`).
-        self.watchers[change.position].send_replace(Some(change.to));
-        let sequence = change.sequence;
+        self.watchers[change.position].send_replace(Some(to));
+        trace(&change);
         if self.hooks.is_empty() {
             // Without subscribers there is nobody to tell; that is not an error.
             let _ = self.changes.send(change);
-            self.published.store(sequence, Ordering::Release);
-            return;
+        } else {
+            let _ = self.changes.send(change.clone());
+            let mut undelivered = lock(&self.undelivered);
+            if undelivered.changes.len() == UNDELIVERED {
+                undelivered.changes.pop_front();
+                undelivered.dropped += 1;
+            }
+            undelivered.changes.push_back(change);
         }
-        let _ = self.changes.send(change.clone());
         self.published.store(sequence, Ordering::Release);
-        let mut undelivered = lock(&self.undelivered);
-        if undelivered.changes.len() == UNDELIVERED {
-            undelivered.changes.pop_front();
-            undelivered.dropped += 1;
+        if let Some(observer) = &self.observer {
+            observer.status(target, to);
         }
-        undelivered.changes.push_back(change);
     }
 
     /// Calls the hooks with undelivered changes, in order. One thread delivers
@@ -407,6 +415,15 @@ impl Tracker {
     }
 }
 
+/// Lowers a flag when dropped, unwinding included.
+struct Lowered<'a>(&'a AtomicBool);
+
+impl Drop for Lowered<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
+}
+
 /// The `tracing` event of a change, emitted as it is published.
 fn trace(change: &StatusChange) {
     use super::Subject;
@@ -448,7 +465,7 @@ impl fmt::Debug for Tracker {
 }
 
 /// The components a report ran: the status each shows, by position, and
-/// each run kept in the history and told to the observer on the way.
+/// each run kept in the history on the way.
 struct Ran<'a> {
     statuses: [Option<Status>; Selection::CAPACITY],
     /// The components that ran, rather than their result being reused or
@@ -459,7 +476,6 @@ struct Ran<'a> {
     found_down: Selection,
     found_impaired: Selection,
     catalog: &'a Catalog,
-    observer: Option<&'a dyn Observer>,
     recording: Option<Recording<'a>>,
 }
 
@@ -484,12 +500,16 @@ impl ComponentVisitor for Ran<'_> {
                 recording.push(self.catalog.position(Target::Component(index)), *micros, found);
             }
         }
-        if let Some(observer) = self.observer {
-            observer.ran(
-                index,
-                Run { status: component.raw_status(), duration: component.duration, ending: component.ending },
-            );
-        }
+    }
+}
+
+/// Tells the observer of each run of a report.
+struct Observed<'a>(&'a dyn Observer);
+
+impl ComponentVisitor for Observed<'_> {
+    fn component<T: Serialize>(&mut self, index: usize, _: &str, component: &Component<T>) {
+        let run = Run { status: component.raw_status(), duration: component.duration, ending: component.ending };
+        self.0.ran(index, run);
     }
 }
 
