@@ -40,28 +40,43 @@ impl<K: Ord + Clone + Send + 'static, T: Clone + Send + Sync + 'static> SharedCa
     pub(crate) async fn call(&'static self, key: K, call: impl FnOnce() -> Answer<T> + Send + 'static) -> Answer<T> {
         let mut answer = {
             let mut under_way = self.under_way();
-            match under_way.get(&key) {
-                Some(answer) => answer.clone(),
-                None => {
-                    let (sender, answer) = watch::channel(None);
-                    under_way.insert(key.clone(), answer.clone());
-                    // Not awaited: the call outlives its first caller.
-                    drop(tokio::task::spawn_blocking(move || {
-                        let given = std::panic::catch_unwind(std::panic::AssertUnwindSafe(call))
-                            .unwrap_or_else(|_| Err("the call panicked".to_owned()));
-                        // Gone from the calls under way before anyone is told:
-                        // whoever asks after this makes a new call.
-                        self.under_way().remove(&key);
-                        sender.send_replace(Some(given));
-                    }));
-                    answer
-                }
+            if let Some(answer) = under_way.get(&key) {
+                answer.clone()
+            } else {
+                let (sender, answer) = watch::channel(None);
+                under_way.insert(key.clone(), answer.clone());
+                drop(under_way);
+                // Forgets the key however the call ends: answered, or dropped
+                // unrun (its runtime shut down, or none to spawn it on).
+                let forget = Forget { calls: self, key };
+                // Not awaited: the call outlives its first caller.
+                drop(tokio::task::spawn_blocking(move || {
+                    let given = std::panic::catch_unwind(std::panic::AssertUnwindSafe(call))
+                        .unwrap_or_else(|_| Err("the call panicked".to_owned()));
+                    // Gone from the calls under way before anyone is told:
+                    // whoever asks after this makes a new call.
+                    drop(forget);
+                    sender.send_replace(Some(given));
+                }));
+                answer
             }
         };
         match answer.wait_for(Option::is_some).await {
             Ok(given) => given.clone().unwrap_or_else(|| Err("no answer".to_owned())),
             Err(_) => Err("the call was dropped before it answered".to_owned()),
         }
+    }
+}
+
+/// Removes its key from the calls under way when dropped.
+struct Forget<K: Ord + 'static, T: 'static> {
+    calls: &'static SharedCalls<K, T>,
+    key: K,
+}
+
+impl<K: Ord + 'static, T: 'static> Drop for Forget<K, T> {
+    fn drop(&mut self) {
+        self.calls.under_way.lock().unwrap_or_else(PoisonError::into_inner).remove(&self.key);
     }
 }
 
@@ -135,6 +150,20 @@ mod tests {
         // The next caller makes a new call.
         assert_eq!(CALLS.call("/mnt/hung", hung.call()).await, Ok(2));
         assert!(CALLS.under_way().is_empty(), "nothing kept once answered");
+    }
+
+    #[test]
+    fn a_call_never_started_is_forgotten() {
+        static UNSTARTED: SharedCalls<u8, u8> = SharedCalls::new();
+        // Outside a runtime there is no blocking pool to start it on.
+        let outside = std::panic::catch_unwind(|| {
+            let call = std::pin::pin!(UNSTARTED.call(1, || Ok(1)));
+            let _ = std::future::Future::poll(call, &mut std::task::Context::from_waker(std::task::Waker::noop()));
+        });
+        assert!(outside.is_err(), "no runtime, no call");
+        assert!(UNSTARTED.under_way().is_empty(), "the key is not left behind");
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        assert_eq!(runtime.block_on(UNSTARTED.call(1, || Ok(2))), Ok(2), "the next caller makes a new call");
     }
 
     #[tokio::test]
