@@ -172,6 +172,14 @@ async fn a_deadpool_pool_is_up_degraded_with_waiters_and_down_on_a_closed_port()
     assert_eq!(status, Status::Degraded);
     assert!(message.contains("1 waiting"), "{message}");
     assert_eq!(details(&report)["pool"]["waiting"], 1);
+    // Each exhausted verdict tries a new connection, which the pool's
+    // manager must forget again: the pool's one connection stays the only
+    // statement cache it keeps.
+    for _ in 0..5 {
+        report_of(DeadpoolCheck::new(pool.clone()), Duration::from_secs(2)).await;
+    }
+    let caches = format!("{:?}", pool.manager().statement_caches);
+    assert_eq!(caches.matches("(Weak)").count(), 1, "{caches}");
     drop(held);
     waiter.await.unwrap().unwrap();
 

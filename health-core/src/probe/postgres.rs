@@ -174,7 +174,11 @@ pub async fn deadpool_with(
         // connection, made by the pool's own manager, tells which.
         use deadpool::managed::Manager;
         let verdict = match pool.manager().create().await {
-            Ok(_) => exhausted,
+            Ok(mut client) => {
+                // Not the pool's: the manager forgets it, or keeps its statement cache.
+                pool.manager().detach(&mut client);
+                exhausted
+            }
             Err(error) => {
                 Verdict::down(format!("connection pool exhausted, and a new connection fails: {}", describe(&error)))
             }
