@@ -1,7 +1,7 @@
 //! The refreshes that run checks nobody asked for: in background mode, the
 //! whole report every interval; on request, the subjects somebody watches.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering, fence};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -64,6 +64,9 @@ pub(crate) fn watched<R: ReportSource>(shared: &Arc<Shared<R>>) {
         return;
     }
     let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+    // The watch was opened before: ordered before the flag is read, as the
+    // task orders its flag before counting the watches (see there).
+    fence(Ordering::SeqCst);
     if !shared.watched.running.swap(true, Ordering::AcqRel) {
         runtime.spawn(refresh_watched(Arc::downgrade(shared), shared.watched.every));
     }
@@ -80,6 +83,10 @@ async fn refresh_watched<R: ReportSource>(shared: Weak<Shared<R>>, every: Durati
         let selection = watched_selection(&monitor);
         if selection.is_empty() {
             monitor.watched.running.store(false, Ordering::Release);
+            // Without the fence the count below could be read before the
+            // flag falls, and a watch opened meanwhile see the flag still up
+            // while this task sees no watch: nobody would refresh it.
+            fence(Ordering::SeqCst);
             // A watch opened meanwhile either found the flag up, and counts
             // on this task, or started a task of its own.
             if watched_selection(&monitor).is_empty() || monitor.watched.running.swap(true, Ordering::AcqRel) {
