@@ -108,9 +108,13 @@ impl Flight {
         {
             // The run waited for, or a newer one, landed.
             let result = Arc::clone(&shared.result);
-            shared.untaken = shared.untaken.saturating_sub(1);
-            if shared.untaken == 0 {
-                board.shared = None;
+            // A newer run's result is taken without counting: this reader is
+            // not among its joiners, who still need it.
+            if shared.run == waited {
+                shared.untaken = shared.untaken.saturating_sub(1);
+                if shared.untaken == 0 {
+                    board.shared = None;
+                }
             }
             return Role::Take(result);
         }
@@ -124,7 +128,11 @@ impl Flight {
                     return Role::Wait(board.runs, self.landed.notified());
                 }
                 WATCHED => {
-                    board.waiting += 1;
+                    // Woken before its run landed (by the landing of the run
+                    // before), it is already counted.
+                    if waited != Some(board.runs) {
+                        board.waiting += 1;
+                    }
                     // Created under the lock: a landing after it is not missed.
                     return Role::Wait(board.runs, self.landed.notified());
                 }
@@ -201,6 +209,15 @@ impl Flight {
         self.state.store(IDLE, Ordering::Release);
         drop(board);
         self.landed.notify_waiters();
+    }
+}
+
+/// Abandons its flight's run when dropped, unwinding included.
+struct Abandon<'f>(&'f Flight);
+
+impl Drop for Abandon<'_> {
+    fn drop(&mut self) {
+        self.0.abandon();
     }
 }
 
@@ -346,8 +363,9 @@ pin_project_lite::pin_project! {
                 // so that no other run starts while it still exists), and its
                 // joiners are told, so that one of them starts another.
                 Stage::Leading { .. } => {
+                    // Abandoned even if dropping the run panics.
+                    let _abandon = Abandon(flight);
                     this.stage.set(Stage::Done);
-                    flight.abandon();
                 }
                 Stage::Waiting { run_no, .. } => flight.leave(*run_no),
                 _ => {}
@@ -398,15 +416,22 @@ where
         let mut this = self.project();
         loop {
             match this.stage.as_mut().project() {
-                StageProj::Boarding { waited } => {
-                    let waited = *waited;
+                StageProj::Boarding { waited: after } => {
+                    let after = *after;
                     let Some(flight) = *this.flight else {
                         // No flight to share: the run is this read's own.
                         let result = (this.start)(*this.plan);
                         this.stage.set(Stage::Leading { run: result });
                         continue;
                     };
-                    match flight.role(waited) {
+                    match flight.role(after) {
+                        // A reader whose wait outlasted its deadline (its run
+                        // abandoned) starts no run that could only time out.
+                        Role::Lead if after.is_some() && tokio::time::Instant::now() >= this.plan.deadline() => {
+                            flight.abandon();
+                            this.stage.set(Stage::Done);
+                            return Poll::Ready(waited(*this.plan));
+                        }
                         Role::Lead => {
                             let run = (this.start)(*this.plan);
                             this.stage.set(Stage::Leading { run });
@@ -455,6 +480,7 @@ where
         }
     }
 }
+
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::AtomicUsize;
@@ -562,5 +588,87 @@ mod tests {
         assert_eq!(in_flight.load(Ordering::SeqCst), 0);
         assert_eq!(flight.state.load(Ordering::Acquire), IDLE, "nothing left in flight");
         assert!(flight.board().shared.is_none() && flight.board().waiting == 0, "nothing left waiting");
+    }
+
+    /// The number of the run a role waits for, if it waits.
+    fn waits_for(role: Role<'_>) -> Option<u64> {
+        match role {
+            Role::Wait(run, _) => Some(run),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_joiner_woken_early_is_counted_once_and_a_newer_result_is_left_to_its_joiners() {
+        let flight = Flight::default();
+        let up = Component::new(Status::Up).with_details(1u32);
+        assert!(matches!(flight.role(None), Role::Lead));
+        assert_eq!(waits_for(flight.role(None)), Some(1));
+        flight.land(&up);
+        // Run 2 is led and joined before run 1's joiner takes its result.
+        assert!(matches!(flight.role(None), Role::Lead));
+        assert_eq!(waits_for(flight.role(None)), Some(2));
+        // That joiner of run 2 woken by run 1's landing: still waiting, counted once.
+        assert_eq!(waits_for(flight.role(Some(2))), Some(2));
+        assert_eq!(flight.board().waiting, 1);
+        flight.land(&Component::new(Status::Down).with_details(2u32));
+        // Run 1's joiner, late, gets run 2's result without taking it from
+        // run 2's joiner.
+        let Role::Take(late) = flight.role(Some(1)) else { panic!("run 1's joiner takes a result") };
+        assert_eq!(joined::<u32>(&*late).map(|result| result.details), Some(Some(2)));
+        let Role::Take(own) = flight.role(Some(2)) else { panic!("run 2's joiner finds its result") };
+        assert_eq!(joined::<u32>(&*own).map(|result| (result.status, result.details)), Some((Status::Down, Some(2))));
+        assert!(flight.board().shared.is_none(), "nothing kept once its joiners took it");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_joiner_past_its_deadline_when_its_leader_is_dropped_starts_no_run() {
+        let flight = Flight::default();
+        let runs = AtomicUsize::new(0);
+        let (long, short) = (Policy::new(Duration::from_secs(5), true), Policy::new(Duration::from_millis(100), true));
+        let run = |_| async {
+            runs.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            Component::new(Status::Up)
+        };
+        let now = tokio::time::Instant::now();
+        let mut leader = Box::pin(Coalesced::new(Some(&flight), Plan::new(now, &long), run));
+        let joiner = Coalesced::new(Some(&flight), Plan::new(now, &short), run);
+        let mut joiner = std::pin::pin!(joiner);
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        assert!(leader.as_mut().poll(&mut cx).is_pending());
+        assert!(joiner.as_mut().poll(&mut cx).is_pending(), "it joins the leader's run");
+        tokio::time::advance(Duration::from_millis(200)).await;
+        // The leader goes before the joiner sees its deadline pass.
+        drop(leader);
+        let Poll::Ready(result): Poll<Component<()>> = joiner.as_mut().poll(&mut cx) else {
+            panic!("the joiner answers")
+        };
+        assert_eq!((result.status, result.ending), (Status::Down, Ending::Waited));
+        assert_eq!(runs.load(Ordering::SeqCst), 1, "no run started past the deadline");
+        assert_eq!(flight.state.load(Ordering::Acquire), IDLE);
+    }
+
+    /// Panics when dropped.
+    struct PanicOnDrop;
+
+    impl Drop for PanicOnDrop {
+        fn drop(&mut self) {
+            panic!("dropped");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_run_that_panics_as_it_is_dropped_leaves_the_flight_idle() {
+        let flight = Flight::default();
+        let policy = Policy::new(Duration::from_secs(5), true);
+        let run = |_| async {
+            let _bomb = PanicOnDrop;
+            std::future::pending::<Component<()>>().await
+        };
+        let mut leader = Box::pin(Coalesced::new(Some(&flight), Plan::new(tokio::time::Instant::now(), &policy), run));
+        assert!(leader.as_mut().poll(&mut Context::from_waker(std::task::Waker::noop())).is_pending());
+        assert!(catch_unwind(AssertUnwindSafe(move || drop(leader))).is_err(), "its drop panics");
+        assert_eq!(flight.state.load(Ordering::Acquire), IDLE, "the next read can lead a run");
     }
 }
