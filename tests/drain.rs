@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use health_core::grpc::GrpcHealth;
-use health_core::http::{HealthEndpoints, Visibility};
+use health_core::http::{HealthEndpoints, StatusPage, Visibility};
 use health_core::metrics::MetricsOptions;
 use health_core::monitor::{Monitor, Subject};
 use health_core::{HealthReport, Outcome, Status, group, health_check};
@@ -75,6 +75,7 @@ async fn answers(
     let mut client = grpc_client::client(grpc).await;
     let grpc_client = &mut client;
     let mut answers = BTreeMap::new();
+    let page = client::get(http, "/health/ui/history").await.json();
     for (subject, path, name) in subjects(monitor) {
         let answer = client::get(http, &path).await;
         let served = match answer.status {
@@ -88,6 +89,18 @@ async fn answers(
             other => panic!("{name:?}: {other:?}"),
         };
         assert_eq!(served, grpc_served, "{subject}: HTTP {path} and gRPC {name:?} disagree");
+        // The status page shows every subject, with the same status.
+        let on_page = match &subject {
+            Subject::Overall => &page["overall"],
+            Subject::Group(group) => {
+                page["groups"].as_array().unwrap().iter().find(|shown| shown["name"] == **group).unwrap()
+            }
+            Subject::Component(component) => {
+                page["components"].as_array().unwrap().iter().find(|shown| shown["name"] == **component).unwrap()
+            }
+            _ => unreachable!(),
+        };
+        assert_eq!(on_page["status"] != "DOWN", served, "{subject} on the status page: {on_page}");
         let watched = monitor.watch(&subject).unwrap().get();
         assert_eq!(watched.map(|status| status != Status::Down), Some(served), "{subject}: the watch agrees");
         let message = answer.json()["message"].as_str().map(str::to_owned);
@@ -108,7 +121,11 @@ async fn http_grpc_watches_metrics_and_history_answer_every_subject_the_same_whi
     let monitor = metrics::with_local_recorder(&recorder, || {
         Monitor::builder(Health::default(), ()).metrics(MetricsOptions::default()).build().unwrap()
     });
-    let endpoints = HealthEndpoints::new(monitor.clone()).visibility(Visibility::Always).build().unwrap();
+    let endpoints = HealthEndpoints::new(monitor.clone())
+        .visibility(Visibility::Always)
+        .status_page(StatusPage::new())
+        .build()
+        .unwrap();
     let http = client::serve(&endpoints).await;
     let health = GrpcHealth::new(monitor.clone()).build().unwrap();
     // A drain longer than the test: the server keeps answering while it drains.

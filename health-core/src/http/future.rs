@@ -12,7 +12,7 @@ use http_body_util::Full;
 
 /// The response future of [`HealthService`](super::HealthService): ready at
 /// once for answers that need no run of the checks (a background snapshot,
-/// readiness while shutting down, a refused request), which allocate nothing
+/// a subject drained while shutting down, a refused request), which allocate nothing
 /// for it; a run of the checks otherwise.
 pub struct ResponseFuture {
     kind: Kind,

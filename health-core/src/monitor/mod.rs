@@ -241,8 +241,9 @@ impl<R: ReportSource> Monitor<R> {
         Reading::report(snapshot, selection, matches!(target, Target::Component(_)), None)
     }
 
-    /// `target` from the fresh background snapshot, if there is one.
-    fn background_reading(&self, target: Target, exclude: Selection) -> Option<Reading<R::Components>> {
+    /// `target` from the fresh background snapshot, if there is one:
+    /// [`measure`](Self::measure) without a run.
+    pub(crate) fn background_reading(&self, target: Target, exclude: Selection) -> Option<Reading<R::Components>> {
         let shared = &self.shared;
         let (snapshot, age) = shared.fresh_background()?;
         let selection = shared.catalog.selection(target).without_all(exclude);

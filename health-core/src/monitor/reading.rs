@@ -8,10 +8,11 @@ use crate::Status;
 use crate::report::{ComponentSet, Selection};
 
 /// What [`Monitor::read`](super::Monitor::read) gives: a report covering the
-/// subject, or readiness while shutting down.
+/// subject, or DOWN without a run for a subject that drains once shutdown
+/// has begun.
 #[derive(Debug)]
 pub struct Reading<C> {
-    /// `None`: readiness while shutting down, DOWN without a run.
+    /// `None`: a subject drained while shutting down, DOWN without a run.
     snapshot: Option<Arc<Snapshot<C>>>,
     selection: Selection,
     /// One component's reading: its own status, not weighed by criticality.
@@ -35,7 +36,7 @@ impl<C> Reading<C> {
     }
 
     /// The report read: from a run for this read, or from the background
-    /// refresh. `None` for readiness once shutdown has begun.
+    /// refresh. `None` for a subject that drains, once shutdown has begun.
     pub fn snapshot(&self) -> Option<&Arc<Snapshot<C>>> {
         self.snapshot.as_ref()
     }
@@ -45,7 +46,8 @@ impl<C> Reading<C> {
         self.selection
     }
 
-    /// Whether this is readiness while shutting down: DOWN, and no check ran.
+    /// Whether this is a subject drained while shutting down: DOWN, and no
+    /// check ran.
     pub fn is_shutting_down(&self) -> bool {
         self.snapshot.is_none()
     }

@@ -203,9 +203,11 @@ pub(super) fn render<R: ReportSource>(
             })
         })
         .collect();
+    // The components as measured; the whole as it is served (DOWN once it drains).
+    let status = if monitor.is_drained(Target::Overall) { Status::Down } else { reading.status() };
     let body = Body {
         title: monitor.source().title(),
-        status: reading.status(),
+        status,
         now: Rfc3339(SystemTime::now()),
         timestamp: details.then_some(Rfc3339(timestamp)),
         background: monitor.refresh_interval().is_some(),
@@ -219,7 +221,7 @@ pub(super) fn render<R: ReportSource>(
         shutting_down: monitor.is_shutting_down(),
         overall: Aggregate {
             name: None,
-            status: reading.status(),
+            status,
             members: None,
             transitions: changes(monitor.history_of(Target::Overall, false), details),
         },

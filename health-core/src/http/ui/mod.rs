@@ -154,18 +154,21 @@ impl<R: ReportSource> Inner<R> {
     }
 
     /// The history, with the latest report of every component: from the
-    /// background snapshot, or one read of them all when checks run on each read.
+    /// background snapshot, or one run of them all when checks run on each
+    /// read; while shutting down too.
     fn history<B>(self: &std::sync::Arc<Self>, request: &Request<B>) -> ResponseFuture {
         let details = match self.access.details_shown(request.headers().get(header::AUTHORIZATION)) {
             Ok(details) => details,
             Err(error) => return ResponseFuture::ready(response::error(&error)),
         };
-        if let Some(reading) = self.monitor.read_at_hand(Target::Overall, Selection::none()) {
+        // Measured even while the whole drains: operators still see what
+        // each component says as the service shuts down.
+        if let Some(reading) = self.monitor.background_reading(Target::Overall, Selection::none()) {
             return ResponseFuture::ready(self.history_response(&reading, details));
         }
         let inner = std::sync::Arc::clone(self);
         ResponseFuture::running(async move {
-            let reading = inner.monitor.read_target(Target::Overall, Selection::none()).await;
+            let reading = inner.monitor.measure(Target::Overall, Selection::none()).await;
             inner.history_response(&reading, details)
         })
     }
