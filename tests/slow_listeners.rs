@@ -2,7 +2,7 @@
 //! lock and tells them after letting it go. A hook that blocks, a `tracing`
 //! writer that blocks, or a watcher that sits on its watch across a slow
 //! `.await` stalls no report of any other task; changes still arrive in
-//! order, each once.
+//! order, each once. A writer that panics stops no later change.
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
@@ -202,4 +202,42 @@ async fn a_watcher_that_sits_on_its_watch_across_a_slow_await_holds_up_no_report
     tokio::task::yield_now().await;
     flip(&monitor, &dependency, &FLIPS).await;
     assert_eq!(watcher.await.unwrap(), (None, Some(Status::Up)));
+}
+
+/// Set until a [`PanickyWriter`] has panicked once.
+static PANIC_ONCE: AtomicBool = AtomicBool::new(true);
+
+/// A `tracing` writer that panics at its first write.
+struct PanickyWriter;
+
+impl Write for PanickyWriter {
+    fn write(&mut self, buffer: &[u8]) -> std::io::Result<usize> {
+        if PANIC_ONCE.swap(false, Ordering::SeqCst) {
+            panic!("the writer fails");
+        }
+        Ok(buffer.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_tracing_writer_that_panics_stops_no_later_change_from_being_told() {
+    let _alone = ONE_AT_A_TIME.lock().await;
+    // This thread's only: every task of this runtime runs on it.
+    let _subscriber =
+        tracing::subscriber::set_default(tracing_subscriber::fmt().with_writer(|| PanickyWriter).finish());
+    let dependency = Arc::new(Dependency::default());
+    let monitor = Monitor::new(Health::default(), Arc::clone(&dependency));
+    let mut watch = monitor.watch(&Subject::component("database")).unwrap();
+    // The event of the first change panics in the read that tells it.
+    assert!(read(&monitor).await.unwrap_err().is_panic());
+    assert!(!PANIC_ONCE.load(Ordering::SeqCst), "the writer panicked");
+    assert_eq!(watch.get_and_update(), Some(Status::Up), "told before the writer was called");
+    dependency.set(Status::Down);
+    assert_eq!(read(&monitor).await.unwrap(), Status::Down);
+    assert_eq!(watch.get_and_update(), Some(Status::Down), "later changes are still told");
+    assert_eq!(monitor.history(&Subject::component("database")).unwrap().transitions.len(), 2);
 }
