@@ -3,7 +3,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use health_core::report::{ComponentSet, ComponentVisitor, Selection};
-use health_core::{Component, DEFAULT_GROUPS, HealthReport, Status, group, health_check};
+use health_core::{Component, HealthReport, Status, group, health_check};
 
 #[derive(Default)]
 struct Runs {
@@ -36,9 +36,9 @@ struct Health {
 fn components_know_their_groups() {
     let [process, database, batch] = Health::COMPONENTS else { panic!("three components") };
     assert_eq!(process.groups().collect::<Vec<_>>(), [group::LIVENESS, group::READINESS]);
-    assert_eq!(database.groups().collect::<Vec<_>>(), DEFAULT_GROUPS, "readiness and startup unless said otherwise");
+    assert_eq!(database.groups().collect::<Vec<_>>(), group::DEFAULT, "readiness and startup unless said otherwise");
     assert_eq!(batch.groups().collect::<Vec<_>>(), ["batch-jobs"], "a field overrides the check's groups");
-    assert_eq!(DEFAULT_GROUPS, [group::READINESS, group::STARTUP]);
+    assert_eq!(group::DEFAULT, [group::READINESS, group::STARTUP]);
 
     let live = Selection::group(Health::COMPONENTS, group::LIVENESS);
     assert!(live.contains(0) && !live.contains(1) && !live.contains(2));

@@ -11,13 +11,13 @@ pub use tokio::time::Instant;
 pub use serde;
 pub use serde_json::Value;
 
-pub use crate::cache::ResultCache;
-pub use crate::flight::{Alone, Flights, Runner};
-pub use crate::join::MaybeDone;
+pub use crate::check::cache::ResultCache;
+pub use crate::check::flight::{Alone, Flights, Runner};
+pub use crate::check::run::{Plan, Policy, run_bounded, run_tracked};
+pub use crate::check::thresholds::ThresholdOverride;
+pub use crate::check::thresholds::streak::Tally;
+pub use crate::report::join::MaybeDone;
 pub use crate::report::{ComponentInfo, ComponentSet, ComponentVisitor, SchemaBuilder, Selection};
-pub use crate::run::{Plan, Policy, run_bounded, run_tracked};
-pub use crate::streak::Tally;
-pub use crate::thresholds::ThresholdOverride;
 pub use crate::{Check, Component, DEFAULT_TIMEOUT, HealthReport, Outcome, Report, Status};
 pub use crate::{Retry, Thresholds};
 
@@ -172,5 +172,5 @@ pub fn debug_components<C: ComponentSet>(
     components: &C,
     f: &mut std::fmt::Formatter<'_>,
 ) -> std::fmt::Result {
-    crate::visit::debug_components(name, components, f)
+    crate::report::visit::debug_components(name, components, f)
 }

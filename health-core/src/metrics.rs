@@ -43,9 +43,9 @@ use std::sync::Arc;
 
 use metrics::{Counter, Gauge, Histogram, Unit};
 
-use crate::component::Ending;
 use crate::monitor::{Catalog, MonitorBuilder, MonitorError, Observer, Run, Subject, Target};
 use crate::report::Selection;
+use crate::report::component::Ending;
 use crate::{ReportSource, Status};
 
 /// The `group` label of the whole report.

@@ -77,4 +77,4 @@ pub use watch::WatchStream;
 
 /// Completes on SIGTERM or Ctrl-C: call [`Monitor::begin_shutdown`](crate::Monitor::begin_shutdown)
 /// then, unless `health_core::http::serve` does it for you.
-pub use crate::signal::termination_signal;
+pub use crate::ops::signal::termination_signal;

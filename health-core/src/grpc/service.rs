@@ -76,7 +76,7 @@ impl<R: ReportSource> GrpcHealthService<R> {
     /// assert!(probes.contains("timeoutSeconds: 3"));
     /// ```
     pub fn probes(&self, port: u16) -> String {
-        crate::kubernetes::manifests(
+        crate::ops::kubernetes::manifests(
             &self.inner.monitor,
             |group| serde_json::json!({ "grpc": { "port": port, "service": group } }),
         )

@@ -64,7 +64,7 @@ pub use crate::monitor::ShutdownHandle;
 #[cfg(feature = "utoipa")]
 pub use self::utoipa::{HealthApi, ReportSchema};
 #[cfg(feature = "axum")]
-pub use crate::signal::termination_signal;
+pub use crate::ops::signal::termination_signal;
 #[cfg(feature = "axum")]
 pub use limits::ServeOptions;
 #[cfg(feature = "axum")]

@@ -12,8 +12,8 @@ use tokio::task::{JoinHandle, JoinSet};
 use super::ServeOptions;
 use super::connections::Connections;
 use crate::monitor::ShutdownHandle;
+use crate::ops::signal::termination_signal;
 use crate::race::{First, race};
-use crate::signal::termination_signal;
 
 /// How long in-flight requests may take to finish once the drain delay is
 /// over, unless [`ServeOptions::grace`] says otherwise.

@@ -69,7 +69,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::flight::{Flight, Flights};
+use crate::check::flight::{Flight, Flights};
 use crate::report::Selection;
 use crate::{ComponentInfo, ReportSource, Status};
 

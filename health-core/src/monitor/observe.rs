@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::MonitorError;
 use super::subject::{Catalog, Target};
 use crate::Status;
-use crate::component::Ending;
+use crate::report::component::Ending;
 
 /// One component's part in one run of checks.
 #[derive(Debug, Clone, Copy)]

@@ -16,7 +16,7 @@ use super::{Endpoint, HealthService, Visibility};
 use crate::report::Selection;
 use crate::{ComponentInfo, ReportSource};
 
-use crate::yaml::to_yaml;
+use crate::ops::yaml::to_yaml;
 #[cfg(feature = "utoipa")]
 pub(crate) use definitions::rewrite_refs;
 pub use merge::{MergeError, merge_openapi};
@@ -189,7 +189,7 @@ impl<R: ReportSource> HealthService<R> {
     /// checks may finish.
     pub fn probes(&self, port: u16) -> String {
         let inner = &*self.inner;
-        crate::kubernetes::manifests(&inner.monitor, |group| {
+        crate::ops::kubernetes::manifests(&inner.monitor, |group| {
             let segment = Endpoint::of_group(group).and_then(Endpoint::segment).unwrap_or_default();
             json!({ "httpGet": { "path": format!("{}/{segment}", inner.base_path), "port": port } })
         })

@@ -6,7 +6,7 @@ use super::Facts;
 use super::paths::{error, get_and_head, operation_id};
 use crate::http::Visibility;
 use crate::http::ui::{HISTORY_SEGMENT, MIN_POLL, SECURITY_HEADERS};
-use crate::schema::{duration_schema, status_schema, timestamp_schema};
+use crate::report::schema::{duration_schema, status_schema, timestamp_schema};
 
 /// The name of the history's schema.
 pub(super) const HISTORY_SCHEMA: &str = "HealthHistory";

@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 
 use crate::http::Visibility;
 use crate::http::render::draft_status;
-use crate::schema::{duration_schema, status_schema, timestamp_schema};
+use crate::report::schema::{duration_schema, status_schema, timestamp_schema};
 use crate::{ComponentInfo, Status};
 
 /// The JSON of an endpoint: its components, none required (`exclude` can leave

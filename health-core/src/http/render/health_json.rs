@@ -7,8 +7,8 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
 use super::{View, WriteEntry, serialize_components};
-use crate::component::millis;
 use crate::report::ComponentSet;
+use crate::report::component::millis;
 use crate::time_format::Rfc3339;
 use crate::{Component, Status};
 

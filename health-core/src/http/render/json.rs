@@ -5,8 +5,8 @@ use serde::ser::{SerializeMap, Serializer};
 
 use super::{View, WriteEntry, serialize_components};
 use crate::Component;
-use crate::component::millis;
 use crate::report::ComponentSet;
+use crate::report::component::millis;
 use crate::time_format::Rfc3339;
 
 pub(super) fn render<C: ComponentSet>(view: &View<'_, C>) -> Result<Vec<u8>, serde_json::Error> {

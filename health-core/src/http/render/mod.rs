@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
 use super::negotiate::Format;
-use crate::component::millis;
+use crate::report::component::millis;
 use crate::report::{ComponentSet, ComponentVisitor, Selection};
 use crate::time_format::Rfc3339;
 use crate::{Component, Report, Status};

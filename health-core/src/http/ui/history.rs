@@ -8,9 +8,9 @@ use std::time::{Duration, SystemTime};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::component::millis;
 use crate::http::Visibility;
 use crate::monitor::{History, Monitor, Reading, Target, Transition};
+use crate::report::component::millis;
 use crate::report::{ComponentSet, ComponentVisitor};
 use crate::time_format::Rfc3339;
 use crate::{Component, ReportSource, Status};

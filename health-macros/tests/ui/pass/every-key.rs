@@ -37,7 +37,7 @@ fn main() {
     assert_eq!(Health::COMPONENTS[3].name(), "second-factor");
     assert_eq!(Health::COMPONENTS[3].groups().collect::<Vec<_>>(), ["liveness", "batch-jobs"]);
     assert_eq!(Health::COMPONENTS[1].groups().collect::<Vec<_>>(), ["readiness", "v2.api"]);
-    assert_eq!(Health::COMPONENTS[0].groups().collect::<Vec<_>>(), health_core::DEFAULT_GROUPS);
+    assert_eq!(Health::COMPONENTS[0].groups().collect::<Vec<_>>(), health_core::group::DEFAULT);
     assert_eq!(Health::COMPONENTS[2].name(), "type");
     assert_eq!(<TypeCheck as health_core::Check>::RETRY, health_core::Retry::new(2, std::time::Duration::from_millis(100)));
 }

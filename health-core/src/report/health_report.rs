@@ -5,8 +5,8 @@ use std::time::{Duration, SystemTime};
 
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
-use crate::component::millis;
-use crate::flight::Runner;
+use crate::check::flight::Runner;
+use crate::report::component::millis;
 use crate::{ComponentInfo, ComponentSet, Selection, Status, time_format::Rfc3339};
 
 /// The result of running every component of a report once.

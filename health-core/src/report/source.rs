@@ -4,7 +4,7 @@ use std::future::Future;
 
 use serde::Serialize;
 
-use crate::flight::Flights;
+use crate::check::flight::Flights;
 use crate::{ComponentInfo, ComponentSet, HealthReport, Report, Selection};
 
 /// A set of checks that runs into a [`Report`]: every `#[derive(HealthReport)]`

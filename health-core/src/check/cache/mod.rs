@@ -1,5 +1,7 @@
 //! Reuse of a check's recent result, with one run shared by concurrent reports.
 
+pub(crate) mod cached;
+
 use std::fmt;
 use std::future::Future;
 use std::time::{Duration, SystemTime};
@@ -7,9 +9,9 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-use crate::component::Ending;
-use crate::run::{Plan, run_planned, waited};
-use crate::streak::Tally;
+use crate::check::run::{Plan, run_planned, waited};
+use crate::check::thresholds::streak::Tally;
+use crate::report::component::Ending;
 use crate::{Check, Component};
 
 /// The recent result of one check, shared by every report that uses the same
@@ -48,7 +50,7 @@ impl<T: Clone> ResultCache<T> {
     /// (counted in `tally`, if any) and caches what it returns. The timeout
     /// covers waiting for another report's run and this run together. The cache
     /// holds one result whatever the state it ran with.
-    /// `RUN_MAY_PANIC`: see [`run_bounded`](crate::run::run_bounded).
+    /// `RUN_MAY_PANIC`: see [`run_bounded`](crate::check::run::run_bounded).
     pub fn run<S, C, const RUN_MAY_PANIC: bool>(
         &self,
         check: &C,
@@ -102,7 +104,7 @@ impl<T> fmt::Debug for ResultCache<T> {
 mod tests {
     use super::*;
     use crate::Status;
-    use crate::run::Policy;
+    use crate::check::run::Policy;
 
     #[tokio::test]
     async fn a_wait_for_another_reports_run_that_times_out_is_told_apart_from_a_run() {

@@ -9,13 +9,13 @@ use std::time::Duration;
 // durations still agree.
 use tokio::time::Instant;
 
-use crate::bounded::{Bounded, Ended};
 use crate::check::MAX_TIMEOUT;
-use crate::component::Ending;
-use crate::redact::{redact, redact_message};
-use crate::retry::Retry;
-use crate::streak::Tally;
-use crate::thresholds::ThresholdOverride;
+use crate::check::bounded::{Bounded, Ended};
+use crate::check::redact::{redact, redact_message};
+use crate::check::retry::Retry;
+use crate::check::thresholds::ThresholdOverride;
+use crate::check::thresholds::streak::Tally;
+use crate::report::component::Ending;
 use crate::time_format::ShortDuration;
 use crate::{Check, Component, Outcome, Status};
 

@@ -1,5 +1,8 @@
 //! How many consecutive runs it takes to change a component's status.
 
+pub(crate) mod damped;
+pub(crate) mod streak;
+
 use std::fmt;
 use std::num::NonZeroU32;
 

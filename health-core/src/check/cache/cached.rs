@@ -6,8 +6,8 @@ use std::marker::PhantomData;
 use std::time::Duration;
 
 use crate::__private::run_for_report;
-use crate::cache::ResultCache;
-use crate::run::Plan;
+use crate::check::cache::ResultCache;
+use crate::check::run::Plan;
 use crate::{Check, Component};
 
 /// A check whose results are reused for `ttl` after each run, with one run

@@ -30,8 +30,8 @@ use tokio::sync::futures::Notified;
 use tokio::time::Sleep;
 
 use crate::Component;
-use crate::component::Ending;
-use crate::run::{Plan, waited};
+use crate::check::run::{Plan, waited};
+use crate::report::component::Ending;
 
 /// The runs of one component: whether one is in flight, who waits for it,
 /// and the latest result shared with joiners.
@@ -488,7 +488,7 @@ mod tests {
 
     use super::*;
     use crate::Status;
-    use crate::run::Policy;
+    use crate::check::run::Policy;
 
     #[tokio::test(start_paused = true)]
     async fn a_joiner_whose_deadline_passes_first_times_out_alone_and_the_run_goes_on() {

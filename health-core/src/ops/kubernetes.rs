@@ -3,8 +3,8 @@
 use serde_json::{Value, json};
 
 use crate::monitor::Subject;
+use crate::ops::yaml::to_yaml;
 use crate::report::Selection;
-use crate::yaml::to_yaml;
 use crate::{Monitor, ReportSource, group};
 
 /// A probe of one built-in group, as Kubernetes names it.

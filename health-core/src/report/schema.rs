@@ -6,7 +6,7 @@ use schemars::generate::{SchemaGenerator, SchemaSettings};
 use schemars::{JsonSchema, Schema};
 use serde_json::{Map, Value, json};
 
-use crate::run::is_unit;
+use crate::check::run::is_unit;
 use crate::{Status, Streak};
 
 /// Collects a report's components into its JSON Schema.

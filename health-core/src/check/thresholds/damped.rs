@@ -3,9 +3,9 @@
 use std::fmt;
 
 use crate::__private::run_for_report;
-use crate::run::Plan;
-use crate::streak::Tally;
-use crate::thresholds::ThresholdOverride;
+use crate::check::run::Plan;
+use crate::check::thresholds::ThresholdOverride;
+use crate::check::thresholds::streak::Tally;
 use crate::{Check, Component, Thresholds};
 
 /// A check whose status changes only after consecutive runs agree (see

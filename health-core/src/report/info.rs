@@ -4,7 +4,8 @@ use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
-use crate::{DEFAULT_GROUPS, DEFAULT_TIMEOUT};
+use crate::DEFAULT_TIMEOUT;
+use crate::group;
 
 /// Facts about one component of a report, known without running it: its name,
 /// criticality, timeout, description and probe groups.
@@ -71,14 +72,14 @@ impl fmt::Debug for Groups {
 
 impl ComponentInfo {
     /// A component named `name`, with the defaults of a check that sets
-    /// nothing: not critical, [`DEFAULT_TIMEOUT`], no description, [`DEFAULT_GROUPS`].
+    /// nothing: not critical, [`DEFAULT_TIMEOUT`], no description, [`group::DEFAULT`].
     pub fn new(name: impl Into<Cow<'static, str>>) -> Self {
         ComponentInfo {
             name: name.into(),
             critical: false,
             timeout: DEFAULT_TIMEOUT,
             description: None,
-            groups: Groups::Static(DEFAULT_GROUPS),
+            groups: Groups::Static(group::DEFAULT),
         }
     }
 

@@ -15,13 +15,13 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use crate::__private::run_for_report;
-use crate::cache::ResultCache;
 use crate::check::MAX_TIMEOUT;
-use crate::flight::{Flights, Runner};
-use crate::join::MaybeDone;
-use crate::names::{NameError, validate_component_name, validate_group_name};
-use crate::run::{Plan, Policy};
-use crate::thresholds::ThresholdOverride;
+use crate::check::cache::ResultCache;
+use crate::check::flight::{Flights, Runner};
+use crate::check::run::{Plan, Policy};
+use crate::check::thresholds::ThresholdOverride;
+use crate::report::join::MaybeDone;
+use crate::report::names::{NameError, validate_component_name, validate_group_name};
 use crate::time_format::ShortDuration;
 use crate::{
     Check, Component, ComponentInfo, ComponentSet, ComponentVisitor, Damped, IntoOutcome, Outcome, Report,

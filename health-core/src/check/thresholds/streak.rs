@@ -7,7 +7,7 @@ use std::sync::{Mutex, PoisonError};
 
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
-use crate::thresholds::{ThresholdOverride, Thresholds};
+use crate::check::thresholds::{ThresholdOverride, Thresholds};
 use crate::{Component, Status};
 
 /// Where a component with thresholds stands: its run's own status, and the
@@ -171,7 +171,7 @@ impl fmt::Debug for Tally {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::component::Ending;
+    use crate::report::component::Ending;
 
     fn run(tally: &Tally, status: Status) -> Component<()> {
         let mut component = Component::new(status);

@@ -1,4 +1,17 @@
+//! What runs one check: the contract ([`Check`]), what a check gives
+//! ([`Outcome`](crate::Outcome)), the bounded run, retries, thresholds,
+//! caching, the run shared by concurrent readers, and redaction.
+//!
 //! The check contract: what a component of a report is.
+
+pub(crate) mod bounded;
+pub(crate) mod cache;
+pub(crate) mod flight;
+pub(crate) mod outcome;
+pub(crate) mod redact;
+pub(crate) mod retry;
+pub(crate) mod run;
+pub(crate) mod thresholds;
 
 use std::future::Future;
 use std::time::Duration;
@@ -7,8 +20,8 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::Retry;
-use crate::run::{Plan, run_bounded};
-use crate::selection::DEFAULT_GROUPS;
+use crate::check::run::{Plan, run_bounded};
+use crate::group;
 use crate::{Component, Outcome};
 
 /// The timeout of a check that names none: no check ever runs unbounded.
@@ -77,7 +90,7 @@ pub trait Check<S: ?Sized = ()>: Send + Sync {
     const DESCRIPTION: Option<&'static str> = None;
 
     /// The probe groups the check belongs to (see [`group`](crate::group)).
-    const GROUPS: &'static [&'static str] = DEFAULT_GROUPS;
+    const GROUPS: &'static [&'static str] = group::DEFAULT;
 
     /// How often a failed run is tried again within the same run (see [`Retry`]).
     const RETRY: Retry = Retry::NONE;
