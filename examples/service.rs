@@ -375,7 +375,7 @@ async fn run<R: ReportSource>(
 
     let drain = Duration::from_millis(variable("DRAIN_MS").and_then(|ms| ms.parse().ok()).unwrap_or(5000));
     if let Some(probe_port) = variable("PROBE_PORT").and_then(|port| port.parse::<u16>().ok()) {
-        probe_lane(probe_port, health.router(), health.shutdown_handle(), drain)?;
+        probe_lane(probe_port, health.router(), health.monitor().shutdown_handle(), drain)?;
     }
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let grpc_listener = tokio::net::TcpListener::bind(("127.0.0.1", grpc_port)).await?;
@@ -384,9 +384,9 @@ async fn run<R: ReportSource>(
     let grpc_server = tonic::transport::Server::builder()
         .add_service(grpc.server())
         .serve_with_incoming_shutdown(TcpListenerStream::new(grpc_listener), grpc.drained(drain));
-    let http_server = serve(listener, app, health.shutdown_handle(), drain);
+    let http_server = serve(listener, app, health.monitor().shutdown_handle(), drain);
     // A server that fails stops the other too, drained.
-    let shutdown = health.shutdown_handle();
+    let shutdown = health.monitor().shutdown_handle();
     let stop_on_error = |result: Result<(), _>| {
         if result.is_err() {
             shutdown.begin_shutdown();

@@ -365,7 +365,7 @@ suite! {
         let mut changes = monitor.subscribe();
         assert_eq!(watched.get_and_update(), Some(Status::Up));
 
-        service.shutdown_handle().begin_shutdown();
+        service.monitor().shutdown_handle().begin_shutdown();
         // Before any await: the change is there already.
         assert_eq!(monitor.status(&readiness), Ok(Some(Status::Down)));
         assert!(watched.has_changed());

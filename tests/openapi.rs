@@ -85,7 +85,7 @@ async fn every_response_validates_against_the_document() {
             assert_conforms(&document, path, &answer);
         }
     }
-    service.shutdown_handle().begin_shutdown();
+    service.monitor().shutdown_handle().begin_shutdown();
     assert_conforms(&document, "/health/ready", &get(address, "/health/ready").await);
 
     // The check can fail: a body the document does not describe is caught.

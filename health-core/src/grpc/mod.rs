@@ -51,7 +51,7 @@
 //! // SIGTERM begins shutdown: "", readiness and every group but liveness turn NOT_SERVING.
 //! let shutdown = monitor.shutdown_handle();
 //! tokio::spawn(async move {
-//!     health_core::grpc::termination_signal().await;
+//!     health_core::monitor::termination_signal().await;
 //!     shutdown.begin_shutdown();
 //! });
 //! let health = GrpcHealth::new(monitor).build()?;
@@ -74,7 +74,3 @@ pub use builder::{ConfigError, GrpcHealth};
 pub use service::GrpcHealthService;
 pub use serving::{ServingStatus, ServingStatuses};
 pub use watch::WatchStream;
-
-/// Completes on SIGTERM or Ctrl-C: call [`Monitor::begin_shutdown`](crate::Monitor::begin_shutdown)
-/// then, unless `health_core::http::serve` does it for you.
-pub use crate::ops::signal::termination_signal;

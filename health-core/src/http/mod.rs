@@ -58,13 +58,8 @@ pub use query::MAX_QUERY;
 pub use service::HealthService;
 pub use visibility::Visibility;
 
-/// The monitor's shutdown handle, which `serve` shares; also here, where it was first.
-pub use crate::monitor::ShutdownHandle;
-
 #[cfg(feature = "utoipa")]
 pub use self::utoipa::{HealthApi, ReportSchema};
-#[cfg(feature = "axum")]
-pub use crate::ops::signal::termination_signal;
 #[cfg(feature = "axum")]
 pub use limits::ServeOptions;
 #[cfg(feature = "axum")]

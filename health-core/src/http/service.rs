@@ -47,11 +47,6 @@ impl<R: ReportSource> HealthService<R> {
         &self.inner.monitor
     }
 
-    /// The handle that drains readiness on shutdown: the monitor's.
-    pub fn shutdown_handle(&self) -> crate::monitor::ShutdownHandle {
-        self.inner.monitor.shutdown_handle()
-    }
-
     /// The base path, such as `/health`.
     pub fn base_path(&self) -> &str {
         &self.inner.base_path

@@ -82,6 +82,11 @@ pub use snapshot::Snapshot;
 pub use status_watch::{MonitorGone, StatusWatch};
 pub use subject::Subject;
 
+/// Waits for SIGTERM or Ctrl-C: what [`ShutdownHandle::begin_shutdown`] is
+/// usually called after.
+#[cfg(any(feature = "axum", feature = "grpc"))]
+pub use crate::ops::signal::termination_signal;
+
 pub(crate) use observe::MakeObserver;
 #[cfg(feature = "metrics")]
 pub(crate) use observe::{Observer, Run};

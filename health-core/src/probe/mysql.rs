@@ -44,9 +44,6 @@ pub async fn pool_with(
     sqlx_pool::probe(pool, options).await.into_outcome()
 }
 
-/// The details of the MySQL probe.
-pub type MySqlDetails = DatabaseDetails;
-
 ready_made_check! {
     /// A [`Check`](crate::Check) probing a `sqlx::MySqlPool`, for a [`Registry`](crate::Registry).
     PoolCheck(sqlx::MySqlPool), QueryOptions<sqlx::mysql::MySqlRow> => DatabaseDetails, pool_with

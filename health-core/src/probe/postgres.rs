@@ -44,9 +44,6 @@ use super::ready_made::ready_made_check;
 use super::sqlx_pool::{self, SqlxBackend};
 use crate::Outcome;
 
-/// The details of the PostgreSQL probes.
-pub type PostgresDetails = DatabaseDetails;
-
 #[cfg(feature = "postgres")]
 impl SqlxBackend for sqlx::Postgres {
     const DEFAULT_QUERY: &'static str = "SELECT 1";
@@ -60,13 +57,13 @@ impl SqlxBackend for sqlx::Postgres {
 
 /// Probes a `sqlx` pool with the default options.
 #[cfg(feature = "postgres")]
-pub async fn pool(pool: &sqlx::PgPool) -> Outcome<PostgresDetails> {
+pub async fn pool(pool: &sqlx::PgPool) -> Outcome<DatabaseDetails> {
     pool_with(pool, &QueryOptions::new()).await
 }
 
 /// Probes a `sqlx` pool with the given options.
 #[cfg(feature = "postgres")]
-pub async fn pool_with(pool: &sqlx::PgPool, options: &QueryOptions<sqlx::postgres::PgRow>) -> Outcome<PostgresDetails> {
+pub async fn pool_with(pool: &sqlx::PgPool, options: &QueryOptions<sqlx::postgres::PgRow>) -> Outcome<DatabaseDetails> {
     sqlx_pool::probe(pool, options).await.into_outcome()
 }
 
@@ -83,7 +80,7 @@ ready_made_check! {
     /// registry.register("database", PoolCheck::new(pool))?;
     /// # Ok(()) }
     /// ```
-    PoolCheck(sqlx::PgPool), QueryOptions<sqlx::postgres::PgRow> => PostgresDetails, pool_with
+    PoolCheck(sqlx::PgPool), QueryOptions<sqlx::postgres::PgRow> => DatabaseDetails, pool_with
 }
 
 /// The default query on a `tokio_postgres` client: the version, in one
@@ -94,7 +91,7 @@ const VERSION_QUERY: &str = "SHOW server_version_num";
 
 /// Probes a `tokio_postgres` client with the default options.
 #[cfg(feature = "tokio-postgres")]
-pub async fn client(client: &tokio_postgres::Client) -> Outcome<PostgresDetails> {
+pub async fn client(client: &tokio_postgres::Client) -> Outcome<DatabaseDetails> {
     client_with(client, &QueryOptions::new()).await
 }
 
@@ -103,7 +100,7 @@ pub async fn client(client: &tokio_postgres::Client) -> Outcome<PostgresDetails>
 pub async fn client_with(
     client: &tokio_postgres::Client,
     options: &QueryOptions<tokio_postgres::Row>,
-) -> Outcome<PostgresDetails> {
+) -> Outcome<DatabaseDetails> {
     on_client(client, options, None, Instant::now()).await
 }
 
@@ -113,7 +110,7 @@ async fn on_client(
     options: &QueryOptions<tokio_postgres::Row>,
     pool: Option<super::PoolFigures>,
     started: Instant,
-) -> Outcome<PostgresDetails> {
+) -> Outcome<DatabaseDetails> {
     let (rows, version) = match options.custom_query() {
         None => match client.simple_query(VERSION_QUERY).await {
             Ok(messages) => (Vec::new(), version_of(&messages)),
@@ -146,12 +143,12 @@ fn version_of(messages: &[tokio_postgres::SimpleQueryMessage]) -> Option<String>
 #[cfg(feature = "tokio-postgres")]
 ready_made_check! {
     /// A [`Check`](crate::Check) probing a `tokio_postgres::Client`, for a [`Registry`](crate::Registry).
-    ClientCheck(std::sync::Arc<tokio_postgres::Client>), QueryOptions<tokio_postgres::Row> => PostgresDetails, client_with
+    ClientCheck(std::sync::Arc<tokio_postgres::Client>), QueryOptions<tokio_postgres::Row> => DatabaseDetails, client_with
 }
 
 /// Probes a `deadpool_postgres` pool with the default options.
 #[cfg(feature = "deadpool-postgres")]
-pub async fn deadpool(pool: &deadpool_postgres::Pool) -> Outcome<PostgresDetails> {
+pub async fn deadpool(pool: &deadpool_postgres::Pool) -> Outcome<DatabaseDetails> {
     deadpool_with(pool, &QueryOptions::new()).await
 }
 
@@ -160,7 +157,7 @@ pub async fn deadpool(pool: &deadpool_postgres::Pool) -> Outcome<PostgresDetails
 pub async fn deadpool_with(
     pool: &deadpool_postgres::Pool,
     options: &QueryOptions<tokio_postgres::Row>,
-) -> Outcome<PostgresDetails> {
+) -> Outcome<DatabaseDetails> {
     let status = pool.status();
     let figures = PoolFigures {
         size: u32::try_from(status.size).unwrap_or(u32::MAX),
@@ -195,5 +192,5 @@ pub async fn deadpool_with(
 #[cfg(feature = "deadpool-postgres")]
 ready_made_check! {
     /// A [`Check`](crate::Check) probing a `deadpool_postgres::Pool`, for a [`Registry`](crate::Registry).
-    DeadpoolCheck(deadpool_postgres::Pool), QueryOptions<tokio_postgres::Row> => PostgresDetails, deadpool_with
+    DeadpoolCheck(deadpool_postgres::Pool), QueryOptions<tokio_postgres::Row> => DatabaseDetails, deadpool_with
 }
