@@ -35,6 +35,30 @@ async fn a_running_server_is_up_with_the_version_it_reports_and_pool_figures() {
 }
 
 #[tokio::test]
+async fn a_lazy_pool_shows_the_connection_its_first_query_opened_and_a_refused_one_no_empty_details() {
+    let Some(url) = url("DATABASE_URL") else { return };
+    let lazy = PgPoolOptions::new().max_connections(2).connect_lazy(&url).unwrap();
+    assert_eq!(lazy.size(), 0, "nothing opened before the probe");
+    let report = report_of(PoolCheck::new(lazy), Duration::from_secs(2)).await;
+    assert_eq!(verdict(&report).0, Status::Up, "{:?}", verdict(&report));
+    let figures = &details(&report)["pool"];
+    assert_eq!((figures["size"].as_u64(), figures["idle"].as_u64()), (Some(1), Some(1)), "{figures}");
+    // Whole microseconds: no float noise in the JSON.
+    let latency = details(&report)["latency_ms"].as_f64().unwrap();
+    assert_eq!((latency * 1000.0).round() / 1000.0, latency);
+
+    let refused = PgPoolOptions::new()
+        .acquire_timeout(Duration::from_millis(500))
+        .connect_lazy(&format!("postgres://postgres@127.0.0.1:{}/test", closed_port()))
+        .unwrap();
+    let report = report_of(PoolCheck::new(refused), Duration::from_secs(2)).await;
+    assert_eq!(verdict(&report).0, Status::Down);
+    let json = serde_json::to_value(&report).unwrap();
+    let component = json["components"].as_object().unwrap().values().next().unwrap();
+    assert!(component.get("details").is_none_or(|details| details != &serde_json::json!({})), "{component}");
+}
+
+#[tokio::test]
 async fn a_closed_port_and_a_silent_server_are_down_within_the_timeout() {
     let blackhole = Blackhole::start().await;
     for address in [format!("127.0.0.1:{}", closed_port()), blackhole.address.to_string()] {

@@ -31,6 +31,9 @@ const RETRY_BACKOFF: Duration = Duration::from_millis(50);
 /// in-flight requests get up to [`GRACE`] more to finish. A second signal
 /// stops at once. Connections are limited as [`ServeOptions::default`] says;
 /// see [`serve_with`].
+///
+/// Each step is logged through `tracing` (the signal, the drain, the stop):
+/// install a subscriber to see them; without one, shutdown is silent.
 pub async fn serve(
     listener: TcpListener,
     app: ::axum::Router,

@@ -25,7 +25,9 @@ pub struct DatabaseDetails {
     pub pool: Option<PoolFigures>,
 }
 
-/// A connection pool's figures when the probe began.
+/// A connection pool's figures: as the probe found them when it could not
+/// query; once it queried, as they are with its own connection back in the
+/// pool (a pool that opens connections lazily shows the one just opened).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[non_exhaustive]
 pub struct PoolFigures {
@@ -41,6 +43,12 @@ pub struct PoolFigures {
 }
 
 impl PoolFigures {
+    /// These figures, taken while the probe holds a connection, with that
+    /// connection back among the idle ones.
+    pub(crate) fn with_own_returned(self) -> Self {
+        PoolFigures { idle: self.idle.saturating_add(1).min(self.size), ..self }
+    }
+
     /// Every connection is open and in use, and, where the pool tells, tasks
     /// are queued for one.
     pub(crate) fn exhausted(&self) -> bool {

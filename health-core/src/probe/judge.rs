@@ -114,9 +114,15 @@ impl Verdict {
         if other.status > self.status { other } else { self }
     }
 
-    /// The outcome with these details.
-    pub(crate) fn with<T>(self, details: T) -> Outcome<T> {
-        let outcome = Outcome::with_details(self.status, details);
+    /// The outcome with these details; none when a probe that failed found
+    /// nothing to tell (details that would show as `{}`).
+    pub(crate) fn with<T: serde::Serialize>(self, details: T) -> Outcome<T> {
+        // Only a failure can leave every figure unknown: an UP result is not
+        // serialized twice.
+        let nothing = self.status != Status::Up
+            && serde_json::to_value(&details).is_ok_and(|value| value.as_object().is_some_and(|map| map.is_empty()));
+        let outcome =
+            if nothing { Outcome::status_only(self.status) } else { Outcome::with_details(self.status, details) };
         match self.message {
             Some(message) => outcome.with_message(message),
             None => outcome,
@@ -124,10 +130,8 @@ impl Verdict {
     }
 }
 
-/// A duration in milliseconds, as the details report latencies.
-pub(crate) fn millis(duration: Duration) -> f64 {
-    duration.as_secs_f64() * 1000.0
-}
+/// Latencies in details are shown as reports show durations.
+pub(crate) use crate::report::component::millis;
 
 /// An error and its sources, `outer: inner: root`, as clients often keep the
 /// useful part (`Connection refused`) in a source.
@@ -144,4 +148,32 @@ pub(crate) fn describe(error: &(dyn std::error::Error + 'static)) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Figures a probe may not have learned.
+    #[derive(serde::Serialize)]
+    struct Figures {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        version: Option<String>,
+    }
+
+    #[test]
+    fn a_failure_that_learned_nothing_has_no_details_and_anything_learned_is_kept() {
+        let nothing = Verdict::down("refused").with(Figures { version: None });
+        assert_eq!((nothing.status(), nothing.details().is_none()), (Status::Down, true));
+        assert_eq!(nothing.message(), Some("refused"));
+        let learned = Verdict::down("read-only").with(Figures { version: Some("16.2".into()) });
+        assert!(learned.details().is_some());
+        // An UP result keeps its details as they are, empty or not.
+        assert!(Verdict::up().with(Figures { version: None }).details().is_some());
+    }
+
+    #[test]
+    fn latencies_show_whole_microseconds() {
+        assert_eq!(millis(Duration::from_nanos(6_898_914)).to_string(), "6.898");
+    }
 }

@@ -27,7 +27,7 @@
 //! ```
 
 use std::pin::Pin;
-use std::time::Instant;
+use tokio::time::Instant;
 
 use futures_core::Stream;
 use schemars::JsonSchema;

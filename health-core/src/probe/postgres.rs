@@ -30,7 +30,7 @@
 //! ```
 
 #[cfg(feature = "tokio-postgres")]
-use std::time::Instant;
+use tokio::time::Instant;
 
 #[cfg(feature = "deadpool-postgres")]
 use super::database::PoolFigures;
@@ -158,13 +158,7 @@ pub async fn deadpool_with(
     pool: &deadpool_postgres::Pool,
     options: &QueryOptions<tokio_postgres::Row>,
 ) -> Outcome<DatabaseDetails> {
-    let status = pool.status();
-    let figures = PoolFigures {
-        size: u32::try_from(status.size).unwrap_or(u32::MAX),
-        idle: u32::try_from(status.available).unwrap_or(u32::MAX),
-        max: u32::try_from(status.max_size).unwrap_or(u32::MAX),
-        waiting: Some(u32::try_from(status.waiting).unwrap_or(u32::MAX)),
-    };
+    let figures = deadpool_figures(pool);
     if let Some(exhausted) = options.gives_up_on(&figures) {
         // An exhausted pool is impaired only while its server takes a new
         // connection: a pool whose server is gone looks exhausted too. One
@@ -184,8 +178,23 @@ pub async fn deadpool_with(
     }
     let started = Instant::now();
     match pool.get().await {
-        Ok(client) => on_client(&client, options, Some(figures), started).await,
+        Ok(client) => {
+            let shown = deadpool_figures(pool).with_own_returned();
+            on_client(&client, options, Some(shown), started).await
+        }
         Err(error) => Verdict::down(describe(&error)).with(unreached(Some(figures))),
+    }
+}
+
+/// A deadpool pool's figures now.
+#[cfg(feature = "deadpool-postgres")]
+fn deadpool_figures(pool: &deadpool_postgres::Pool) -> PoolFigures {
+    let status = pool.status();
+    PoolFigures {
+        size: u32::try_from(status.size).unwrap_or(u32::MAX),
+        idle: u32::try_from(status.available).unwrap_or(u32::MAX),
+        max: u32::try_from(status.max_size).unwrap_or(u32::MAX),
+        waiting: Some(u32::try_from(status.waiting).unwrap_or(u32::MAX)),
     }
 }
 

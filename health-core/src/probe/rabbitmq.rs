@@ -23,7 +23,9 @@
 //! }
 //! ```
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use schemars::JsonSchema;
 use serde::Serialize;

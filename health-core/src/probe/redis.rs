@@ -33,7 +33,9 @@
 //! ```
 
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use redis::Value;
 use redis::aio::ConnectionLike;

@@ -1,7 +1,7 @@
 //! The probe of any `sqlx` pool: PostgreSQL, MySQL and SQLite differ only in
 //! their default query and where the server version comes from.
 
-use std::time::Instant;
+use tokio::time::Instant;
 
 use sqlx::{ColumnIndex, Database, Decode, Executor, IntoArguments, Pool, Row, Type};
 
@@ -129,5 +129,6 @@ where
         }
         (None, None) => None,
     };
-    Probed { verdict: options.judge(&rows, latency), details: reached(version, latency, Some(figures)) }
+    let shown = self::figures(pool).with_own_returned();
+    Probed { verdict: options.judge(&rows, latency), details: reached(version, latency, Some(shown)) }
 }

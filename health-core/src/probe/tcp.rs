@@ -24,7 +24,9 @@
 //! ```
 
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use schemars::JsonSchema;
 use serde::Serialize;
