@@ -43,7 +43,7 @@ fn main() {
     // A monitor read of the derived report, keeping the default history or none.
     let monitor = health_core::Monitor::new(Derived::default(), ());
     let no_history = health_core::Monitor::builder(Derived::default(), ())
-        .history(health_core::monitor::HistoryDepth::new(0, 0))
+        .history_depth(health_core::monitor::HistoryDepth::new(0, 0))
         .build()
         .expect("a monitor");
     let read = |monitor: &health_core::Monitor<Derived>| {

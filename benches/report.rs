@@ -104,7 +104,7 @@ fn metrics(c: &mut Criterion) {
 fn history(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
     let none = health_core::Monitor::builder(Derived::default(), ())
-        .history(health_core::monitor::HistoryDepth::new(0, 0))
+        .history_depth(health_core::monitor::HistoryDepth::new(0, 0))
         .build()
         .unwrap();
     let kept = health_core::Monitor::new(Derived::default(), ());

@@ -139,7 +139,7 @@ fn status_tracking_is_free_while_nothing_changes() {
     assert_eq!(allocations, 0, "a read with subscribers and no change allocated {allocations} times");
 
     // Once the rings are full, the oldest run gives way to the newest: still none.
-    let monitor = Monitor::builder(Eight::default(), ()).history(HistoryDepth::new(100, 2)).build().unwrap();
+    let monitor = Monitor::builder(Eight::default(), ()).history_depth(HistoryDepth::new(100, 2)).build().unwrap();
     let read = || async {
         let before = ALLOCATIONS.with(Cell::get);
         monitor.read(&Subject::Overall, Selection::none()).await.unwrap();

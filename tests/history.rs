@@ -63,7 +63,7 @@ fn set(app: &App, database: u8, queue: u8) {
 /// A monitor keeping `depth`, and the state its checks read.
 fn monitor(depth: HistoryDepth) -> (Monitor<Health>, Arc<App>) {
     let app = Arc::new(App::default());
-    (Monitor::builder(Health::default(), Arc::clone(&app)).history(depth).build().unwrap(), app)
+    (Monitor::builder(Health::default(), Arc::clone(&app)).history_depth(depth).build().unwrap(), app)
 }
 
 /// `(from, to, message)` of each transition of `subject`.
@@ -176,7 +176,7 @@ async fn histories_are_bounded_by_their_depth_and_keep_the_latest() {
     assert_eq!(none.history(&Subject::Overall).unwrap(), Default::default());
 
     let deep = HistoryDepth::new(usize::MAX, 1);
-    let refused = Monitor::builder(Health::default(), Arc::new(App::default())).history(deep).build();
+    let refused = Monitor::builder(Health::default(), Arc::new(App::default())).history_depth(deep).build();
     assert_eq!(refused.err(), Some(MonitorError::HistoryTooDeep(deep)));
 }
 

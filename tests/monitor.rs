@@ -373,7 +373,7 @@ fn configurations_that_cannot_work_are_refused() {
 async fn a_monitor_built_after_shutdown_began_starts_drained() {
     let handle = health_core::monitor::ShutdownHandle::new();
     handle.begin_shutdown();
-    let monitor = Monitor::builder(Health::default(), App::default()).shutdown_handle(handle).build().unwrap();
+    let monitor = Monitor::builder(Health::default(), App::default()).share_shutdown(handle).build().unwrap();
     assert_eq!(monitor.status(&Subject::group(group::READINESS)), Ok(Some(Status::Down)));
     let closed = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&closed);

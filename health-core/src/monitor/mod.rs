@@ -291,7 +291,7 @@ impl<R: ReportSource> Monitor<R> {
     }
 
     /// The latest transitions and runs of `subject`, oldest first, as deep
-    /// as [`MonitorBuilder::history`] says; see [`History`].
+    /// as [`MonitorBuilder::history_depth`] says; see [`History`].
     ///
     /// ```
     /// use health_core::monitor::{Monitor, Subject};
@@ -509,14 +509,15 @@ impl<R: ReportSource> MonitorBuilder<R> {
     /// How much history to keep per subject ([`HistoryDepth::default`]: the
     /// last 100 transitions and 300 runs); see [`Monitor::history`].
     #[must_use]
-    pub fn history(mut self, depth: HistoryDepth) -> Self {
+    pub fn history_depth(mut self, depth: HistoryDepth) -> Self {
         self.history = depth;
         self
     }
 
-    /// Uses `handle` to learn about shutdown (a new one by default).
+    /// Uses `handle` to learn about shutdown (a new one by default): a
+    /// handle shared with other monitors, or with the application.
     #[must_use]
-    pub fn shutdown_handle(mut self, handle: ShutdownHandle) -> Self {
+    pub fn share_shutdown(mut self, handle: ShutdownHandle) -> Self {
         self.shutdown = handle;
         self
     }
