@@ -55,8 +55,8 @@
 //!
 //! With `PROBE_PORT` set, the health routes are also served on that port, by
 //! a thread and a runtime of their own with a cap of 64 connections: a lane
-//! for the kubelet that floods of the main port cannot reach (see the README,
-//! "Slow and abusive clients").
+//! for the kubelet that floods of the main port cannot reach (see
+//! `docs/operations.md`, "Slow and abusive clients").
 //!
 //! On SIGTERM or Ctrl-C, readiness, the whole and the groups turn DOWN at once
 //! over HTTP and gRPC alike (liveness and each component keep being

@@ -1,4 +1,4 @@
-//! The contract of the README's quickstart: the user code compiles and behaves so.
+//! The contract of the first report in `docs/checks.md`: the user code compiles and behaves so.
 
 use health_core::{HealthReport, Outcome, Status, health_check};
 use serde_json::json;

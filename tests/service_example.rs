@@ -271,6 +271,17 @@ fn the_examples_document_and_probes_are_pinned() {
     insta::assert_snapshot!("example_openapi_yaml", document);
     insta::assert_snapshot!("example_probes_yaml", print(&["--probes"]));
     insta::assert_snapshot!("example_grpc_probes_yaml", print(&["--grpc-probes"]));
+    // The guide shows the manifests the library makes, not hand-written ones.
+    for (page, flag) in [("docs/operations.md", "--probes"), ("docs/grpc.md", "--grpc-probes")] {
+        let shown = yaml_blocks(page);
+        assert!(shown.contains(&print(&[flag])), "{page} shows what `{flag}` prints");
+    }
+}
+
+/// The YAML blocks of a page of the guide.
+fn yaml_blocks(page: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(page)).unwrap();
+    text.split("```yaml\n").skip(1).filter_map(|block| block.split("```").next()).map(str::to_owned).collect()
 }
 
 /// tonic-health's client: one nobody here wrote.

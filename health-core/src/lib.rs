@@ -57,8 +57,8 @@
 //! tonic server; `health_core::metrics` (feature `metrics`) records its runs
 //! and statuses through the `metrics` facade.
 //!
-//! See the repository's README for the attribute reference, the JSON format and
-//! the failure semantics.
+//! The guide (writing checks, the JSON format, probes, the monitor, the
+//! transports, failure semantics) is in the repository's `docs/`.
 
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
@@ -222,3 +222,9 @@ pub use health_macros::HealthReport;
 /// The JSON Schema library whose [`JsonSchema`](schemars::JsonSchema) trait
 /// details types implement, re-exported so versions always match.
 pub use schemars;
+
+/// The README's Rust snippets, compiled as doc tests (its Quickstart is also
+/// built as a crate of its own and run by `.ci/quickstart`).
+#[cfg(all(doctest, feature = "axum", feature = "postgres", feature = "redis"))]
+#[doc = include_str!("../../README.md")]
+mod readme {}

@@ -62,7 +62,8 @@ pub struct SqliteDetails {
     /// (`quick_check` not included).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub latency_ms: Option<f64>,
-    /// The pool's figures when the probe began.
+    /// The pool's figures: as the probe found them when it could not query; once
+    /// it queried, as they are with its own connection back in the pool.
     pub pool: PoolFigures,
     /// The first line of `PRAGMA quick_check` (`ok` when sound), when asked for.
     #[serde(skip_serializing_if = "Option::is_none")]

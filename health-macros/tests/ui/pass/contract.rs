@@ -1,4 +1,4 @@
-// The README's contract, compiled as a user crate would.
+// The contract of `docs/checks.md`'s first report, compiled as a user crate would.
 use health_core::{health_check, HealthReport, Outcome};
 
 #[derive(serde::Serialize, schemars::JsonSchema, Clone)]
