@@ -223,8 +223,45 @@ pub use health_macros::HealthReport;
 /// details types implement, re-exported so versions always match.
 pub use schemars;
 
-/// The README's Rust snippets, compiled as doc tests (its Quickstart is also
-/// built as a crate of its own and run by `.ci/quickstart`).
-#[cfg(all(doctest, feature = "axum", feature = "postgres", feature = "redis"))]
-#[doc = include_str!("../../README.md")]
-mod readme {}
+/// The README's and the guide's Rust snippets, compiled as doc tests (the
+/// README's Quickstart is also built as a crate of its own and run by
+/// `.ci/quickstart`). They use every feature.
+#[cfg(all(
+    doctest,
+    feature = "axum",
+    feature = "grpc",
+    feature = "metrics",
+    feature = "ui",
+    feature = "postgres",
+    feature = "mysql",
+    feature = "sqlite",
+    feature = "deadpool-postgres",
+    feature = "redis",
+    feature = "rabbitmq",
+    feature = "nats",
+    feature = "http-upstream",
+    feature = "tcp",
+    feature = "disk"
+))]
+mod guide {
+    #[doc = include_str!("../../README.md")]
+    mod readme {}
+    #[doc = include_str!("../../docs/checks.md")]
+    mod checks {}
+    #[doc = include_str!("../../docs/probes.md")]
+    mod probes {}
+    #[doc = include_str!("../../docs/monitor.md")]
+    mod monitor {}
+    #[doc = include_str!("../../docs/http.md")]
+    mod http {}
+    #[doc = include_str!("../../docs/status-page.md")]
+    mod status_page {}
+    #[doc = include_str!("../../docs/grpc.md")]
+    mod grpc {}
+    #[doc = include_str!("../../docs/metrics.md")]
+    mod metrics {}
+    #[doc = include_str!("../../docs/thresholds.md")]
+    mod thresholds {}
+    #[doc = include_str!("../../docs/operations.md")]
+    mod operations {}
+}

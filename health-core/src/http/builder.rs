@@ -31,7 +31,7 @@ use crate::{Monitor, ReportSource, Status};
 /// let service = HealthEndpoints::new(Monitor::new(Health::default(), ()))
 ///     .base_path("/internal/health")
 ///     .visibility(Visibility::Always)
-///     .status_codes(Endpoint::Ready, StatusCodes::default().degraded(http::StatusCode::TOO_MANY_REQUESTS))
+///     .status_codes(Endpoint::Ready, StatusCodes::default().degraded(health_core::http::StatusCode::TOO_MANY_REQUESTS))
 ///     .build()?;
 /// # let _ = service; Ok(()) }
 /// ```

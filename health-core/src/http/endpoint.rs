@@ -65,8 +65,7 @@ impl Endpoint {
 /// warning:
 ///
 /// ```
-/// use health_core::http::StatusCodes;
-/// use http::StatusCode;
+/// use health_core::http::{StatusCode, StatusCodes};
 ///
 /// let consul = StatusCodes::default().degraded(StatusCode::TOO_MANY_REQUESTS);
 /// assert_eq!(consul.code(health_core::Status::Degraded), StatusCode::TOO_MANY_REQUESTS);

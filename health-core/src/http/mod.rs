@@ -48,6 +48,9 @@ mod ui;
 #[cfg(feature = "utoipa")]
 mod utoipa;
 
+/// The status codes [`StatusCodes`] maps to: the `http` crate's, so that no
+/// other dependency is needed to name one.
+pub use ::http::StatusCode;
 pub use builder::{ConfigError, HealthEndpoints};
 pub use endpoint::{Endpoint, StatusCodes};
 pub use error::RequestError;
