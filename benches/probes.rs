@@ -8,7 +8,7 @@ use std::hint::black_box;
 
 use std::time::Instant;
 
-use health_core::probe::redis::{RedisDetails, RedisOptions};
+use health_core::probe::redis::{ConnectionCheck, RedisDetails};
 use health_core::probe::sqlite::SqliteDetails;
 use health_core::probe::{self, DatabaseDetails};
 use health_core::{HealthReport, Outcome, Status, health_check};
@@ -22,7 +22,8 @@ struct Clients {
     sqlite: sqlx::SqlitePool,
     redis: Option<redis::aio::ConnectionManager>,
     /// Kept from run to run, as the probe's documentation asks.
-    redis_options: RedisOptions,
+    /// The ready-made check, which remembers the server's version between runs.
+    redis_check: Option<ConnectionCheck<redis::aio::ConnectionManager>>,
 }
 
 #[health_check(timeout = "2s")]
@@ -52,7 +53,7 @@ async fn sqlite(clients: &Clients) -> Outcome<SqliteDetails> {
 
 #[health_check(timeout = "2s")]
 async fn cache(clients: &Clients) -> Outcome<RedisDetails> {
-    probe::redis::connection_with(clients.redis.as_ref().unwrap(), &clients.redis_options).await
+    health_core::Check::run(clients.redis_check.as_ref().unwrap(), &()).await
 }
 
 macro_rules! one_check_reports {
@@ -111,7 +112,8 @@ fn connect(runtime: &Runtime) -> Clients {
             Some(url) => Some(redis::aio::ConnectionManager::new(redis::Client::open(url).unwrap()).await.unwrap()),
             None => None,
         };
-        Clients { postgres, tokio_postgres, deadpool, mysql, sqlite, redis, redis_options: RedisOptions::new() }
+        let redis_check = redis.clone().map(ConnectionCheck::new);
+        Clients { postgres, tokio_postgres, deadpool, mysql, sqlite, redis, redis_check }
     })
 }
 

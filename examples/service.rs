@@ -9,7 +9,7 @@
 //! |---|---|---|---|
 //! | `DATABASE_URL` (PostgreSQL) | `database` | `probe::postgres::pool` (`sqlx`) | yes |
 //! | `MYSQL_URL` (MySQL, MariaDB) | `reporting` | `probe::mysql::pool` (`sqlx`) | no |
-//! | `REDIS_URL` | `cache` | `probe::redis::connection_with` | no |
+//! | `REDIS_URL` | `cache` | `probe::redis::connection` | no |
 //! | `RABBITMQ_URL` (`amqp://…`) | `broker` | `probe::rabbitmq::connection` (`lapin`) | no |
 //! | `NATS_URL` | `messaging` | `probe::nats::client` (`async-nats`) | no |
 //! | `UPSTREAM_URL` (`http://…`) | `upstream` | `probe::http_upstream::request` (`reqwest`), any status below 500 | no |
@@ -75,7 +75,7 @@ use health_core::probe::disk::{self, DiskDetails};
 use health_core::probe::http_upstream::{self, UpstreamDetails, UpstreamOptions};
 use health_core::probe::nats::{self, NatsDetails};
 use health_core::probe::rabbitmq::{self, RabbitMqDetails};
-use health_core::probe::redis::{self, RedisDetails, RedisOptions};
+use health_core::probe::redis::{self, RedisDetails};
 use health_core::probe::{DatabaseDetails, mysql, postgres};
 use health_core::{
     HealthReport, Monitor, Outcome, Registry, RegistryError, ReportSource, Status, health_check, redact,
@@ -91,8 +91,6 @@ struct Services {
     database: Option<sqlx::PgPool>,
     reporting: Option<sqlx::MySqlPool>,
     cache: Option<::redis::aio::ConnectionManager>,
-    /// Kept between runs: the probe asks the server's version once a minute.
-    cache_options: RedisOptions,
     /// Opened, and reopened when lost, by a task of its own.
     broker: RwLock<Option<Arc<lapin::Connection>>>,
     messaging: Option<async_nats::Client>,
@@ -155,7 +153,7 @@ async fn reporting(services: &Services) -> Outcome<DatabaseDetails> {
 #[health_check(timeout = "500ms", cache = "2s", groups(readiness, startup, "dependencies"))]
 async fn cache(services: &Services) -> Outcome<RedisDetails> {
     let Some(connection) = &services.cache else { return unconfigured("REDIS_URL") };
-    redis::connection_with(connection, &services.cache_options).await
+    redis::connection(connection).await
 }
 
 /// The RabbitMQ connection is open and unblocked, and opens a channel.
@@ -261,7 +259,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             None => None,
         },
-        cache_options: RedisOptions::new(),
         broker: RwLock::new(None),
         messaging: match variable("NATS_URL") {
             Some(url) => Some(async_nats::ConnectOptions::new().retry_on_initial_connect().connect(url).await?),

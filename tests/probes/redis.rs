@@ -179,3 +179,36 @@ async fn a_server_busy_for_a_moment_is_degraded() {
     assert!(message.contains("above the 100 ms threshold"), "{message}");
     sleeper.await.unwrap();
 }
+
+/// How many `HELLO`s the server at `manager` has answered.
+async fn hellos(manager: &mut ConnectionManager) -> u64 {
+    let stats: String = redis::cmd("INFO").arg("commandstats").query_async(manager).await.unwrap();
+    stats
+        .lines()
+        .find_map(|line| line.strip_prefix("cmdstat_hello:calls="))
+        .map_or(0, |rest| rest.split(',').next().unwrap().parse().unwrap())
+}
+
+#[tokio::test]
+async fn the_ready_made_check_remembers_the_server_and_the_function_keeps_nothing() {
+    let port = free_port();
+    let Some(_server) = redis_server(port, &[]) else { return };
+    wait_for(format!("127.0.0.1:{port}").parse().unwrap()).await;
+    let mut manager =
+        ConnectionManager::new(redis::Client::open(format!("redis://127.0.0.1:{port}")).unwrap()).await.unwrap();
+    let registry = crate::support::registry_of(ConnectionCheck::new(manager.clone()), Duration::from_secs(1));
+    let before = hellos(&mut manager).await;
+    for _ in 0..5 {
+        let report = registry.report(&()).await;
+        assert_eq!(verdict(&report).0, Status::Up);
+        assert!(details(&report)["version"].is_string(), "every run tells the version");
+    }
+    assert_eq!(hellos(&mut manager).await - before, 1, "one HELLO for five runs of one check");
+
+    let before = hellos(&mut manager).await;
+    for _ in 0..3 {
+        let outcome = health_core::probe::redis::connection(&manager).await;
+        assert!(outcome.details().and_then(|details| details.version.as_ref()).is_some());
+    }
+    assert_eq!(hellos(&mut manager).await - before, 3, "the function asks each run");
+}

@@ -4,9 +4,10 @@
 //! Each run sends `ROLE`, which costs what `PING` does: the role, and for a
 //! replica the state of its link to the primary. The server's version and
 //! mode come from `HELLO` (without arguments, it changes nothing), sent in the
-//! same round trip on the first run and then at most once a minute, or after
-//! a failed run; the options remember them, so keep them (or a [`ConnectionCheck`])
-//! from run to run. A server older than Redis 6, without `HELLO`, is asked
+//! same round trip: a [`ConnectionCheck`] remembers them, and asks again at
+//! most once a minute or after a failed run; [`connection`] and
+//! [`connection_with`], which keep nothing, ask each run (still one round
+//! trip). A server older than Redis 6, without `HELLO`, is asked
 //! `INFO server` instead. A clustered node is also asked `CLUSTER INFO`. An
 //! ACL user not allowed `ROLE` (an `@admin` command) gets `PING` instead, and
 //! the details say only the latency. The probe reports:
@@ -17,22 +18,20 @@
 //!   or the answer is slower than the threshold.
 //!
 //! ```no_run
-//! use health_core::probe::redis::{self, RedisDetails, RedisOptions};
+//! use health_core::probe::redis::{self, RedisDetails};
 //! use health_core::{health_check, Outcome};
 //!
 //! struct AppState {
 //!     redis: ::redis::aio::ConnectionManager,
-//!     /// Kept from run to run: it remembers the server's version.
-//!     redis_options: RedisOptions,
 //! }
 //!
 //! #[health_check(timeout = "1s", critical)]
 //! async fn cache(state: &AppState) -> Outcome<RedisDetails> {
-//!     redis::connection_with(&state.redis, &state.redis_options).await
+//!     redis::connection(&state.redis).await
 //! }
 //! ```
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -70,14 +69,15 @@ pub struct RedisDetails {
 /// How long the server's version and mode are trusted before `HELLO` is sent again.
 const SERVER_FACTS_FOR: Duration = Duration::from_secs(60);
 
-/// How the Redis probe judges what it finds, and what it last learned of the
-/// server. A clone starts with nothing learned, so one options value per
-/// server: clone it for another server freely.
-#[derive(Debug)]
+/// How the Redis probe judges what it finds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RedisOptions {
     latency: LatencyOptions,
-    server: Arc<Mutex<Option<ServerFacts>>>,
 }
+
+/// What a [`ConnectionCheck`] last learned of its server.
+#[derive(Debug, Default)]
+struct ServerMemory(Mutex<Option<ServerFacts>>);
 
 /// What `HELLO` said, and when.
 #[derive(Debug, Clone)]
@@ -85,18 +85,6 @@ struct ServerFacts {
     version: Option<String>,
     mode: Option<String>,
     learned_at: Instant,
-}
-
-impl Clone for RedisOptions {
-    fn clone(&self) -> Self {
-        RedisOptions { latency: self.latency, server: Arc::default() }
-    }
-}
-
-impl Default for RedisOptions {
-    fn default() -> Self {
-        RedisOptions { latency: LatencyOptions::new(), server: Arc::default() }
-    }
 }
 
 impl RedisOptions {
@@ -114,9 +102,8 @@ impl RedisOptions {
     }
 }
 
-/// Probes a connection with the default options. Fresh options know nothing
-/// of the server, so each run also sends `HELLO`: keep a [`RedisOptions`] and
-/// call [`connection_with`] to spare it.
+/// Probes a connection with the default options; `HELLO` goes with `ROLE`
+/// each run (a [`ConnectionCheck`] remembers what it says).
 pub async fn connection<C>(connection: &C) -> Outcome<RedisDetails>
 where
     C: ConnectionLike + Clone + Send + Sync,
@@ -130,9 +117,17 @@ pub async fn connection_with<C>(connection: &C, options: &RedisOptions) -> Outco
 where
     C: ConnectionLike + Clone + Send + Sync,
 {
+    probe(connection, options, &ServerMemory::default()).await
+}
+
+/// The probe, with what `memory` knows of the server, which it updates.
+async fn probe<C>(connection: &C, options: &RedisOptions, memory: &ServerMemory) -> Outcome<RedisDetails>
+where
+    C: ConnectionLike + Clone + Send + Sync,
+{
     let mut connection = connection.clone();
     let started = Instant::now();
-    let known = options.known_server();
+    let known = memory.known_server();
     let answer = match &known {
         Some(_) => redis::cmd("ROLE").query_async::<Value>(&mut connection).await.map(|role| (None, role)),
         None => hello_and_role(&mut connection).await.map(|(hello, role)| (Some(hello), role)),
@@ -152,13 +147,13 @@ where
             };
         }
         Err(error) => {
-            options.forget_server();
+            memory.forget_server();
             return Verdict::down(describe(&error)).with(RedisDetails::unreached());
         }
     };
     let server = match (known, hello) {
         (Some(known), _) => known,
-        (None, hello) => options.learn_server(hello.unwrap_or(Value::Nil)),
+        (None, hello) => memory.learn_server(hello.unwrap_or(Value::Nil)),
     };
     let mut details = RedisDetails {
         version: server.version,
@@ -205,23 +200,23 @@ async fn hello_and_role<C: ConnectionLike>(connection: &mut C) -> redis::RedisRe
     }
 }
 
-impl RedisOptions {
+impl ServerMemory {
     /// The server's version and mode, if learned less than a minute ago.
     fn known_server(&self) -> Option<ServerFacts> {
-        let server = self.server.lock().unwrap_or_else(PoisonError::into_inner);
+        let server = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         server.as_ref().filter(|facts| facts.learned_at.elapsed() < SERVER_FACTS_FOR).cloned()
     }
 
     fn learn_server(&self, hello: Value) -> ServerFacts {
         let facts =
             ServerFacts { version: field(&hello, "version"), mode: field(&hello, "mode"), learned_at: Instant::now() };
-        *self.server.lock().unwrap_or_else(PoisonError::into_inner) = Some(facts.clone());
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(facts.clone());
         facts
     }
 
     /// After a failure the server may come back another: ask again.
     fn forget_server(&self) {
-        *self.server.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = None;
     }
 }
 
@@ -297,16 +292,20 @@ fn info_field<'a>(info: &'a str, name: &str) -> Option<&'a str> {
 /// registry.register("cache", ConnectionCheck::new(redis))?;
 /// # Ok(()) }
 /// ```
+///
+/// It remembers the server's version and mode between runs, so that a run
+/// costs what `ROLE` costs: the application holds only its connection.
 #[derive(Debug)]
 pub struct ConnectionCheck<C> {
     connection: C,
     options: RedisOptions,
+    server: ServerMemory,
 }
 
 impl<C> ConnectionCheck<C> {
     /// A check with the default options.
     pub fn new(connection: C) -> Self {
-        ConnectionCheck { connection, options: RedisOptions::new() }
+        ConnectionCheck { connection, options: RedisOptions::new(), server: ServerMemory::default() }
     }
 
     /// Replaces the options.
@@ -332,7 +331,7 @@ where
     type Details = RedisDetails;
 
     fn run(&self, _: &S) -> impl Future<Output = Outcome<RedisDetails>> + Send {
-        connection_with(&self.connection, &self.options)
+        probe(&self.connection, &self.options, &self.server)
     }
 }
 
