@@ -1,10 +1,12 @@
 //! A derived report allocates nothing per check: check futures live pinned in
 //! the report's own future, never boxed, and instant checks without messages or
-//! details produce no heap data. Counted with a global allocator wrapper.
+//! details produce no heap data; the HTTP core answers from a background
+//! snapshot without allocating. Counted with a global allocator wrapper.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
+use health_core::http::{HealthEndpoints, HealthRequest};
 use health_core::monitor::{HistoryDepth, Monitor, Subject};
 use health_core::report::Selection;
 use health_core::{HealthReport, Outcome, Status, health_check};
@@ -204,5 +206,26 @@ fn recording_metrics_allocates_nothing_per_run_once_the_series_exist() {
         let (allocations, status) = runtime.block_on(read());
         assert_eq!(status, Status::Up);
         assert_eq!(allocations, 0, "a read recording 8 runs as metrics allocated {allocations} times");
+    });
+}
+
+#[test]
+fn the_http_core_answers_from_a_background_snapshot_without_allocating() {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+    runtime.block_on(async {
+        let monitor =
+            Monitor::builder(Eight::default(), ()).refresh_every(std::time::Duration::from_secs(60)).build().unwrap();
+        let health = HealthEndpoints::new(monitor).build().unwrap();
+        while health.monitor().latest(&Subject::Overall).unwrap().is_none() {
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+        let request = HealthRequest::new("GET", "/health/ready").accept(Some(b"application/json".as_slice()));
+        // The first answer renders the body the others share.
+        let first = health.respond(&request).into_ready().expect("answered from the snapshot");
+        let (allocations, answer) = allocations_during(|| health.respond(&request).into_ready());
+        let answer = answer.expect("answered from the snapshot");
+        assert_eq!(allocations, 0, "an answer from the background snapshot allocated {allocations} times");
+        assert_eq!((answer.status(), answer.body()), (200, first.body()));
+        assert!(answer.age().is_some());
     });
 }

@@ -170,6 +170,7 @@ impl<R: ReportSource> HealthEndpoints<R> {
             codes: self.codes,
             access: Access::new(self.visibility),
             openapi: self.openapi,
+            openapi_document: std::sync::OnceLock::new(),
             #[cfg(feature = "ui")]
             page: self.page,
         };

@@ -1,4 +1,5 @@
-//! The response future of [`HealthService`](super::HealthService).
+//! The response future of [`HealthService`](super::HealthService) as a tower
+//! `Service`: an [`Answer`] turned into an `http` response.
 
 use std::convert::Infallible;
 use std::fmt;
@@ -7,31 +8,21 @@ use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
 use bytes::Bytes;
-use http::Response;
+use http::header::{HeaderName, HeaderValue};
+use http::{Response, StatusCode};
 use http_body_util::Full;
 
-/// The response future of [`HealthService`](super::HealthService): ready at
-/// once for answers that need no run of the checks (a background snapshot,
-/// a subject drained while shutting down, a refused request), which allocate nothing
-/// for it; a run of the checks otherwise.
-pub struct ResponseFuture {
-    kind: Kind,
-}
+use super::{Answer, HealthResponse};
 
-enum Kind {
-    Ready(Response<Full<Bytes>>),
-    Running(Pin<Box<dyn Future<Output = Response<Full<Bytes>>> + Send>>),
-    /// The response was given.
-    Done,
+/// The response future of [`HealthService`](super::HealthService): its
+/// [`Answer`], as an `http` response.
+pub struct ResponseFuture {
+    answer: Answer,
 }
 
 impl ResponseFuture {
-    pub(super) fn ready(response: Response<Full<Bytes>>) -> Self {
-        ResponseFuture { kind: Kind::Ready(response) }
-    }
-
-    pub(super) fn running(future: impl Future<Output = Response<Full<Bytes>>> + Send + 'static) -> Self {
-        ResponseFuture { kind: Kind::Running(Box::pin(future)) }
+    pub(super) fn new(answer: Answer) -> Self {
+        ResponseFuture { answer }
     }
 }
 
@@ -39,27 +30,44 @@ impl Future for ResponseFuture {
     type Output = Result<Response<Full<Bytes>>, Infallible>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let response = match &mut self.kind {
-            Kind::Running(future) => ready!(future.as_mut().poll(cx)),
-            Kind::Ready(_) => match std::mem::replace(&mut self.kind, Kind::Done) {
-                Kind::Ready(response) => response,
-                _ => return Poll::Pending,
-            },
-            // Polled again after completing, it stays pending rather than panic.
-            Kind::Done => return Poll::Pending,
-        };
-        self.kind = Kind::Done;
-        Poll::Ready(Ok(response))
+        let answer = ready!(Pin::new(&mut self.answer).poll(cx));
+        Poll::Ready(Ok(to_http(answer)))
+    }
+}
+
+/// `answer` as an `http` response: the headers are static strings, and the
+/// age a number, so nothing is parsed or allocated but the header map.
+pub(super) fn to_http(answer: HealthResponse) -> Response<Full<Bytes>> {
+    let status = StatusCode::from_u16(answer.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let age = answer.age();
+    let mut response = Response::new(Full::new(Bytes::new()));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    for (name, value) in answer.headers() {
+        headers.insert(header_name(name), HeaderValue::from_static(value));
+    }
+    if let Some(age) = age {
+        headers.insert(http::header::AGE, HeaderValue::from(age));
+    }
+    *response.body_mut() = Full::new(answer.into_body());
+    response
+}
+
+/// The `http` crate's constant for the names answers use, without parsing.
+fn header_name(name: &'static str) -> HeaderName {
+    use http::header;
+    match name {
+        "content-type" => header::CONTENT_TYPE,
+        "cache-control" => header::CACHE_CONTROL,
+        "allow" => header::ALLOW,
+        "www-authenticate" => header::WWW_AUTHENTICATE,
+        "x-content-type-options" => header::X_CONTENT_TYPE_OPTIONS,
+        other => HeaderName::from_static(other),
     }
 }
 
 impl fmt::Debug for ResponseFuture {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let kind = match self.kind {
-            Kind::Ready(_) => "ready",
-            Kind::Running(_) => "running the checks",
-            Kind::Done => "done",
-        };
-        f.debug_struct("ResponseFuture").field("kind", &kind).finish()
+        f.debug_struct("ResponseFuture").field("answer", &self.answer).finish()
     }
 }

@@ -18,7 +18,14 @@
 //! This module is an adapter: the monitor runs the checks, keeps the latest
 //! results, tracks statuses and drains on shutdown; the endpoints add routes,
 //! formats, status codes and visibility, and keep no health state.
+//!
+//! Its core is framework-neutral: [`HealthService::respond`] answers a
+//! [`HealthRequest`] (method, path, query, `Accept`, `Authorization`) with a
+//! [`HealthResponse`] (status, headers, body). The tower `Service`, the
+//! [`HealthLayer`] and the axum `Router` translate to and from it; another
+//! framework's adapter does the same.
 
+mod answer;
 mod bodies;
 mod builder;
 mod dispatch;
@@ -30,6 +37,8 @@ mod negotiate;
 mod openapi;
 mod query;
 mod render;
+mod request;
+mod respond;
 mod response;
 mod route;
 mod service;
@@ -51,6 +60,7 @@ mod utoipa;
 /// The status codes [`StatusCodes`] maps to: the `http` crate's, so that no
 /// other dependency is needed to name one.
 pub use ::http::StatusCode;
+pub use answer::Answer;
 pub use builder::{ConfigError, HealthEndpoints};
 pub use endpoint::{Endpoint, StatusCodes};
 pub use error::RequestError;
@@ -58,6 +68,8 @@ pub use future::ResponseFuture;
 pub use layer::{HealthLayer, Routed, WithHealth};
 pub use openapi::{MergeError, merge_openapi};
 pub use query::MAX_QUERY;
+pub use request::HealthRequest;
+pub use response::HealthResponse;
 pub use service::HealthService;
 pub use visibility::Visibility;
 

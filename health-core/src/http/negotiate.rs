@@ -31,8 +31,7 @@ impl Format {
 const REPORT: [(Format, &str); 2] =
     [(Format::Json, "application/json"), (Format::HealthJson, "application/health+json")];
 const VERBOSE: [(Format, &str); 1] = [(Format::Text, "text/plain")];
-// The router serves the OpenAPI document, which exists in JSON only.
-#[cfg(any(feature = "axum", test))]
+/// The OpenAPI document, which exists in JSON only.
 const JSON: [(Format, &str); 1] = [(Format::Json, "application/json")];
 
 /// Chooses the format of a report from `?verbose` and the `Accept` header
@@ -42,7 +41,6 @@ pub(crate) fn format(verbose: bool, accept: Option<&[u8]>) -> Result<Format, Req
 }
 
 /// JSON, if the `Accept` header admits it: for what exists in JSON only.
-#[cfg(any(feature = "axum", test))]
 pub(crate) fn json_only(accept: Option<&[u8]>) -> Result<Format, RequestError> {
     choose(accept, &JSON)
 }

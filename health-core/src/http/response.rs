@@ -1,43 +1,116 @@
-//! HTTP responses: report bodies and error bodies, with their headers.
+//! An answer of the endpoints as any HTTP framework sends it: a status, its
+//! headers and a body, no framework's types.
 
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{self, HeaderValue};
-use http::{Response, StatusCode};
-use http_body_util::Full;
 
 use super::RequestError;
 use super::negotiate::Format;
 
-/// A body in `format` with `status`, and its age when it is a snapshot's.
-pub(crate) fn report(status: StatusCode, format: Format, body: Bytes, age: Option<Duration>) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(body));
-    *response.status_mut() = status;
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if let Some(age) = age {
-        headers.insert(header::AGE, HeaderValue::from(age.as_secs()));
-    }
-    response
+/// What every answer says of caching: health is never stale in a cache.
+const NO_STORE: (&str, &str) = ("cache-control", "no-store");
+
+/// An answer of the health endpoints: a status code, headers and a body. A
+/// framework's adapter copies them into its own response type; the body of
+/// an answer to `HEAD` is left out by the server, and `Content-Length` is the
+/// body's length.
+///
+/// ```
+/// use health_core::http::{HealthEndpoints, HealthRequest};
+/// use health_core::{health_check, HealthReport, Monitor};
+///
+/// #[health_check]
+/// async fn ping() {}
+///
+/// #[derive(HealthReport, Default)]
+/// struct Health { ping: PingCheck }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), health_core::http::ConfigError> {
+/// let health = HealthEndpoints::new(Monitor::new(Health::default(), ())).build()?;
+/// let answer = health.respond(&HealthRequest::new("GET", "/health/live")).await;
+/// assert_eq!(answer.status(), 200);
+/// assert!(answer.headers().any(|header| header == ("content-type", "application/json")));
+/// assert_eq!(&answer.body()[..], br#"{"status":"UP","components":{}}"#);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct HealthResponse {
+    status: u16,
+    content_type: &'static str,
+    /// Headers every answer of its kind has.
+    fixed: &'static [(&'static str, &'static str)],
+    /// One more, for some errors: `Allow`, `WWW-Authenticate`.
+    extra: Option<(&'static str, &'static str)>,
+    /// The `Age` of a background snapshot, in seconds.
+    age: Option<u64>,
+    body: Bytes,
 }
 
-/// The JSON answer to a refused request, with the headers its code calls for.
-pub(crate) fn error(error: &RequestError) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from(error.body())));
-    *response.status_mut() = error.status();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    match error {
-        RequestError::MethodNotAllowed => {
-            headers.insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
-        }
-        RequestError::Unauthorized => {
-            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        }
-        _ => {}
+impl HealthResponse {
+    /// The status code.
+    pub fn status(&self) -> u16 {
+        self.status
     }
-    response
+
+    /// Every header but `Age` (see [`age`](Self::age)), names in lower case.
+    pub fn headers(&self) -> impl Iterator<Item = (&'static str, &'static str)> + '_ {
+        std::iter::once(("content-type", self.content_type)).chain(self.fixed.iter().copied()).chain(self.extra)
+    }
+
+    /// The `Age` header, in seconds: how old the report is, when it comes
+    /// from the background refresh.
+    pub fn age(&self) -> Option<u64> {
+        self.age
+    }
+
+    /// The body.
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// The body, taken.
+    pub fn into_body(self) -> Bytes {
+        self.body
+    }
+
+    /// A report's body in `format` with `status`, and its age when it is a
+    /// snapshot's.
+    pub(crate) fn report(status: u16, format: Format, body: Bytes, age: Option<Duration>) -> Self {
+        HealthResponse {
+            status,
+            content_type: format.content_type(),
+            fixed: &[NO_STORE],
+            extra: None,
+            age: age.map(|age| age.as_secs()),
+            body,
+        }
+    }
+
+    /// The JSON answer to a refused request, with the header its code calls for.
+    pub(crate) fn error(error: &RequestError) -> Self {
+        let extra = match error {
+            RequestError::MethodNotAllowed => Some(("allow", "GET, HEAD")),
+            RequestError::Unauthorized => Some(("www-authenticate", "Bearer")),
+            _ => None,
+        };
+        HealthResponse {
+            status: error.status().as_u16(),
+            content_type: "application/json",
+            fixed: &[NO_STORE],
+            extra,
+            age: None,
+            body: Bytes::from(error.body()),
+        }
+    }
+
+    /// A document or page of `content_type` with `fixed` headers: 200.
+    pub(crate) fn document(
+        content_type: &'static str,
+        fixed: &'static [(&'static str, &'static str)],
+        body: Bytes,
+    ) -> Self {
+        HealthResponse { status: 200, content_type, fixed, extra: None, age: None, body }
+    }
 }

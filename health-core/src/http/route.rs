@@ -23,7 +23,9 @@ pub(crate) fn resolve(catalog: &Catalog, rest: &str) -> Result<Route, RequestErr
     }
     if let Some(endpoint) = Endpoint::BUILT_IN_GROUPS.into_iter().find(|endpoint| endpoint.segment() == Some(path)) {
         let group = endpoint.group().and_then(|name| catalog.group(name));
-        return group.map(|target| Route { endpoint, target }).ok_or(RequestError::UnknownGroup(path.to_owned()));
+        return group
+            .map(|target| Route { endpoint, target })
+            .ok_or_else(|| RequestError::UnknownGroup(path.to_owned()));
     }
     if let Some(name) = path.strip_prefix(GROUP_SEGMENT).and_then(|rest| rest.strip_prefix('/')) {
         // The built-in groups have endpoints of their own.

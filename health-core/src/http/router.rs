@@ -1,13 +1,6 @@
 //! The endpoints, and their OpenAPI document, as an axum `Router`.
 
-use bytes::Bytes;
-use http::Response;
-use http::header::{self, HeaderMap, HeaderValue};
-use http_body_util::Full;
-
-use super::dispatch::accept;
-use super::negotiate;
-use super::{HealthService, response};
+use super::HealthService;
 use crate::ReportSource;
 
 impl<R: ReportSource> HealthService<R> {
@@ -43,28 +36,10 @@ impl<R: ReportSource> HealthService<R> {
             .route(base, every_method())
             .route(&format!("{base}/"), every_method())
             .route(&format!("{base}/{{*rest}}"), every_method());
+        // The document is answered by the service too.
         match &self.inner.openapi.path {
-            Some(path) => {
-                let document = Bytes::from(self.openapi().to_string());
-                let serve = move |headers: HeaderMap| {
-                    let document = document.clone();
-                    async move { document_response(&headers, document) }
-                };
-                router.route(path, ::axum::routing::get(serve))
-            }
+            Some(path) => router.route(path, every_method()),
             None => router,
         }
-    }
-}
-
-/// The document, in JSON, to requests whose `Accept` header admits it.
-fn document_response(headers: &HeaderMap, document: Bytes) -> Response<Full<Bytes>> {
-    match negotiate::json_only(accept(headers).as_deref()) {
-        Ok(_) => {
-            let mut response = Response::new(Full::new(document));
-            response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-            response
-        }
-        Err(error) => response::error(&error),
     }
 }

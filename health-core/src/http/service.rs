@@ -5,14 +5,18 @@ use std::fmt;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use std::borrow::Cow;
+
 use bytes::Bytes;
+use http::header::{self, HeaderMap, HeaderValue};
 use http::{Request, Response};
 use http_body_util::Full;
 
+use super::HealthRequest;
 use super::endpoint::Codes;
 use super::future::ResponseFuture;
 use super::openapi::OpenApiOptions;
-use super::response;
+use super::respond::respond;
 use super::visibility::Access;
 use crate::{Monitor, ReportSource};
 
@@ -30,6 +34,8 @@ pub(super) struct Inner<R: ReportSource> {
     pub(super) codes: Codes,
     pub(super) access: Access,
     pub(super) openapi: OpenApiOptions,
+    /// The OpenAPI document served at its path, once asked for.
+    pub(super) openapi_document: std::sync::OnceLock<Bytes>,
     /// The status page, when turned on.
     #[cfg(feature = "ui")]
     pub(super) page: Option<super::StatusPage>,
@@ -59,9 +65,11 @@ impl<R: ReportSource> HealthService<R> {
         Some(format!("{}/{}", self.inner.base_path, page.segment))
     }
 
-    /// Whether `path` is one of this service's: the base path or below it.
+    /// Whether `path` is one of this service's: the base path or below it,
+    /// or the OpenAPI document's path.
     pub fn serves(&self, path: &str) -> bool {
         path.strip_prefix(self.inner.base_path.as_str()).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+            || self.inner.openapi.path.as_deref() == Some(path)
     }
 }
 
@@ -90,22 +98,24 @@ where
     /// HEAD answers are rendered like GET ones, so that `Content-Length`
     /// matches; the server leaves the body out.
     fn call(&mut self, request: Request<B>) -> Self::Future {
-        #[cfg(feature = "ui")]
-        if let Some(answer) = self.inner.page_request(&request) {
-            return answer;
-        }
-        let asked = match self.inner.ask(&request) {
-            Ok(asked) => asked,
-            Err(error) => return ResponseFuture::ready(response::error(&error)),
-        };
-        let monitor = &self.inner.monitor;
-        if let Some(reading) = monitor.read_at_hand(asked.route.target, asked.exclude) {
-            return ResponseFuture::ready(self.inner.answer(&asked, &reading));
-        }
-        let inner = Arc::clone(&self.inner);
-        ResponseFuture::running(async move {
-            let reading = inner.monitor.read_target(asked.route.target, asked.exclude).await;
-            inner.answer(&asked, &reading)
-        })
+        let accept = accept(request.headers());
+        let asked = HealthRequest::new(request.method().as_str(), request.uri().path())
+            .query(request.uri().query())
+            .accept(accept)
+            .authorization(request.headers().get(header::AUTHORIZATION).map(HeaderValue::as_bytes));
+        ResponseFuture::new(respond(&self.inner, &asked))
     }
+}
+
+/// The `Accept` header: its one line, or every line joined with commas.
+pub(super) fn accept(headers: &HeaderMap) -> Option<Cow<'_, [u8]>> {
+    let mut values = headers.get_all(header::ACCEPT).iter();
+    let first = values.next()?;
+    let Some(second) = values.next() else { return Some(Cow::Borrowed(first.as_bytes())) };
+    let mut list = first.as_bytes().to_vec();
+    for value in std::iter::once(second).chain(values) {
+        list.push(b',');
+        list.extend_from_slice(value.as_bytes());
+    }
+    Some(Cow::Owned(list))
 }

@@ -3,7 +3,6 @@
 use std::fmt;
 use std::hash::{BuildHasher, RandomState};
 
-use http::HeaderValue;
 use subtle::ConstantTimeEq;
 
 use super::RequestError;
@@ -76,13 +75,12 @@ impl Access {
     }
 
     /// Whether the request may see messages and details; a wrong token is refused.
-    pub(crate) fn details_shown(&self, authorization: Option<&HeaderValue>) -> Result<bool, RequestError> {
+    pub(crate) fn details_shown(&self, authorization: Option<&[u8]>) -> Result<bool, RequestError> {
         match &self.visibility {
             Visibility::Always => Ok(true),
             Visibility::Never => Ok(false),
             Visibility::WhenAuthorized { token } => {
-                let Some(authorization) = authorization else { return Ok(false) };
-                let value = authorization.as_bytes();
+                let Some(value) = authorization else { return Ok(false) };
                 let scheme_ok = value.len() > 7 && value[..7].eq_ignore_ascii_case(b"bearer ");
                 let presented =
                     if scheme_ok { value[7..].trim_ascii() } else { return Err(RequestError::Unauthorized) };

@@ -15,7 +15,7 @@ pub(super) const HISTORY_SCHEMA: &str = "HealthHistory";
 pub(super) fn items(facts: &Facts, path: &str) -> [(String, Value); 2] {
     let mut page_headers = Map::new();
     for (name, value) in SECURITY_HEADERS {
-        page_headers.insert(name.as_str().to_owned(), json!({ "schema": { "type": "string", "enum": [value] } }));
+        page_headers.insert((*name).to_owned(), json!({ "schema": { "type": "string", "enum": [value] } }));
     }
     let page = json!({
         "operationId": operation_id(facts, "get", "HealthStatusPage"),

@@ -14,15 +14,10 @@ mod page;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{self, HeaderValue};
-use http::{Method, Request, Response, StatusCode};
-use http_body_util::Full;
 
-use super::dispatch::accept;
-use super::future::ResponseFuture;
 use super::negotiate::Format;
 use super::service::Inner;
-use super::{RequestError, negotiate, response};
+use super::{Answer, HealthRequest, HealthResponse, RequestError, negotiate};
 use crate::ReportSource;
 use crate::monitor::{Reading, Target};
 use crate::report::Selection;
@@ -99,6 +94,9 @@ impl StatusPage {
     }
 }
 
+/// The headers of the history, beyond its type.
+const HISTORY_HEADERS: &[(&str, &str)] = &[("cache-control", "no-store"), ("x-content-type-options", "nosniff")];
+
 /// What a request below the page's path asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum PageRoute {
@@ -111,12 +109,9 @@ enum PageRoute {
 impl<R: ReportSource> Inner<R> {
     /// The answer to `request` if it is for the page or its history; `None`
     /// for the other endpoints.
-    pub(in crate::http) fn page_request<B>(
-        self: &std::sync::Arc<Self>,
-        request: &Request<B>,
-    ) -> Option<ResponseFuture> {
+    pub(in crate::http) fn page_request(self: &std::sync::Arc<Self>, request: &HealthRequest<'_>) -> Option<Answer> {
         let page = self.page.as_ref()?;
-        let path = request.uri().path();
+        let path = request.path();
         let below =
             path.strip_prefix(self.base_path.as_str())?.strip_prefix('/')?.strip_prefix(page.segment.as_str())?;
         let route = match below.strip_prefix('/') {
@@ -127,21 +122,21 @@ impl<R: ReportSource> Inner<R> {
             Some(_) => None,
         };
         Some(match self.ask_page(request, route) {
-            Ok(PageRoute::Page) => ResponseFuture::ready(page::response()),
+            Ok(PageRoute::Page) => Answer::ready(page::response()),
             Ok(PageRoute::History) => self.history(request),
-            Err(error) => ResponseFuture::ready(response::error(&error)),
+            Err(error) => Answer::ready(HealthResponse::error(&error)),
         })
     }
 
     /// Checks what every page route needs of a request, in the order the
     /// other endpoints do: GET or HEAD, a known path, no query, an `Accept`
     /// header that admits the answer's media type.
-    fn ask_page<B>(&self, request: &Request<B>, route: Option<PageRoute>) -> Result<PageRoute, RequestError> {
-        if request.method() != Method::GET && request.method() != Method::HEAD {
+    fn ask_page(&self, request: &HealthRequest<'_>, route: Option<PageRoute>) -> Result<PageRoute, RequestError> {
+        if !request.is_read() {
             return Err(RequestError::MethodNotAllowed);
         }
-        let route = route.ok_or_else(|| RequestError::NotFound(request.uri().path().to_owned()))?;
-        if let Some(query) = request.uri().query().filter(|query| !query.is_empty()) {
+        let route = route.ok_or_else(|| RequestError::NotFound(request.path().to_owned()))?;
+        if let Some(query) = request.query_text().filter(|query| !query.is_empty()) {
             let name = query.split(['&', '=']).next().unwrap_or_default();
             return Err(RequestError::UnknownParameter(name.to_owned()));
         }
@@ -149,39 +144,37 @@ impl<R: ReportSource> Inner<R> {
             PageRoute::Page => "text/html",
             PageRoute::History => "application/json",
         };
-        negotiate::admits(accept(request.headers()).as_deref(), media)?;
+        negotiate::admits(request.accept_header(), media)?;
         Ok(route)
     }
 
     /// The history, with the latest report of every component: from the
     /// background snapshot, or one run of them all when checks run on each
     /// read; while shutting down too.
-    fn history<B>(self: &std::sync::Arc<Self>, request: &Request<B>) -> ResponseFuture {
-        let details = match self.access.details_shown(request.headers().get(header::AUTHORIZATION)) {
+    fn history(self: &std::sync::Arc<Self>, request: &HealthRequest<'_>) -> Answer {
+        let details = match self.access.details_shown(request.authorization_header()) {
             Ok(details) => details,
-            Err(error) => return ResponseFuture::ready(response::error(&error)),
+            Err(error) => return Answer::ready(HealthResponse::error(&error)),
         };
         // Measured even while the whole drains: operators still see what
         // each component says as the service shuts down.
         if let Some(reading) = self.monitor.background_reading(Target::Overall, Selection::none()) {
-            return ResponseFuture::ready(self.history_response(&reading, details));
+            return Answer::ready(self.history_response(&reading, details));
         }
         let inner = std::sync::Arc::clone(self);
-        ResponseFuture::running(async move {
+        Answer::running(async move {
             let reading = inner.monitor.measure(Target::Overall, Selection::none()).await;
             inner.history_response(&reading, details)
         })
     }
 
-    fn history_response(&self, reading: &Reading<R::Components>, details: bool) -> Response<Full<Bytes>> {
+    fn history_response(&self, reading: &Reading<R::Components>, details: bool) -> HealthResponse {
         let poll_every = match self.monitor.refresh_interval() {
             Some(every) => every.max(MIN_POLL),
             None => self.page.as_ref().map_or(MIN_POLL, |page| page.poll_every),
         };
         let body = history::render(&self.monitor, reading, self.access.visibility(), details, poll_every);
-        let mut response = response::report(StatusCode::OK, Format::Json, Bytes::from(body), None);
-        response.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-        response
+        HealthResponse::document(Format::Json.content_type(), HISTORY_HEADERS, Bytes::from(body))
     }
 }
 

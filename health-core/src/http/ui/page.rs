@@ -2,9 +2,8 @@
 //! assembled at compile time, and the headers that lock it down.
 
 use bytes::Bytes;
-use http::Response;
-use http::header::{self, HeaderName, HeaderValue};
-use http_body_util::Full;
+
+use crate::http::HealthResponse;
 
 /// The inline style (the whole `<style>` element's text).
 #[cfg(test)]
@@ -57,23 +56,17 @@ policy! {
 }
 
 /// The headers of the page, beyond its type.
-pub(crate) const SECURITY_HEADERS: [(HeaderName, &str); 5] = [
-    (header::CONTENT_SECURITY_POLICY, POLICY),
-    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-    (header::X_FRAME_OPTIONS, "DENY"),
-    (header::REFERRER_POLICY, "no-referrer"),
-    (header::CACHE_CONTROL, "no-store"),
+pub(crate) const SECURITY_HEADERS: &[(&str, &str)] = &[
+    ("content-security-policy", POLICY),
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    ("referrer-policy", "no-referrer"),
+    ("cache-control", "no-store"),
 ];
 
 /// The page, with its headers. HEAD answers carry the same, less the body.
-pub(crate) fn response() -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from_static(PAGE.as_bytes())));
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
-    for (name, value) in SECURITY_HEADERS {
-        headers.insert(name, HeaderValue::from_static(value));
-    }
-    response
+pub(crate) fn response() -> HealthResponse {
+    HealthResponse::document("text/html; charset=utf-8", SECURITY_HEADERS, Bytes::from_static(PAGE.as_bytes()))
 }
 
 #[cfg(test)]
