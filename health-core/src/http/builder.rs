@@ -4,10 +4,12 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::endpoint::{Codes, carries_body};
-use super::openapi::{ERROR_CODES, OpenApiOptions, schema_names};
-use super::service::{HealthService, Inner};
+use super::endpoints::{HealthService, Inner};
+use super::openapi::options::OpenApiOptions;
+use super::openapi::{ERROR_CODES, schema_names};
+use super::route::valid_path;
 use super::visibility::Access;
-use super::{Endpoint, StatusCodes, Visibility};
+use super::{ConfigError, Endpoint, StatusCodes, Visibility};
 use crate::{Monitor, ReportSource, Status};
 
 /// Builds the health endpoints of a [`Monitor`]: `GET`/`HEAD` on `/health`,
@@ -187,107 +189,5 @@ impl<R: ReportSource> fmt::Debug for HealthEndpoints<R> {
             .field("visibility", &self.visibility)
             .field("openapi", &self.openapi)
             .finish_non_exhaustive()
-    }
-}
-
-/// Why the endpoints could not be built.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ConfigError {
-    /// The base path is not `/` followed by path segments, without a trailing `/`.
-    BadBasePath(String),
-    /// A status code a report cannot be answered with: one without a body (1xx,
-    /// 204, 205, 304), or one errors are answered with (400, 404, 405, 406,
-    /// 414, and 401 when details need a token).
-    BadStatusCode {
-        /// The endpoint it was set for.
-        endpoint: Endpoint,
-        /// The code.
-        code: u16,
-    },
-    /// A bearer token for `WhenAuthorized` that is empty or not a valid header value.
-    BadToken,
-    /// The OpenAPI document's path is not a valid path, or lies among the endpoints.
-    BadOpenApiPath(String),
-    /// A details type has the name of a schema of the OpenAPI document itself.
-    SchemaNameTaken(String),
-    /// A report title that cannot start the names of the OpenAPI document's
-    /// schemas: it must be letters, digits, `.`, `-` and `_`.
-    BadTitle(String),
-    /// An `operationId` prefix that is not letters, digits, `.`, `-` and `_`,
-    /// which keep operationIds safe in URLs.
-    BadOperationIdPrefix(String),
-    /// The status page's segment is not one path segment of letters, digits,
-    /// `-`, `_` and `.`, or is the name of a component or another route.
-    BadStatusPagePath(String),
-    /// The status page would poll more often than every 500 ms.
-    BadPollInterval(std::time::Duration),
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ConfigError::BadBasePath(path) => write!(
-                f,
-                "the base path `{path}` must start with `/`, not end with one, and hold only letters, digits, `-`, `_`, `.` and `/`"
-            ),
-            ConfigError::BadStatusCode { endpoint, code } => write!(
-                f,
-                "status code {code} for {endpoint:?} cannot answer a report: it carries no body or is the code of an error"
-            ),
-            ConfigError::SchemaNameTaken(name) => write!(
-                f,
-                "a details type is named `{name}`, like a schema of the OpenAPI document; rename it (#[schemars(rename = \"...\")])"
-            ),
-            ConfigError::BadOpenApiPath(path) => {
-                write!(
-                    f,
-                    "the OpenAPI document cannot be served at `{path}`: it must be a valid path outside the endpoints"
-                )
-            }
-            ConfigError::BadToken => f.write_str("the bearer token must be non-empty visible ASCII"),
-            ConfigError::BadOperationIdPrefix(prefix) => {
-                write!(f, "the operationId prefix `{prefix}` must be letters, digits, `.`, `-` and `_`")
-            }
-            ConfigError::BadStatusPagePath(segment) => write!(
-                f,
-                "the status page cannot be served at `{segment}`: it must be one path segment of letters, digits, `-`, `_` and `.`, named like no component and no other route (`live`, `ready`, `startup`, `group`)"
-            ),
-            ConfigError::BadPollInterval(every) => {
-                write!(f, "the status page cannot poll every {every:?}: the shortest interval is 500ms")
-            }
-            ConfigError::BadTitle(title) => write!(
-                f,
-                "the report title `{title}` must be letters, digits, `.`, `-` and `_`, as OpenAPI schema names are"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for ConfigError {}
-
-/// Whether `path` can be the base path or the document's: `/health`, `/api/v1/health`.
-fn valid_path(path: &str) -> bool {
-    path.strip_prefix('/').is_some_and(|rest| rest.split('/').all(valid_segment))
-}
-
-/// Whether `segment` can be one segment of a path: letters, digits, `-`, `_`, `.`.
-pub(super) fn valid_segment(segment: &str) -> bool {
-    !matches!(segment, "" | "." | "..")
-        && segment.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::valid_path;
-
-    #[test]
-    fn base_paths() {
-        for good in ["/health", "/api/v1/health", "/_status"] {
-            assert!(valid_path(good), "{good}");
-        }
-        for bad in ["", "/", "health", "/health/", "//health", "/he alth", "/health?x", "/a/../health", "/."] {
-            assert!(!valid_path(bad), "{bad}");
-        }
     }
 }

@@ -2,10 +2,10 @@
 //! the answer from a reading of the monitor.
 
 use super::bodies::{Bodies, BodyKey};
+use super::endpoints::Inner;
 use super::negotiate::Format;
 use super::render::View;
 use super::route::Route;
-use super::service::Inner;
 use super::{HealthRequest, HealthResponse, RequestError, negotiate, query, route};
 use crate::ReportSource;
 use crate::monitor::Reading;

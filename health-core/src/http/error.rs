@@ -2,6 +2,9 @@
 
 use std::fmt;
 
+/// The longest query string accepted, in bytes.
+pub const MAX_QUERY: usize = 1024;
+
 use http::StatusCode;
 
 /// Why a request to a health endpoint was refused. Each is a 4xx response with
@@ -25,7 +28,7 @@ pub enum RequestError {
     EmptyExclude,
     /// The same component excluded twice (400).
     RepeatedExclude(String),
-    /// A query string longer than [`MAX_QUERY`](super::MAX_QUERY) bytes (414).
+    /// A query string longer than [`MAX_QUERY`] bytes (414).
     QueryTooLong,
     /// A malformed `Accept` header (400).
     BadAccept,
@@ -97,7 +100,7 @@ impl fmt::Display for RequestError {
             RequestError::BadParameter(text) => write!(f, "malformed query parameter `{}`", echo(text)),
             RequestError::EmptyExclude => f.write_str("`exclude` needs a component name: `?exclude=<component>`"),
             RequestError::RepeatedExclude(name) => write!(f, "component `{}` is excluded twice", echo(name)),
-            RequestError::QueryTooLong => write!(f, "the query string is longer than {} bytes", super::MAX_QUERY),
+            RequestError::QueryTooLong => write!(f, "the query string is longer than {} bytes", MAX_QUERY),
             RequestError::BadAccept => f.write_str("the Accept header is malformed"),
             RequestError::NotAcceptable { offered } => {
                 write!(f, "the Accept header admits none of the media types offered: {}", offered.join(", "))

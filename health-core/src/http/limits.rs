@@ -2,6 +2,10 @@
 
 use std::time::Duration;
 
+/// How long in-flight requests may take to finish once the drain delay is
+/// over, unless [`ServeOptions::grace`] says otherwise.
+pub const GRACE: Duration = Duration::from_secs(10);
+
 /// How [`serve_with`](super::serve_with) protects itself from slow and
 /// abusive clients, so that probes keep being answered.
 ///
@@ -23,7 +27,7 @@ use std::time::Duration;
 ///
 /// On shutdown, connections waiting for a request head are closed at once and
 /// busy ones finish their request, for up to a **grace** period, 10 s by
-/// default ([`GRACE`](super::GRACE)); connections still busy then are closed.
+/// default ([`GRACE`]); connections still busy then are closed.
 ///
 /// A flood of requests that keeps more connections *busy* than the cap can
 /// still turn a probe away: give probes their own listener (a second `serve`
@@ -47,7 +51,7 @@ pub struct ServeOptions {
 
 impl Default for ServeOptions {
     fn default() -> Self {
-        ServeOptions { header_read_timeout: Duration::from_secs(5), max_connections: 1024, grace: super::GRACE }
+        ServeOptions { header_read_timeout: Duration::from_secs(5), max_connections: 1024, grace: GRACE }
     }
 }
 
@@ -69,7 +73,7 @@ impl ServeOptions {
     }
 
     /// How long requests under way may take to finish once the drain delay
-    /// is over ([`GRACE`](super::GRACE) by default); then their connections
+    /// is over ([`GRACE`] by default); then their connections
     /// are closed.
     #[must_use]
     pub fn grace(mut self, grace: Duration) -> Self {

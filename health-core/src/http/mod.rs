@@ -28,8 +28,10 @@
 mod answer;
 mod bodies;
 mod builder;
+mod config_error;
 mod dispatch;
 mod endpoint;
+mod endpoints;
 mod error;
 mod future;
 mod layer;
@@ -61,23 +63,24 @@ mod utoipa;
 /// other dependency is needed to name one.
 pub use ::http::StatusCode;
 pub use answer::Answer;
-pub use builder::{ConfigError, HealthEndpoints};
+pub use builder::HealthEndpoints;
+pub use config_error::ConfigError;
 pub use endpoint::{Endpoint, StatusCodes};
+pub use endpoints::HealthService;
+pub use error::MAX_QUERY;
 pub use error::RequestError;
 pub use future::ResponseFuture;
 pub use layer::{HealthLayer, Routed, WithHealth};
 pub use openapi::{MergeError, merge_openapi};
-pub use query::MAX_QUERY;
 pub use request::HealthRequest;
 pub use response::HealthResponse;
-pub use service::HealthService;
 pub use visibility::Visibility;
 
 #[cfg(feature = "utoipa")]
 pub use self::utoipa::{HealthApi, ReportSchema};
 #[cfg(feature = "axum")]
-pub use limits::ServeOptions;
+pub use limits::{GRACE, ServeOptions};
 #[cfg(feature = "axum")]
-pub use serve::{GRACE, serve, serve_with};
+pub use serve::{serve, serve_with};
 #[cfg(feature = "ui")]
 pub use ui::{MIN_POLL, StatusPage};

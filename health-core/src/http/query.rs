@@ -1,11 +1,9 @@
 //! The query string: `verbose` and repeatable `exclude=<component>`.
 
 use super::RequestError;
+use super::error::MAX_QUERY;
 use crate::monitor::{Catalog, Target};
 use crate::report::Selection;
-
-/// The longest query string accepted, in bytes.
-pub const MAX_QUERY: usize = 1024;
 
 /// The options of the query string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use super::service::Inner;
+use super::endpoints::Inner;
 use super::{Answer, HealthRequest, HealthResponse, HealthService, RequestError, negotiate};
 use crate::ReportSource;
 

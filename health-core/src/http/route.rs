@@ -40,6 +40,17 @@ pub(crate) fn resolve(catalog: &Catalog, rest: &str) -> Result<Route, RequestErr
         .ok_or_else(|| RequestError::UnknownComponent(path.to_owned()))
 }
 
+/// Whether `path` can be the base path or the document's: `/health`, `/api/v1/health`.
+pub(super) fn valid_path(path: &str) -> bool {
+    path.strip_prefix('/').is_some_and(|rest| rest.split('/').all(valid_segment))
+}
+
+/// Whether `segment` can be one segment of a path: letters, digits, `-`, `_`, `.`.
+pub(super) fn valid_segment(segment: &str) -> bool {
+    !matches!(segment, "" | "." | "..")
+        && segment.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,5 +79,15 @@ mod tests {
         assert_eq!(route("/nope"), Err(RequestError::UnknownComponent("nope".into())));
         assert_eq!(route("/off"), Err(RequestError::UnknownComponent("off".into())), "disabled");
         assert!(route("/database/extra").is_err());
+    }
+
+    #[test]
+    fn base_paths() {
+        for good in ["/health", "/api/v1/health", "/_status"] {
+            assert!(valid_path(good), "{good}");
+        }
+        for bad in ["", "/", "health", "/health/", "//health", "/he alth", "/health?x", "/a/../health", "/."] {
+            assert!(!valid_path(bad), "{bad}");
+        }
     }
 }

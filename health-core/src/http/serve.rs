@@ -15,10 +15,6 @@ use crate::monitor::ShutdownHandle;
 use crate::ops::signal::termination_signal;
 use crate::race::{First, race};
 
-/// How long in-flight requests may take to finish once the drain delay is
-/// over, unless [`ServeOptions::grace`] says otherwise.
-pub const GRACE: Duration = Duration::from_secs(10);
-
 /// How long to wait before accepting again when the process is out of file
 /// descriptors or memory, or the error is unknown: accepting again at once
 /// would spin.
@@ -28,7 +24,7 @@ const RETRY_BACKOFF: Duration = Duration::from_millis(50);
 /// then drains at once (readiness, the whole and the groups but liveness turn
 /// DOWN: see [`Monitor::begin_shutdown`](crate::Monitor::begin_shutdown)),
 /// keeps serving for `drain` so load balancers notice, and stops gracefully:
-/// in-flight requests get up to [`GRACE`] more to finish. A second signal
+/// in-flight requests get up to [`GRACE`](super::GRACE) more to finish. A second signal
 /// stops at once. Connections are limited as [`ServeOptions::default`] says;
 /// see [`serve_with`].
 ///

@@ -1,87 +1,18 @@
 //! The tower `Service` answering the health endpoints.
 
-use std::convert::Infallible;
-use std::fmt;
-use std::sync::Arc;
-use std::task::{Context, Poll};
-
 use std::borrow::Cow;
+use std::convert::Infallible;
+use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http::header::{self, HeaderMap, HeaderValue};
 use http::{Request, Response};
 use http_body_util::Full;
 
-use super::HealthRequest;
-use super::endpoint::Codes;
 use super::future::ResponseFuture;
-use super::openapi::OpenApiOptions;
 use super::respond::respond;
-use super::visibility::Access;
-use crate::{Monitor, ReportSource};
-
-/// The health endpoints as a tower `Service`; build it with
-/// [`HealthEndpoints`](super::HealthEndpoints). Cloning is cheap: clones share
-/// the monitor and the rendered bodies.
-pub struct HealthService<R: ReportSource> {
-    pub(super) inner: Arc<Inner<R>>,
-}
-
-/// The endpoints' configuration.
-pub(super) struct Inner<R: ReportSource> {
-    pub(super) monitor: Monitor<R>,
-    pub(super) base_path: String,
-    pub(super) codes: Codes,
-    pub(super) access: Access,
-    pub(super) openapi: OpenApiOptions,
-    /// The OpenAPI document served at its path, once asked for.
-    pub(super) openapi_document: std::sync::OnceLock<Bytes>,
-    /// The status page, when turned on.
-    #[cfg(feature = "ui")]
-    pub(super) page: Option<super::StatusPage>,
-}
-
-impl<R: ReportSource> Clone for HealthService<R> {
-    fn clone(&self) -> Self {
-        HealthService { inner: Arc::clone(&self.inner) }
-    }
-}
-
-impl<R: ReportSource> HealthService<R> {
-    /// The monitor the endpoints read.
-    pub fn monitor(&self) -> &Monitor<R> {
-        &self.inner.monitor
-    }
-
-    /// The base path, such as `/health`.
-    pub fn base_path(&self) -> &str {
-        &self.inner.base_path
-    }
-
-    /// Where the status page is served, when it is turned on (feature `ui`).
-    #[cfg(feature = "ui")]
-    pub fn status_page_path(&self) -> Option<String> {
-        let page = self.inner.page.as_ref()?;
-        Some(format!("{}/{}", self.inner.base_path, page.segment))
-    }
-
-    /// Whether `path` is one of this service's: the base path or below it,
-    /// or the OpenAPI document's path.
-    pub fn serves(&self, path: &str) -> bool {
-        path.strip_prefix(self.inner.base_path.as_str()).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-            || self.inner.openapi.path.as_deref() == Some(path)
-    }
-}
-
-impl<R: ReportSource> fmt::Debug for HealthService<R> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HealthService")
-            .field("monitor", &self.inner.monitor)
-            .field("base_path", &self.inner.base_path)
-            .field("access", &self.inner.access)
-            .finish_non_exhaustive()
-    }
-}
+use super::{HealthRequest, HealthService};
+use crate::ReportSource;
 
 impl<R, B> tower_service::Service<Request<B>> for HealthService<R>
 where

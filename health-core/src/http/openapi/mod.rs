@@ -4,6 +4,7 @@
 
 mod definitions;
 mod merge;
+pub(crate) mod options;
 #[cfg(feature = "ui")]
 mod page;
 mod paths;
@@ -11,6 +12,7 @@ mod schemas;
 
 use serde_json::{Map, Value, json};
 
+use self::options::OpenApiOptions;
 use super::endpoint::Codes;
 use super::{Endpoint, HealthService, Visibility};
 use crate::report::Selection;
@@ -54,23 +56,6 @@ fn report_schema_name(title: &str, endpoint: Endpoint) -> String {
         Endpoint::Component => "Component",
     };
     format!("{title}{suffix}")
-}
-
-/// What the document says beyond the endpoints themselves.
-#[derive(Debug, Clone)]
-pub(crate) struct OpenApiOptions {
-    /// Where the router serves the document, if anywhere.
-    pub(crate) path: Option<String>,
-    /// Put before every `operationId`.
-    pub(crate) operation_prefix: String,
-    /// The document's server.
-    pub(crate) server: String,
-}
-
-impl Default for OpenApiOptions {
-    fn default() -> Self {
-        OpenApiOptions { path: None, operation_prefix: String::new(), server: "/".into() }
-    }
 }
 
 /// Everything the document is made from, gathered once so that the code

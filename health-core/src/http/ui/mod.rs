@@ -10,89 +10,20 @@
 
 mod history;
 mod page;
-
-use std::time::Duration;
+pub(crate) mod status_page;
 
 use bytes::Bytes;
 
+use super::endpoints::Inner;
 use super::negotiate::Format;
-use super::service::Inner;
 use super::{Answer, HealthRequest, HealthResponse, RequestError, negotiate};
 use crate::ReportSource;
 use crate::monitor::{Reading, Target};
 use crate::report::Selection;
 
 pub(crate) use page::SECURITY_HEADERS;
-
-/// The path segment, below the page's, of the JSON it updates itself from.
-pub(crate) const HISTORY_SEGMENT: &str = "history";
-
-/// The shortest interval at which the page may poll.
-pub const MIN_POLL: Duration = Duration::from_millis(500);
-
-/// The status page (feature `ui`): where the endpoints serve it, and how
-/// often it updates itself. Turn it on with
-/// [`HealthEndpoints::status_page`](super::HealthEndpoints::status_page).
-///
-/// The page lives at `{base}/{segment}` (`/health/ui` by default) and reads
-/// `{base}/{segment}/history`. In background mode it polls once per refresh
-/// interval (never faster than [`MIN_POLL`]); when checks run on each read,
-/// every [`poll_every`](Self::poll_every), each poll being one read of every
-/// component, as a request to `{base}` would be.
-///
-/// ```
-/// use std::time::Duration;
-/// use health_core::http::{HealthEndpoints, StatusPage};
-/// use health_core::{health_check, HealthReport, Monitor};
-///
-/// #[health_check]
-/// async fn ping() {}
-///
-/// #[derive(HealthReport, Default)]
-/// struct Health { ping: PingCheck }
-///
-/// # fn main() -> Result<(), health_core::http::ConfigError> {
-/// let service = HealthEndpoints::new(Monitor::new(Health::default(), ()))
-///     .status_page(StatusPage::new().segment("status").poll_every(Duration::from_secs(10)))
-///     .build()?;
-/// assert_eq!(service.status_page_path().as_deref(), Some("/health/status"));
-/// # Ok(()) }
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct StatusPage {
-    pub(crate) segment: String,
-    pub(crate) poll_every: Duration,
-}
-
-impl Default for StatusPage {
-    fn default() -> Self {
-        StatusPage { segment: "ui".into(), poll_every: Duration::from_secs(5) }
-    }
-}
-
-impl StatusPage {
-    /// The page at `{base}/ui`, polling every 5 s when checks run on each read.
-    pub fn new() -> Self {
-        StatusPage::default()
-    }
-
-    /// Serves the page at `{base}/{segment}`: one path segment of letters,
-    /// digits, `-`, `_` and `.`, named like no component and no other route.
-    #[must_use]
-    pub fn segment(mut self, segment: impl Into<String>) -> Self {
-        self.segment = segment.into();
-        self
-    }
-
-    /// How often the page polls when checks run on each read (at least
-    /// [`MIN_POLL`]). In background mode it follows the refresh interval.
-    #[must_use]
-    pub fn poll_every(mut self, every: Duration) -> Self {
-        self.poll_every = every;
-        self
-    }
-}
+pub(crate) use status_page::{HISTORY_SEGMENT, check};
+pub use status_page::{MIN_POLL, StatusPage};
 
 /// The headers of the history, beyond its type.
 const HISTORY_HEADERS: &[(&str, &str)] = &[("cache-control", "no-store"), ("x-content-type-options", "nosniff")];
@@ -176,19 +107,4 @@ impl<R: ReportSource> Inner<R> {
         let body = history::render(&self.monitor, reading, self.access.visibility(), details, poll_every);
         HealthResponse::document(Format::Json.content_type(), HISTORY_HEADERS, Bytes::from(body))
     }
-}
-
-/// Why a status page configuration cannot work, if it cannot.
-pub(crate) fn check(page: &StatusPage, components: &[crate::ComponentInfo]) -> Result<(), super::ConfigError> {
-    let segment = page.segment.as_str();
-    let taken = crate::report::RESERVED_NAMES.contains(&segment)
-        || segment == super::route::GROUP_SEGMENT
-        || components.iter().any(|component| component.name() == segment);
-    if taken || !super::builder::valid_segment(segment) {
-        return Err(super::ConfigError::BadStatusPagePath(segment.to_owned()));
-    }
-    if page.poll_every < MIN_POLL {
-        return Err(super::ConfigError::BadPollInterval(page.poll_every));
-    }
-    Ok(())
 }
