@@ -12,7 +12,7 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use health_core::grpc::GrpcHealth;
+use health_core::grpc::GrpcHealthService;
 use health_core::{HealthReport, Monitor, health_check};
 use tokio::runtime::{Builder, Runtime};
 use tokio_stream::wrappers::TcpListenerStream;
@@ -70,13 +70,13 @@ fn servers(runtime: &Runtime) -> Vec<(&'static str, SocketAddr)> {
         let background = Monitor::builder(Health::default(), ()).refresh_every(Duration::from_secs(1)).build().unwrap();
         let mut first = background.watch(&health_core::monitor::Subject::Overall).unwrap();
         first.wait_for(|status| status.is_some()).await.unwrap();
-        let ours = GrpcHealth::new(background).build().unwrap();
+        let ours = GrpcHealthService::builder(background).build().unwrap();
         let (listener, background) = bind().await;
         tokio::spawn(
             Server::builder().add_service(ours.server()).serve_with_incoming(TcpListenerStream::new(listener)),
         );
 
-        let on_request = GrpcHealth::new(Monitor::new(Health::default(), ())).build().unwrap();
+        let on_request = GrpcHealthService::builder(Monitor::new(Health::default(), ())).build().unwrap();
         let (listener, on_request_address) = bind().await;
         tokio::spawn(
             Server::builder().add_service(on_request.server()).serve_with_incoming(TcpListenerStream::new(listener)),

@@ -50,11 +50,11 @@ fn main() {
         let overall = health_core::monitor::Subject::Overall;
         runtime.block_on(monitor.read(&overall, health_core::report::Selection::none())).expect("a subject").status()
     };
-    let service = health_core::http::HealthEndpoints::new(health_core::Monitor::new(Derived::default(), ()))
+    let service = health_core::http::HealthService::builder(health_core::Monitor::new(Derived::default(), ()))
         .visibility(health_core::http::Visibility::Always)
         .build()
         .expect("a valid configuration");
-    let hidden = health_core::http::HealthEndpoints::new(health_core::Monitor::new(Derived::default(), ()))
+    let hidden = health_core::http::HealthService::builder(health_core::Monitor::new(Derived::default(), ()))
         .visibility(health_core::http::Visibility::Never)
         .build()
         .expect("a valid configuration");

@@ -26,7 +26,7 @@ use std::time::{Duration, SystemTime};
 
 use axum::http::header;
 use axum::response::IntoResponse;
-use health_core::http::{HealthEndpoints, Visibility};
+use health_core::http::{HealthService, Visibility};
 use health_core::{HealthReport, Monitor, health_check};
 use serde_json::{Value, json};
 
@@ -198,11 +198,12 @@ mod by_hand {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let endpoints =
-        |monitor, base: &str, visibility| HealthEndpoints::new(monitor).base_path(base).visibility(visibility).build();
+    let endpoints = |monitor, base: &str, visibility| {
+        HealthService::builder(monitor).base_path(base).visibility(visibility).build()
+    };
     let on_request = endpoints(Monitor::new(Three::default(), ()), "/on-request", Visibility::Always)?;
     let hidden = endpoints(Monitor::new(Three::default(), ()), "/on-request-hidden", Visibility::Never)?;
-    let slow = HealthEndpoints::new(Monitor::new(SlowThree::default(), ()))
+    let slow = HealthService::builder(Monitor::new(SlowThree::default(), ()))
         .base_path("/slow-on-request")
         .visibility(Visibility::Always)
         .build()?;
@@ -210,7 +211,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let every = if quiet { Duration::from_secs(24 * 3600) } else { Duration::from_secs(1) };
     let background = Monitor::builder(Three::default(), ()).refresh_every(every).build()?;
     let background = endpoints(background, "/background", Visibility::Always)?;
-    let cached = HealthEndpoints::new(Monitor::new(Cached::default(), ()))
+    let cached = HealthService::builder(Monitor::new(Cached::default(), ()))
         .base_path("/cached")
         .visibility(Visibility::Always)
         .build()?;
@@ -233,7 +234,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let mut registry = health_core::Registry::new();
             let options = health_core::CheckOptions::new().timeout(Duration::from_secs(2)).critical(true);
             registry.register_with("database", health_core::probe::postgres::PoolCheck::new(pool), options)?;
-            let pg = HealthEndpoints::new(Monitor::new(registry, ()))
+            let pg = HealthService::builder(Monitor::new(registry, ()))
                 .base_path("/pg")
                 .visibility(Visibility::Always)
                 .build()?;

@@ -67,8 +67,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use health_core::grpc::GrpcHealth;
-use health_core::http::{HealthEndpoints, ServeOptions, StatusPage, Visibility, serve, serve_with};
+use health_core::grpc::GrpcHealthService;
+use health_core::http::{HealthService, ServeOptions, StatusPage, Visibility, serve, serve_with};
 use health_core::metrics::MetricsOptions;
 use health_core::monitor::Subject;
 use health_core::probe::disk::{self, DiskDetails};
@@ -332,13 +332,13 @@ async fn run<R: ReportSource>(
         }
     });
     let monitor = monitor.metrics(MetricsOptions::default()).build()?;
-    let health = HealthEndpoints::new(monitor.clone())
+    let health = HealthService::builder(monitor.clone())
         .visibility(visibility)
         .openapi_path("/openapi.json")
         .status_page(StatusPage::new())
         .build()?;
     // gRPC carries statuses only, whatever the visibility.
-    let grpc = GrpcHealth::new(monitor).map("example.v1.Example", Subject::group("readiness")).build()?;
+    let grpc = GrpcHealthService::builder(monitor).map("example.v1.Example", Subject::group("readiness")).build()?;
     let port = variable("PORT").and_then(|port| port.parse::<u16>().ok()).unwrap_or(8080);
     let grpc_port = variable("GRPC_PORT").and_then(|port| port.parse::<u16>().ok()).unwrap_or(50051);
     let printed = std::env::args().find_map(|argument| match argument.as_str() {

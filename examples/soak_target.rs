@@ -12,7 +12,7 @@
 
 use std::time::Duration;
 
-use health_core::http::{HealthEndpoints, Visibility, serve};
+use health_core::http::{HealthService, Visibility, serve};
 use health_core::{HealthReport, Monitor, Registry, health_check};
 
 #[health_check(timeout = "1s")]
@@ -71,8 +71,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let background = std::env::var("SOAK_MODE").is_ok_and(|mode| mode == "background");
     let derived = monitor(Derived::default(), background)?;
     let shutdown = derived.shutdown_handle();
-    let derived = HealthEndpoints::new(derived).base_path("/derived/health").visibility(Visibility::Always).build()?;
-    let registered = HealthEndpoints::new(monitor(registry()?, background)?).base_path("/registry/health").build()?;
+    let derived =
+        HealthService::builder(derived).base_path("/derived/health").visibility(Visibility::Always).build()?;
+    let registered = HealthService::builder(monitor(registry()?, background)?).base_path("/registry/health").build()?;
     let app = axum::Router::new()
         .route("/runtime", axum::routing::get(runtime))
         .merge(derived.router())

@@ -6,7 +6,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use health_core::http::{HealthEndpoints, HealthRequest};
+use health_core::http::{HealthRequest, HealthService};
 use health_core::monitor::{HistoryDepth, Monitor, Subject};
 use health_core::report::Selection;
 use health_core::{HealthReport, Outcome, Status, health_check};
@@ -215,7 +215,7 @@ fn the_http_core_answers_from_a_background_snapshot_without_allocating() {
     runtime.block_on(async {
         let monitor =
             Monitor::builder(Eight::default(), ()).refresh_every(std::time::Duration::from_secs(60)).build().unwrap();
-        let health = HealthEndpoints::new(monitor).build().unwrap();
+        let health = HealthService::builder(monitor).build().unwrap();
         while health.monitor().latest(&Subject::Overall).unwrap().is_none() {
             tokio::time::sleep(std::time::Duration::from_millis(1)).await;
         }

@@ -14,8 +14,8 @@ mod series;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
-use health_core::grpc::GrpcHealth;
-use health_core::http::{HealthEndpoints, StatusPage, Visibility};
+use health_core::grpc::GrpcHealthService;
+use health_core::http::{HealthService, StatusPage, Visibility};
 use health_core::metrics::MetricsOptions;
 use health_core::monitor::{Monitor, Subject};
 use health_core::{HealthReport, Outcome, Status, group, health_check};
@@ -121,13 +121,13 @@ async fn http_grpc_watches_metrics_and_history_answer_every_subject_the_same_whi
     let monitor = metrics::with_local_recorder(&recorder, || {
         Monitor::builder(Health::default(), ()).metrics(MetricsOptions::default()).build().unwrap()
     });
-    let endpoints = HealthEndpoints::new(monitor.clone())
+    let endpoints = HealthService::builder(monitor.clone())
         .visibility(Visibility::Always)
         .status_page(StatusPage::new())
         .build()
         .unwrap();
     let http = client::serve(&endpoints).await;
-    let health = GrpcHealth::new(monitor.clone()).build().unwrap();
+    let health = GrpcHealthService::builder(monitor.clone()).build().unwrap();
     // A drain longer than the test: the server keeps answering while it drains.
     let (grpc, _server) = grpc_client::serve_until(&health, std::future::pending()).await;
 

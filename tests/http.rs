@@ -13,7 +13,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use client::{get, request};
-use health_core::http::{ConfigError, Endpoint, HealthEndpoints, HealthLayer, HealthService, StatusCodes, Visibility};
+use health_core::http::{
+    ConfigError, Endpoint, HealthLayer, HealthService, HealthServiceBuilder, StatusCodes, Visibility,
+};
 use health_core::monitor::{MonitorBuilder, StatusChange, Subject};
 use health_core::{
     CheckOptions, HealthReport, Monitor, Outcome, Registry, ReportSource, Status, check_fn, group, health_check,
@@ -150,13 +152,13 @@ fn monitor<S: Source>(app: &Arc<App>) -> MonitorBuilder<S::Report> {
 }
 
 /// Endpoints showing everything.
-fn endpoints<R: ReportSource>(monitor: MonitorBuilder<R>) -> HealthEndpoints<R> {
-    HealthEndpoints::new(monitor.build().expect("a valid monitor")).visibility(Visibility::Always)
+fn endpoints<R: ReportSource>(monitor: MonitorBuilder<R>) -> HealthServiceBuilder<R> {
+    HealthService::builder(monitor.build().expect("a valid monitor")).visibility(Visibility::Always)
 }
 
 /// Starts the endpoints; every response the tests get from them is checked
 /// against their OpenAPI document.
-async fn start<R: ReportSource>(endpoints: HealthEndpoints<R>) -> (SocketAddr, HealthService<R>) {
+async fn start<R: ReportSource>(endpoints: HealthServiceBuilder<R>) -> (SocketAddr, HealthService<R>) {
     let service = endpoints.build().expect("a valid configuration");
     (client::serve(&service).await, service)
 }
@@ -329,7 +331,7 @@ suite! {
     async fn visibility_never_shows_statuses_only<S: Source>() {
         let app = Arc::new(App::default());
         app.database.store(1, Ordering::SeqCst);
-        let (address, _) = start(HealthEndpoints::new(monitor::<S>(&app).build().unwrap())).await;
+        let (address, _) = start(HealthService::builder(monitor::<S>(&app).build().unwrap())).await;
         let body = get(address, "/health").await.json();
         assert_eq!(body["components"]["database"], json!({"status": "DOWN"}));
         assert!(body.get("timestamp").is_none());
@@ -341,7 +343,7 @@ suite! {
         let app = Arc::new(App::default());
         app.database.store(1, Ordering::SeqCst);
         let visibility = Visibility::when_authorized("let-me-see");
-        let (address, _) = start(HealthEndpoints::new(monitor::<S>(&app).build().unwrap()).visibility(visibility)).await;
+        let (address, _) = start(HealthService::builder(monitor::<S>(&app).build().unwrap()).visibility(visibility)).await;
 
         let anonymous = get(address, "/health").await.json();
         assert!(anonymous["components"]["database"].get("message").is_none());
@@ -501,7 +503,7 @@ suite! {
     }
 
     async fn configurations_that_cannot_work_are_rejected<S: Source>() {
-        let build = |endpoints: HealthEndpoints<S::Report>| endpoints.build().err();
+        let build = |endpoints: HealthServiceBuilder<S::Report>| endpoints.build().err();
         let fresh = || endpoints(monitor::<S>(&Arc::default()));
         assert_eq!(build(fresh().base_path("health")), Some(ConfigError::BadBasePath("health".into())));
         assert_eq!(build(fresh().base_path("/health/")), Some(ConfigError::BadBasePath("/health/".into())));
@@ -546,7 +548,7 @@ suite! {
 
     async fn concurrent_requests_share_one_run_of_a_cached_check<S: Source>() {
         let app = Arc::new(App::default());
-        let service = HealthEndpoints::new(Monitor::new(S::slow(), Arc::clone(&app))).build().unwrap();
+        let service = HealthService::builder(Monitor::new(S::slow(), Arc::clone(&app))).build().unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let router = service.router();
@@ -561,7 +563,7 @@ suite! {
 
     async fn a_cached_result_shows_the_time_of_its_run_in_health_json<S: Source>() {
         let app = Arc::new(App::default());
-        let service = HealthEndpoints::new(Monitor::new(S::slow(), Arc::clone(&app))).visibility(Visibility::Always);
+        let service = HealthService::builder(Monitor::new(S::slow(), Arc::clone(&app))).visibility(Visibility::Always);
         let (address, _) = start(service).await;
         let draft = |body: serde_json::Value| body["checks"]["slow:responseTime"][0]["time"].as_str().unwrap().to_owned();
         let accept = [("Accept", "application/health+json")];
@@ -627,7 +629,7 @@ impl tower_service::Service<http::Request<String>> for Saturated {
 
 #[test]
 fn both_sources_describe_the_same_endpoints() {
-    let derived = HealthEndpoints::new(Monitor::new(Derived::report(), App::default())).build().unwrap();
-    let registered = HealthEndpoints::new(Monitor::new(Registered::report(), App::default())).build().unwrap();
+    let derived = HealthService::builder(Monitor::new(Derived::report(), App::default())).build().unwrap();
+    let registered = HealthService::builder(Monitor::new(Registered::report(), App::default())).build().unwrap();
     assert_eq!(derived.openapi(), registered.openapi(), "the same checks, the same document");
 }

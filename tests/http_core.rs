@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use health_core::http::{HealthEndpoints, HealthRequest, HealthService, StatusPage, Visibility};
+use health_core::http::{HealthRequest, HealthService, StatusPage, Visibility};
 use health_core::monitor::{Monitor, Subject};
 use health_core::{HealthReport, Outcome, health_check};
 use http_body_util::BodyExt;
@@ -94,7 +94,7 @@ async fn the_core_and_the_tower_service_give_the_same_answer_to_every_request() 
     while monitor.latest(&Subject::Overall).unwrap().is_none() {
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
-    let health = HealthEndpoints::new(monitor)
+    let health = HealthService::builder(monitor)
         .visibility(Visibility::when_authorized("s3cret"))
         .status_page(StatusPage::new())
         .openapi_path("/openapi.json")

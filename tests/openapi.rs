@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use client::{assert_conforms, get, request};
 use health_core::http::{
-    ConfigError, Endpoint, HealthEndpoints, HealthService, MergeError, StatusCodes, Visibility, merge_openapi,
+    ConfigError, Endpoint, HealthService, HealthServiceBuilder, MergeError, StatusCodes, Visibility, merge_openapi,
 };
 use health_core::{HealthReport, Monitor, health_check};
 use http::StatusCode;
@@ -44,8 +44,8 @@ struct Health {
     database: DatabaseCheck,
 }
 
-fn endpoints(app: Arc<App>) -> HealthEndpoints<Health> {
-    HealthEndpoints::new(Monitor::new(Health::default(), app))
+fn endpoints(app: Arc<App>) -> HealthServiceBuilder<Health> {
+    HealthService::builder(Monitor::new(Health::default(), app))
         .visibility(Visibility::Always)
         .openapi_path("/openapi.json")
 }
@@ -99,7 +99,7 @@ async fn every_response_validates_against_the_document() {
 #[tokio::test]
 async fn statuses_only_and_token_protected_bodies_validate_too() {
     for visibility in [Visibility::Never, Visibility::when_authorized("t0k3n")] {
-        let service = HealthEndpoints::new(Monitor::new(Health::default(), App::default()))
+        let service = HealthService::builder(Monitor::new(Health::default(), App::default()))
             .visibility(visibility)
             .build()
             .unwrap();
@@ -117,7 +117,7 @@ async fn statuses_only_and_token_protected_bodies_validate_too() {
 fn the_document_declares_what_the_configuration_answers() {
     let consul = StatusCodes::default().degraded(StatusCode::TOO_MANY_REQUESTS);
     let token = Visibility::when_authorized("t");
-    let service = HealthEndpoints::new(Monitor::new(Health::default(), App::default()))
+    let service = HealthService::builder(Monitor::new(Health::default(), App::default()))
         .visibility(token)
         .status_codes(Endpoint::Ready, consul)
         .build()
@@ -273,7 +273,7 @@ struct Clashing {
 #[test]
 fn a_details_type_named_like_a_document_schema_is_refused() {
     assert_eq!(
-        HealthEndpoints::new(Monitor::new(Clashing::default(), ())).build().err(),
+        HealthService::builder(Monitor::new(Clashing::default(), ())).build().err(),
         Some(ConfigError::SchemaNameTaken("HealthError".into()))
     );
 }
@@ -283,13 +283,13 @@ fn a_title_that_cannot_name_schemas_is_refused() {
     for title in ["Orders API", "", "Orders/v2"] {
         let registry = health_core::Registry::<()>::new().with_title(title);
         assert_eq!(
-            HealthEndpoints::new(Monitor::new(registry, ())).build().err(),
+            HealthService::builder(Monitor::new(registry, ())).build().err(),
             Some(ConfigError::BadTitle(title.into())),
             "{title:?}"
         );
     }
     let registry = health_core::Registry::<()>::new().with_title("orders.v2-api_x");
-    assert!(HealthEndpoints::new(Monitor::new(registry, ())).build().is_ok());
+    assert!(HealthService::builder(Monitor::new(registry, ())).build().is_ok());
 }
 
 #[test]

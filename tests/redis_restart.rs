@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use client::get;
-use health_core::http::{HealthEndpoints, Visibility};
+use health_core::http::{HealthService, Visibility};
 use health_core::{HealthReport, Monitor, health_check};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -88,7 +88,7 @@ async fn the_cache_goes_down_and_comes_back_up_with_its_server() {
     };
     let redis = Redis { address: SocketAddr::from(([127, 0, 0, 1], port)) };
     let service =
-        HealthEndpoints::new(Monitor::new(Health::default(), redis)).visibility(Visibility::Always).build().unwrap();
+        HealthService::builder(Monitor::new(Health::default(), redis)).visibility(Visibility::Always).build().unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let health = listener.local_addr().unwrap();
     client::register(health, service.openapi());

@@ -10,7 +10,7 @@ use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use health_core::http::{HealthEndpoints, ServeOptions, serve_with};
+use health_core::http::{HealthService, ServeOptions, serve_with};
 use health_core::{HealthReport, Monitor, health_check};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -29,7 +29,7 @@ static STUCK: AtomicUsize = AtomicUsize::new(0);
 
 /// The app: the health routes, and a route that never answers in time.
 fn app(monitor: &Monitor<Health>) -> axum::Router {
-    let health = HealthEndpoints::new(monitor.clone()).build().expect("a valid configuration");
+    let health = HealthService::builder(monitor.clone()).build().expect("a valid configuration");
     axum::Router::new()
         .route(
             "/stuck",

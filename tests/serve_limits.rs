@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use health_core::http::{HealthEndpoints, ServeOptions, serve_with};
+use health_core::http::{HealthService, ServeOptions, serve_with};
 use health_core::{HealthReport, Monitor, health_check};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -76,7 +76,7 @@ async fn start_serving(options: &[ServeOptions]) -> (Vec<SocketAddr>, Arc<Atomic
     let runs = Arc::new(AtomicUsize::new(0));
     let monitor = Monitor::new(Health::default(), Arc::clone(&runs));
     let shutdown = monitor.shutdown_handle();
-    let router = HealthEndpoints::new(monitor).build().expect("a valid configuration").router();
+    let router = HealthService::builder(monitor).build().expect("a valid configuration").router();
     let mut addresses = Vec::new();
     for options in options {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");

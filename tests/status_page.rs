@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use client::{get, request};
-use health_core::http::{ConfigError, HealthEndpoints, HealthService, StatusPage, Visibility};
+use health_core::http::{ConfigError, HealthService, HealthServiceBuilder, StatusPage, Visibility};
 use health_core::monitor::MonitorBuilder;
 use health_core::{HealthReport, Monitor, Outcome, health_check};
 use serde_json::Value;
@@ -63,7 +63,7 @@ fn builder() -> (MonitorBuilder<Health>, Arc<App>) {
 }
 
 /// Serves `endpoints`; every answer the tests get is checked against their document.
-async fn start(endpoints: HealthEndpoints<Health>) -> (SocketAddr, HealthService<Health>) {
+async fn start(endpoints: HealthServiceBuilder<Health>) -> (SocketAddr, HealthService<Health>) {
     let service = endpoints.build().expect("a valid configuration");
     (client::serve(&service).await, service)
 }
@@ -71,7 +71,7 @@ async fn start(endpoints: HealthEndpoints<Health>) -> (SocketAddr, HealthService
 async fn with_page(visibility: Visibility) -> (SocketAddr, Arc<App>) {
     let (monitor, app) = builder();
     let endpoints =
-        HealthEndpoints::new(monitor.build().unwrap()).visibility(visibility).status_page(StatusPage::new());
+        HealthService::builder(monitor.build().unwrap()).visibility(visibility).status_page(StatusPage::new());
     (start(endpoints).await.0, app)
 }
 
@@ -211,7 +211,7 @@ async fn reading_the_history_runs_checks_no_more_often_than_the_mode_does() {
     // In the background, polls read the latest report: they run nothing.
     let (monitor, app) = builder();
     let monitor = monitor.refresh_every(Duration::from_millis(300)).build().unwrap();
-    let endpoints = HealthEndpoints::new(monitor).status_page(StatusPage::new());
+    let endpoints = HealthService::builder(monitor).status_page(StatusPage::new());
     let (address, _) = start(endpoints).await;
     let first = get(address, "/health/ui/history").await.json();
     assert_eq!((first["background"].as_bool(), first["poll_ms"].as_u64()), (Some(true), Some(500)));
@@ -227,7 +227,7 @@ async fn reading_the_history_runs_checks_no_more_often_than_the_mode_does() {
     // On each read, a poll is one read: each check runs once, caches hold.
     let (monitor, app) = builder();
     let page = StatusPage::new().poll_every(Duration::from_secs(2));
-    let (address, _) = start(HealthEndpoints::new(monitor.build().unwrap()).status_page(page)).await;
+    let (address, _) = start(HealthService::builder(monitor.build().unwrap()).status_page(page)).await;
     for poll in 1..=5 {
         let history = get(address, "/health/ui/history").await.json();
         assert_eq!(history["poll_ms"], 2000);
@@ -239,7 +239,7 @@ async fn reading_the_history_runs_checks_no_more_often_than_the_mode_does() {
 #[tokio::test]
 async fn the_openapi_document_describes_the_page_and_its_history() {
     let (monitor, _) = builder();
-    let service = HealthEndpoints::new(monitor.build().unwrap())
+    let service = HealthService::builder(monitor.build().unwrap())
         .visibility(Visibility::when_authorized("t"))
         .status_page(StatusPage::new().segment("status"))
         .operation_id_prefix("shop")
@@ -260,7 +260,7 @@ async fn the_openapi_document_describes_the_page_and_its_history() {
     assert!(document["components"]["schemas"]["HealthHistory"]["anyOf"].is_array(), "with details or without");
 
     let (monitor, _) = builder();
-    let without = HealthEndpoints::new(monitor.build().unwrap()).build().unwrap();
+    let without = HealthService::builder(monitor.build().unwrap()).build().unwrap();
     assert!(without.status_page_path().is_none());
     let paths = without.openapi()["paths"].as_object().unwrap().keys().cloned().collect::<Vec<_>>();
     assert!(!paths.iter().any(|path| path.starts_with("/health/ui")), "{paths:?}");
@@ -275,7 +275,7 @@ struct NamedUi {
 fn configurations_that_cannot_work_are_refused() {
     let build = |page: StatusPage| {
         let (monitor, _) = builder();
-        HealthEndpoints::new(monitor.build().unwrap()).status_page(page).build().err()
+        HealthService::builder(monitor.build().unwrap()).status_page(page).build().err()
     };
     for segment in ["live", "ready", "startup", "group", "database", "", "a/b", "..", "ü"] {
         assert_eq!(build(StatusPage::new().segment(segment)), Some(ConfigError::BadStatusPagePath(segment.into())));
@@ -283,7 +283,7 @@ fn configurations_that_cannot_work_are_refused() {
     assert_eq!(build(StatusPage::new().segment("status")), None);
     let fast = Duration::from_millis(100);
     assert_eq!(build(StatusPage::new().poll_every(fast)), Some(ConfigError::BadPollInterval(fast)));
-    let named_ui = HealthEndpoints::new(Monitor::new(NamedUi::default(), ())).status_page(StatusPage::new()).build();
+    let named_ui = HealthService::builder(Monitor::new(NamedUi::default(), ())).status_page(StatusPage::new()).build();
     let error = named_ui.expect_err("a component named `ui` takes the page's place");
     assert_eq!(error, ConfigError::BadStatusPagePath("ui".into()));
     assert!(error.to_string().contains("named like no component"), "{error}");

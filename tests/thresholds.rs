@@ -15,8 +15,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
-use health_core::grpc::GrpcHealth;
-use health_core::http::{HealthEndpoints, Visibility};
+use health_core::grpc::GrpcHealthService;
+use health_core::http::{HealthService, Visibility};
 use health_core::metrics::MetricsOptions;
 use health_core::monitor::{Monitor, Subject};
 use health_core::report::Selection;
@@ -410,12 +410,12 @@ fn http_grpc_metrics_and_subscribers_all_see_the_damped_status() {
                 .build()
                 .unwrap();
             let mut changes = monitor.subscribe();
-            let service = HealthEndpoints::new(monitor.clone()).visibility(Visibility::Always).build().unwrap();
+            let service = HealthService::builder(monitor.clone()).visibility(Visibility::Always).build().unwrap();
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let http = listener.local_addr().unwrap();
             client::register(http, service.openapi());
             tokio::spawn(axum::serve(listener, service.router()).into_future());
-            let grpc = grpc::serve(&GrpcHealth::new(monitor).build().unwrap()).await;
+            let grpc = grpc::serve(&GrpcHealthService::builder(monitor).build().unwrap()).await;
             let mut grpc = grpc::client(grpc).await;
 
             // Run 1, over HTTP: UP.

@@ -1,7 +1,7 @@
 //! The utoipa integration: the endpoints join a document generated with utoipa
 //! in one call, and report schemas are utoipa schemas.
 
-use health_core::http::{HealthEndpoints, ReportSchema, Visibility};
+use health_core::http::{HealthService, ReportSchema, Visibility};
 use health_core::{HealthReport, Monitor, health_check};
 use serde_json::{Value, json};
 use utoipa::openapi::{OpenApiBuilder, PathsBuilder};
@@ -24,7 +24,7 @@ struct Health {
 
 fn service() -> health_core::http::HealthService<Health> {
     let token = Visibility::when_authorized("t");
-    HealthEndpoints::new(Monitor::new(Health::default(), ())).visibility(token).build().unwrap()
+    HealthService::builder(Monitor::new(Health::default(), ())).visibility(token).build().unwrap()
 }
 
 #[test]

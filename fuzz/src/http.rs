@@ -13,7 +13,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 
-use health_core::http::{HealthEndpoints, HealthService, StatusPage, Visibility};
+use health_core::http::{HealthService, StatusPage, Visibility};
 use health_core::{HealthReport, Monitor, Outcome, health_check};
 use http::{HeaderName, HeaderValue, Method, Request};
 use http_body_util::{BodyExt, Empty};
@@ -72,7 +72,7 @@ thread_local! {
         .map(|visibility| {
             let app = Arc::new(App::default());
             let monitor = Monitor::new(Health::default(), Arc::clone(&app));
-            let service = HealthEndpoints::new(monitor)
+            let service = HealthService::builder(monitor)
                 .visibility(visibility)
                 .status_page(StatusPage::new())
                 .build()

@@ -8,7 +8,7 @@
 //! Kubernetes text has exactly one line per component, whatever line breaks
 //! a message holds, then the verdict.
 
-use health_core::http::{HealthEndpoints, Visibility};
+use health_core::http::{HealthService, Visibility};
 use health_core::{CheckOptions, Monitor, Outcome, Registry, Status, check_fn, redact};
 use http::Request;
 use http_body_util::{BodyExt, Empty};
@@ -43,7 +43,7 @@ pub fn check(data: &[u8]) {
     }
     let monitor = Monitor::new(registry, Messages(components.clone()));
     let mut service =
-        HealthEndpoints::new(monitor).visibility(Visibility::Always).build().expect("a valid configuration");
+        HealthService::builder(monitor).visibility(Visibility::Always).build().expect("a valid configuration");
     let mut get = |uri: &str, accept: &str| -> (String, String) {
         let request = Request::get(uri).header("accept", accept).body(Empty::<bytes::Bytes>::new()).unwrap();
         let response = crate::runtime::block_on(service.call(request)).unwrap_or_else(|never| match never {});

@@ -3,7 +3,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use health_core::grpc::{GrpcHealth, ServingStatus as Serving, ServingStatuses};
+use health_core::grpc::{GrpcHealthService, ServingStatus as Serving, ServingStatuses};
 use health_core::monitor::{Monitor, Subject};
 use health_core::{HealthReport, Status, health_check};
 use tonic_health::pb::HealthCheckRequest;
@@ -15,7 +15,7 @@ use crate::{SECRET, background, on_request};
 #[tokio::test]
 async fn every_name_answers_its_own_status_and_an_unknown_name_is_not_found() {
     let (monitor, app) = on_request();
-    let health = GrpcHealth::new(monitor).build().unwrap();
+    let health = GrpcHealthService::builder(monitor).build().unwrap();
     let mut client = client(serve(&health).await).await;
     app.set_cache(Status::Down);
     // The cache is not critical: the whole is degraded, which still serves.
@@ -40,7 +40,7 @@ async fn every_name_answers_its_own_status_and_an_unknown_name_is_not_found() {
 #[tokio::test]
 async fn on_request_each_check_runs_the_checks_and_in_the_background_none_does() {
     let (monitor, app) = on_request();
-    let health = GrpcHealth::new(monitor).build().unwrap();
+    let health = GrpcHealthService::builder(monitor).build().unwrap();
     let mut client = client(serve(&health).await).await;
     for expected in 1..=3 {
         check(&mut client, "database").await.unwrap();
@@ -51,7 +51,7 @@ async fn on_request_each_check_runs_the_checks_and_in_the_background_none_does()
     assert_eq!(app.runs(), 3);
 
     let (monitor, app) = background().await;
-    let health = GrpcHealth::new(monitor).build().unwrap();
+    let health = GrpcHealthService::builder(monitor).build().unwrap();
     let mut client = crate::support::client(serve(&health).await).await;
     let before = app.runs();
     for _ in 0..200 {
@@ -66,7 +66,7 @@ async fn on_request_each_check_runs_the_checks_and_in_the_background_none_does()
 #[tokio::test]
 async fn the_mapping_is_configurable_per_name_and_for_all() {
     let (monitor, app) = on_request();
-    let health = GrpcHealth::new(monitor)
+    let health = GrpcHealthService::builder(monitor)
         .serving_statuses(ServingStatuses::default().degraded(Serving::NotServing))
         .serving_statuses_for("cache", ServingStatuses::default().down(Serving::Serving))
         .build()
@@ -85,7 +85,7 @@ async fn the_mapping_is_configurable_per_name_and_for_all() {
 #[tokio::test]
 async fn mapped_names_follow_their_subject_or_their_components_by_criticality() {
     let (monitor, app) = on_request();
-    let health = GrpcHealth::new(monitor)
+    let health = GrpcHealthService::builder(monitor)
         .map("orders.v1.Orders", Subject::group("readiness"))
         .map("orders.v1.Cache", Subject::component("cache"))
         .map_components("orders.v1.Reports", ["database", "cache"])
@@ -107,7 +107,7 @@ async fn mapped_names_follow_their_subject_or_their_components_by_criticality() 
 #[tokio::test]
 async fn list_gives_every_name_and_its_status() {
     let (monitor, app) = on_request();
-    let health = GrpcHealth::new(monitor).map_components("orders.v1.Orders", ["database"]).build().unwrap();
+    let health = GrpcHealthService::builder(monitor).map_components("orders.v1.Orders", ["database"]).build().unwrap();
     let address = serve(&health).await;
     app.set_database(Status::Down);
     use ServingStatus::{NotServing, Serving};
@@ -131,7 +131,7 @@ async fn list_gives_every_name_and_its_status() {
 #[tokio::test]
 async fn statuses_only_leave_over_grpc() {
     let (monitor, app) = on_request();
-    let health = GrpcHealth::new(monitor).build().unwrap();
+    let health = GrpcHealthService::builder(monitor).build().unwrap();
     let address = serve(&health).await;
     let mut client = client(address).await;
     app.set_database(Status::Down);
@@ -178,7 +178,7 @@ struct Slow {
 
 #[tokio::test]
 async fn a_deadline_shorter_than_the_checks_is_deadline_exceeded_and_the_checks_are_dropped() {
-    let health = GrpcHealth::new(Monitor::new(Slow::default(), ())).build().unwrap();
+    let health = GrpcHealthService::builder(Monitor::new(Slow::default(), ())).build().unwrap();
     let mut client = client(serve(&health).await).await;
     for (service, deadline) in [("", Duration::from_millis(200)), ("slow", Duration::from_millis(50))] {
         let started = tokio::time::Instant::now();

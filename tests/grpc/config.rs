@@ -1,6 +1,6 @@
 //! Building the service: refused configurations, names and probe manifests.
 
-use health_core::grpc::{ConfigError, GrpcHealth, ServingStatuses};
+use health_core::grpc::{ConfigError, GrpcHealthService, GrpcHealthServiceBuilder, ServingStatuses};
 use health_core::health_check;
 use health_core::monitor::{Monitor, Subject};
 
@@ -8,32 +8,38 @@ use crate::{Health, on_request};
 
 #[test]
 fn configurations_that_cannot_work_are_refused_with_a_reason() {
-    let build = |health: GrpcHealth<Health>| health.build().map(|_| ()).unwrap_err();
+    let build = |health: GrpcHealthServiceBuilder<Health>| health.build().map(|_| ()).unwrap_err();
     let monitor = || on_request().0;
     let cases = [
         (
-            build(GrpcHealth::new(monitor()).map("readiness", Subject::Overall)),
+            build(GrpcHealthService::builder(monitor()).map("readiness", Subject::Overall)),
             ConfigError::NameTaken("readiness".into()),
         ),
-        (build(GrpcHealth::new(monitor()).map("", Subject::group("batch"))), ConfigError::NameTaken(String::new())),
         (
-            build(GrpcHealth::new(monitor()).map_components("cache", ["database"])),
+            build(GrpcHealthService::builder(monitor()).map("", Subject::group("batch"))),
+            ConfigError::NameTaken(String::new()),
+        ),
+        (
+            build(GrpcHealthService::builder(monitor()).map_components("cache", ["database"])),
             ConfigError::NameTaken("cache".into()),
         ),
         (
-            build(GrpcHealth::new(monitor()).map("a", Subject::Overall).map("a", Subject::group("batch"))),
+            build(GrpcHealthService::builder(monitor()).map("a", Subject::Overall).map("a", Subject::group("batch"))),
             ConfigError::NameTaken("a".into()),
         ),
         (
-            build(GrpcHealth::new(monitor()).map("a", Subject::group("nightly"))),
+            build(GrpcHealthService::builder(monitor()).map("a", Subject::group("nightly"))),
             ConfigError::UnknownSubject(Subject::group("nightly")),
         ),
         (
-            build(GrpcHealth::new(monitor()).map_components("a", ["database", "search"])),
+            build(GrpcHealthService::builder(monitor()).map_components("a", ["database", "search"])),
             ConfigError::UnknownSubject(Subject::component("search")),
         ),
         (
-            build(GrpcHealth::new(monitor()).serving_statuses_for("orders.v1.Orders", ServingStatuses::default())),
+            build(
+                GrpcHealthService::builder(monitor())
+                    .serving_statuses_for("orders.v1.Orders", ServingStatuses::default()),
+            ),
             ConfigError::UnknownName("orders.v1.Orders".into()),
         ),
     ];
@@ -47,7 +53,7 @@ fn configurations_that_cannot_work_are_refused_with_a_reason() {
 #[test]
 fn disabled_components_are_not_served_and_mappings_leave_them_out() {
     let monitor = Monitor::builder(Health::default(), crate::App::default()).disable("cache").build().unwrap();
-    let health = GrpcHealth::new(monitor)
+    let health = GrpcHealthService::builder(monitor)
         .map("orders.v1.Cache", Subject::component("cache"))
         .map_components("orders.v1.Orders", ["database", "cache"])
         .build()
@@ -61,7 +67,7 @@ fn disabled_components_are_not_served_and_mappings_leave_them_out() {
 
 #[test]
 fn grpc_probe_manifests_name_the_groups_with_a_numeric_port_and_the_http_budget() {
-    let health = GrpcHealth::new(on_request().0).build().unwrap();
+    let health = GrpcHealthService::builder(on_request().0).build().unwrap();
     let yaml = health.probes(50051);
     let documents = yaml_rust2::YamlLoader::load_from_str(&yaml).expect("valid YAML");
     let probes = &documents[0];
@@ -80,7 +86,7 @@ fn grpc_probe_manifests_name_the_groups_with_a_numeric_port_and_the_http_budget(
         assert!(probe["httpGet"].is_badvalue());
     }
     // The same rule as the HTTP probes.
-    let http = health_core::http::HealthEndpoints::new(on_request().0).build().unwrap().probes(8080);
+    let http = health_core::http::HealthService::builder(on_request().0).build().unwrap().probes(8080);
     let http = &yaml_rust2::YamlLoader::load_from_str(&http).unwrap()[0];
     for field in ["startupProbe", "readinessProbe", "livenessProbe"] {
         assert_eq!(http[field]["timeoutSeconds"], probes[field]["timeoutSeconds"]);
@@ -105,7 +111,8 @@ struct Clashing {
 #[test]
 fn a_group_keeps_its_name_from_a_component_of_the_same_name_which_a_mapping_can_serve() {
     let monitor = Monitor::new(Clashing::default(), ());
-    let health = GrpcHealth::new(monitor).map("db-component", Subject::component("database")).build().unwrap();
+    let health =
+        GrpcHealthService::builder(monitor).map("db-component", Subject::component("database")).build().unwrap();
     let names: Vec<&str> = health.names().collect();
     assert_eq!(names, ["", "liveness", "readiness", "startup", "database", "db-component"]);
 }

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use health_core::grpc::GrpcHealth;
+use health_core::grpc::GrpcHealthService;
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 
@@ -17,7 +17,7 @@ const ARRIVES: Duration = Duration::from_secs(5);
 #[tokio::test]
 async fn shutdown_turns_the_names_that_drain_not_serving_and_watchers_see_it_before_the_server_stops() {
     let (monitor, app) = background().await;
-    let health = GrpcHealth::new(monitor.clone()).build().unwrap();
+    let health = GrpcHealthService::builder(monitor.clone()).build().unwrap();
     // A drain long enough to look at the service while it drains.
     let (address, server) = serve_until(&health, health.drained(Duration::from_millis(500))).await;
     let mut client = client(address).await;
@@ -50,7 +50,7 @@ async fn shutdown_turns_the_names_that_drain_not_serving_and_watchers_see_it_bef
 #[tokio::test]
 async fn once_stopped_new_watches_are_unavailable() {
     let (monitor, _app) = on_request();
-    let health = GrpcHealth::new(monitor.clone()).build().unwrap();
+    let health = GrpcHealthService::builder(monitor.clone()).build().unwrap();
     // A server that outlives the watches, as during a drain.
     let (address, _server) = serve_until(&health, std::future::pending()).await;
     let mut client = client(address).await;
@@ -64,7 +64,7 @@ async fn once_stopped_new_watches_are_unavailable() {
 #[tokio::test]
 async fn with_no_drain_delay_every_watch_is_told_before_it_ends() {
     let (monitor, _app) = on_request();
-    let health = GrpcHealth::new(monitor.clone())
+    let health = GrpcHealthService::builder(monitor.clone())
         .map("orders.v1.Alive", health_core::monitor::Subject::group("liveness"))
         .map_components("orders.v1.Orders", ["database", "cache"])
         .build()
@@ -93,7 +93,7 @@ async fn with_no_drain_delay_every_watch_is_told_before_it_ends() {
 #[tokio::test]
 async fn list_while_draining_is_not_serving_for_the_names_that_drain_and_measures_the_others() {
     let (monitor, app) = on_request();
-    let health = GrpcHealth::new(monitor.clone())
+    let health = GrpcHealthService::builder(monitor.clone())
         .map("orders.v1.Alive", health_core::monitor::Subject::group("liveness"))
         .map("orders.v1.Cache", health_core::monitor::Subject::component("cache"))
         .map_components("orders.v1.Orders", ["database"])

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use health_core::grpc::GrpcHealth;
+use health_core::grpc::GrpcHealthService;
 use health_core::monitor::Subject;
 use health_core::{Status, health_check};
 use tonic_health::pb::health_check_response::ServingStatus;
@@ -20,7 +20,8 @@ const ARRIVES: Duration = Duration::from_secs(5);
 #[tokio::test]
 async fn a_watch_sends_the_status_at_once_then_each_change_and_only_changes() {
     let (monitor, app) = background().await;
-    let health = GrpcHealth::new(monitor).map_components("orders.v1.Orders", ["database", "cache"]).build().unwrap();
+    let health =
+        GrpcHealthService::builder(monitor).map_components("orders.v1.Orders", ["database", "cache"]).build().unwrap();
     let mut client = client(serve(&health).await).await;
     let mut readiness = watch(&mut client, "readiness").await;
     let mut database = watch(&mut client, "database").await;
@@ -48,7 +49,7 @@ async fn a_watch_sends_the_status_at_once_then_each_change_and_only_changes() {
 #[tokio::test]
 async fn on_request_a_watch_reads_once_and_then_follows_whoever_runs_the_checks() {
     let (monitor, app) = on_request();
-    let health = GrpcHealth::new(monitor).build().unwrap();
+    let health = GrpcHealthService::builder(monitor).build().unwrap();
     let mut client = client(serve(&health).await).await;
     app.set_database(Status::Down);
     let mut database = watch(&mut client, "database").await;
@@ -63,7 +64,7 @@ async fn on_request_a_watch_reads_once_and_then_follows_whoever_runs_the_checks(
 #[tokio::test]
 async fn a_watch_of_an_unknown_name_streams_service_unknown_and_stays_open() {
     let (monitor, _app) = on_request();
-    let health = GrpcHealth::new(monitor).build().unwrap();
+    let health = GrpcHealthService::builder(monitor).build().unwrap();
     let mut client = client(serve(&health).await).await;
     let mut unknown = watch(&mut client, "orders.v1.Orders").await;
     assert_eq!(next(&mut unknown, ARRIVES).await, Some(ServingStatus::ServiceUnknown));
@@ -75,7 +76,7 @@ async fn a_watch_of_an_unknown_name_streams_service_unknown_and_stays_open() {
 async fn ten_thousand_watchers_cost_no_run_of_their_own_and_all_see_a_change() {
     const WATCHERS: usize = 10_000;
     let (monitor, app) = background().await;
-    let health = GrpcHealth::new(monitor.clone()).build().unwrap();
+    let health = GrpcHealthService::builder(monitor.clone()).build().unwrap();
     let address = serve(&health).await;
     // Several connections, as many clients would open.
     let mut clients = Vec::new();
@@ -107,7 +108,7 @@ async fn ten_thousand_watchers_cost_no_run_of_their_own_and_all_see_a_change() {
 async fn a_watch_follows_the_names_own_serving_statuses() {
     let (monitor, app) = background().await;
     let strict = health_core::grpc::ServingStatuses::default().degraded(health_core::grpc::ServingStatus::NotServing);
-    let health = GrpcHealth::new(monitor).serving_statuses_for("database", strict).build().unwrap();
+    let health = GrpcHealthService::builder(monitor).serving_statuses_for("database", strict).build().unwrap();
     let mut client = client(serve(&health).await).await;
     let mut database = watch(&mut client, "database").await;
     let mut whole = watch(&mut client, "").await;
@@ -134,7 +135,7 @@ async fn a_watch_of_an_empty_group_is_serving_at_once() {
         health_core::Monitor::new(NoLiveness::default(), ()),
         health_core::Monitor::builder(NoLiveness::default(), ()).refresh_every(REFRESH).build().unwrap(),
     ] {
-        let health = GrpcHealth::new(monitor).build().unwrap();
+        let health = GrpcHealthService::builder(monitor).build().unwrap();
         let mut client = client(serve(&health).await).await;
         let mut liveness = watch(&mut client, "liveness").await;
         assert_eq!(next(&mut liveness, ARRIVES).await, Some(ServingStatus::Serving));

@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use health_core::http::{HealthEndpoints, ServeOptions, serve_with};
+use health_core::http::{HealthService, ServeOptions, serve_with};
 use health_core::probe::postgres::PoolCheck;
 use health_core::probe::redis::ConnectionCheck;
 use health_core::{CheckOptions, Monitor, Registry, group};
@@ -97,7 +97,7 @@ async fn dependencies_killed_restarted_hung_and_resumed_under_load() {
     registry.register_with("cache", ConnectionCheck::new(manager), options()).unwrap();
     let monitor = Monitor::builder(registry, ()).refresh_every(REFRESH).build().unwrap();
     let shutdown = monitor.shutdown_handle();
-    let router = HealthEndpoints::new(monitor).build().unwrap().router();
+    let router = HealthService::builder(monitor).build().unwrap().router();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     tokio::spawn(serve_with(listener, router, shutdown, Duration::ZERO, ServeOptions::default()));

@@ -19,7 +19,7 @@ use crate::{Monitor, ReportSource};
 /// leaves the name to the group; map it under another name to serve it.
 ///
 /// ```
-/// use health_core::grpc::{GrpcHealth, ServingStatus, ServingStatuses};
+/// use health_core::grpc::{GrpcHealthService, ServingStatus, ServingStatuses};
 /// use health_core::monitor::Subject;
 /// use health_core::{health_check, HealthReport, Monitor};
 ///
@@ -33,7 +33,7 @@ use crate::{Monitor, ReportSource};
 /// struct Health { database: DatabaseCheck, cache: CacheCheck }
 ///
 /// # fn main() -> Result<(), health_core::grpc::ConfigError> {
-/// let health = GrpcHealth::new(Monitor::new(Health::default(), ()))
+/// let health = GrpcHealthService::builder(Monitor::new(Health::default(), ()))
 ///     .map("orders.v1.Orders", Subject::group("readiness"))
 ///     .map_components("orders.v1.Reports", ["database"])
 ///     .serving_statuses_for("readiness", ServingStatuses::default().degraded(ServingStatus::NotServing))
@@ -42,7 +42,7 @@ use crate::{Monitor, ReportSource};
 /// assert_eq!(names, ["", "liveness", "readiness", "startup", "database", "cache", "orders.v1.Orders", "orders.v1.Reports"]);
 /// # Ok(()) }
 /// ```
-pub struct GrpcHealth<R: ReportSource> {
+pub struct GrpcHealthServiceBuilder<R: ReportSource> {
     monitor: Monitor<R>,
     statuses: ServingStatuses,
     overrides: Vec<(String, ServingStatuses)>,
@@ -56,11 +56,15 @@ enum Mapping {
     Components { name: String, components: Vec<String> },
 }
 
-impl<R: ReportSource> GrpcHealth<R> {
-    /// The service of `monitor`. Defaults: UP and DEGRADED → `SERVING`, DOWN
-    /// → `NOT_SERVING`, for every name.
-    pub fn new(monitor: Monitor<R>) -> Self {
-        GrpcHealth { monitor, statuses: ServingStatuses::default(), overrides: Vec::new(), mappings: Vec::new() }
+impl<R: ReportSource> GrpcHealthServiceBuilder<R> {
+    /// See [`GrpcHealthService::builder`](super::GrpcHealthService::builder).
+    pub(crate) fn new(monitor: Monitor<R>) -> Self {
+        GrpcHealthServiceBuilder {
+            monitor,
+            statuses: ServingStatuses::default(),
+            overrides: Vec::new(),
+            mappings: Vec::new(),
+        }
     }
 
     /// The serving statuses of every name without one of its own.
@@ -173,9 +177,9 @@ fn component_set<'a, R: ReportSource>(
     Ok(selection.intersect(monitor.enabled()))
 }
 
-impl<R: ReportSource> fmt::Debug for GrpcHealth<R> {
+impl<R: ReportSource> fmt::Debug for GrpcHealthServiceBuilder<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GrpcHealth")
+        f.debug_struct("GrpcHealthServiceBuilder")
             .field("monitor", &self.monitor)
             .field("statuses", &self.statuses)
             .field("overrides", &self.overrides)

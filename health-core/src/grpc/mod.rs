@@ -7,7 +7,7 @@
 //! | `""` | every enabled component, by criticality |
 //! | `liveness`, `readiness`, `startup`, custom groups | the group |
 //! | each enabled component's name | the component |
-//! | names you map ([`GrpcHealth::map`]) | a subject, or a set of components |
+//! | names you map ([`GrpcHealthServiceBuilder::map`]) | a subject, or a set of components |
 //!
 //! - **`Check`** reads the monitor, as the HTTP endpoints do: a fresh
 //!   background snapshot, or a run of the name's checks. An unknown name is
@@ -37,7 +37,7 @@
 //!
 //! ```no_run
 //! use std::time::Duration;
-//! use health_core::grpc::GrpcHealth;
+//! use health_core::grpc::GrpcHealthService;
 //! use health_core::{health_check, HealthReport, Monitor};
 //!
 //! #[health_check(critical)]
@@ -54,7 +54,7 @@
 //!     health_core::monitor::termination_signal().await;
 //!     shutdown.begin_shutdown();
 //! });
-//! let health = GrpcHealth::new(monitor).build()?;
+//! let health = GrpcHealthService::builder(monitor).build()?;
 //! tonic::transport::Server::builder()
 //!     .add_service(health.server())
 //!     .serve_with_shutdown("127.0.0.1:50051".parse()?, health.drained(Duration::from_secs(5)))
@@ -70,7 +70,7 @@ mod service;
 mod serving;
 mod watch;
 
-pub use builder::{ConfigError, GrpcHealth};
+pub use builder::{ConfigError, GrpcHealthServiceBuilder};
 pub use service::GrpcHealthService;
 pub use serving::{ServingStatus, ServingStatuses};
 pub use watch::WatchStream;

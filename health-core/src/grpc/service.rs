@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tonic::{Request, Response};
 
+use super::GrpcHealthServiceBuilder;
 use super::deadline;
 use super::names::{Names, Scope, Served};
 use super::pb::health_check_response::ServingStatus as Wire;
@@ -19,7 +20,7 @@ use crate::report::Selection;
 use crate::{Monitor, ReportSource, Status};
 
 /// The `grpc.health.v1.Health` service of a monitor; build it with
-/// [`GrpcHealth`](super::GrpcHealth), and add [`server`](Self::server) to a
+/// [`GrpcHealthServiceBuilder`](super::GrpcHealthServiceBuilder), and add [`server`](Self::server) to a
 /// tonic server. Cloning is cheap: clones share the monitor and the watches.
 pub struct GrpcHealthService<R: ReportSource> {
     inner: Arc<Inner<R>>,
@@ -33,6 +34,13 @@ struct Inner<R: ReportSource> {
 }
 
 impl<R: ReportSource> GrpcHealthService<R> {
+    /// The `grpc.health.v1.Health` service of `monitor`, to configure, then
+    /// [`build`](GrpcHealthServiceBuilder::build). Defaults: UP and DEGRADED
+    /// → `SERVING`, DOWN → `NOT_SERVING`, for every name.
+    pub fn builder(monitor: Monitor<R>) -> GrpcHealthServiceBuilder<R> {
+        GrpcHealthServiceBuilder::new(monitor)
+    }
+
     pub(super) fn new(monitor: Monitor<R>, names: Names) -> Self {
         GrpcHealthService { inner: Arc::new(Inner { monitor, names, stopped: watch::Sender::new(false) }) }
     }
@@ -61,7 +69,7 @@ impl<R: ReportSource> GrpcHealthService<R> {
     /// rounded up, plus a second for the answer to travel, as for HTTP.
     ///
     /// ```
-    /// use health_core::grpc::GrpcHealth;
+    /// use health_core::grpc::GrpcHealthService;
     /// use health_core::{health_check, HealthReport, Monitor};
     ///
     /// #[health_check(timeout = "2s", critical)]
@@ -70,7 +78,7 @@ impl<R: ReportSource> GrpcHealthService<R> {
     /// #[derive(HealthReport, Default)]
     /// struct Health { database: DatabaseCheck }
     ///
-    /// let health = GrpcHealth::new(Monitor::new(Health::default(), ())).build().unwrap();
+    /// let health = GrpcHealthService::builder(Monitor::new(Health::default(), ())).build().unwrap();
     /// let probes = health.probes(50051);
     /// assert!(probes.contains("readinessProbe:\n  failureThreshold: 3\n  grpc:\n    port: 50051\n    service: readiness\n"));
     /// assert!(probes.contains("timeoutSeconds: 3"));

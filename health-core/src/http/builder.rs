@@ -20,7 +20,7 @@ use crate::{Monitor, ReportSource, Status};
 /// shutdown; the endpoints add routes, formats, status codes and visibility.
 ///
 /// ```
-/// use health_core::http::{Endpoint, HealthEndpoints, StatusCodes, Visibility};
+/// use health_core::http::{Endpoint, HealthService, StatusCodes, Visibility};
 /// use health_core::{health_check, HealthReport, Monitor};
 ///
 /// #[health_check(timeout = "100ms")]
@@ -30,14 +30,14 @@ use crate::{Monitor, ReportSource, Status};
 /// struct Health { ping: PingCheck }
 ///
 /// # fn main() -> Result<(), health_core::http::ConfigError> {
-/// let service = HealthEndpoints::new(Monitor::new(Health::default(), ()))
+/// let service = HealthService::builder(Monitor::new(Health::default(), ()))
 ///     .base_path("/internal/health")
 ///     .visibility(Visibility::Always)
 ///     .status_codes(Endpoint::Ready, StatusCodes::default().degraded(health_core::http::StatusCode::TOO_MANY_REQUESTS))
 ///     .build()?;
 /// # let _ = service; Ok(()) }
 /// ```
-pub struct HealthEndpoints<R: ReportSource> {
+pub struct HealthServiceBuilder<R: ReportSource> {
     monitor: Monitor<R>,
     base_path: String,
     codes: Codes,
@@ -47,11 +47,10 @@ pub struct HealthEndpoints<R: ReportSource> {
     page: Option<super::StatusPage>,
 }
 
-impl<R: ReportSource> HealthEndpoints<R> {
-    /// Endpoints reading `monitor`. Defaults: base path `/health`, UP and
-    /// DEGRADED → 200 and DOWN → 503 everywhere, [`Visibility::Never`].
-    pub fn new(monitor: Monitor<R>) -> Self {
-        HealthEndpoints {
+impl<R: ReportSource> HealthServiceBuilder<R> {
+    /// See [`HealthService::builder`].
+    pub(crate) fn new(monitor: Monitor<R>) -> Self {
+        HealthServiceBuilder {
             monitor,
             base_path: "/health".into(),
             codes: Codes::default(),
@@ -180,9 +179,9 @@ impl<R: ReportSource> HealthEndpoints<R> {
     }
 }
 
-impl<R: ReportSource> fmt::Debug for HealthEndpoints<R> {
+impl<R: ReportSource> fmt::Debug for HealthServiceBuilder<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HealthEndpoints")
+        f.debug_struct("HealthServiceBuilder")
             .field("monitor", &self.monitor)
             .field("base_path", &self.base_path)
             .field("codes", &self.codes)

@@ -6,13 +6,14 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
+use super::HealthServiceBuilder;
 use super::endpoint::Codes;
 use super::openapi::options::OpenApiOptions;
 use super::visibility::Access;
 use crate::{Monitor, ReportSource};
 
 /// The health endpoints as a tower `Service`; build it with
-/// [`HealthEndpoints`](super::HealthEndpoints). Cloning is cheap: clones share
+/// [`HealthServiceBuilder`](super::HealthServiceBuilder). Cloning is cheap: clones share
 /// the monitor and the rendered bodies.
 pub struct HealthService<R: ReportSource> {
     pub(super) inner: Arc<Inner<R>>,
@@ -39,6 +40,15 @@ impl<R: ReportSource> Clone for HealthService<R> {
 }
 
 impl<R: ReportSource> HealthService<R> {
+    /// The endpoints of `monitor`, to configure, then
+    /// [`build`](HealthServiceBuilder::build). Defaults: base path `/health`,
+    /// UP and DEGRADED → 200 and DOWN → 503 everywhere,
+    /// [`Visibility::Never`](super::Visibility::Never), no OpenAPI path, no
+    /// status page.
+    pub fn builder(monitor: Monitor<R>) -> HealthServiceBuilder<R> {
+        HealthServiceBuilder::new(monitor)
+    }
+
     /// The monitor the endpoints read.
     pub fn monitor(&self) -> &Monitor<R> {
         &self.inner.monitor

@@ -63,7 +63,7 @@ mod utoipa;
 /// other dependency is needed to name one.
 pub use ::http::StatusCode;
 pub use answer::Answer;
-pub use builder::HealthEndpoints;
+pub use builder::HealthServiceBuilder;
 pub use config_error::ConfigError;
 pub use endpoint::{Endpoint, StatusCodes};
 pub use endpoints::HealthService;

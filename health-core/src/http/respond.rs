@@ -17,7 +17,7 @@ impl<R: ReportSource> HealthService<R> {
     /// runs them. Requests outside [`serves`](Self::serves) get 404.
     ///
     /// ```
-    /// use health_core::http::{HealthEndpoints, HealthRequest};
+    /// use health_core::http::{HealthService, HealthRequest};
     /// use health_core::{health_check, HealthReport, Monitor};
     ///
     /// #[health_check]
@@ -28,7 +28,7 @@ impl<R: ReportSource> HealthService<R> {
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), health_core::http::ConfigError> {
-    /// let health = HealthEndpoints::new(Monitor::new(Health::default(), ())).build()?;
+    /// let health = HealthService::builder(Monitor::new(Health::default(), ())).build()?;
     /// let refused = health.respond(&HealthRequest::new("POST", "/health")).into_ready().unwrap();
     /// assert_eq!(refused.status(), 405);
     /// let ready = health.respond(&HealthRequest::new("GET", "/health/ready")).await;

@@ -17,7 +17,7 @@ const NO_STORE: (&str, &str) = ("cache-control", "no-store");
 /// body's length.
 ///
 /// ```
-/// use health_core::http::{HealthEndpoints, HealthRequest};
+/// use health_core::http::{HealthService, HealthRequest};
 /// use health_core::{health_check, HealthReport, Monitor};
 ///
 /// #[health_check]
@@ -28,7 +28,7 @@ const NO_STORE: (&str, &str) = ("cache-control", "no-store");
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), health_core::http::ConfigError> {
-/// let health = HealthEndpoints::new(Monitor::new(Health::default(), ())).build()?;
+/// let health = HealthService::builder(Monitor::new(Health::default(), ())).build()?;
 /// let answer = health.respond(&HealthRequest::new("GET", "/health/live")).await;
 /// assert_eq!(answer.status(), 200);
 /// assert!(answer.headers().any(|header| header == ("content-type", "application/json")));

@@ -11,7 +11,7 @@ impl<R: ReportSource> HealthService<R> {
     /// put it in the base path instead.
     ///
     /// ```
-    /// use health_core::http::HealthEndpoints;
+    /// use health_core::http::HealthService;
     /// use health_core::{health_check, HealthReport, Monitor};
     ///
     /// #[health_check]
@@ -21,7 +21,7 @@ impl<R: ReportSource> HealthService<R> {
     /// struct Health { ping: PingCheck }
     ///
     /// # fn main() -> Result<(), health_core::http::ConfigError> {
-    /// let health = HealthEndpoints::new(Monitor::new(Health::default(), ())).build()?;
+    /// let health = HealthService::builder(Monitor::new(Health::default(), ())).build()?;
     /// let app: axum::Router = axum::Router::new().nest("/internal", health.router());
     /// # let _ = app; Ok(()) }
     /// ```

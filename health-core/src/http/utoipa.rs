@@ -15,7 +15,7 @@ use super::openapi::rewrite_refs;
 /// adds their paths, schemas and security scheme to a utoipa document.
 ///
 /// ```
-/// use health_core::http::HealthEndpoints;
+/// use health_core::http::HealthService;
 /// use health_core::{health_check, HealthReport, Monitor};
 /// use utoipa::Modify;
 ///
@@ -25,7 +25,7 @@ use super::openapi::rewrite_refs;
 /// #[derive(HealthReport, Default)]
 /// struct Health { ping: PingCheck }
 ///
-/// let health = HealthEndpoints::new(Monitor::new(Health::default(), ())).build().unwrap();
+/// let health = HealthService::builder(Monitor::new(Health::default(), ())).build().unwrap();
 /// let mut api = utoipa::openapi::OpenApiBuilder::new().build();   // or ApiDoc::openapi()
 /// health.utoipa().modify(&mut api);
 /// assert!(api.paths.paths.contains_key("/health/ready"));

@@ -13,7 +13,7 @@ pub enum MergeError {
     /// A section of the document (`/paths`, `/components/schemas`, …) is not an object.
     NotAnObjectAt(String),
     /// An operation of the endpoints has the `operationId` of one the
-    /// document has: see `HealthEndpoints::operation_id_prefix`.
+    /// document has: see `HealthServiceBuilder::operation_id_prefix`.
     DuplicateOperationId(String),
     /// The document already has something else at a path or schema the
     /// endpoints define.

@@ -143,7 +143,7 @@ impl<R: ReportSource> HealthService<R> {
     /// when details need a token.
     ///
     /// ```
-    /// use health_core::http::HealthEndpoints;
+    /// use health_core::http::HealthService;
     /// use health_core::{health_check, HealthReport, Monitor};
     ///
     /// #[health_check]
@@ -152,7 +152,7 @@ impl<R: ReportSource> HealthService<R> {
     /// #[derive(HealthReport, Default)]
     /// struct Health { ping: PingCheck }
     ///
-    /// let service = HealthEndpoints::new(Monitor::new(Health::default(), ())).build().unwrap();
+    /// let service = HealthService::builder(Monitor::new(Health::default(), ())).build().unwrap();
     /// let document = service.openapi();
     /// assert_eq!(document["openapi"], "3.1.0");
     /// assert_eq!(document["paths"]["/health/ready"]["get"]["operationId"], "getHealthReady");

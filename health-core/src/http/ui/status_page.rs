@@ -11,7 +11,7 @@ pub const MIN_POLL: Duration = Duration::from_millis(500);
 
 /// The status page (feature `ui`): where the endpoints serve it, and how
 /// often it updates itself. Turn it on with
-/// [`HealthEndpoints::status_page`](crate::http::HealthEndpoints::status_page).
+/// [`HealthServiceBuilder::status_page`](crate::http::HealthServiceBuilder::status_page).
 ///
 /// The page lives at `{base}/{segment}` (`/health/ui` by default) and reads
 /// `{base}/{segment}/history`. In background mode it polls once per refresh
@@ -21,7 +21,7 @@ pub const MIN_POLL: Duration = Duration::from_millis(500);
 ///
 /// ```
 /// use std::time::Duration;
-/// use health_core::http::{HealthEndpoints, StatusPage};
+/// use health_core::http::{HealthService, StatusPage};
 /// use health_core::{health_check, HealthReport, Monitor};
 ///
 /// #[health_check]
@@ -31,7 +31,7 @@ pub const MIN_POLL: Duration = Duration::from_millis(500);
 /// struct Health { ping: PingCheck }
 ///
 /// # fn main() -> Result<(), health_core::http::ConfigError> {
-/// let service = HealthEndpoints::new(Monitor::new(Health::default(), ()))
+/// let service = HealthService::builder(Monitor::new(Health::default(), ()))
 ///     .status_page(StatusPage::new().segment("status").poll_every(Duration::from_secs(10)))
 ///     .build()?;
 /// assert_eq!(service.status_page_path().as_deref(), Some("/health/status"));
