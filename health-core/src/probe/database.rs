@@ -8,7 +8,7 @@ use std::time::Duration;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::judge::{LatencyOptions, Verdict, millis};
+use super::judge::{LatencyOptions, Verdict, latency_threshold, millis};
 
 /// What a SQL probe found.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
@@ -101,6 +101,8 @@ pub struct QueryOptions<Row> {
     exhausted_grace: Duration,
 }
 
+latency_threshold!(QueryOptions<R>, "the query");
+
 /// How long a probe waits for a connection from a pool that looks exhausted.
 const EXHAUSTED_GRACE: Duration = Duration::from_millis(20);
 
@@ -130,14 +132,6 @@ impl<Row> QueryOptions<Row> {
         mapper: impl Fn(&[Row]) -> Verdict + Send + Sync + 'static,
     ) -> Self {
         self.query = Some(CustomQuery { sql: sql.into(), mapper: Arc::new(mapper) });
-        self
-    }
-
-    /// Reports DEGRADED when the query takes longer than this (default
-    /// [`DEFAULT_SLOW_AFTER`](super::DEFAULT_SLOW_AFTER)).
-    #[must_use]
-    pub fn slow_after(mut self, threshold: Duration) -> Self {
-        self.latency = self.latency.slow_after(threshold);
         self
     }
 
@@ -177,11 +171,6 @@ impl<Row> QueryOptions<Row> {
     /// The custom query, if any.
     pub fn custom_query(&self) -> Option<&str> {
         self.query.as_ref().map(|query| &*query.sql)
-    }
-
-    /// The latency threshold.
-    pub fn slow_threshold(&self) -> Duration {
-        self.latency.slow_threshold()
     }
 
     /// Whether the options ask to skip the query because the pool is exhausted.

@@ -36,7 +36,6 @@
 use std::fmt;
 use std::ops::RangeInclusive;
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::time::Instant;
 
@@ -44,7 +43,7 @@ use reqwest::{Method, Url};
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::judge::{LatencyOptions, Verdict, describe, millis};
+use super::judge::{LatencyOptions, Verdict, describe, latency_threshold, millis};
 use crate::{Check, Outcome};
 
 /// The most body bytes the probe reads.
@@ -94,6 +93,8 @@ pub struct UpstreamOptions {
     latency: LatencyOptions,
 }
 
+latency_threshold!(UpstreamOptions, "the answer");
+
 impl UpstreamOptions {
     /// `GET url`, expecting 200–299.
     ///
@@ -130,14 +131,6 @@ impl UpstreamOptions {
     #[must_use]
     pub fn body(mut self, predicate: impl Fn(&[u8]) -> Verdict + Send + Sync + 'static) -> Self {
         self.body = Some(Arc::new(predicate));
-        self
-    }
-
-    /// Reports DEGRADED when the answer takes longer than this (default
-    /// [`DEFAULT_SLOW_AFTER`](super::DEFAULT_SLOW_AFTER)).
-    #[must_use]
-    pub fn slow_after(mut self, threshold: Duration) -> Self {
-        self.latency = self.latency.slow_after(threshold);
         self
     }
 

@@ -64,6 +64,30 @@ impl LatencyOptions {
     }
 }
 
+/// The latency setter and getter of a probe's options, which hold a
+/// [`LatencyOptions`] in their `latency` field: one text and one rule for
+/// every probe. `$what` names what is timed: "the query", "the round trip".
+macro_rules! latency_threshold {
+    ($options:ident $(<$param:ident>)?, $what:literal) => {
+        impl$(<$param>)? $options$(<$param>)? {
+            #[doc = concat!("Reports DEGRADED when ", $what, " takes longer than this (default")]
+            /// [`DEFAULT_SLOW_AFTER`](crate::probe::DEFAULT_SLOW_AFTER)).
+            #[must_use]
+            pub fn slow_after(mut self, threshold: ::std::time::Duration) -> Self {
+                self.latency = self.latency.slow_after(threshold);
+                self
+            }
+
+            /// The latency above which the probe reports DEGRADED.
+            pub fn slow_threshold(&self) -> ::std::time::Duration {
+                self.latency.slow_threshold()
+            }
+        }
+    };
+}
+
+pub(crate) use latency_threshold;
+
 /// What a custom validation (a query's rows mapped by the application, an HTTP
 /// body predicate) concluded.
 ///

@@ -33,7 +33,7 @@ use futures_core::Stream;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::judge::{LatencyOptions, Verdict, describe, millis};
+use super::judge::{LatencyOptions, Verdict, describe, latency_threshold, millis};
 use super::ready_made::ready_made_check;
 use crate::Outcome;
 
@@ -60,18 +60,12 @@ pub struct NatsOptions {
     latency: LatencyOptions,
 }
 
+latency_threshold!(NatsOptions, "the round trip");
+
 impl NatsOptions {
     /// The defaults.
     pub fn new() -> Self {
         Self::default()
-    }
-
-    /// Reports DEGRADED when the round trip takes longer than this (default
-    /// [`DEFAULT_SLOW_AFTER`](super::DEFAULT_SLOW_AFTER)).
-    #[must_use]
-    pub fn slow_after(mut self, threshold: std::time::Duration) -> Self {
-        self.latency = self.latency.slow_after(threshold);
-        self
     }
 }
 

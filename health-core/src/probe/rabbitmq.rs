@@ -23,14 +23,12 @@
 //! }
 //! ```
 
-use std::time::Duration;
-
 use tokio::time::Instant;
 
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::judge::{LatencyOptions, Verdict, describe, millis};
+use super::judge::{LatencyOptions, Verdict, describe, latency_threshold, millis};
 use super::ready_made::ready_made_check;
 use crate::Outcome;
 
@@ -57,30 +55,18 @@ pub struct RabbitMqDetails {
 }
 
 /// How the RabbitMQ probe judges what it finds.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct RabbitMqOptions {
     latency: LatencyOptions,
     blocked_is_down: bool,
 }
 
-impl Default for RabbitMqOptions {
-    fn default() -> Self {
-        RabbitMqOptions { latency: LatencyOptions::new(), blocked_is_down: false }
-    }
-}
+latency_threshold!(RabbitMqOptions, "the round trip");
 
 impl RabbitMqOptions {
     /// The defaults.
     pub fn new() -> Self {
         Self::default()
-    }
-
-    /// Reports DEGRADED when the round trip takes longer than this (default
-    /// [`DEFAULT_SLOW_AFTER`](super::DEFAULT_SLOW_AFTER)).
-    #[must_use]
-    pub fn slow_after(mut self, threshold: Duration) -> Self {
-        self.latency = self.latency.slow_after(threshold);
-        self
     }
 
     /// Whether a blocked connection is DOWN rather than DEGRADED (the

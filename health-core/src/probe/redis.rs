@@ -41,7 +41,7 @@ use redis::aio::ConnectionLike;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::judge::{LatencyOptions, Verdict, describe, millis};
+use super::judge::{LatencyOptions, Verdict, describe, latency_threshold, millis};
 use crate::{Check, Outcome};
 
 /// What the Redis probe found; the names are those of `INFO`.
@@ -75,6 +75,8 @@ pub struct RedisOptions {
     latency: LatencyOptions,
 }
 
+latency_threshold!(RedisOptions, "the round trip");
+
 /// What a [`ConnectionCheck`] last learned of its server.
 #[derive(Debug, Default)]
 struct ServerMemory(Mutex<Option<ServerFacts>>);
@@ -91,14 +93,6 @@ impl RedisOptions {
     /// The defaults.
     pub fn new() -> Self {
         Self::default()
-    }
-
-    /// Reports DEGRADED when the round trip takes longer than this (default
-    /// [`DEFAULT_SLOW_AFTER`](super::DEFAULT_SLOW_AFTER)).
-    #[must_use]
-    pub fn slow_after(mut self, threshold: Duration) -> Self {
-        self.latency = self.latency.slow_after(threshold);
-        self
     }
 }
 

@@ -32,7 +32,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use tokio::task::JoinSet;
 
-use super::judge::{LatencyOptions, Verdict, millis};
+use super::judge::{LatencyOptions, Verdict, latency_threshold, millis};
 use super::ready_made::ready_made_check;
 use super::shared_call::SharedCalls;
 use crate::Outcome;
@@ -73,6 +73,8 @@ pub struct TcpOptions {
     connect_timeout: Duration,
 }
 
+latency_threshold!(TcpOptions, "a connection");
+
 impl Default for TcpOptions {
     fn default() -> Self {
         TcpOptions { latency: LatencyOptions::new(), connect_timeout: CONNECT_TIMEOUT }
@@ -83,14 +85,6 @@ impl TcpOptions {
     /// The defaults.
     pub fn new() -> Self {
         Self::default()
-    }
-
-    /// Reports DEGRADED when a connection takes longer than this (default
-    /// [`DEFAULT_SLOW_AFTER`](super::DEFAULT_SLOW_AFTER)).
-    #[must_use]
-    pub fn slow_after(mut self, threshold: Duration) -> Self {
-        self.latency = self.latency.slow_after(threshold);
-        self
     }
 
     /// How long each address may take to accept (default 500 ms). Keep it
