@@ -47,6 +47,17 @@ pub struct HealthServiceBuilder<R: ReportSource> {
     page: Option<super::StatusPage>,
 }
 
+impl<R: ReportSource> HealthService<R> {
+    /// The endpoints of `monitor`, to configure, then
+    /// [`build`](HealthServiceBuilder::build). Defaults: base path `/health`,
+    /// UP and DEGRADED → 200 and DOWN → 503 everywhere,
+    /// [`Visibility::Never`](Visibility::Never), no OpenAPI path, no
+    /// status page.
+    pub fn builder(monitor: Monitor<R>) -> HealthServiceBuilder<R> {
+        HealthServiceBuilder::new(monitor)
+    }
+}
+
 impl<R: ReportSource> HealthServiceBuilder<R> {
     /// See [`HealthService::builder`].
     pub(crate) fn new(monitor: Monitor<R>) -> Self {

@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use super::HealthServiceBuilder;
 use super::endpoint::Codes;
 use super::openapi::options::OpenApiOptions;
 use super::visibility::Access;
@@ -40,15 +39,6 @@ impl<R: ReportSource> Clone for HealthService<R> {
 }
 
 impl<R: ReportSource> HealthService<R> {
-    /// The endpoints of `monitor`, to configure, then
-    /// [`build`](HealthServiceBuilder::build). Defaults: base path `/health`,
-    /// UP and DEGRADED → 200 and DOWN → 503 everywhere,
-    /// [`Visibility::Never`](super::Visibility::Never), no OpenAPI path, no
-    /// status page.
-    pub fn builder(monitor: Monitor<R>) -> HealthServiceBuilder<R> {
-        HealthServiceBuilder::new(monitor)
-    }
-
     /// The monitor the endpoints read.
     pub fn monitor(&self) -> &Monitor<R> {
         &self.inner.monitor
