@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 
 use super::negotiate::Format;
 use super::render::Rendered;
+use super::visibility::Shown;
 use crate::monitor::{Catalog, Target};
 
 /// What a body depends on besides the snapshot: requests without `exclude`
@@ -15,7 +16,7 @@ use crate::monitor::{Catalog, Target};
 pub(crate) struct BodyKey {
     pub(crate) target: Target,
     pub(crate) format: Format,
-    pub(crate) details: bool,
+    pub(crate) shown: Shown,
 }
 
 /// The bodies of one snapshot, by key, kept as the snapshot's extension.
@@ -56,7 +57,7 @@ impl Bodies {
     pub(crate) fn new(catalog: &Catalog) -> Self {
         let keys = catalog.targets().flat_map(|target| {
             Format::ALL.into_iter().flat_map(move |format| {
-                [false, true].map(|details| (BodyKey { target, format, details }, OnceLock::new()))
+                [Shown::STATUSES, Shown::ALL].map(|shown| (BodyKey { target, format, shown }, OnceLock::new()))
             })
         });
         Bodies { bodies: keys.collect() }

@@ -6,6 +6,7 @@ use super::endpoints::Inner;
 use super::negotiate::Format;
 use super::render::View;
 use super::route::Route;
+use super::visibility::Shown;
 use super::{HealthRequest, HealthResponse, RequestError, negotiate, query, route};
 use crate::ReportSource;
 use crate::monitor::Reading;
@@ -18,8 +19,8 @@ pub(super) struct Asked {
     pub(super) route: Route,
     pub(super) exclude: Selection,
     format: Format,
-    /// Whether the request may see messages and details.
-    details: bool,
+    /// What the request may see beyond statuses.
+    shown: Shown,
 }
 
 impl<R: ReportSource> Inner<R> {
@@ -37,24 +38,24 @@ impl<R: ReportSource> Inner<R> {
         let route = route::resolve(catalog, rest)?;
         let query = query::parse(catalog, request.query_text())?;
         let format = negotiate::format(query.verbose, request.accept_header())?;
-        let details = self.access.details_shown(request.authorization_header())?;
-        Ok(Asked { route, exclude: query.exclude, format, details })
+        let shown = self.access.shown(request.authorization_header())?;
+        Ok(Asked { route, exclude: query.exclude, format, shown })
     }
 
     /// The answer to `asked` from `reading`.
     pub(super) fn answer(&self, asked: &Asked, reading: &Reading<R::Components>) -> HealthResponse {
-        let Asked { route, exclude, format, details } = *asked;
+        let Asked { route, exclude, format, shown } = *asked;
         let codes = self.codes.get(route.endpoint);
         let Some(snapshot) = reading.snapshot() else {
-            let rendered = View::notice(details, "shutting down").render(format);
+            let rendered = View::notice(shown, "shutting down").render(format);
             return HealthResponse::report(codes.code(rendered.status).as_u16(), format, rendered.body, None);
         };
-        let render = || View::of(snapshot.report(), reading.selection(), reading.status(), details).render(format);
+        let render = || View::of(snapshot.report(), reading.selection(), reading.status(), shown).render(format);
         // Background snapshots serve many requests: each body is rendered once.
         let cached = reading.age().is_some() && exclude.is_empty();
         let bodies = cached.then(|| snapshot.extension(|| Bodies::new(self.monitor.catalog()))).flatten();
         let rendered = match bodies {
-            Some(bodies) => bodies.get_or_render(BodyKey { target: route.target, format, details }, render),
+            Some(bodies) => bodies.get_or_render(BodyKey { target: route.target, format, shown }, render),
             None => render(),
         };
         HealthResponse::report(codes.code(rendered.status).as_u16(), format, rendered.body, reading.age())

@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
 use super::{View, WriteEntry, serialize_components};
+use crate::http::visibility::Shown;
 use crate::report::ComponentSet;
 use crate::report::component::millis;
 use crate::time_format::Rfc3339;
@@ -47,13 +48,13 @@ struct Checks<'v, 'a, C>(&'v View<'a, C>);
 impl<C: ComponentSet> Serialize for Checks<'_, '_, C> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let view = self.0;
-        serialize_components(view, serializer, &Entry { details: view.details, report_time: view.timestamp })
+        serialize_components(view, serializer, &Entry { shown: view.shown, report_time: view.timestamp })
     }
 }
 
 /// A component as a one-check list under `name:responseTime`.
 struct Entry {
-    details: bool,
+    shown: Shown,
     /// When the report started: the time of results its own runs produced.
     report_time: SystemTime,
 }
@@ -67,7 +68,7 @@ impl WriteEntry for Entry {
     ) -> Result<(), M::Error> {
         // A cached result's time is when its run happened.
         let time = component.ran_at.unwrap_or(self.report_time);
-        let check = Check { name, component, details: self.details, time };
+        let check = Check { name, component, shown: self.shown, time };
         map.serialize_entry(&format!("{name}:responseTime"), &[check])
     }
 }
@@ -75,7 +76,7 @@ impl WriteEntry for Entry {
 struct Check<'c, T> {
     name: &'c str,
     component: &'c Component<T>,
-    details: bool,
+    shown: Shown,
     time: SystemTime,
 }
 
@@ -84,14 +85,16 @@ impl<T: Serialize> Serialize for Check<'_, T> {
         let mut map = serializer.serialize_map(None)?;
         map.serialize_entry("componentId", self.name)?;
         map.serialize_entry("status", draft_status(self.component.status))?;
-        if self.details {
-            map.serialize_entry("observedValue", &millis(self.component.duration))?;
+        if let Some((duration, time)) = self.shown.timing((self.component.duration, self.time)) {
+            map.serialize_entry("observedValue", &millis(duration))?;
             map.serialize_entry("observedUnit", "ms")?;
-            map.serialize_entry("time", &Rfc3339(self.time))?;
-            if let Some(message) = &self.component.message {
-                map.serialize_entry("output", message.as_ref() as &str)?;
+            map.serialize_entry("time", &Rfc3339(time))?;
+        }
+        if self.shown.everything() {
+            if let Some(message) = self.shown.message(self.component) {
+                map.serialize_entry("output", message)?;
             }
-            if let Some(details) = &self.component.details {
+            if let Some(details) = self.shown.details(self.component) {
                 map.serialize_entry("details", details)?;
             }
             if let Some(streak) = &self.component.streak {

@@ -5,6 +5,7 @@ use serde::ser::{SerializeMap, Serializer};
 
 use super::{View, WriteEntry, serialize_components};
 use crate::Component;
+use crate::http::visibility::Shown;
 use crate::report::ComponentSet;
 use crate::report::component::millis;
 use crate::time_format::Rfc3339;
@@ -25,9 +26,9 @@ impl<C: ComponentSet> Serialize for Json<'_, '_, C> {
         if let Some(message) = view.message {
             map.serialize_entry("message", message)?;
         }
-        if view.details {
-            map.serialize_entry("timestamp", &Rfc3339(view.timestamp))?;
-            map.serialize_entry("duration_ms", &millis(view.duration))?;
+        if let Some((timestamp, duration)) = view.shown.timing((view.timestamp, view.duration)) {
+            map.serialize_entry("timestamp", &Rfc3339(timestamp))?;
+            map.serialize_entry("duration_ms", &millis(duration))?;
         }
         map.serialize_entry("components", &Components(view))?;
         map.end()
@@ -38,13 +39,13 @@ struct Components<'v, 'a, C>(&'v View<'a, C>);
 
 impl<C: ComponentSet> Serialize for Components<'_, '_, C> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serialize_components(self.0, serializer, &Entry { details: self.0.details })
+        serialize_components(self.0, serializer, &Entry { shown: self.0.shown })
     }
 }
 
 /// A component whole, or its status alone.
 struct Entry {
-    details: bool,
+    shown: Shown,
 }
 
 impl WriteEntry for Entry {
@@ -54,7 +55,7 @@ impl WriteEntry for Entry {
         name: &str,
         component: &Component<T>,
     ) -> Result<(), M::Error> {
-        if self.details {
+        if self.shown.everything() {
             map.serialize_entry(name, component)
         } else {
             map.serialize_entry(name, &StatusOnly(component.status))

@@ -13,6 +13,7 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
 use super::negotiate::Format;
+use super::visibility::Shown;
 use crate::report::component::millis;
 use crate::report::{ComponentSet, ComponentVisitor, Selection};
 use crate::time_format::Rfc3339;
@@ -30,8 +31,8 @@ pub(crate) struct View<'a, C> {
     pub(crate) status: Status,
     pub(crate) timestamp: SystemTime,
     pub(crate) duration: Duration,
-    /// Whether messages, details and timings are shown.
-    pub(crate) details: bool,
+    /// What is shown beyond statuses.
+    pub(crate) shown: Shown,
     /// A note on the whole report (`shutting down`).
     pub(crate) message: Option<&'a str>,
 }
@@ -45,14 +46,14 @@ pub(crate) struct Rendered {
 
 impl<'a, C> View<'a, C> {
     /// The selected components of `report`, showing `status`.
-    pub(crate) fn of(report: &'a Report<C>, selection: Selection, status: Status, details: bool) -> Self {
+    pub(crate) fn of(report: &'a Report<C>, selection: Selection, status: Status, shown: Shown) -> Self {
         View {
             components: &report.components,
             selection,
             status,
             timestamp: report.timestamp,
             duration: report.duration,
-            details,
+            shown,
             message: None,
         }
     }
@@ -108,14 +109,14 @@ impl ComponentSet for NoComponents {
 
 impl View<'_, NoComponents> {
     /// A DOWN answer with a note, without running checks.
-    pub(crate) fn notice(details: bool, message: &str) -> View<'_, NoComponents> {
+    pub(crate) fn notice(shown: Shown, message: &str) -> View<'_, NoComponents> {
         View {
             components: &NoComponents,
             selection: Selection::none(),
             status: Status::Down,
             timestamp: SystemTime::now(),
             duration: Duration::ZERO,
-            details,
+            shown,
             message: Some(message),
         }
     }

@@ -5,11 +5,12 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::View;
+use crate::http::visibility::Shown;
 use crate::report::{ComponentSet, ComponentVisitor};
 use crate::{Component, Status};
 
 pub(super) fn render<C: ComponentSet>(view: &View<'_, C>) -> Vec<u8> {
-    let mut lines = Lines { details: view.details, text: String::new() };
+    let mut lines = Lines { shown: view.shown, text: String::new() };
     view.components.visit_selected(view.selection, &mut lines);
     let mut text = lines.text;
     if let Some(message) = view.message {
@@ -27,7 +28,7 @@ pub(super) fn render<C: ComponentSet>(view: &View<'_, C>) -> Vec<u8> {
 
 /// One line per component; reasons only when details are shown.
 struct Lines {
-    details: bool,
+    shown: Shown,
     text: String,
 }
 
@@ -39,13 +40,11 @@ impl ComponentVisitor for Lines {
             Status::Down => ('-', "failed"),
         };
         let _ = write!(self.text, "[{mark}]{name} {word}");
-        match (&component.message, self.details, component.status) {
-            (Some(message), true, _) => {
-                self.text.push_str(": ");
-                self.text.extend(message.chars().map(on_one_line));
-            }
-            (_, false, Status::Down | Status::Degraded) => self.text.push_str(": reason withheld"),
-            _ => {}
+        if let Some(message) = self.shown.message(component) {
+            self.text.push_str(": ");
+            self.text.extend(message.chars().map(on_one_line));
+        } else if self.shown.withholds_reason(component.status) {
+            self.text.push_str(": reason withheld");
         }
         self.text.push('\n');
     }

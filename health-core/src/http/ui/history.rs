@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::http::Visibility;
+use crate::http::visibility::Shown;
 use crate::monitor::{History, Monitor, Reading, Target, Transition};
 use crate::report::component::millis;
 use crate::report::{ComponentSet, ComponentVisitor};
@@ -55,13 +56,13 @@ struct Entry<'a> {
     groups: Vec<&'a str>,
     transitions: Vec<Change>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    shown: Option<Shown<'a>>,
+    revealed: Option<Revealed<'a>>,
 }
 
 /// What only requests allowed details see of a component, as the other
 /// endpoints show them.
 #[derive(Serialize)]
-struct Shown<'a> {
+struct Revealed<'a> {
     critical: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<&'a str>,
@@ -99,18 +100,18 @@ fn shared_text<S: serde::Serializer>(message: &Option<Arc<str>>, serializer: S) 
 }
 
 impl Change {
-    fn of(transition: Transition, details: bool) -> Self {
+    fn of(transition: Transition, shown: Shown) -> Self {
         Change {
             at: Rfc3339(transition.at),
             from: transition.from,
             to: transition.to,
-            message: transition.message.filter(|_| details),
+            message: transition.message.filter(|_| shown.everything()),
         }
     }
 }
 
-fn changes(history: History, details: bool) -> Vec<Change> {
-    history.transitions.into_iter().map(|transition| Change::of(transition, details)).collect()
+fn changes(history: History, shown: Shown) -> Vec<Change> {
+    history.transitions.into_iter().map(|transition| Change::of(transition, shown)).collect()
 }
 
 /// One component of the report read, as the page shows it.
@@ -124,33 +125,29 @@ struct Latest {
 /// The latest of each component read, by index.
 struct Collect {
     latest: Vec<Option<Latest>>,
-    details: bool,
+    shown: Shown,
 }
 
 impl ComponentVisitor for Collect {
     fn component<T: Serialize>(&mut self, index: usize, _: &str, component: &Component<T>) {
-        let (message, details) = if self.details {
-            let details = component.details.as_ref().and_then(|details| serde_json::to_value(details).ok());
-            (component.message.as_deref().map(str::to_owned), details)
-        } else {
-            (None, None)
-        };
+        let message = self.shown.message(component).map(str::to_owned);
+        let details = self.shown.details(component).and_then(|details| serde_json::to_value(details).ok());
         if let Some(slot) = self.latest.get_mut(index) {
             *slot = Some(Latest { status: component.status, duration: component.duration, message, details });
         }
     }
 }
 
-/// The body for a request that may (`details`) or may not see details.
+/// The body for a request, showing what `shown` allows.
 pub(super) fn render<R: ReportSource>(
     monitor: &Monitor<R>,
     reading: &Reading<R::Components>,
     visibility: &Visibility,
-    details: bool,
+    shown: Shown,
     poll_every: Duration,
 ) -> Vec<u8> {
     let components = monitor.components();
-    let mut collect = Collect { latest: components.iter().map(|_| None).collect(), details };
+    let mut collect = Collect { latest: components.iter().map(|_| None).collect(), shown };
     let timestamp = match reading.snapshot() {
         Some(snapshot) => {
             snapshot.report().components.visit_selected(reading.selection(), &mut collect);
@@ -166,9 +163,9 @@ pub(super) fn render<R: ReportSource>(
         .filter_map(|(index, (info, latest))| {
             let latest = latest?;
             // Run durations are timings: shown with details only.
-            let mut history = monitor.history_of(Target::Component(index), details);
+            let mut history = monitor.history_of(Target::Component(index), shown.everything());
             let runs = std::mem::take(&mut history.runs);
-            let shown = details.then(|| Shown {
+            let revealed = shown.everything().then(|| Revealed {
                 critical: info.is_critical(),
                 description: info.description(),
                 timeout_ms: millis(info.timeout()),
@@ -184,8 +181,8 @@ pub(super) fn render<R: ReportSource>(
                 name: info.name(),
                 status: latest.status,
                 groups: info.groups().collect(),
-                transitions: changes(history, details),
-                shown,
+                transitions: changes(history, shown),
+                revealed,
             })
         })
         .collect();
@@ -199,7 +196,7 @@ pub(super) fn render<R: ReportSource>(
                 // A group without components is UP from the start.
                 status: monitor.status_of(target).unwrap_or(Status::Up),
                 members: Some(members.indices().filter_map(|index| components.get(index)).map(|c| c.name()).collect()),
-                transitions: changes(monitor.history_of(target, false), details),
+                transitions: changes(monitor.history_of(target, false), shown),
             })
         })
         .collect();
@@ -209,7 +206,7 @@ pub(super) fn render<R: ReportSource>(
         title: monitor.source().title(),
         status,
         now: Rfc3339(SystemTime::now()),
-        timestamp: details.then_some(Rfc3339(timestamp)),
+        timestamp: shown.timing(Rfc3339(timestamp)),
         background: monitor.refresh_interval().is_some(),
         poll_ms: poll_every.as_millis(),
         visibility: match visibility {
@@ -217,13 +214,13 @@ pub(super) fn render<R: ReportSource>(
             Visibility::Never => "never",
             Visibility::WhenAuthorized { .. } => "when_authorized",
         },
-        details_shown: details,
+        details_shown: shown.everything(),
         shutting_down: monitor.is_shutting_down(),
         overall: Aggregate {
             name: None,
             status,
             members: None,
-            transitions: changes(monitor.history_of(Target::Overall, false), details),
+            transitions: changes(monitor.history_of(Target::Overall, false), shown),
         },
         groups,
         components: entries,

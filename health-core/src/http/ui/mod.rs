@@ -16,6 +16,7 @@ use bytes::Bytes;
 
 use super::endpoints::Inner;
 use super::negotiate::Format;
+use super::visibility::Shown;
 use super::{Answer, HealthRequest, HealthResponse, RequestError, negotiate};
 use crate::ReportSource;
 use crate::monitor::{Reading, Target};
@@ -83,28 +84,28 @@ impl<R: ReportSource> Inner<R> {
     /// background snapshot, or one run of them all when checks run on each
     /// read; while shutting down too.
     fn history(self: &std::sync::Arc<Self>, request: &HealthRequest<'_>) -> Answer {
-        let details = match self.access.details_shown(request.authorization_header()) {
-            Ok(details) => details,
+        let shown = match self.access.shown(request.authorization_header()) {
+            Ok(shown) => shown,
             Err(error) => return Answer::ready(HealthResponse::error(&error)),
         };
         // Measured even while the whole drains: operators still see what
         // each component says as the service shuts down.
         if let Some(reading) = self.monitor.background_reading(Target::Overall, Selection::none()) {
-            return Answer::ready(self.history_response(&reading, details));
+            return Answer::ready(self.history_response(&reading, shown));
         }
         let inner = std::sync::Arc::clone(self);
         Answer::running(async move {
             let reading = inner.monitor.measure(Target::Overall, Selection::none()).await;
-            inner.history_response(&reading, details)
+            inner.history_response(&reading, shown)
         })
     }
 
-    fn history_response(&self, reading: &Reading<R::Components>, details: bool) -> HealthResponse {
+    fn history_response(&self, reading: &Reading<R::Components>, shown: Shown) -> HealthResponse {
         let poll_every = match self.monitor.refresh_interval() {
             Some(every) => every.max(MIN_POLL),
             None => self.page.as_ref().map_or(MIN_POLL, |page| page.poll_every),
         };
-        let body = history::render(&self.monitor, reading, self.access.visibility(), details, poll_every);
+        let body = history::render(&self.monitor, reading, self.access.visibility(), shown, poll_every);
         HealthResponse::document(Format::Json.content_type(), HISTORY_HEADERS, Bytes::from(body))
     }
 }
