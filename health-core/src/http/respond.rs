@@ -44,8 +44,9 @@ impl<R: ReportSource> HealthService<R> {
 pub(super) fn respond<R: ReportSource>(inner: &Arc<Inner<R>>, request: &HealthRequest<'_>) -> Answer {
     if inner.openapi.path.as_deref() == Some(request.path()) {
         // Made once, on the first request for it.
-        let service = HealthService { inner: Arc::clone(inner) };
-        let document = inner.openapi_document.get_or_init(|| Bytes::from(service.openapi().to_string()));
+        let document = inner
+            .openapi_document
+            .get_or_init(|| Bytes::from(HealthService { inner: Arc::clone(inner) }.openapi().to_string()));
         return Answer::ready(document_response(request, document));
     }
     #[cfg(feature = "ui")]
