@@ -120,3 +120,49 @@ async fn the_core_and_the_tower_service_give_the_same_answer_to_every_request() 
     assert_eq!(statuses, [200, 200, 200, 200, 200, 401, 405, 404, 400, 406, 404, 200, 200, 400, 200, 406, 405]);
     assert!(health.serves("/openapi.json") && health.serves("/health/ui") && !health.serves("/other"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sixty_four_concurrent_requests_of_every_kind_answer_as_one_does() {
+    // On request: concurrent reads share runs; the OpenAPI document is made
+    // by whichever request comes first.
+    let health = HealthService::builder(Monitor::new(Health::default(), ()))
+        .visibility(Visibility::when_authorized("s3cret"))
+        .status_page(StatusPage::new())
+        .openapi_path("/openapi.json")
+        .build()
+        .unwrap();
+    let mut alone = Vec::new();
+    for asked in REQUESTS {
+        let (status, headers, _) = through_the_core(&health, *asked).await;
+        alone.push((status, headers));
+    }
+    let readers: Vec<_> = (0..64)
+        .map(|reader| {
+            let health = health.clone();
+            tokio::spawn(async move {
+                let mut answers = Vec::new();
+                for asked in REQUESTS {
+                    let (status, headers, body) = if reader % 2 == 0 {
+                        through_the_core(&health, *asked).await
+                    } else {
+                        through_tower(&health, *asked).await
+                    };
+                    answers.push((status, headers, body));
+                }
+                answers
+            })
+        })
+        .collect();
+    let document = through_the_core(&health, REQUESTS[14]).await.2;
+    for reader in readers {
+        let answers = reader.await.unwrap();
+        for ((asked, (status, headers, body)), (alone_status, alone_headers)) in
+            REQUESTS.iter().zip(answers).zip(&alone)
+        {
+            assert_eq!((&status, &headers), (alone_status, alone_headers), "{asked:?}");
+            if asked.1 == "/openapi.json" && status == 200 {
+                assert_eq!(body, document, "one document, whoever made it");
+            }
+        }
+    }
+}
