@@ -42,7 +42,8 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::judge::{LatencyOptions, Verdict, describe, latency_threshold, millis};
-use crate::{Check, Outcome};
+use super::ready_made::ready_made_check;
+use crate::Outcome;
 
 /// What the Redis probe found; the names are those of `INFO`.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
@@ -275,58 +276,23 @@ fn info_field<'a>(info: &'a str, name: &str) -> Option<&'a str> {
     info.lines().find_map(|line| line.strip_prefix(name)?.strip_prefix(':')).map(str::trim_end)
 }
 
-/// A [`Check`] probing a Redis connection, for a [`Registry`](crate::Registry).
-///
-/// ```no_run
-/// # async fn demo(redis: ::redis::aio::ConnectionManager) -> Result<(), health_core::RegistryError> {
-/// use health_core::probe::redis::ConnectionCheck;
-/// use health_core::Registry;
-///
-/// let mut registry: Registry = Registry::new();
-/// registry.register("cache", ConnectionCheck::new(redis))?;
-/// # Ok(()) }
-/// ```
-///
-/// It remembers the server's version and mode between runs, so that a run
-/// costs what `ROLE` costs: the application holds only its connection.
-#[derive(Debug)]
-pub struct ConnectionCheck<C> {
-    connection: C,
-    options: RedisOptions,
-    server: ServerMemory,
-}
-
-impl<C> ConnectionCheck<C> {
-    /// A check with the default options.
-    pub fn new(connection: C) -> Self {
-        ConnectionCheck { connection, options: RedisOptions::new(), server: ServerMemory::default() }
-    }
-
-    /// Replaces the options.
-    #[must_use]
-    pub fn with_options(mut self, options: RedisOptions) -> Self {
-        self.options = options;
-        self
-    }
-
-    /// The options the check runs with.
-    pub fn options(&self) -> &RedisOptions {
-        &self.options
-    }
-}
-
-// Kept out of the list of checks that errors about other types suggest.
-#[diagnostic::do_not_recommend]
-impl<C, S> Check<S> for ConnectionCheck<C>
-where
-    C: ConnectionLike + Clone + Send + Sync,
-    S: ?Sized + Sync,
-{
-    type Details = RedisDetails;
-
-    fn run(&self, _: &S) -> impl Future<Output = Outcome<RedisDetails>> + Send {
-        probe(&self.connection, &self.options, &self.server)
-    }
+ready_made_check! {
+    /// A [`Check`](crate::Check) probing a Redis connection, for a [`Registry`](crate::Registry).
+    ///
+    /// ```no_run
+    /// # async fn demo(redis: ::redis::aio::ConnectionManager) -> Result<(), health_core::RegistryError> {
+    /// use health_core::probe::redis::ConnectionCheck;
+    /// use health_core::Registry;
+    ///
+    /// let mut registry: Registry = Registry::new();
+    /// registry.register("cache", ConnectionCheck::new(redis))?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// It remembers the server's version and mode between runs, so that a run
+    /// costs what `ROLE` costs: the application holds only its connection.
+    ConnectionCheck<C>(C) keeps ServerMemory, RedisOptions => RedisDetails, probe,
+    where C: ConnectionLike + Clone + Send + Sync
 }
 
 #[cfg(test)]
