@@ -13,7 +13,8 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use health_core::grpc::GrpcHealthService;
-use health_core::{HealthReport, Monitor, health_check};
+use health_core::monitor::Monitor;
+use health_core::{HealthReport, health_check};
 use tokio::runtime::{Builder, Runtime};
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::transport::{Channel, Server};

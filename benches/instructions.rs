@@ -21,7 +21,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().is_some_and(|which| which == "sizes") {
         let derived = Derived::default();
-        let monitor = health_core::Monitor::new(Derived::default(), ());
+        let monitor = health_core::monitor::Monitor::new(Derived::default(), ());
         let overall = health_core::monitor::Subject::Overall;
         println!(
             "future sizes: derive {} bytes, by hand {} bytes, a monitor read {} bytes",
@@ -41,20 +41,20 @@ fn main() {
     let derived = Derived::default();
     let damped = Damped::default();
     // A monitor read of the derived report, keeping the default history or none.
-    let monitor = health_core::Monitor::new(Derived::default(), ());
-    let no_history = health_core::Monitor::builder(Derived::default(), ())
+    let monitor = health_core::monitor::Monitor::new(Derived::default(), ());
+    let no_history = health_core::monitor::Monitor::builder(Derived::default(), ())
         .history_depth(health_core::monitor::HistoryDepth::new(0, 0))
         .build()
         .expect("a monitor");
-    let read = |monitor: &health_core::Monitor<Derived>| {
+    let read = |monitor: &health_core::monitor::Monitor<Derived>| {
         let overall = health_core::monitor::Subject::Overall;
         runtime.block_on(monitor.read(&overall, health_core::report::Selection::none())).expect("a subject").status()
     };
-    let service = health_core::http::HealthService::builder(health_core::Monitor::new(Derived::default(), ()))
+    let service = health_core::http::HealthService::builder(health_core::monitor::Monitor::new(Derived::default(), ()))
         .visibility(health_core::http::Visibility::Always)
         .build()
         .expect("a valid configuration");
-    let hidden = health_core::http::HealthService::builder(health_core::Monitor::new(Derived::default(), ()))
+    let hidden = health_core::http::HealthService::builder(health_core::monitor::Monitor::new(Derived::default(), ()))
         .visibility(health_core::http::Visibility::Never)
         .build()
         .expect("a valid configuration");

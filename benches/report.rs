@@ -70,20 +70,20 @@ fn metrics(c: &mut Criterion) {
         }
     });
     let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
-    let plain = health_core::Monitor::new(Derived::default(), ());
-    let recorded = health_core::Monitor::builder(Derived::default(), ())
+    let plain = health_core::monitor::Monitor::new(Derived::default(), ());
+    let recorded = health_core::monitor::Monitor::builder(Derived::default(), ())
         .metrics(health_core::metrics::MetricsOptions::default())
         .build()
         .unwrap();
     // The same with series that are plain atomics: what the monitor's own
     // recording costs, apart from the exporter's storage.
     let atomic = metrics::with_local_recorder(&Atomics, || {
-        health_core::Monitor::builder(Derived::default(), ())
+        health_core::monitor::Monitor::builder(Derived::default(), ())
             .metrics(health_core::metrics::MetricsOptions::default())
             .build()
             .unwrap()
     });
-    let read = |monitor: &health_core::Monitor<Derived>| {
+    let read = |monitor: &health_core::monitor::Monitor<Derived>| {
         runtime
             .block_on(monitor.read(&health_core::monitor::Subject::Overall, health_core::report::Selection::none()))
             .unwrap()
@@ -103,12 +103,12 @@ fn metrics(c: &mut Criterion) {
 /// every run in the history costs.
 fn history(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
-    let none = health_core::Monitor::builder(Derived::default(), ())
+    let none = health_core::monitor::Monitor::builder(Derived::default(), ())
         .history_depth(health_core::monitor::HistoryDepth::new(0, 0))
         .build()
         .unwrap();
-    let kept = health_core::Monitor::new(Derived::default(), ());
-    let read = |monitor: &health_core::Monitor<Derived>| {
+    let kept = health_core::monitor::Monitor::new(Derived::default(), ());
+    let read = |monitor: &health_core::monitor::Monitor<Derived>| {
         runtime
             .block_on(monitor.read(&health_core::monitor::Subject::Overall, health_core::report::Selection::none()))
             .unwrap()

@@ -27,7 +27,8 @@ use std::time::{Duration, SystemTime};
 use axum::http::header;
 use axum::response::IntoResponse;
 use health_core::http::{HealthService, Visibility};
-use health_core::{HealthReport, Monitor, health_check};
+use health_core::monitor::Monitor;
+use health_core::{HealthReport, health_check};
 use serde_json::{Value, json};
 
 macro_rules! instant_checks {

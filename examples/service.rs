@@ -68,8 +68,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use health_core::grpc::GrpcHealthService;
-use health_core::http::{HealthService, ServeOptions, StatusPage, Visibility, serve, serve_with};
+use health_core::http::{HealthService, ServeOptions, StatusPageOptions, Visibility, serve, serve_with};
 use health_core::metrics::MetricsOptions;
+use health_core::monitor::Monitor;
 use health_core::monitor::Subject;
 use health_core::probe::disk::{self, DiskDetails};
 use health_core::probe::http_upstream::{self, UpstreamDetails, UpstreamOptions};
@@ -77,9 +78,7 @@ use health_core::probe::nats::{self, NatsDetails};
 use health_core::probe::rabbitmq::{self, RabbitMqDetails};
 use health_core::probe::redis::{self, RedisDetails};
 use health_core::probe::{DatabaseDetails, mysql, postgres};
-use health_core::{
-    HealthReport, Monitor, Outcome, Registry, RegistryError, ReportSource, Status, health_check, redact,
-};
+use health_core::{HealthReport, Outcome, Registry, RegistryError, ReportSource, Status, health_check, redact};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
 use serde::Serialize;
 use tokio::sync::RwLock;
@@ -335,7 +334,7 @@ async fn run<R: ReportSource>(
     let health = HealthService::builder(monitor.clone())
         .visibility(visibility)
         .openapi_path("/openapi.json")
-        .status_page(StatusPage::new())
+        .status_page(StatusPageOptions::new())
         .build()?;
     // gRPC carries statuses only, whatever the visibility.
     let grpc = GrpcHealthService::builder(monitor).map("example.v1.Example", Subject::group("readiness")).build()?;

@@ -13,7 +13,8 @@
 use std::time::Duration;
 
 use health_core::http::{HealthService, Visibility, serve};
-use health_core::{HealthReport, Monitor, Registry, health_check};
+use health_core::monitor::Monitor;
+use health_core::{HealthReport, Registry, health_check};
 
 #[health_check(timeout = "1s")]
 async fn instant() -> Result<u32, String> {

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use health_core::grpc::GrpcHealthService;
-use health_core::http::{HealthService, StatusPage, Visibility};
+use health_core::http::{HealthService, StatusPageOptions, Visibility};
 use health_core::metrics::MetricsOptions;
 use health_core::monitor::{Monitor, Subject};
 use health_core::{HealthReport, Outcome, Status, group, health_check};
@@ -123,7 +123,7 @@ async fn http_grpc_watches_metrics_and_history_answer_every_subject_the_same_whi
     });
     let endpoints = HealthService::builder(monitor.clone())
         .visibility(Visibility::Always)
-        .status_page(StatusPage::new())
+        .status_page(StatusPageOptions::new())
         .build()
         .unwrap();
     let http = client::serve(&endpoints).await;

@@ -13,13 +13,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use client::{get, request};
-use health_core::http::{
-    ConfigError, Endpoint, HealthLayer, HealthService, HealthServiceBuilder, StatusCodes, Visibility,
-};
-use health_core::monitor::{MonitorBuilder, StatusChange, Subject};
-use health_core::{
-    CheckOptions, HealthReport, Monitor, Outcome, Registry, ReportSource, Status, check_fn, group, health_check,
-};
+use health_core::http::{ConfigError, HealthLayer, HealthService, HealthServiceBuilder, Visibility};
+use health_core::monitor::Monitor;
+use health_core::monitor::{MonitorBuilder, StatusChange, StatusMap, Subject};
+use health_core::{CheckOptions, HealthReport, Outcome, Registry, ReportSource, Status, check_fn, group, health_check};
 use http::StatusCode;
 use serde_json::json;
 
@@ -241,17 +238,27 @@ suite! {
         assert!(body.contains("postgres://app:***@db/app") && !body.contains("hunter2"), "{body}");
     }
 
-    async fn status_codes_are_configurable_per_endpoint<S: Source>() {
+    async fn status_codes_are_configurable_per_subject<S: Source>() {
         let app = Arc::new(App::default());
         app.cache.store(1, Ordering::SeqCst);
-        let consul = StatusCodes::default().degraded(StatusCode::TOO_MANY_REQUESTS);
-        let teapot = StatusCodes::default().degraded(StatusCode::IM_A_TEAPOT);
-        let endpoints = endpoints(monitor::<S>(&app)).status_codes(Endpoint::Ready, consul).status_codes(Endpoint::Group, teapot);
-        let (address, _) = start(endpoints).await;
+        let consul = StatusMap::default().degraded(StatusCode::TOO_MANY_REQUESTS);
+        let teapot = StatusMap::default().degraded(StatusCode::IM_A_TEAPOT);
+        let partial = StatusMap::default().degraded(StatusCode::NON_AUTHORITATIVE_INFORMATION);
+        let configured = endpoints(monitor::<S>(&app))
+            .status_codes_for(Subject::group("readiness"), consul)
+            .status_codes_for(Subject::group("caches"), teapot)
+            .status_codes_for(Subject::component("cache"), partial);
+        let (address, _) = start(configured).await;
         assert_eq!(get(address, "/health/ready").await.status, 429);
         assert_eq!(get(address, "/health/group/caches").await.status, 418);
-        assert_eq!(get(address, "/health").await.status, 200, "other endpoints keep the default");
+        assert_eq!(get(address, "/health/cache").await.status, 203);
+        assert_eq!(get(address, "/health").await.status, 200, "other subjects keep the default");
         assert_eq!(get(address, "/health").await.json()["status"], "DEGRADED");
+        let everywhere = endpoints(monitor::<S>(&app)).status_codes(teapot);
+        let (address, _) = start(everywhere).await;
+        for path in ["/health", "/health/ready", "/health/cache", "/health/group/caches"] {
+            assert_eq!(get(address, path).await.status, 418, "{path}");
+        }
     }
 
     async fn unknown_paths_and_wrong_methods_get_json_errors<S: Source>() {
@@ -507,15 +514,18 @@ suite! {
         let fresh = || endpoints(monitor::<S>(&Arc::default()));
         assert_eq!(build(fresh().base_path("health")), Some(ConfigError::BadBasePath("health".into())));
         assert_eq!(build(fresh().base_path("/health/")), Some(ConfigError::BadBasePath("/health/".into())));
-        let no_body = StatusCodes::default().down(StatusCode::NO_CONTENT);
+        let no_body = StatusMap::default().down(StatusCode::NO_CONTENT);
+        let liveness = Subject::group("liveness");
         assert_eq!(
-            build(fresh().status_codes(Endpoint::Live, no_body)),
-            Some(ConfigError::BadStatusCode { endpoint: Endpoint::Live, code: 204 })
+            build(fresh().status_codes_for(liveness.clone(), no_body)),
+            Some(ConfigError::BadStatusCode { subject: Some(liveness), code: 204 })
         );
-        let taken = StatusCodes::default().down(StatusCode::NOT_FOUND);
+        let taken = StatusMap::default().down(StatusCode::NOT_FOUND);
+        assert_eq!(build(fresh().status_codes(taken)), Some(ConfigError::BadStatusCode { subject: None, code: 404 }));
+        let unknown = Subject::component("nope");
         assert_eq!(
-            build(fresh().status_codes(Endpoint::Group, taken)),
-            Some(ConfigError::BadStatusCode { endpoint: Endpoint::Group, code: 404 })
+            build(fresh().status_codes_for(unknown.clone(), StatusMap::default())),
+            Some(ConfigError::UnknownSubject(unknown))
         );
         assert_eq!(build(fresh().visibility(Visibility::when_authorized(""))), Some(ConfigError::BadToken));
         assert_eq!(build(fresh().openapi_path("/health/doc")), Some(ConfigError::BadOpenApiPath("/health/doc".into())));

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use health_core::http::{HealthRequest, HealthService, StatusPage, Visibility};
+use health_core::http::{HealthRequest, HealthService, StatusPageOptions, Visibility};
 use health_core::monitor::{Monitor, Subject};
 use health_core::{HealthReport, Outcome, health_check};
 use http_body_util::BodyExt;
@@ -105,7 +105,7 @@ async fn the_core_and_the_tower_service_give_the_same_answer_to_every_request() 
     }
     let health = HealthService::builder(monitor)
         .visibility(Visibility::when_authorized("s3cret"))
-        .status_page(StatusPage::new())
+        .status_page(StatusPageOptions::new())
         .openapi_path("/openapi.json")
         .build()
         .unwrap();
@@ -127,7 +127,7 @@ async fn sixty_four_concurrent_requests_of_every_kind_answer_as_one_does() {
     // by whichever request comes first.
     let health = HealthService::builder(Monitor::new(Health::default(), ()))
         .visibility(Visibility::when_authorized("s3cret"))
-        .status_page(StatusPage::new())
+        .status_page(StatusPageOptions::new())
         .openapi_path("/openapi.json")
         .build()
         .unwrap();

@@ -9,10 +9,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use client::{assert_conforms, get, request};
-use health_core::http::{
-    ConfigError, Endpoint, HealthService, HealthServiceBuilder, MergeError, StatusCodes, Visibility, merge_openapi,
-};
-use health_core::{HealthReport, Monitor, health_check};
+use health_core::http::{ConfigError, HealthService, HealthServiceBuilder, MergeError, Visibility, merge_openapi};
+use health_core::monitor::Monitor;
+use health_core::monitor::{StatusMap, Subject};
+use health_core::{HealthReport, health_check};
 use http::StatusCode;
 use serde_json::{Value, json};
 
@@ -115,11 +115,12 @@ async fn statuses_only_and_token_protected_bodies_validate_too() {
 
 #[test]
 fn the_document_declares_what_the_configuration_answers() {
-    let consul = StatusCodes::default().degraded(StatusCode::TOO_MANY_REQUESTS);
+    let consul = StatusMap::default().degraded(StatusCode::TOO_MANY_REQUESTS);
     let token = Visibility::when_authorized("t");
     let service = HealthService::builder(Monitor::new(Health::default(), App::default()))
         .visibility(token)
-        .status_codes(Endpoint::Ready, consul)
+        .status_codes_for(Subject::group("readiness"), consul)
+        .status_codes_for(Subject::component("process"), StatusMap::default().down(StatusCode::INTERNAL_SERVER_ERROR))
         .build()
         .unwrap();
     let document = service.openapi();
@@ -131,6 +132,12 @@ fn the_document_declares_what_the_configuration_answers() {
     };
     assert_eq!(responses("/health"), ["200", "400", "401", "404", "406", "414", "503"]);
     assert_eq!(responses("/health/ready"), ["200", "400", "401", "404", "406", "414", "429", "503"]);
+    // The template serves every component: one's own codes join the others'.
+    assert_eq!(responses("/health/{component}"), ["200", "400", "401", "404", "406", "414", "500", "503"]);
+    let component_answers = &document["paths"]["/health/{component}"]["get"]["responses"];
+    assert_eq!(component_answers["200"]["description"], "The report is UP or DEGRADED");
+    assert_eq!(component_answers["500"]["description"], "The report is DOWN");
+    assert_eq!(component_answers["503"]["description"], "The report is DOWN");
     assert!(document["paths"]["/health"]["head"]["responses"]["200"].get("content").is_none(), "HEAD has no body");
     let component = &document["paths"]["/health/{component}"]["parameters"][0];
     assert_eq!(component["schema"]["enum"], json!(["process", "primary-db"]));
@@ -235,16 +242,21 @@ async fn the_router_serves_the_document() {
 
 #[test]
 fn configurations_the_document_could_not_describe_are_rejected() {
-    let down_as_404 = StatusCodes::default().down(StatusCode::NOT_FOUND);
+    let down_as_404 = StatusMap::default().down(StatusCode::NOT_FOUND);
     assert_eq!(
-        endpoints(Arc::default()).status_codes(Endpoint::All, down_as_404).build().err(),
-        Some(ConfigError::BadStatusCode { endpoint: Endpoint::All, code: 404 })
+        endpoints(Arc::default()).status_codes(down_as_404).build().err(),
+        Some(ConfigError::BadStatusCode { subject: None, code: 404 })
     );
-    let down_as_401 = StatusCodes::default().down(StatusCode::UNAUTHORIZED);
+    let down_as_401 = StatusMap::default().down(StatusCode::UNAUTHORIZED);
     let token = Visibility::when_authorized("t");
+    let readiness = Subject::group("readiness");
     assert_eq!(
-        endpoints(Arc::default()).visibility(token).status_codes(Endpoint::Ready, down_as_401).build().err(),
-        Some(ConfigError::BadStatusCode { endpoint: Endpoint::Ready, code: 401 })
+        endpoints(Arc::default()).visibility(token).status_codes_for(readiness.clone(), down_as_401).build().err(),
+        Some(ConfigError::BadStatusCode { subject: Some(readiness), code: 401 })
+    );
+    assert_eq!(
+        endpoints(Arc::default()).status_codes_for(Subject::group("nightly"), StatusMap::default()).build().err(),
+        Some(ConfigError::UnknownSubject(Subject::group("nightly")))
     );
     for path in ["/health/openapi.json", "/health", "openapi.json"] {
         assert_eq!(

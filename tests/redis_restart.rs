@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 
 use client::get;
 use health_core::http::{HealthService, Visibility};
-use health_core::{HealthReport, Monitor, health_check};
+use health_core::monitor::Monitor;
+use health_core::{HealthReport, health_check};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 

@@ -14,7 +14,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use health_core::http::{HealthService, ServeOptions, serve_with};
-use health_core::{HealthReport, Monitor, health_check};
+use health_core::monitor::Monitor;
+use health_core::{HealthReport, health_check};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::Instant;

@@ -12,9 +12,10 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use client::{get, request};
-use health_core::http::{ConfigError, HealthService, HealthServiceBuilder, StatusPage, Visibility};
+use health_core::http::{ConfigError, HealthService, HealthServiceBuilder, StatusPageOptions, Visibility};
+use health_core::monitor::Monitor;
 use health_core::monitor::MonitorBuilder;
-use health_core::{HealthReport, Monitor, Outcome, health_check};
+use health_core::{HealthReport, Outcome, health_check};
 use serde_json::Value;
 
 #[derive(Default)]
@@ -71,7 +72,7 @@ async fn start(endpoints: HealthServiceBuilder<Health>) -> (SocketAddr, HealthSe
 async fn with_page(visibility: Visibility) -> (SocketAddr, Arc<App>) {
     let (monitor, app) = builder();
     let endpoints =
-        HealthService::builder(monitor.build().unwrap()).visibility(visibility).status_page(StatusPage::new());
+        HealthService::builder(monitor.build().unwrap()).visibility(visibility).status_page(StatusPageOptions::new());
     (start(endpoints).await.0, app)
 }
 
@@ -211,7 +212,7 @@ async fn reading_the_history_runs_checks_no_more_often_than_the_mode_does() {
     // In the background, polls read the latest report: they run nothing.
     let (monitor, app) = builder();
     let monitor = monitor.refresh_every(Duration::from_millis(300)).build().unwrap();
-    let endpoints = HealthService::builder(monitor).status_page(StatusPage::new());
+    let endpoints = HealthService::builder(monitor).status_page(StatusPageOptions::new());
     let (address, _) = start(endpoints).await;
     let first = get(address, "/health/ui/history").await.json();
     assert_eq!((first["background"].as_bool(), first["poll_ms"].as_u64()), (Some(true), Some(500)));
@@ -226,7 +227,7 @@ async fn reading_the_history_runs_checks_no_more_often_than_the_mode_does() {
 
     // On each read, a poll is one read: each check runs once, caches hold.
     let (monitor, app) = builder();
-    let page = StatusPage::new().poll_every(Duration::from_secs(2));
+    let page = StatusPageOptions::new().poll_every(Duration::from_secs(2));
     let (address, _) = start(HealthService::builder(monitor.build().unwrap()).status_page(page)).await;
     for poll in 1..=5 {
         let history = get(address, "/health/ui/history").await.json();
@@ -241,7 +242,7 @@ async fn the_openapi_document_describes_the_page_and_its_history() {
     let (monitor, _) = builder();
     let service = HealthService::builder(monitor.build().unwrap())
         .visibility(Visibility::when_authorized("t"))
-        .status_page(StatusPage::new().segment("status"))
+        .status_page(StatusPageOptions::new().segment("status"))
         .operation_id_prefix("shop")
         .build()
         .unwrap();
@@ -273,17 +274,21 @@ struct NamedUi {
 
 #[test]
 fn configurations_that_cannot_work_are_refused() {
-    let build = |page: StatusPage| {
+    let build = |page: StatusPageOptions| {
         let (monitor, _) = builder();
         HealthService::builder(monitor.build().unwrap()).status_page(page).build().err()
     };
     for segment in ["live", "ready", "startup", "group", "database", "", "a/b", "..", "ü"] {
-        assert_eq!(build(StatusPage::new().segment(segment)), Some(ConfigError::BadStatusPagePath(segment.into())));
+        assert_eq!(
+            build(StatusPageOptions::new().segment(segment)),
+            Some(ConfigError::BadStatusPagePath(segment.into()))
+        );
     }
-    assert_eq!(build(StatusPage::new().segment("status")), None);
+    assert_eq!(build(StatusPageOptions::new().segment("status")), None);
     let fast = Duration::from_millis(100);
-    assert_eq!(build(StatusPage::new().poll_every(fast)), Some(ConfigError::BadPollInterval(fast)));
-    let named_ui = HealthService::builder(Monitor::new(NamedUi::default(), ())).status_page(StatusPage::new()).build();
+    assert_eq!(build(StatusPageOptions::new().poll_every(fast)), Some(ConfigError::BadPollInterval(fast)));
+    let named_ui =
+        HealthService::builder(Monitor::new(NamedUi::default(), ())).status_page(StatusPageOptions::new()).build();
     let error = named_ui.expect_err("a component named `ui` takes the page's place");
     assert_eq!(error, ConfigError::BadStatusPagePath("ui".into()));
     assert!(error.to_string().contains("named like no component"), "{error}");

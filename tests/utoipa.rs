@@ -2,7 +2,8 @@
 //! in one call, and report schemas are utoipa schemas.
 
 use health_core::http::{HealthService, ReportSchema, Visibility};
-use health_core::{HealthReport, Monitor, health_check};
+use health_core::monitor::Monitor;
+use health_core::{HealthReport, health_check};
 use serde_json::{Value, json};
 use utoipa::openapi::{OpenApiBuilder, PathsBuilder};
 use utoipa::{Modify, PartialSchema, ToSchema};

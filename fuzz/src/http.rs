@@ -13,8 +13,9 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 
-use health_core::http::{HealthService, StatusPage, Visibility};
-use health_core::{HealthReport, Monitor, Outcome, health_check};
+use health_core::http::{HealthService, StatusPageOptions, Visibility};
+use health_core::monitor::Monitor;
+use health_core::{HealthReport, Outcome, health_check};
 use http::{HeaderName, HeaderValue, Method, Request};
 use http_body_util::{BodyExt, Empty};
 use tower_service::Service;
@@ -74,7 +75,7 @@ thread_local! {
             let monitor = Monitor::new(Health::default(), Arc::clone(&app));
             let service = HealthService::builder(monitor)
                 .visibility(visibility)
-                .status_page(StatusPage::new())
+                .status_page(StatusPageOptions::new())
                 .build()
                 .expect("a valid configuration");
             let contract = Contract::new(service.openapi());

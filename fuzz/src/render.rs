@@ -9,7 +9,8 @@
 //! a message holds, then the verdict.
 
 use health_core::http::{HealthService, Visibility};
-use health_core::{CheckOptions, Monitor, Outcome, Registry, Status, check_fn, redact};
+use health_core::monitor::Monitor;
+use health_core::{CheckOptions, Outcome, Registry, Status, check_fn, redact};
 use http::Request;
 use http_body_util::{BodyExt, Empty};
 use serde_json::Value;

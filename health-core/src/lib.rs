@@ -47,7 +47,7 @@
 //! ```
 //!
 //! Checks chosen at run time go in a [`Registry`], which reports the same way.
-//! A [`Monitor`] holds either with its state: it runs the checks on request or
+//! A [`Monitor`](monitor::Monitor) holds either with its state: it runs the checks on request or
 //! in the background, keeps the latest results, tracks status changes for
 //! subscribers and drains readiness on shutdown. Transports serve a monitor
 //! and keep no health state of their own: `health_core::http` (feature `http`, on by
@@ -93,7 +93,6 @@ pub use check::thresholds::damped::Damped;
 pub use check::thresholds::streak::Streak;
 pub use check::thresholds::{ThresholdError, Thresholds};
 pub use check::{Check, DEFAULT_TIMEOUT, MAX_TIMEOUT};
-pub use monitor::Monitor;
 pub use report::component::Component;
 pub use report::health_report::{HealthReport, Report};
 pub use report::registry::{CheckOptions, DynamicComponents, FnCheck, Registry, RegistryError, check_fn};

@@ -20,7 +20,8 @@
 //!
 //! ```
 //! use health_core::metrics::MetricsOptions;
-//! use health_core::{health_check, HealthReport, Monitor};
+//! use health_core::{health_check, HealthReport};
+//! use health_core::monitor::Monitor;
 //!
 //! #[health_check(critical)]
 //! async fn database() {}

@@ -3,8 +3,8 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use health_core::grpc::{GrpcHealthService, ServingStatus as Serving, ServingStatuses};
-use health_core::monitor::{Monitor, Subject};
+use health_core::grpc::{GrpcHealthService, ServingStatus as Serving};
+use health_core::monitor::{Monitor, StatusMap, Subject};
 use health_core::{HealthReport, Status, health_check};
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
@@ -64,11 +64,11 @@ async fn on_request_each_check_runs_the_checks_and_in_the_background_none_does()
 }
 
 #[tokio::test]
-async fn the_mapping_is_configurable_per_name_and_for_all() {
+async fn the_mapping_is_configurable_per_subject_and_for_all() {
     let (monitor, app) = on_request();
     let health = GrpcHealthService::builder(monitor)
-        .serving_statuses(ServingStatuses::default().degraded(Serving::NotServing))
-        .serving_statuses_for("cache", ServingStatuses::default().down(Serving::Serving))
+        .serving_statuses(StatusMap::default().degraded(Serving::NotServing))
+        .serving_statuses_for(Subject::component("cache"), StatusMap::default().down(Serving::Serving))
         .build()
         .unwrap();
     let mut client = client(serve(&health).await).await;
@@ -83,13 +83,13 @@ async fn the_mapping_is_configurable_per_name_and_for_all() {
 }
 
 #[tokio::test]
-async fn mapped_names_follow_their_subject_or_their_components_by_criticality() {
-    let (monitor, app) = on_request();
+async fn mapped_names_follow_their_subject_and_defined_groups_weigh_by_criticality() {
+    let (monitor, app) = crate::on_request_with(|monitor| {
+        monitor.group("orders.v1.Reports", ["database", "cache"]).group("orders.v1.Lookups", ["cache", "process"])
+    });
     let health = GrpcHealthService::builder(monitor)
         .map("orders.v1.Orders", Subject::group("readiness"))
         .map("orders.v1.Cache", Subject::component("cache"))
-        .map_components("orders.v1.Reports", ["database", "cache"])
-        .map_components("orders.v1.Lookups", ["cache", "process"])
         .build()
         .unwrap();
     let mut client = client(serve(&health).await).await;
@@ -106,8 +106,8 @@ async fn mapped_names_follow_their_subject_or_their_components_by_criticality() 
 
 #[tokio::test]
 async fn list_gives_every_name_and_its_status() {
-    let (monitor, app) = on_request();
-    let health = GrpcHealthService::builder(monitor).map_components("orders.v1.Orders", ["database"]).build().unwrap();
+    let (monitor, app) = crate::on_request_with(|monitor| monitor.group("orders.v1.Orders", ["database"]));
+    let health = GrpcHealthService::builder(monitor).build().unwrap();
     let address = serve(&health).await;
     app.set_database(Status::Down);
     use ServingStatus::{NotServing, Serving};

@@ -1,8 +1,8 @@
 //! Building the service: refused configurations, names and probe manifests.
 
-use health_core::grpc::{ConfigError, GrpcHealthService, GrpcHealthServiceBuilder, ServingStatuses};
+use health_core::grpc::{ConfigError, GrpcHealthService, GrpcHealthServiceBuilder};
 use health_core::health_check;
-use health_core::monitor::{Monitor, Subject};
+use health_core::monitor::{Monitor, StatusMap, Subject};
 
 use crate::{Health, on_request};
 
@@ -20,7 +20,7 @@ fn configurations_that_cannot_work_are_refused_with_a_reason() {
             ConfigError::NameTaken(String::new()),
         ),
         (
-            build(GrpcHealthService::builder(monitor()).map_components("cache", ["database"])),
+            build(GrpcHealthService::builder(monitor()).map("cache", Subject::component("database"))),
             ConfigError::NameTaken("cache".into()),
         ),
         (
@@ -32,15 +32,15 @@ fn configurations_that_cannot_work_are_refused_with_a_reason() {
             ConfigError::UnknownSubject(Subject::group("nightly")),
         ),
         (
-            build(GrpcHealthService::builder(monitor()).map_components("a", ["database", "search"])),
+            build(GrpcHealthService::builder(monitor()).map("a", Subject::component("search"))),
             ConfigError::UnknownSubject(Subject::component("search")),
         ),
         (
             build(
                 GrpcHealthService::builder(monitor())
-                    .serving_statuses_for("orders.v1.Orders", ServingStatuses::default()),
+                    .serving_statuses_for(Subject::group("orders.v1.Orders"), StatusMap::default()),
             ),
-            ConfigError::UnknownName("orders.v1.Orders".into()),
+            ConfigError::UnknownSubject(Subject::group("orders.v1.Orders")),
         ),
     ];
     for (error, expected) in cases {
@@ -51,18 +51,19 @@ fn configurations_that_cannot_work_are_refused_with_a_reason() {
 }
 
 #[test]
-fn disabled_components_are_not_served_and_mappings_leave_them_out() {
-    let monitor = Monitor::builder(Health::default(), crate::App::default()).disable("cache").build().unwrap();
-    let health = GrpcHealthService::builder(monitor)
-        .map("orders.v1.Cache", Subject::component("cache"))
-        .map_components("orders.v1.Orders", ["database", "cache"])
+fn disabled_components_are_not_served_and_defined_groups_leave_them_out() {
+    let monitor = Monitor::builder(Health::default(), crate::App::default())
+        .disable("cache")
+        .group("orders.v1.Orders", ["database", "cache"])
         .build()
         .unwrap();
+    assert_eq!(monitor.selection(&Subject::group("orders.v1.Orders")).unwrap().indices().count(), 1);
+    let cache = Subject::component("cache");
+    let refused = GrpcHealthService::builder(monitor.clone()).map("orders.v1.Cache", cache.clone()).build();
+    assert_eq!(refused.map(|_| ()).unwrap_err(), ConfigError::UnknownSubject(cache));
+    let health = GrpcHealthService::builder(monitor).build().unwrap();
     let names: Vec<&str> = health.names().collect();
-    assert_eq!(
-        names,
-        ["", "liveness", "readiness", "startup", "batch", "process", "database", "orders.v1.Cache", "orders.v1.Orders"]
-    );
+    assert_eq!(names, ["", "liveness", "readiness", "startup", "batch", "orders.v1.Orders", "process", "database"]);
 }
 
 #[test]
@@ -109,10 +110,16 @@ struct Clashing {
 }
 
 #[test]
-fn a_group_keeps_its_name_from_a_component_of_the_same_name_which_a_mapping_can_serve() {
+fn a_group_keeps_its_name_from_a_component_of_the_same_name_which_must_be_mapped() {
     let monitor = Monitor::new(Clashing::default(), ());
-    let health =
-        GrpcHealthService::builder(monitor).map("db-component", Subject::component("database")).build().unwrap();
+    let unmapped = GrpcHealthService::builder(monitor.clone()).build().map(|_| ()).unwrap_err();
+    assert_eq!(unmapped, ConfigError::ComponentNamedLikeGroup("readiness".into()));
+    assert!(unmapped.to_string().contains(".map("), "{unmapped}");
+    let health = GrpcHealthService::builder(monitor)
+        .map("readiness-component", Subject::component("readiness"))
+        .map("db-component", Subject::component("database"))
+        .build()
+        .unwrap();
     let names: Vec<&str> = health.names().collect();
-    assert_eq!(names, ["", "liveness", "readiness", "startup", "database", "db-component"]);
+    assert_eq!(names, ["", "liveness", "readiness", "startup", "database", "readiness-component", "db-component"]);
 }

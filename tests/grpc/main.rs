@@ -12,7 +12,7 @@ mod watch;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use health_core::monitor::Monitor;
+use health_core::monitor::{Monitor, MonitorBuilder};
 use health_core::{HealthReport, Outcome, Status, health_check};
 
 /// What the checks report, as the tests set it.
@@ -83,8 +83,16 @@ pub struct Health {
 
 /// A monitor running checks on each read.
 pub fn on_request() -> (Monitor<Health>, std::sync::Arc<App>) {
+    on_request_with(|monitor| monitor)
+}
+
+/// A monitor running checks on each read, configured by `configure`.
+pub fn on_request_with(
+    configure: impl FnOnce(MonitorBuilder<Health>) -> MonitorBuilder<Health>,
+) -> (Monitor<Health>, std::sync::Arc<App>) {
     let app = std::sync::Arc::new(App::default());
-    (Monitor::new(Health::default(), std::sync::Arc::clone(&app)), app)
+    let monitor = configure(Monitor::builder(Health::default(), std::sync::Arc::clone(&app))).build();
+    (monitor.expect("a valid monitor"), app)
 }
 
 /// How often background monitors refresh.
@@ -92,9 +100,16 @@ pub const REFRESH: Duration = Duration::from_millis(100);
 
 /// A monitor refreshing every [`REFRESH`], once its first refresh is done.
 pub async fn background() -> (Monitor<Health>, std::sync::Arc<App>) {
+    background_with(|monitor| monitor).await
+}
+
+/// A monitor refreshing every [`REFRESH`], configured by `configure`, once
+/// its first refresh is done.
+pub async fn background_with(
+    configure: impl FnOnce(MonitorBuilder<Health>) -> MonitorBuilder<Health>,
+) -> (Monitor<Health>, std::sync::Arc<App>) {
     let app = std::sync::Arc::new(App::default());
-    let monitor = Monitor::builder(Health::default(), std::sync::Arc::clone(&app))
-        .refresh_every(REFRESH)
+    let monitor = configure(Monitor::builder(Health::default(), std::sync::Arc::clone(&app)).refresh_every(REFRESH))
         .build()
         .expect("a valid monitor");
     let mut overall = monitor.watch(&health_core::monitor::Subject::Overall).expect("the whole");

@@ -63,10 +63,9 @@ async fn once_stopped_new_watches_are_unavailable() {
 
 #[tokio::test]
 async fn with_no_drain_delay_every_watch_is_told_before_it_ends() {
-    let (monitor, _app) = on_request();
+    let (monitor, _app) = crate::on_request_with(|monitor| monitor.group("orders.v1.Orders", ["database", "cache"]));
     let health = GrpcHealthService::builder(monitor.clone())
         .map("orders.v1.Alive", health_core::monitor::Subject::group("liveness"))
-        .map_components("orders.v1.Orders", ["database", "cache"])
         .build()
         .unwrap();
     let address = serve(&health).await;
@@ -92,11 +91,10 @@ async fn with_no_drain_delay_every_watch_is_told_before_it_ends() {
 
 #[tokio::test]
 async fn list_while_draining_is_not_serving_for_the_names_that_drain_and_measures_the_others() {
-    let (monitor, app) = on_request();
+    let (monitor, app) = crate::on_request_with(|monitor| monitor.group("orders.v1.Orders", ["database"]));
     let health = GrpcHealthService::builder(monitor.clone())
         .map("orders.v1.Alive", health_core::monitor::Subject::group("liveness"))
         .map("orders.v1.Cache", health_core::monitor::Subject::component("cache"))
-        .map_components("orders.v1.Orders", ["database"])
         .build()
         .unwrap();
     // A server that outlives the watches, as during a drain.

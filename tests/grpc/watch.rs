@@ -19,9 +19,9 @@ const ARRIVES: Duration = Duration::from_secs(5);
 
 #[tokio::test]
 async fn a_watch_sends_the_status_at_once_then_each_change_and_only_changes() {
-    let (monitor, app) = background().await;
-    let health =
-        GrpcHealthService::builder(monitor).map_components("orders.v1.Orders", ["database", "cache"]).build().unwrap();
+    let (monitor, app) =
+        crate::background_with(|monitor| monitor.group("orders.v1.Orders", ["database", "cache"])).await;
+    let health = GrpcHealthService::builder(monitor).build().unwrap();
     let mut client = client(serve(&health).await).await;
     let mut readiness = watch(&mut client, "readiness").await;
     let mut database = watch(&mut client, "database").await;
@@ -107,8 +107,11 @@ async fn ten_thousand_watchers_cost_no_run_of_their_own_and_all_see_a_change() {
 #[tokio::test]
 async fn a_watch_follows_the_names_own_serving_statuses() {
     let (monitor, app) = background().await;
-    let strict = health_core::grpc::ServingStatuses::default().degraded(health_core::grpc::ServingStatus::NotServing);
-    let health = GrpcHealthService::builder(monitor).serving_statuses_for("database", strict).build().unwrap();
+    let strict = health_core::monitor::StatusMap::default().degraded(health_core::grpc::ServingStatus::NotServing);
+    let health = GrpcHealthService::builder(monitor)
+        .serving_statuses_for(Subject::component("database"), strict)
+        .build()
+        .unwrap();
     let mut client = client(serve(&health).await).await;
     let mut database = watch(&mut client, "database").await;
     let mut whole = watch(&mut client, "").await;
@@ -132,8 +135,8 @@ struct NoLiveness {
 #[tokio::test]
 async fn a_watch_of_an_empty_group_is_serving_at_once() {
     for monitor in [
-        health_core::Monitor::new(NoLiveness::default(), ()),
-        health_core::Monitor::builder(NoLiveness::default(), ()).refresh_every(REFRESH).build().unwrap(),
+        health_core::monitor::Monitor::new(NoLiveness::default(), ()),
+        health_core::monitor::Monitor::builder(NoLiveness::default(), ()).refresh_every(REFRESH).build().unwrap(),
     ] {
         let health = GrpcHealthService::builder(monitor).build().unwrap();
         let mut client = client(serve(&health).await).await;

@@ -361,7 +361,11 @@ type Answers = Vec<(Duration, Status, String)>;
 
 /// `readers` tasks reading the probe through `monitor` one read after
 /// another for `length`; what they answered.
-async fn read_for(monitor: &health_core::Monitor<health_core::Registry>, readers: usize, length: Duration) -> Answers {
+async fn read_for(
+    monitor: &health_core::monitor::Monitor<health_core::Registry>,
+    readers: usize,
+    length: Duration,
+) -> Answers {
     let began = Instant::now();
     let tasks: Vec<_> = (0..readers)
         .map(|_| {
@@ -411,7 +415,8 @@ async fn a_pool_that_loses_its_server_under_load_on_request_is_down_not_exhauste
             })
         })
         .collect();
-    let monitor = health_core::Monitor::new(crate::support::registry_of(PoolCheck::new(pool.clone()), timeout), ());
+    let monitor =
+        health_core::monitor::Monitor::new(crate::support::registry_of(PoolCheck::new(pool.clone()), timeout), ());
 
     // Healthy, and busy: UP, or DEGRADED while the load holds every connection.
     for (_, status, message) in read_for(&monitor, 64, Duration::from_secs(1)).await {

@@ -25,9 +25,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use health_core::http::{HealthService, ServeOptions, serve_with};
+use health_core::monitor::Monitor;
 use health_core::probe::postgres::PoolCheck;
 use health_core::probe::redis::ConnectionCheck;
-use health_core::{CheckOptions, Monitor, Registry, group};
+use health_core::{CheckOptions, Registry, group};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use sqlx::postgres::PgPoolOptions;
 

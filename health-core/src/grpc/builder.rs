@@ -4,24 +4,28 @@ use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
 
-use super::ServingStatuses;
-use super::names::{self, Names, Scope, Served};
+use super::ServingStatus;
+use super::names::{Names, Served};
 use super::service::GrpcHealthService;
-use crate::monitor::Subject;
-use crate::report::Selection;
-use crate::{Monitor, ReportSource};
+use crate::ReportSource;
+use crate::monitor::Monitor;
+use crate::monitor::{StatusMap, StatusMaps, Subject};
 
 /// Builds the `grpc.health.v1.Health` service of a [`Monitor`].
 ///
 /// It serves `""` (the whole report), each probe group (`liveness`,
-/// `readiness`, `startup` and those the checks name), each enabled component
-/// under its name, and the names you map. A component named like a group
-/// leaves the name to the group; map it under another name to serve it.
+/// `readiness`, `startup`, those the checks name and those the monitor
+/// [defines](crate::monitor::MonitorBuilder::group)), each enabled component
+/// under its name, and the names you map to any of these. A name is always
+/// one subject of the monitor, so what gRPC answers is what HTTP, metrics and
+/// history see. A component named like a group must be mapped under a name
+/// of its own, since gRPC has one namespace where HTTP has two routes.
 ///
 /// ```
-/// use health_core::grpc::{GrpcHealthService, ServingStatus, ServingStatuses};
-/// use health_core::monitor::Subject;
-/// use health_core::{health_check, HealthReport, Monitor};
+/// use health_core::grpc::{GrpcHealthService, ServingStatus};
+/// use health_core::monitor::{StatusMap, Subject};
+/// use health_core::{health_check, HealthReport};
+/// use health_core::monitor::Monitor;
 ///
 /// #[health_check(critical)]
 /// async fn database() {}
@@ -32,149 +36,94 @@ use crate::{Monitor, ReportSource};
 /// #[derive(HealthReport, Default)]
 /// struct Health { database: DatabaseCheck, cache: CacheCheck }
 ///
-/// # fn main() -> Result<(), health_core::grpc::ConfigError> {
-/// let health = GrpcHealthService::builder(Monitor::new(Health::default(), ()))
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let monitor = Monitor::builder(Health::default(), ()).group("orders.v1.Reports", ["database"]).build()?;
+/// let health = GrpcHealthService::builder(monitor)
 ///     .map("orders.v1.Orders", Subject::group("readiness"))
-///     .map_components("orders.v1.Reports", ["database"])
-///     .serving_statuses_for("readiness", ServingStatuses::default().degraded(ServingStatus::NotServing))
+///     .serving_statuses_for(Subject::group("readiness"), StatusMap::default().degraded(ServingStatus::NotServing))
 ///     .build()?;
 /// let names: Vec<&str> = health.names().collect();
-/// assert_eq!(names, ["", "liveness", "readiness", "startup", "database", "cache", "orders.v1.Orders", "orders.v1.Reports"]);
+/// assert_eq!(names, ["", "liveness", "readiness", "startup", "orders.v1.Reports", "database", "cache", "orders.v1.Orders"]);
 /// # Ok(()) }
 /// ```
 pub struct GrpcHealthServiceBuilder<R: ReportSource> {
     monitor: Monitor<R>,
-    statuses: ServingStatuses,
-    overrides: Vec<(String, ServingStatuses)>,
+    statuses: StatusMaps<ServingStatus>,
     mappings: Vec<Mapping>,
 }
 
-/// A name of the user's, and what it stands for.
+/// A name of the user's, and the subject it stands for.
 #[derive(Debug)]
-enum Mapping {
-    Subject { name: String, subject: Subject },
-    Components { name: String, components: Vec<String> },
+struct Mapping {
+    name: String,
+    subject: Subject,
 }
 
 impl<R: ReportSource> GrpcHealthServiceBuilder<R> {
     /// See [`GrpcHealthService::builder`](super::GrpcHealthService::builder).
     pub(crate) fn new(monitor: Monitor<R>) -> Self {
-        GrpcHealthServiceBuilder {
-            monitor,
-            statuses: ServingStatuses::default(),
-            overrides: Vec::new(),
-            mappings: Vec::new(),
-        }
+        GrpcHealthServiceBuilder { monitor, statuses: StatusMaps::new(StatusMap::default()), mappings: Vec::new() }
     }
 
-    /// The serving statuses of every name without one of its own.
+    /// The serving statuses of every subject without its own (`SERVING`,
+    /// `SERVING`, `NOT_SERVING` by default).
     #[must_use]
-    pub fn serving_statuses(mut self, statuses: ServingStatuses) -> Self {
-        self.statuses = statuses;
+    pub fn serving_statuses(mut self, statuses: StatusMap<ServingStatus>) -> Self {
+        self.statuses.set_every(statuses);
         self
     }
 
-    /// The serving statuses of the served name `name`.
+    /// The serving statuses of `subject`, under its own name and every name
+    /// mapped to it. The HTTP service takes the same per subject, with
+    /// status codes.
     #[must_use]
-    pub fn serving_statuses_for(mut self, name: impl Into<String>, statuses: ServingStatuses) -> Self {
-        self.overrides.push((name.into(), statuses));
+    pub fn serving_statuses_for(mut self, subject: Subject, statuses: StatusMap<ServingStatus>) -> Self {
+        self.statuses.set(subject, statuses);
         self
     }
 
-    /// Also serves `name`, such as `orders.v1.Orders`, with the status of
-    /// `subject`: the whole, a group or a component. A disabled component
-    /// stands for nothing in this deployment: the name is then always UP, as
-    /// a group of disabled components is.
+    /// Also serves `name`, such as `orders.v1.Orders`, as `subject`: the
+    /// whole, a group or an enabled component. For a set of components of
+    /// its own, [define a group](crate::monitor::MonitorBuilder::group) and
+    /// map to it, or name the group like the service.
     #[must_use]
     pub fn map(mut self, name: impl Into<String>, subject: Subject) -> Self {
-        self.mappings.push(Mapping::Subject { name: name.into(), subject });
-        self
-    }
-
-    /// Also serves `name` with the status of `components` weighed by their
-    /// criticality, as a group is. Disabled components are left out.
-    #[must_use]
-    pub fn map_components<I>(mut self, name: impl Into<String>, components: I) -> Self
-    where
-        I: IntoIterator,
-        I::Item: Into<String>,
-    {
-        let components = components.into_iter().map(Into::into).collect();
-        self.mappings.push(Mapping::Components { name: name.into(), components });
+        self.mappings.push(Mapping { name: name.into(), subject });
         self
     }
 
     /// Checks the configuration and builds the service.
     pub fn build(self) -> Result<GrpcHealthService<R>, ConfigError> {
-        let monitor = &self.monitor;
-        let mut subjects = names::built_in(monitor);
-        let mut sets = Vec::new();
-        for mapping in &self.mappings {
-            match mapping {
-                Mapping::Subject { name, subject } => match subject {
-                    // A disabled component stands for nothing: it is left out.
-                    Subject::Component(component) if monitor.selection(subject).is_err() => {
-                        sets.push((Arc::from(name.as_str()), component_set(monitor, [&**component])?));
-                    }
-                    _ => {
-                        monitor.selection(subject).map_err(|_| ConfigError::UnknownSubject(subject.clone()))?;
-                        subjects.push((Arc::from(name.as_str()), subject.clone()));
-                    }
-                },
-                Mapping::Components { name, components } => {
-                    let components = components.iter().map(String::as_str);
-                    sets.push((Arc::from(name.as_str()), component_set(monitor, components)?));
-                }
+        let catalog = self.monitor.catalog();
+        let statuses = self.statuses.resolve(catalog).map_err(ConfigError::UnknownSubject)?;
+        let mut names: Vec<(Arc<str>, Subject)> = vec![(Arc::from(""), Subject::Overall)];
+        names.extend(self.monitor.groups().map(|group| (Arc::from(group), Subject::group(group))));
+        for index in self.monitor.enabled().indices() {
+            let component = self.monitor.components()[index].name();
+            if self.monitor.groups().all(|group| group != component) {
+                names.push((Arc::from(component), Subject::component(component)));
+            } else if !self.mappings.iter().any(|mapping| mapping.subject == Subject::component(component)) {
+                return Err(ConfigError::ComponentNamedLikeGroup(component.to_owned()));
             }
         }
-        let statuses = |name: &str| {
-            self.overrides
-                .iter()
-                .rev()
-                .find(|(named, _)| named == name)
-                .map_or(self.statuses, |(_, statuses)| *statuses)
-        };
-        let catalog = monitor.catalog();
-        let mut served = Vec::new();
-        for (name, subject) in subjects {
-            let Some(target) = catalog.resolve(&subject) else { continue };
-            let drains = catalog.drains(target);
-            served.push(Served { statuses: statuses(&name), name, scope: Scope::Subject { subject, target }, drains });
-        }
-        for (name, selection) in sets {
-            served.push(Served {
-                statuses: statuses(&name),
-                name,
-                scope: Scope::Components(selection),
-                drains: catalog.set_drains(),
-            });
-        }
+        names.extend(self.mappings.iter().map(|mapping| (Arc::from(mapping.name.as_str()), mapping.subject.clone())));
         let mut seen = HashSet::new();
-        if let Some(taken) = served.iter().find(|served| !seen.insert(Arc::clone(&served.name))) {
-            return Err(ConfigError::NameTaken(taken.name.to_string()));
-        }
-        if let Some((name, _)) = self.overrides.iter().find(|(name, _)| !seen.contains(name.as_str())) {
-            return Err(ConfigError::UnknownName(name.clone()));
+        let mut served = Vec::with_capacity(names.len());
+        for (name, subject) in names {
+            if !seen.insert(Arc::clone(&name)) {
+                return Err(ConfigError::NameTaken(name.to_string()));
+            }
+            let target = catalog.resolve(&subject).ok_or_else(|| ConfigError::UnknownSubject(subject.clone()))?;
+            served.push(Served {
+                name,
+                subject,
+                target,
+                statuses: *statuses.of(catalog, target),
+                drains: catalog.drains(target),
+            });
         }
         Ok(GrpcHealthService::new(self.monitor, Names::new(served)))
     }
-}
-
-/// The enabled ones of `components`, which must all be the report's.
-fn component_set<'a, R: ReportSource>(
-    monitor: &Monitor<R>,
-    components: impl IntoIterator<Item = &'a str>,
-) -> Result<Selection, ConfigError> {
-    let all = monitor.components();
-    let mut selection = Selection::none();
-    for name in components {
-        let index = all
-            .iter()
-            .position(|component| component.name() == name)
-            .ok_or_else(|| ConfigError::UnknownSubject(Subject::component(name)))?;
-        selection = selection.with(index);
-    }
-    Ok(selection.intersect(monitor.enabled()))
 }
 
 impl<R: ReportSource> fmt::Debug for GrpcHealthServiceBuilder<R> {
@@ -182,7 +131,6 @@ impl<R: ReportSource> fmt::Debug for GrpcHealthServiceBuilder<R> {
         f.debug_struct("GrpcHealthServiceBuilder")
             .field("monitor", &self.monitor)
             .field("statuses", &self.statuses)
-            .field("overrides", &self.overrides)
             .field("mappings", &self.mappings)
             .finish()
     }
@@ -195,10 +143,12 @@ pub enum ConfigError {
     /// A mapping named like a group, a component or another mapping (`""`
     /// is the whole): two things would be served under one name.
     NameTaken(String),
-    /// A mapping to a group or component the report does not have.
+    /// A mapping, or serving statuses, for a subject the monitor does not
+    /// have: an unknown group, or an unknown or disabled component.
     UnknownSubject(Subject),
-    /// Serving statuses for a name that is not served.
-    UnknownName(String),
+    /// A component named like a group, which keeps the name: the component
+    /// must be [mapped](GrpcHealthServiceBuilder::map) under a name of its own.
+    ComponentNamedLikeGroup(String),
 }
 
 impl fmt::Display for ConfigError {
@@ -208,12 +158,14 @@ impl fmt::Display for ConfigError {
                 f,
                 "the gRPC service name `{name}` is taken: `\"\"`, the groups and the components are served under their names"
             ),
-            ConfigError::UnknownSubject(subject) => {
-                write!(f, "cannot map a gRPC service name to {subject}: the report has none")
-            }
-            ConfigError::UnknownName(name) => {
-                write!(f, "serving statuses for `{name}`, which is not served: map it first, or check the spelling")
-            }
+            ConfigError::UnknownSubject(subject) => write!(
+                f,
+                "the monitor has no {subject} (unknown, or disabled); a set of components is a group defined with `MonitorBuilder::group`"
+            ),
+            ConfigError::ComponentNamedLikeGroup(name) => write!(
+                f,
+                "the component `{name}` is named like a group, which gRPC serves under `{name}`: serve the component under a name of its own with `.map(\"{name}-component\", Subject::component(\"{name}\"))`, or rename one of them"
+            ),
         }
     }
 }

@@ -1,4 +1,4 @@
-//! Serving a [`Monitor`](crate::Monitor) as the gRPC health service
+//! Serving a [`Monitor`](crate::monitor::Monitor) as the gRPC health service
 //! `grpc.health.v1.Health` (feature `grpc`), for a tonic server, orchestrators
 //! (Kubernetes gRPC probes), service meshes and load balancers.
 //!
@@ -22,7 +22,7 @@
 //!   other traffic. An unknown name gets `SERVICE_UNKNOWN` and the stream
 //!   stays open.
 //! - **`List`** (gRFC A90) gives every served name and its status.
-//! - **Shutdown:** once [`Monitor::begin_shutdown`](crate::Monitor::begin_shutdown)
+//! - **Shutdown:** once [`Monitor::begin_shutdown`](crate::monitor::Monitor::begin_shutdown)
 //!   is called, the names the monitor drains are `NOT_SERVING`, open watches
 //!   included: `""`, every group but `liveness`, and the mapped sets of
 //!   components, as HTTP answers the same subjects; `liveness` and each
@@ -38,7 +38,8 @@
 //! ```no_run
 //! use std::time::Duration;
 //! use health_core::grpc::GrpcHealthService;
-//! use health_core::{health_check, HealthReport, Monitor};
+//! use health_core::{health_check, HealthReport};
+//! use health_core::monitor::Monitor;
 //!
 //! #[health_check(critical)]
 //! async fn database() {}
@@ -72,5 +73,5 @@ mod watch;
 
 pub use builder::{ConfigError, GrpcHealthServiceBuilder};
 pub use service::GrpcHealthService;
-pub use serving::{ServingStatus, ServingStatuses};
+pub use serving::ServingStatus;
 pub use watch::WatchStream;

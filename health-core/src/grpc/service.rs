@@ -10,14 +10,15 @@ use tonic::{Request, Response};
 
 use super::GrpcHealthServiceBuilder;
 use super::deadline;
-use super::names::{Names, Scope, Served};
+use super::names::{Names, Served};
 use super::pb::health_check_response::ServingStatus as Wire;
 use super::pb::health_server::{Health, HealthServer};
 use super::pb::{HealthCheckRequest, HealthCheckResponse, HealthListRequest, HealthListResponse};
 use super::watch::WatchStream;
-use crate::monitor::{StatusWatch, Subject, Target};
+use crate::monitor::Monitor;
+use crate::monitor::Target;
 use crate::report::Selection;
-use crate::{Monitor, ReportSource, Status};
+use crate::{ReportSource, Status};
 
 /// The `grpc.health.v1.Health` service of a monitor; build it with
 /// [`GrpcHealthServiceBuilder`](super::GrpcHealthServiceBuilder), and add [`server`](Self::server) to a
@@ -70,7 +71,8 @@ impl<R: ReportSource> GrpcHealthService<R> {
     ///
     /// ```
     /// use health_core::grpc::GrpcHealthService;
-    /// use health_core::{health_check, HealthReport, Monitor};
+    /// use health_core::{health_check, HealthReport};
+    /// use health_core::monitor::Monitor;
     ///
     /// #[health_check(timeout = "2s", critical)]
     /// async fn database() {}
@@ -120,13 +122,7 @@ impl<R: ReportSource> GrpcHealthService<R> {
         if drained() {
             return served.statuses.of(Status::Down).into();
         }
-        let status = match &served.scope {
-            Scope::Subject { target, .. } => monitor.measure(*target, Selection::none()).await.status(),
-            Scope::Components(selection) => {
-                let others = monitor.enabled().without_all(*selection);
-                monitor.measure(Target::Overall, others).await.status()
-            }
-        };
+        let status = monitor.measure(served.target, Selection::none()).await.status();
         // Shutdown may have begun while the checks ran.
         let status = if drained() { Status::Down } else { status };
         served.statuses.of(status).into()
@@ -145,39 +141,20 @@ impl<R: ReportSource> GrpcHealthService<R> {
             .names
             .iter()
             .map(|served| {
-                let status = match (&reading.snapshot(), &served.scope) {
+                let status = match reading.snapshot() {
                     _ if draining && served.drains => Status::Down,
-                    (Some(snapshot), Scope::Subject { target, .. }) => {
-                        let single = matches!(target, Target::Component(_));
-                        snapshot.status(catalog.selection(*target), single)
+                    Some(snapshot) => {
+                        let single = matches!(served.target, Target::Component(_));
+                        snapshot.status(catalog.selection(served.target), single)
                     }
-                    (Some(snapshot), Scope::Components(selection)) => snapshot.status(*selection, false),
                     // A measure always has a snapshot.
-                    (None, _) => Status::Down,
+                    None => Status::Down,
                 };
                 let wire: Wire = served.statuses.of(status).into();
                 (served.name.to_string(), HealthCheckResponse { status: wire.into() })
             })
             .collect();
         HealthListResponse { statuses }
-    }
-
-    /// The statuses `served` weighs, each as the monitor tracks it, with
-    /// whether it is critical to the whole.
-    fn members(&self, served: &Served) -> Vec<(StatusWatch, bool)> {
-        let monitor = &self.inner.monitor;
-        match &served.scope {
-            // Built only for subjects the monitor has.
-            Scope::Subject { subject, .. } => monitor.watch(subject).map(|status| (status, true)).into_iter().collect(),
-            Scope::Components(selection) => selection
-                .indices()
-                .filter_map(|index| {
-                    let component = monitor.components().get(index)?;
-                    let status = monitor.watch(&Subject::component(component.name())).ok()?;
-                    Some((status, component.is_critical()))
-                })
-                .collect(),
-        }
     }
 
     /// Completes when the watches are stopped, or the service is gone.
@@ -237,11 +214,15 @@ impl<R: ReportSource> Health for GrpcHealthService<R> {
         let monitor = &self.inner.monitor;
         // On request, nothing runs unless something reads: one read gives the
         // first answer at once. In the background, the refresh gives it.
-        if monitor.refresh_interval().is_none() && served.scope.tracked(monitor).is_none() {
+        if monitor.refresh_interval().is_none() && monitor.status_of(served.target).is_none() {
             within(request.metadata(), self.serving(served)).await?;
         }
+        // Built only for subjects the monitor has.
+        let Ok(status) = monitor.watch(&served.subject) else {
+            return Ok(Response::new(WatchStream::unknown(Box::pin(self.stopped()))));
+        };
         let stream = WatchStream::new(
-            self.members(served),
+            status,
             served.statuses,
             served.drains,
             monitor.shutdown_handle(),

@@ -1,7 +1,7 @@
 //! Which serving status each health status is answered with.
 
 use super::pb::health_check_response::ServingStatus as Wire;
-use crate::Status;
+use crate::monitor::StatusMap;
 
 /// A serving status a health status can be answered with: the two of the
 /// protocol's `ServingStatus` ([`pb`](super::pb)) that `Check` answers with.
@@ -30,65 +30,20 @@ impl From<ServingStatus> for Wire {
     }
 }
 
-/// The serving status of each health status, for one served name or all.
-///
-/// The default is UP and DEGRADED → `SERVING`, DOWN → `NOT_SERVING`: a
-/// degraded service still does its job. A stricter balancer may want
-/// DEGRADED → `NOT_SERVING`.
+/// UP and DEGRADED → `SERVING`, DOWN → `NOT_SERVING`: a degraded service
+/// still does its job. A stricter balancer may want DEGRADED → `NOT_SERVING`.
 ///
 /// ```
-/// use health_core::grpc::{ServingStatus, ServingStatuses};
+/// use health_core::grpc::ServingStatus;
+/// use health_core::monitor::StatusMap;
 /// use health_core::Status;
 ///
-/// let strict = ServingStatuses::default().degraded(ServingStatus::NotServing);
+/// let strict = StatusMap::default().degraded(ServingStatus::NotServing);
 /// assert_eq!(strict.of(Status::Degraded), ServingStatus::NotServing);
 /// assert_eq!(strict.of(Status::Up), ServingStatus::Serving);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ServingStatuses {
-    up: ServingStatus,
-    degraded: ServingStatus,
-    down: ServingStatus,
-}
-
-impl Default for ServingStatuses {
+impl Default for StatusMap<ServingStatus> {
     fn default() -> Self {
-        ServingStatuses {
-            up: ServingStatus::Serving,
-            degraded: ServingStatus::Serving,
-            down: ServingStatus::NotServing,
-        }
-    }
-}
-
-impl ServingStatuses {
-    /// The answer for UP.
-    #[must_use]
-    pub fn up(mut self, status: ServingStatus) -> Self {
-        self.up = status;
-        self
-    }
-
-    /// The answer for DEGRADED.
-    #[must_use]
-    pub fn degraded(mut self, status: ServingStatus) -> Self {
-        self.degraded = status;
-        self
-    }
-
-    /// The answer for DOWN.
-    #[must_use]
-    pub fn down(mut self, status: ServingStatus) -> Self {
-        self.down = status;
-        self
-    }
-
-    /// The answer for `status`.
-    pub fn of(&self, status: Status) -> ServingStatus {
-        match status {
-            Status::Up => self.up,
-            Status::Degraded => self.degraded,
-            Status::Down => self.down,
-        }
+        StatusMap::new(ServingStatus::Serving, ServingStatus::Serving, ServingStatus::NotServing)
     }
 }

@@ -8,11 +8,11 @@ use std::task::{Context, Poll};
 use futures_core::Stream;
 use tokio_stream::wrappers::WatchStream as Latest;
 
-use super::ServingStatuses;
+use super::ServingStatus;
 use super::pb::HealthCheckResponse;
 use super::pb::health_check_response::ServingStatus as Wire;
 use crate::Status;
-use crate::monitor::{ShutdownHandle, StatusWatch};
+use crate::monitor::{ShutdownHandle, StatusMap, StatusWatch};
 
 type Signal = Pin<Box<dyn Future<Output = ()> + Send>>;
 
@@ -25,10 +25,11 @@ type Signal = Pin<Box<dyn Future<Output = ()> + Send>>;
 /// ends when the service stops its watches. An unknown name gets
 /// `SERVICE_UNKNOWN` and the stream stays open, as the protocol asks.
 pub struct WatchStream {
-    /// The members' latest statuses; none for an unknown name.
-    members: Vec<Member>,
-    unknown: bool,
-    statuses: ServingStatuses,
+    /// The subject's tracked status; none for an unknown name.
+    latest: Option<Latest<Option<Status>>>,
+    /// The latest status received.
+    status: Option<Status>,
+    statuses: StatusMap<ServingStatus>,
     /// Whether it turns DOWN while the process drains (the monitor's rule).
     drains: bool,
     /// Wakes the stream when shutdown begins; `None` once it has.
@@ -43,29 +44,18 @@ pub struct WatchStream {
     done: bool,
 }
 
-/// One component, group or whole the watched name weighs.
-struct Member {
-    latest: Latest<Option<Status>>,
-    status: Option<Status>,
-    critical: bool,
-}
-
 impl WatchStream {
     pub(crate) fn new(
-        members: impl IntoIterator<Item = (StatusWatch, bool)>,
-        statuses: ServingStatuses,
+        status: StatusWatch,
+        statuses: StatusMap<ServingStatus>,
         drains: bool,
         handle: ShutdownHandle,
         stopped: Signal,
     ) -> Self {
-        let members = members
-            .into_iter()
-            .map(|(watch, critical)| Member { latest: Latest::new(watch.into_receiver()), status: None, critical })
-            .collect();
         let begun = handle.clone();
         WatchStream {
-            members,
-            unknown: false,
+            latest: Some(Latest::new(status.into_receiver())),
+            status: None,
             statuses,
             drains,
             shutdown: Some(Box::pin(async move { begun.shutdown_begun().await })),
@@ -78,9 +68,9 @@ impl WatchStream {
 
     pub(crate) fn unknown(stopped: Signal) -> Self {
         WatchStream {
-            members: Vec::new(),
-            unknown: true,
-            statuses: ServingStatuses::default(),
+            latest: None,
+            status: None,
+            statuses: StatusMap::default(),
             drains: false,
             shutdown: None,
             handle: None,
@@ -90,19 +80,15 @@ impl WatchStream {
         }
     }
 
-    /// What the caller should be told now; `None` until every member has a status.
+    /// What the caller should be told now; `None` until the subject has a status.
     fn current(&self) -> Option<Wire> {
-        if self.unknown {
+        if self.latest.is_none() {
             return Some(Wire::ServiceUnknown);
         }
         if self.drains && self.handle.as_ref().is_some_and(ShutdownHandle::is_shutting_down) {
             return Some(self.statuses.of(Status::Down).into());
         }
-        let status = self
-            .members
-            .iter()
-            .try_fold(Status::Up, |total, member| Some(total.combine(member.status?, member.critical)))?;
-        Some(self.statuses.of(status).into())
+        Some(self.statuses.of(self.status?).into())
     }
 }
 
@@ -119,11 +105,11 @@ impl Stream for WatchStream {
         {
             this.shutdown = None;
         }
-        for member in &mut this.members {
-            // Each receiver gives its current status first, then the latest on
+        if let Some(latest) = &mut this.latest {
+            // The receiver gives the current status first, then the latest on
             // each change; a dropped monitor leaves the last one standing.
-            while let Poll::Ready(Some(status)) = Pin::new(&mut member.latest).poll_next(cx) {
-                member.status = status;
+            while let Poll::Ready(Some(status)) = Pin::new(&mut *latest).poll_next(cx) {
+                this.status = status;
             }
         }
         if let Some(now) = this.current()
@@ -146,8 +132,8 @@ impl Stream for WatchStream {
 impl fmt::Debug for WatchStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WatchStream")
-            .field("members", &self.members.len())
-            .field("unknown", &self.unknown)
+            .field("status", &self.status)
+            .field("unknown", &self.latest.is_none())
             .field("draining", &self.handle.as_ref().is_some_and(ShutdownHandle::is_shutting_down))
             .field("sent", &self.sent)
             .finish_non_exhaustive()

@@ -3,14 +3,16 @@
 use std::fmt;
 use std::sync::Arc;
 
-use super::endpoint::{Codes, carries_body};
+use super::endpoint::carries_body;
 use super::endpoints::{HealthService, Inner};
 use super::openapi::options::OpenApiOptions;
 use super::openapi::{ERROR_CODES, schema_names};
 use super::route::valid_path;
 use super::visibility::Access;
-use super::{ConfigError, Endpoint, StatusCodes, Visibility};
-use crate::{Monitor, ReportSource, Status};
+use super::{ConfigError, StatusCode, Visibility};
+use crate::monitor::Monitor;
+use crate::monitor::{StatusMap, StatusMaps, Subject};
+use crate::{ReportSource, Status};
 
 /// Builds the health endpoints of a [`Monitor`]: `GET`/`HEAD` on `/health`,
 /// `/health/live`, `/health/ready`, `/health/startup`, `/health/group/{name}`
@@ -20,8 +22,10 @@ use crate::{Monitor, ReportSource, Status};
 /// shutdown; the endpoints add routes, formats, status codes and visibility.
 ///
 /// ```
-/// use health_core::http::{Endpoint, HealthService, StatusCodes, Visibility};
-/// use health_core::{health_check, HealthReport, Monitor};
+/// use health_core::http::{HealthService, StatusCode, Visibility};
+/// use health_core::monitor::{StatusMap, Subject};
+/// use health_core::{health_check, HealthReport};
+/// use health_core::monitor::Monitor;
 ///
 /// #[health_check(timeout = "100ms")]
 /// async fn ping() {}
@@ -33,18 +37,18 @@ use crate::{Monitor, ReportSource, Status};
 /// let service = HealthService::builder(Monitor::new(Health::default(), ()))
 ///     .base_path("/internal/health")
 ///     .visibility(Visibility::Always)
-///     .status_codes(Endpoint::Ready, StatusCodes::default().degraded(health_core::http::StatusCode::TOO_MANY_REQUESTS))
+///     .status_codes_for(Subject::group("readiness"), StatusMap::default().degraded(StatusCode::TOO_MANY_REQUESTS))
 ///     .build()?;
 /// # let _ = service; Ok(()) }
 /// ```
 pub struct HealthServiceBuilder<R: ReportSource> {
     monitor: Monitor<R>,
     base_path: String,
-    codes: Codes,
+    codes: StatusMaps<StatusCode>,
     visibility: Visibility,
     openapi: OpenApiOptions,
     #[cfg(feature = "ui")]
-    page: Option<super::StatusPage>,
+    page: Option<super::StatusPageOptions>,
 }
 
 impl<R: ReportSource> HealthService<R> {
@@ -64,7 +68,7 @@ impl<R: ReportSource> HealthServiceBuilder<R> {
         HealthServiceBuilder {
             monitor,
             base_path: "/health".into(),
-            codes: Codes::default(),
+            codes: StatusMaps::new(StatusMap::default()),
             visibility: Visibility::default(),
             openapi: OpenApiOptions::default(),
             #[cfg(feature = "ui")]
@@ -79,10 +83,21 @@ impl<R: ReportSource> HealthServiceBuilder<R> {
         self
     }
 
-    /// The status codes of one endpoint.
+    /// The status codes of every subject without codes of its own
+    /// (200, 200, 503 by default).
     #[must_use]
-    pub fn status_codes(mut self, endpoint: Endpoint, codes: StatusCodes) -> Self {
-        self.codes.set(endpoint, codes);
+    pub fn status_codes(mut self, codes: StatusMap<StatusCode>) -> Self {
+        self.codes.set_every(codes);
+        self
+    }
+
+    /// The status codes of `subject`'s endpoint: [`Subject::Overall`] for
+    /// `/health`, a group's for `/health/ready` or `/health/group/{name}`, a
+    /// component's for `/health/{component}`. The gRPC service takes the
+    /// same per subject, with serving statuses.
+    #[must_use]
+    pub fn status_codes_for(mut self, subject: Subject, codes: StatusMap<StatusCode>) -> Self {
+        self.codes.set(subject, codes);
         self
     }
 
@@ -121,11 +136,11 @@ impl<R: ReportSource> HealthServiceBuilder<R> {
 
     /// Also serves the status page (feature `ui`): one self-contained HTML
     /// page of every status, transition and run duration, at `{base}/ui` by
-    /// default; see [`StatusPage`](super::StatusPage). It shows messages,
+    /// default; see [`StatusPageOptions`](super::StatusPageOptions). It shows messages,
     /// details and timings only as [`visibility`](Self::visibility) allows.
     #[cfg(feature = "ui")]
     #[must_use]
-    pub fn status_page(mut self, page: super::StatusPage) -> Self {
+    pub fn status_page(mut self, page: super::StatusPageOptions) -> Self {
         self.page = Some(page);
         self
     }
@@ -139,13 +154,13 @@ impl<R: ReportSource> HealthServiceBuilder<R> {
         // errors, or the OpenAPI document could not tell the answers apart.
         let authorized = self.visibility.needs_token();
         let taken = |code: u16| ERROR_CODES.contains(&code) || (authorized && code == 401);
-        for endpoint in Endpoint::ALL {
-            let codes = self.codes.get(endpoint);
-            let codes = Status::ALL.map(|status| codes.code(status));
+        for (subject, codes) in self.codes.maps() {
+            let codes = Status::ALL.map(|status| codes.of(status));
             if let Some(code) = codes.into_iter().find(|code| !carries_body(*code) || taken(code.as_u16())) {
-                return Err(ConfigError::BadStatusCode { endpoint, code: code.as_u16() });
+                return Err(ConfigError::BadStatusCode { subject: subject.cloned(), code: code.as_u16() });
             }
         }
+        let codes = self.codes.resolve(self.monitor.catalog()).map_err(ConfigError::UnknownSubject)?;
         // The OpenAPI document names its own schemas after the report, beside
         // the details types'.
         let source = self.monitor.source();
@@ -179,7 +194,7 @@ impl<R: ReportSource> HealthServiceBuilder<R> {
         let inner = Inner {
             monitor: self.monitor,
             base_path: self.base_path,
-            codes: self.codes,
+            codes,
             access: Access::new(self.visibility),
             openapi: self.openapi,
             openapi_document: std::sync::OnceLock::new(),

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::Endpoint;
+use crate::monitor::Subject;
 
 /// Why the endpoints could not be built.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,11 +14,14 @@ pub enum ConfigError {
     /// 204, 205, 304), or one errors are answered with (400, 404, 405, 406,
     /// 414, and 401 when details need a token).
     BadStatusCode {
-        /// The endpoint it was set for.
-        endpoint: Endpoint,
+        /// The subject it was set for; `None` for every subject.
+        subject: Option<Subject>,
         /// The code.
         code: u16,
     },
+    /// Status codes for a subject the monitor does not have: an unknown
+    /// group, or an unknown or disabled component.
+    UnknownSubject(Subject),
     /// A bearer token for `WhenAuthorized` that is empty or not a valid header value.
     BadToken,
     /// The OpenAPI document's path is not a valid path, or lies among the endpoints.
@@ -45,10 +48,16 @@ impl fmt::Display for ConfigError {
                 f,
                 "the base path `{path}` must start with `/`, not end with one, and hold only letters, digits, `-`, `_`, `.` and `/`"
             ),
-            ConfigError::BadStatusCode { endpoint, code } => write!(
-                f,
-                "status code {code} for {endpoint:?} cannot answer a report: it carries no body or is the code of an error"
-            ),
+            ConfigError::BadStatusCode { subject, code } => {
+                let subject = subject.as_ref().map_or_else(|| "every subject".to_owned(), ToString::to_string);
+                write!(
+                    f,
+                    "status code {code} for {subject} cannot answer a report: it carries no body or is the code of an error"
+                )
+            }
+            ConfigError::UnknownSubject(subject) => {
+                write!(f, "status codes for {subject}, which the monitor does not have (unknown, or disabled)")
+            }
             ConfigError::SchemaNameTaken(name) => write!(
                 f,
                 "a details type is named `{name}`, like a schema of the OpenAPI document; rename it (#[schemars(rename = \"...\")])"

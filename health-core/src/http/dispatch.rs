@@ -45,10 +45,10 @@ impl<R: ReportSource> Inner<R> {
     /// The answer to `asked` from `reading`.
     pub(super) fn answer(&self, asked: &Asked, reading: &Reading<R::Components>) -> HealthResponse {
         let Asked { route, exclude, format, shown } = *asked;
-        let codes = self.codes.get(route.endpoint);
+        let codes = self.codes.of(self.monitor.catalog(), route.target);
         let Some(snapshot) = reading.snapshot() else {
             let rendered = View::notice(shown, "shutting down").render(format);
-            return HealthResponse::report(codes.code(rendered.status).as_u16(), format, rendered.body, None);
+            return HealthResponse::report(codes.of(rendered.status).as_u16(), format, rendered.body, None);
         };
         let render = || View::of(snapshot.report(), reading.selection(), reading.status(), shown).render(format);
         // Background snapshots serve many requests: each body is rendered once.
@@ -58,6 +58,6 @@ impl<R: ReportSource> Inner<R> {
             Some(bodies) => bodies.get_or_render(BodyKey { target: route.target, format, shown }, render),
             None => render(),
         };
-        HealthResponse::report(codes.code(rendered.status).as_u16(), format, rendered.body, reading.age())
+        HealthResponse::report(codes.of(rendered.status).as_u16(), format, rendered.body, reading.age())
     }
 }

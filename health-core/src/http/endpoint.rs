@@ -1,13 +1,13 @@
-//! The endpoints, and the status codes each answers with.
+//! The endpoints, and the status codes reports are answered with.
 
 use http::StatusCode;
 
-use crate::{Status, group};
+use crate::group;
+use crate::monitor::StatusMap;
 
 /// The endpoints served under the base path (`/health` by default).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Endpoint {
+pub(crate) enum Endpoint {
     /// `/health`: every component.
     All,
     /// `/health/live`: the liveness group.
@@ -24,14 +24,14 @@ pub enum Endpoint {
 
 impl Endpoint {
     /// Every endpoint, in the order of the list above.
-    pub const ALL: [Endpoint; 6] =
+    pub(crate) const ALL: [Endpoint; 6] =
         [Endpoint::All, Endpoint::Live, Endpoint::Ready, Endpoint::Startup, Endpoint::Group, Endpoint::Component];
 
     /// The endpoints of the built-in groups.
     pub(crate) const BUILT_IN_GROUPS: [Endpoint; 3] = [Endpoint::Live, Endpoint::Ready, Endpoint::Startup];
 
     /// The built-in probe group behind an endpoint of its own.
-    pub fn group(self) -> Option<&'static str> {
+    pub(crate) fn group(self) -> Option<&'static str> {
         match self {
             Endpoint::Live => Some(group::LIVENESS),
             Endpoint::Ready => Some(group::READINESS),
@@ -41,7 +41,7 @@ impl Endpoint {
     }
 
     /// The path segment after the base path, for the built-in groups' endpoints.
-    pub fn segment(self) -> Option<&'static str> {
+    pub(crate) fn segment(self) -> Option<&'static str> {
         match self {
             Endpoint::Live => Some("live"),
             Endpoint::Ready => Some("ready"),
@@ -58,96 +58,21 @@ impl Endpoint {
     }
 }
 
-/// The HTTP status of each overall status, for one endpoint.
-///
-/// The default is UP and DEGRADED → 200, DOWN → 503: Kubernetes and most load
-/// balancers treat 2xx–3xx as passing. Consul, for instance, expects 429 for a
-/// warning:
+/// UP and DEGRADED → 200, DOWN → 503: Kubernetes and most load balancers
+/// treat 2xx–3xx as passing. Consul, for instance, expects 429 for a warning:
 ///
 /// ```
-/// use health_core::http::{StatusCode, StatusCodes};
+/// use health_core::http::StatusCode;
+/// use health_core::monitor::StatusMap;
+/// use health_core::Status;
 ///
-/// let consul = StatusCodes::default().degraded(StatusCode::TOO_MANY_REQUESTS);
-/// assert_eq!(consul.code(health_core::Status::Degraded), StatusCode::TOO_MANY_REQUESTS);
+/// let consul = StatusMap::default().degraded(StatusCode::TOO_MANY_REQUESTS);
+/// assert_eq!(consul.of(Status::Degraded), StatusCode::TOO_MANY_REQUESTS);
+/// assert_eq!(consul.of(Status::Down), StatusCode::SERVICE_UNAVAILABLE);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StatusCodes {
-    up: StatusCode,
-    degraded: StatusCode,
-    down: StatusCode,
-}
-
-impl Default for StatusCodes {
+impl Default for StatusMap<StatusCode> {
     fn default() -> Self {
-        StatusCodes { up: StatusCode::OK, degraded: StatusCode::OK, down: StatusCode::SERVICE_UNAVAILABLE }
-    }
-}
-
-impl StatusCodes {
-    /// The code for UP.
-    #[must_use]
-    pub fn up(mut self, code: StatusCode) -> Self {
-        self.up = code;
-        self
-    }
-
-    /// The code for DEGRADED.
-    #[must_use]
-    pub fn degraded(mut self, code: StatusCode) -> Self {
-        self.degraded = code;
-        self
-    }
-
-    /// The code for DOWN.
-    #[must_use]
-    pub fn down(mut self, code: StatusCode) -> Self {
-        self.down = code;
-        self
-    }
-
-    /// The code for `status`.
-    pub fn code(&self, status: Status) -> StatusCode {
-        match status {
-            Status::Up => self.up,
-            Status::Degraded => self.degraded,
-            Status::Down => self.down,
-        }
-    }
-}
-
-/// The status codes of every endpoint.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Codes {
-    all: StatusCodes,
-    live: StatusCodes,
-    ready: StatusCodes,
-    startup: StatusCodes,
-    group: StatusCodes,
-    component: StatusCodes,
-}
-
-impl Codes {
-    pub(crate) fn get(&self, endpoint: Endpoint) -> &StatusCodes {
-        match endpoint {
-            Endpoint::All => &self.all,
-            Endpoint::Live => &self.live,
-            Endpoint::Ready => &self.ready,
-            Endpoint::Startup => &self.startup,
-            Endpoint::Group => &self.group,
-            Endpoint::Component => &self.component,
-        }
-    }
-
-    pub(crate) fn set(&mut self, endpoint: Endpoint, codes: StatusCodes) {
-        let slot = match endpoint {
-            Endpoint::All => &mut self.all,
-            Endpoint::Live => &mut self.live,
-            Endpoint::Ready => &mut self.ready,
-            Endpoint::Startup => &mut self.startup,
-            Endpoint::Group => &mut self.group,
-            Endpoint::Component => &mut self.component,
-        };
-        *slot = codes;
+        StatusMap::new(StatusCode::OK, StatusCode::OK, StatusCode::SERVICE_UNAVAILABLE)
     }
 }
 

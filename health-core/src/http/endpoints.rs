@@ -6,10 +6,12 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use super::endpoint::Codes;
 use super::openapi::options::OpenApiOptions;
 use super::visibility::Access;
-use crate::{Monitor, ReportSource};
+use crate::ReportSource;
+use crate::monitor::Monitor;
+use crate::monitor::ResolvedMaps;
+use ::http::StatusCode;
 
 /// The health endpoints as a tower `Service`; build it with
 /// [`HealthServiceBuilder`](super::HealthServiceBuilder). Cloning is cheap: clones share
@@ -22,14 +24,14 @@ pub struct HealthService<R: ReportSource> {
 pub(super) struct Inner<R: ReportSource> {
     pub(super) monitor: Monitor<R>,
     pub(super) base_path: String,
-    pub(super) codes: Codes,
+    pub(super) codes: ResolvedMaps<StatusCode>,
     pub(super) access: Access,
     pub(super) openapi: OpenApiOptions,
     /// The OpenAPI document served at its path, once asked for.
     pub(super) openapi_document: std::sync::OnceLock<Bytes>,
     /// The status page, when turned on.
     #[cfg(feature = "ui")]
-    pub(super) page: Option<super::ui::status_page::StatusPage>,
+    pub(super) page: Option<super::ui::status_page::StatusPageOptions>,
 }
 
 impl<R: ReportSource> Clone for HealthService<R> {

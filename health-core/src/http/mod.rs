@@ -1,4 +1,4 @@
-//! Serving a [`Monitor`](crate::Monitor) over HTTP: a tower `Service` for any
+//! Serving a [`Monitor`](crate::monitor::Monitor) over HTTP: a tower `Service` for any
 //! tower-based server, and an axum `Router` (feature `axum`).
 //!
 //! | route | answers |
@@ -59,13 +59,13 @@ mod ui;
 #[cfg(feature = "utoipa")]
 mod utoipa;
 
-/// The status codes [`StatusCodes`] maps to: the `http` crate's, so that no
+/// The status codes a [`StatusMap`](crate::monitor::StatusMap) maps to: the `http` crate's, so that no
 /// other dependency is needed to name one.
 pub use ::http::StatusCode;
 pub use answer::Answer;
 pub use builder::HealthServiceBuilder;
 pub use config_error::ConfigError;
-pub use endpoint::{Endpoint, StatusCodes};
+pub(crate) use endpoint::Endpoint;
 pub use endpoints::HealthService;
 pub use error::MAX_QUERY;
 pub use error::RequestError;
@@ -83,4 +83,4 @@ pub use limits::{GRACE, ServeOptions};
 #[cfg(feature = "axum")]
 pub use serve::{serve, serve_with};
 #[cfg(feature = "ui")]
-pub use ui::{MIN_POLL, StatusPage};
+pub use ui::{MIN_POLL, StatusPageOptions};

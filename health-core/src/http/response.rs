@@ -18,7 +18,8 @@ const NO_STORE: (&str, &str) = ("cache-control", "no-store");
 ///
 /// ```
 /// use health_core::http::{HealthService, HealthRequest};
-/// use health_core::{health_check, HealthReport, Monitor};
+/// use health_core::{health_check, HealthReport};
+/// use health_core::monitor::Monitor;
 ///
 /// #[health_check]
 /// async fn ping() {}

@@ -12,7 +12,8 @@ impl<R: ReportSource> HealthService<R> {
     ///
     /// ```
     /// use health_core::http::HealthService;
-    /// use health_core::{health_check, HealthReport, Monitor};
+    /// use health_core::{health_check, HealthReport};
+    /// use health_core::monitor::Monitor;
     ///
     /// #[health_check]
     /// async fn ping() {}

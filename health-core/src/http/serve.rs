@@ -22,7 +22,7 @@ const RETRY_BACKOFF: Duration = Duration::from_millis(50);
 
 /// Serves `app` until SIGTERM, Ctrl-C or [`ShutdownHandle::begin_shutdown`];
 /// then drains at once (readiness, the whole and the groups but liveness turn
-/// DOWN: see [`Monitor::begin_shutdown`](crate::Monitor::begin_shutdown)),
+/// DOWN: see [`Monitor::begin_shutdown`](crate::monitor::Monitor::begin_shutdown)),
 /// keeps serving for `drain` so load balancers notice, and stops gracefully:
 /// in-flight requests get up to [`GRACE`](super::GRACE) more to finish. A second signal
 /// stops at once. Connections are limited as [`ServeOptions::default`] says;

@@ -16,7 +16,8 @@ use super::openapi::rewrite_refs;
 ///
 /// ```
 /// use health_core::http::HealthService;
-/// use health_core::{health_check, HealthReport, Monitor};
+/// use health_core::{health_check, HealthReport};
+/// use health_core::monitor::Monitor;
 /// use utoipa::Modify;
 ///
 /// #[health_check]

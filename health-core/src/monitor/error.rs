@@ -4,6 +4,7 @@ use std::fmt;
 use std::time::Duration;
 
 use super::Subject;
+use crate::report::NameError;
 
 /// Why a monitor could not be built.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +24,25 @@ pub enum MonitorError {
     MetricsGroupAll,
     /// A history deeper than [`MAX_DEPTH`](super::MAX_DEPTH).
     HistoryTooDeep(super::HistoryDepth),
+    /// A group [`defined`](super::MonitorBuilder::group) with a name that is
+    /// not a group name.
+    BadGroupName {
+        /// The name given.
+        name: String,
+        /// What is wrong with it.
+        error: NameError,
+    },
+    /// A group [`defined`](super::MonitorBuilder::group) with the name of a
+    /// built-in group, of a group a check names, or of another defined group.
+    GroupTaken(String),
+    /// A group [`defined`](super::MonitorBuilder::group) with a component
+    /// the report does not have.
+    UnknownMember {
+        /// The group's name.
+        group: String,
+        /// The component it names.
+        component: String,
+    },
 }
 
 impl fmt::Display for MonitorError {
@@ -44,6 +64,14 @@ impl fmt::Display for MonitorError {
                 depth.runs,
                 super::MAX_DEPTH
             ),
+            MonitorError::BadGroupName { name, error } => write!(f, "cannot define the group `{name}`: {error}"),
+            MonitorError::GroupTaken(name) => write!(
+                f,
+                "cannot define the group `{name}`: a built-in group, a check or another definition already names it"
+            ),
+            MonitorError::UnknownMember { group, component } => {
+                write!(f, "cannot define the group `{group}`: the report has no component named `{component}`")
+            }
             MonitorError::MetricsGroupAll => {
                 f.write_str("a group is named `all`, the metrics' name for the whole report: rename the group")
             }

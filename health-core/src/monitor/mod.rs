@@ -58,6 +58,7 @@ mod reading;
 mod refresh;
 mod shutdown;
 mod snapshot;
+mod status_map;
 mod status_watch;
 mod subject;
 mod tracker;
@@ -70,8 +71,8 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use crate::check::flight::{Flight, Flights};
-use crate::report::Selection;
-use crate::{ComponentInfo, ReportSource, Status};
+use crate::report::{Selection, validate_group_name};
+use crate::{ComponentInfo, ReportSource, Status, group};
 
 pub use changes::{StatusChange, StatusChanges};
 pub use error::{MonitorError, UnknownSubject};
@@ -79,6 +80,11 @@ pub use history::{History, HistoryDepth, MAX_DEPTH, MESSAGE_LIMIT, RunSample, Tr
 pub use reading::Reading;
 pub use shutdown::ShutdownHandle;
 pub use snapshot::Snapshot;
+#[cfg(feature = "http")]
+pub(crate) use status_map::ResolvedMaps;
+pub use status_map::StatusMap;
+#[cfg(any(feature = "http", feature = "grpc"))]
+pub(crate) use status_map::StatusMaps;
 pub use status_watch::{MonitorGone, StatusWatch};
 pub use subject::Subject;
 
@@ -92,6 +98,7 @@ pub(crate) use observe::MakeObserver;
 pub(crate) use observe::{Observer, Run};
 use refresh::Latest;
 use snapshot::Slot;
+use subject::DefinedGroup;
 pub(crate) use subject::{Catalog, Target};
 use tracker::{Hook, Tracker};
 
@@ -159,6 +166,7 @@ impl<R: ReportSource> Monitor<R> {
             observer: None,
             shutdown: ShutdownHandle::new(),
             history: HistoryDepth::default(),
+            groups: Vec::new(),
         }
     }
 
@@ -465,6 +473,14 @@ pub struct MonitorBuilder<R: ReportSource> {
     pub(crate) observer: Option<MakeObserver>,
     shutdown: ShutdownHandle,
     history: HistoryDepth,
+    groups: Vec<GroupDefinition>,
+}
+
+/// A group as [`MonitorBuilder::group`] was told of it.
+#[derive(Debug)]
+struct GroupDefinition {
+    name: String,
+    components: Vec<String>,
 }
 
 impl<R: ReportSource> MonitorBuilder<R> {
@@ -514,6 +530,46 @@ impl<R: ReportSource> MonitorBuilder<R> {
         self
     }
 
+    /// Defines the group `name` of `components`, beside the groups the checks
+    /// name: a subject like any other, weighed by criticality, tracked, kept
+    /// in history, counted in metrics, served over HTTP at
+    /// `/health/group/{name}` and over gRPC under `name`, and drained on
+    /// shutdown. For a set a deployment decides, such as the dependencies of
+    /// one gRPC service (`orders.v1.Orders`). Disabled components are left
+    /// out; a group without enabled members is UP.
+    ///
+    /// ```
+    /// use health_core::monitor::{Monitor, Subject};
+    /// use health_core::{health_check, HealthReport};
+    ///
+    /// #[health_check(critical)]
+    /// async fn database() {}
+    ///
+    /// #[health_check]
+    /// async fn search() {}
+    ///
+    /// #[derive(HealthReport, Default)]
+    /// struct Health { database: DatabaseCheck, search: SearchCheck }
+    ///
+    /// # fn main() -> Result<(), health_core::monitor::MonitorError> {
+    /// let monitor = Monitor::builder(Health::default(), ())
+    ///     .group("orders.v1.Orders", ["database", "search"])
+    ///     .build()?;
+    /// assert!(monitor.groups().any(|group| group == "orders.v1.Orders"));
+    /// assert_eq!(monitor.selection(&Subject::group("orders.v1.Orders")).unwrap().indices().count(), 2);
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn group<I>(mut self, name: impl Into<String>, components: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        let components = components.into_iter().map(Into::into).collect();
+        self.groups.push(GroupDefinition { name: name.into(), components });
+        self
+    }
+
     /// Uses `handle` to learn about shutdown (a new one by default): a
     /// handle shared with other monitors, or with the application.
     #[must_use]
@@ -548,12 +604,39 @@ impl<R: ReportSource> MonitorBuilder<R> {
                 Some((every, runtime))
             }
         };
-        let catalog = Arc::new(Catalog::new(components, enabled));
+        let defined = self.defined_groups()?;
+        let catalog = Arc::new(Catalog::with_defined(components, enabled, &defined));
         let observer = match self.observer.take() {
             Some(make) => Some(make(&catalog)?),
             None => None,
         };
         Ok(self.assemble(catalog, observer, refresh))
+    }
+
+    /// The groups [`group`](Self::group) defines, checked: valid names no
+    /// other group has, of the report's components.
+    fn defined_groups(&self) -> Result<Vec<DefinedGroup>, MonitorError> {
+        let components = self.source.components();
+        let mut defined: Vec<DefinedGroup> = Vec::with_capacity(self.groups.len());
+        for GroupDefinition { name, components: names } in &self.groups {
+            validate_group_name(name).map_err(|error| MonitorError::BadGroupName { name: name.clone(), error })?;
+            let named = group::BUILT_IN.contains(&name.as_str())
+                || components.iter().any(|component| component.in_group(name))
+                || defined.iter().any(|group| group.name == *name);
+            if named {
+                return Err(MonitorError::GroupTaken(name.clone()));
+            }
+            let mut members = Selection::none();
+            for member in names {
+                let index = components
+                    .iter()
+                    .position(|component| component.name() == member)
+                    .ok_or_else(|| MonitorError::UnknownMember { group: name.clone(), component: member.clone() })?;
+                members = members.with(index);
+            }
+            defined.push(DefinedGroup { name: name.clone(), members });
+        }
+        Ok(defined)
     }
 
     /// The monitor of a checked configuration.
@@ -604,6 +687,7 @@ impl<R: ReportSource> fmt::Debug for MonitorBuilder<R> {
             .field("hooks", &self.hooks.len())
             .field("observed", &self.observer.is_some())
             .field("history", &self.history)
+            .field("groups", &self.groups)
             .finish_non_exhaustive()
     }
 }

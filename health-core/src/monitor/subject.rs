@@ -65,6 +65,16 @@ pub(crate) enum Target {
     Component(usize),
 }
 
+/// A group the application defines of some components
+/// ([`MonitorBuilder::group`](super::MonitorBuilder::group)), beside the
+/// groups its checks name.
+#[derive(Debug, Clone)]
+pub(crate) struct DefinedGroup {
+    pub(crate) name: String,
+    /// Every member, enabled or not.
+    pub(crate) members: Selection,
+}
+
 /// A probe group and its enabled members.
 #[derive(Debug)]
 struct Group {
@@ -99,6 +109,12 @@ pub(crate) struct Catalog {
 
 impl Catalog {
     pub(crate) fn new(components: &[ComponentInfo], enabled: Selection) -> Self {
+        Catalog::with_defined(components, enabled, &[])
+    }
+
+    /// The catalog with the groups the application defines, after those the
+    /// checks name; their names must be new.
+    pub(crate) fn with_defined(components: &[ComponentInfo], enabled: Selection, defined: &[DefinedGroup]) -> Self {
         let enabled = enabled.intersect(Selection::first(components.len()));
         // Built-in groups come first, whether or not a component names them.
         let mut names: Vec<&str> = group::BUILT_IN.to_vec();
@@ -109,13 +125,14 @@ impl Catalog {
                 }
             }
         }
-        let groups = names
-            .into_iter()
-            .map(|name| {
-                let members = Selection::group(components, name).intersect(enabled);
-                Group { subject: Subject::group(name), members }
-            })
-            .collect::<Vec<_>>();
+        let named = names.into_iter().map(|name| Group {
+            subject: Subject::group(name),
+            members: Selection::group(components, name).intersect(enabled),
+        });
+        let defined = defined
+            .iter()
+            .map(|group| Group { subject: Subject::group(&group.name), members: group.members.intersect(enabled) });
+        let groups = named.chain(defined).collect::<Vec<_>>();
         let critical = Selection::matching(components, ComponentInfo::is_critical);
         let components = components.iter().map(|component| Subject::component(component.name())).collect();
         let aggregate_members = (groups.iter().map(|group| group.members).chain(std::iter::once(enabled)))
@@ -209,13 +226,6 @@ impl Catalog {
         }
     }
 
-    /// Whether a set of components weighed like a group (a name gRPC maps
-    /// to some components) turns DOWN once shutdown begins: as a group does.
-    #[cfg_attr(not(feature = "grpc"), allow(dead_code, reason = "gRPC maps names to sets"))]
-    pub(crate) fn set_drains(&self) -> bool {
-        true
-    }
-
     pub(crate) fn enabled(&self) -> Selection {
         self.enabled
     }
@@ -238,9 +248,17 @@ impl Catalog {
         self.enabled.contains(index).then_some(Target::Component(index))
     }
 
-    /// The groups' names, built-in ones first.
+    /// The groups' names: built-in ones first, then those the checks name,
+    /// then those the application defines.
     pub(crate) fn group_names(&self) -> impl Iterator<Item = &str> {
         self.groups.iter().filter_map(|group| group.subject.name())
+    }
+
+    /// The names of the groups component `index` belongs to, defined ones
+    /// included, disabled components in none.
+    #[cfg_attr(not(feature = "ui"), allow(dead_code, reason = "the status page lists each component's groups"))]
+    pub(crate) fn groups_of(&self, index: usize) -> impl Iterator<Item = &str> {
+        self.groups.iter().filter(move |group| group.members.contains(index)).filter_map(|group| group.subject.name())
     }
 }
 

@@ -2,10 +2,11 @@
 
 use serde_json::{Value, json};
 
+use crate::monitor::Monitor;
 use crate::monitor::Subject;
 use crate::ops::yaml::to_yaml;
 use crate::report::Selection;
-use crate::{Monitor, ReportSource, group};
+use crate::{ReportSource, group};
 
 /// A probe of one built-in group, as Kubernetes names it.
 struct Probe {

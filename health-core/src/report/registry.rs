@@ -30,7 +30,7 @@ use crate::{
 
 /// Checks chosen at run time (from configuration, say), reported in the same
 /// JSON format as a `#[derive(HealthReport)]` struct, and served the same way
-/// by a [`Monitor`](crate::Monitor).
+/// by a [`Monitor`](crate::monitor::Monitor).
 ///
 /// Generated checks, hand-written ones and closures alike can be registered;
 /// all run concurrently, each under its own timeout and with panics isolated.

@@ -8,7 +8,7 @@ use crate::check::flight::Flights;
 use crate::{ComponentInfo, ComponentSet, HealthReport, Report, Selection};
 
 /// A set of checks that runs into a [`Report`]: every `#[derive(HealthReport)]`
-/// struct, and [`Registry`](crate::Registry). A [`Monitor`](crate::Monitor),
+/// struct, and [`Registry`](crate::Registry). A [`Monitor`](crate::monitor::Monitor),
 /// and so every transport, serves either the same way.
 ///
 /// ```

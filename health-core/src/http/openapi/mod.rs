@@ -13,8 +13,8 @@ mod schemas;
 use serde_json::{Map, Value, json};
 
 use self::options::OpenApiOptions;
-use super::endpoint::Codes;
-use super::{Endpoint, HealthService, Visibility};
+use super::{Endpoint, HealthService, StatusCode, Visibility};
+use crate::monitor::{StatusMap, Target};
 use crate::report::Selection;
 use crate::{ComponentInfo, ReportSource};
 
@@ -68,7 +68,8 @@ struct Facts<'a> {
     /// Every group with an endpoint, built-in and custom, with its enabled members.
     groups: Vec<GroupFacts<'a>>,
     base_path: &'a str,
-    codes: &'a Codes,
+    /// The status codes of the subjects behind each endpoint.
+    codes: Vec<(Endpoint, StatusMap<StatusCode>)>,
     visibility: &'a Visibility,
     /// Whether answers come from background snapshots, with an `Age` header.
     background: bool,
@@ -103,6 +104,12 @@ impl Facts<'_> {
         self.members(selection)
     }
 
+    /// The status codes `endpoint` may answer reports with: those of every
+    /// subject it serves.
+    fn endpoint_codes(&self, endpoint: Endpoint) -> impl Iterator<Item = &StatusMap<StatusCode>> {
+        self.codes.iter().filter(move |(own, _)| *own == endpoint).map(|(_, codes)| codes)
+    }
+
     fn custom_groups(&self) -> impl Iterator<Item = &str> {
         self.groups.iter().filter(|group| group.endpoint == Endpoint::Group).map(|group| group.name)
     }
@@ -128,7 +135,19 @@ impl<R: ReportSource> HealthService<R> {
             enabled: monitor.enabled(),
             groups,
             base_path: &inner.base_path,
-            codes: &inner.codes,
+            codes: catalog
+                .targets()
+                .map(|target| {
+                    let endpoint = match target {
+                        Target::Overall => Endpoint::All,
+                        Target::Group(_) => {
+                            catalog.subject(target).name().and_then(Endpoint::of_group).unwrap_or(Endpoint::Group)
+                        }
+                        Target::Component(_) => Endpoint::Component,
+                    };
+                    (endpoint, *inner.codes.of(catalog, target))
+                })
+                .collect(),
             visibility: inner.access.visibility(),
             background: monitor.refresh_interval().is_some(),
             options: &inner.openapi,
@@ -144,7 +163,8 @@ impl<R: ReportSource> HealthService<R> {
     ///
     /// ```
     /// use health_core::http::HealthService;
-    /// use health_core::{health_check, HealthReport, Monitor};
+    /// use health_core::{health_check, HealthReport};
+    /// use health_core::monitor::Monitor;
     ///
     /// #[health_check]
     /// async fn ping() {}

@@ -150,14 +150,21 @@ fn operation(facts: &Facts, endpoint: Endpoint, schema: &str) -> Value {
         headers["Age"] = json!({ "description": "Seconds since the report answered was taken", "schema": { "type": "integer", "minimum": 0 } });
     }
     let mut responses = Map::new();
-    let codes = facts.codes.get(endpoint);
-    for status in Status::ALL {
-        let code = codes.code(status).as_u16().to_string();
-        let description = match responses.get(&code).and_then(|r: &Value| r["description"].as_str()) {
-            Some(earlier) => format!("{earlier} or {status}"),
-            None => format!("The report is {status}"),
-        };
-        responses.insert(code, json!({ "description": description, "headers": headers, "content": report }));
+    // A templated path serves several subjects, each with its own codes.
+    let mut answers: Vec<(u16, Vec<Status>)> = Vec::new();
+    for (codes, status) in facts.endpoint_codes(endpoint).flat_map(|codes| Status::ALL.map(|status| (codes, status))) {
+        let code = codes.of(status).as_u16();
+        match answers.iter_mut().find(|(own, _)| *own == code) {
+            Some((_, statuses)) if statuses.contains(&status) => {}
+            Some((_, statuses)) => statuses.push(status),
+            None => answers.push((code, vec![status])),
+        }
+    }
+    for (code, statuses) in answers {
+        let statuses: Vec<String> = statuses.iter().map(ToString::to_string).collect();
+        let description = format!("The report is {}", statuses.join(" or "));
+        responses
+            .insert(code.to_string(), json!({ "description": description, "headers": headers, "content": report }));
     }
     // 405 is answered to methods that are not operations; see `path_item`.
     for (code, description) in ERRORS.into_iter().filter(|(code, _)| *code != 405) {

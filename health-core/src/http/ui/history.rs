@@ -180,7 +180,7 @@ pub(super) fn render<R: ReportSource>(
             Some(Entry {
                 name: info.name(),
                 status: latest.status,
-                groups: info.groups().collect(),
+                groups: catalog.groups_of(index).collect(),
                 transitions: changes(history, shown),
                 revealed,
             })

@@ -24,7 +24,7 @@ use crate::report::Selection;
 
 pub(crate) use page::SECURITY_HEADERS;
 pub(crate) use status_page::{HISTORY_SEGMENT, check};
-pub use status_page::{MIN_POLL, StatusPage};
+pub use status_page::{MIN_POLL, StatusPageOptions};
 
 /// The headers of the history, beyond its type.
 const HISTORY_HEADERS: &[(&str, &str)] = &[("cache-control", "no-store"), ("x-content-type-options", "nosniff")];

@@ -21,8 +21,9 @@ pub const MIN_POLL: Duration = Duration::from_millis(500);
 ///
 /// ```
 /// use std::time::Duration;
-/// use health_core::http::{HealthService, StatusPage};
-/// use health_core::{health_check, HealthReport, Monitor};
+/// use health_core::http::{HealthService, StatusPageOptions};
+/// use health_core::{health_check, HealthReport};
+/// use health_core::monitor::Monitor;
 ///
 /// #[health_check]
 /// async fn ping() {}
@@ -32,28 +33,28 @@ pub const MIN_POLL: Duration = Duration::from_millis(500);
 ///
 /// # fn main() -> Result<(), health_core::http::ConfigError> {
 /// let service = HealthService::builder(Monitor::new(Health::default(), ()))
-///     .status_page(StatusPage::new().segment("status").poll_every(Duration::from_secs(10)))
+///     .status_page(StatusPageOptions::new().segment("status").poll_every(Duration::from_secs(10)))
 ///     .build()?;
 /// assert_eq!(service.status_page_path().as_deref(), Some("/health/status"));
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct StatusPage {
+pub struct StatusPageOptions {
     pub(crate) segment: String,
     pub(crate) poll_every: Duration,
 }
 
-impl Default for StatusPage {
+impl Default for StatusPageOptions {
     fn default() -> Self {
-        StatusPage { segment: "ui".into(), poll_every: Duration::from_secs(5) }
+        StatusPageOptions { segment: "ui".into(), poll_every: Duration::from_secs(5) }
     }
 }
 
-impl StatusPage {
+impl StatusPageOptions {
     /// The page at `{base}/ui`, polling every 5 s when checks run on each read.
     pub fn new() -> Self {
-        StatusPage::default()
+        StatusPageOptions::default()
     }
 
     /// Serves the page at `{base}/{segment}`: one path segment of letters,
@@ -74,7 +75,10 @@ impl StatusPage {
 }
 
 /// Why a status page configuration cannot work, if it cannot.
-pub(crate) fn check(page: &StatusPage, components: &[crate::ComponentInfo]) -> Result<(), crate::http::ConfigError> {
+pub(crate) fn check(
+    page: &StatusPageOptions,
+    components: &[crate::ComponentInfo],
+) -> Result<(), crate::http::ConfigError> {
     let segment = page.segment.as_str();
     let taken = crate::report::RESERVED_NAMES.contains(&segment)
         || segment == crate::http::route::GROUP_SEGMENT
