@@ -119,7 +119,12 @@ async fn http_grpc_watches_metrics_and_history_answer_every_subject_the_same_whi
     let recorder = DebuggingRecorder::new();
     let snapshotter = recorder.snapshotter();
     let monitor = metrics::with_local_recorder(&recorder, || {
-        Monitor::builder(Health::default(), ()).metrics(MetricsOptions::default()).build().unwrap()
+        // A group the application defines drains as the others do.
+        Monitor::builder(Health::default(), ())
+            .group("orders.v1.Orders", ["database", "jobs"])
+            .metrics(MetricsOptions::default())
+            .build()
+            .unwrap()
     });
     let endpoints = HealthService::builder(monitor.clone())
         .visibility(Visibility::Always)

@@ -50,7 +50,10 @@ async fn a_hung_check_is_down_after_its_timeout_and_the_report_does_not_wait_for
     let elapsed = started.elapsed();
 
     assert!(elapsed >= Duration::from_millis(100), "returned before the timeout: {elapsed:?}");
-    assert!(elapsed < Duration::from_millis(600), "waited for the hung check: {elapsed:?}");
+    // The hung check never ends; the bound leaves room for the panicking
+    // check's backtrace, captured when RUST_BACKTRACE is set, which took
+    // 500 ms of a loaded 2-core machine once.
+    assert!(elapsed < Duration::from_secs(2), "waited for the hung check: {elapsed:?}");
     let hangs = &report.components.hangs;
     assert_eq!(hangs.status, Status::Down);
     assert_eq!(hangs.message.as_deref(), Some("timed out after 100ms"));

@@ -255,4 +255,7 @@ fn a_prefix_prometheus_cannot_take_and_a_group_named_all_are_refused() {
     assert!(error.to_string().contains("`all`"));
     // Without metrics, the group is served as any other.
     assert!(Monitor::builder(GroupAll::default(), ()).build().is_ok());
+    // A group the application defines is a group too.
+    let defined = Monitor::builder(Health::default(), ()).group("all", ["database"]).metrics(MetricsOptions::default());
+    assert_eq!(defined.build().map(|_| ()).unwrap_err(), MonitorError::MetricsGroupAll);
 }

@@ -196,12 +196,19 @@ async fn a_component_named_like_a_group_and_a_defined_group_answer_alike_on_ever
     assert_eq!(series::gauge(&values, "health_status{group=payments,status=DOWN}"), 1.0);
     assert_eq!(series::gauge(&values, "health_check_status{component=payments,status=DOWN}"), 1.0);
 
-    // The defined group drains like any group; the component keeps being measured.
+    // The defined group drains like any group; the component keeps being
+    // measured. Everything UP first, so that only the drain can turn it DOWN.
+    for cell in [&app.database, &app.payments, &app.ledger] {
+        set(cell, Status::Up);
+    }
+    let answers = served.answers(&orders.0, orders.1, orders.2).await;
+    assert_eq!(answers, Answers { status: Status::Up, http: 200, grpc: Wire::Serving });
     monitor.begin_shutdown();
-    let answers = served.answers(&payments_component.0, payments_component.1, payments_component.2).await;
-    assert_eq!((answers.http, answers.grpc), (500, Wire::Serving));
-    assert_eq!(client::get(served.http, orders.1).await.status, 503);
+    let drained = client::get(served.http, orders.1).await;
+    assert_eq!((drained.status, drained.json()["message"].as_str()), (503, Some("shutting down")));
     assert_eq!(grpc_client::check(&mut served.grpc, ORDERS).await, Ok(Wire::NotServing));
+    let answers = served.answers(&payments_component.0, payments_component.1, payments_component.2).await;
+    assert_eq!(answers, Answers { status: Status::Up, http: 200, grpc: Wire::Serving });
 }
 
 #[test]
@@ -226,6 +233,7 @@ fn defined_groups_are_refused_with_a_reason_when_they_cannot_work() {
             build(ORDERS, &["database", "search"]),
             MonitorError::UnknownMember { group: ORDERS.into(), component: "search".into() },
         ),
+        (build(ORDERS, &[]), MonitorError::EmptyGroup(ORDERS.into())),
     ];
     for (error, expected) in cases {
         assert_eq!(error, expected);
@@ -233,4 +241,18 @@ fn defined_groups_are_refused_with_a_reason_when_they_cannot_work() {
     }
     let twice = Monitor::builder(Health::default(), App::default()).group("a", ["database"]).group("a", ["ledger"]);
     assert_eq!(twice.build().map(|_| ()).unwrap_err(), MonitorError::GroupTaken("a".into()));
+}
+
+#[test]
+fn a_defined_group_named_like_a_component_leaves_the_component_to_be_mapped_over_grpc() {
+    use health_core::grpc::ConfigError;
+    let monitor = Monitor::builder(Health::default(), App::default()).group("ledger", ["ledger", "database"]).build();
+    let monitor = monitor.unwrap();
+    let payments_mapped =
+        || GrpcHealthService::builder(monitor.clone()).map("payments-component", Subject::component("payments"));
+    let unmapped = payments_mapped().build().map(|_| ()).unwrap_err();
+    assert_eq!(unmapped, ConfigError::ComponentNamedLikeGroup("ledger".into()));
+    let health = payments_mapped().map("ledger-component", Subject::component("ledger")).build();
+    let names: Vec<String> = health.unwrap().names().map(str::to_owned).collect();
+    assert!(names.contains(&"ledger".to_owned()) && names.contains(&"ledger-component".to_owned()), "{names:?}");
 }

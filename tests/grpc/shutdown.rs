@@ -1,5 +1,5 @@
 //! Shutdown: the names the monitor drains (`""`, every group but liveness,
-//! mapped sets of components) turn NOT_SERVING at once, open watches see it,
+//! defined groups) turn NOT_SERVING at once, open watches see it,
 //! liveness and the components keep being measured, and the server then
 //! stops.
 
@@ -108,7 +108,7 @@ async fn list_while_draining_is_not_serving_for_the_names_that_drain_and_measure
             "liveness" | "process" | "database" | "orders.v1.Alive" => ServingStatus::Serving,
             // Measured: the cache is down.
             "cache" | "orders.v1.Cache" => ServingStatus::NotServing,
-            // Draining: "", the groups, the mapped set.
+            // Draining: "", the groups, the defined group.
             _ => ServingStatus::NotServing,
         };
         assert_eq!(status, expected, "{name:?}");

@@ -116,7 +116,6 @@ impl<R: ReportSource> GrpcHealthServiceBuilder<R> {
             let target = catalog.resolve(&subject).ok_or_else(|| ConfigError::UnknownSubject(subject.clone()))?;
             served.push(Served {
                 name,
-                subject,
                 target,
                 statuses: *statuses.of(catalog, target),
                 drains: catalog.drains(target),
@@ -158,10 +157,12 @@ impl fmt::Display for ConfigError {
                 f,
                 "the gRPC service name `{name}` is taken: `\"\"`, the groups and the components are served under their names"
             ),
-            ConfigError::UnknownSubject(subject) => write!(
-                f,
-                "the monitor has no {subject} (unknown, or disabled); a set of components is a group defined with `MonitorBuilder::group`"
-            ),
+            ConfigError::UnknownSubject(subject @ Subject::Group(_)) => {
+                write!(f, "the monitor has no {subject}: check the spelling, or define it with `MonitorBuilder::group`")
+            }
+            ConfigError::UnknownSubject(subject) => {
+                write!(f, "the monitor has no {subject}: check the spelling; a disabled component is not served")
+            }
             ConfigError::ComponentNamedLikeGroup(name) => write!(
                 f,
                 "the component `{name}` is named like a group, which gRPC serves under `{name}`: serve the component under a name of its own with `.map(\"{name}-component\", Subject::component(\"{name}\"))`, or rename one of them"

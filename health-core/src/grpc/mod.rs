@@ -5,9 +5,9 @@
 //! | name | status |
 //! |---|---|
 //! | `""` | every enabled component, by criticality |
-//! | `liveness`, `readiness`, `startup`, custom groups | the group |
-//! | each enabled component's name | the component |
-//! | names you map ([`GrpcHealthServiceBuilder::map`]) | a subject, or a set of components |
+//! | `liveness`, `readiness`, `startup`, custom groups, [defined groups](crate::monitor::MonitorBuilder::group) | the group |
+//! | each enabled component's name (one named like a group must be mapped) | the component |
+//! | names you map ([`GrpcHealthServiceBuilder::map`]) | their subject |
 //!
 //! - **`Check`** reads the monitor, as the HTTP endpoints do: a fresh
 //!   background snapshot, or a run of the name's checks. An unknown name is
@@ -24,8 +24,8 @@
 //! - **`List`** (gRFC A90) gives every served name and its status.
 //! - **Shutdown:** once [`Monitor::begin_shutdown`](crate::monitor::Monitor::begin_shutdown)
 //!   is called, the names the monitor drains are `NOT_SERVING`, open watches
-//!   included: `""`, every group but `liveness`, and the mapped sets of
-//!   components, as HTTP answers the same subjects; `liveness` and each
+//!   included: `""` and every group but `liveness`, defined groups and the
+//!   names mapped to them included, as HTTP answers the same subjects; `liveness` and each
 //!   component keep being measured. [`GrpcHealthService::drained`] then ends
 //!   the watches so that the server can stop.
 //!

@@ -4,15 +4,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::ServingStatus;
-use crate::monitor::{StatusMap, Subject, Target};
+use crate::monitor::{StatusMap, Target};
 
 /// One served name.
 #[derive(Debug)]
 pub(crate) struct Served {
     pub(crate) name: Arc<str>,
-    /// The subject it stands for, as the user names it (for watches).
-    pub(crate) subject: Subject,
-    /// The same, resolved.
+    /// The subject it stands for, resolved.
     pub(crate) target: Target,
     pub(crate) statuses: StatusMap<ServingStatus>,
     /// Whether it turns DOWN while the process drains: the monitor's rule.

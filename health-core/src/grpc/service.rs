@@ -217,12 +217,8 @@ impl<R: ReportSource> Health for GrpcHealthService<R> {
         if monitor.refresh_interval().is_none() && monitor.status_of(served.target).is_none() {
             within(request.metadata(), self.serving(served)).await?;
         }
-        // Built only for subjects the monitor has.
-        let Ok(status) = monitor.watch(&served.subject) else {
-            return Ok(Response::new(WatchStream::unknown(Box::pin(self.stopped()))));
-        };
         let stream = WatchStream::new(
-            status,
+            monitor.watch_target(served.target),
             served.statuses,
             served.drains,
             monitor.shutdown_handle(),

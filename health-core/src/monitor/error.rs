@@ -35,6 +35,9 @@ pub enum MonitorError {
     /// A group [`defined`](super::MonitorBuilder::group) with the name of a
     /// built-in group, of a group a check names, or of another defined group.
     GroupTaken(String),
+    /// A group [`defined`](super::MonitorBuilder::group) without components:
+    /// it would always be UP.
+    EmptyGroup(String),
     /// A group [`defined`](super::MonitorBuilder::group) with a component
     /// the report does not have.
     UnknownMember {
@@ -69,6 +72,9 @@ impl fmt::Display for MonitorError {
                 f,
                 "cannot define the group `{name}`: a built-in group, a check or another definition already names it"
             ),
+            MonitorError::EmptyGroup(name) => {
+                write!(f, "cannot define the group `{name}` without components: it would always be UP")
+            }
             MonitorError::UnknownMember { group, component } => {
                 write!(f, "cannot define the group `{group}`: the report has no component named `{component}`")
             }

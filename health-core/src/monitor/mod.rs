@@ -190,8 +190,8 @@ impl<R: ReportSource> Monitor<R> {
         Ok(self.shared.catalog.selection(self.resolve(subject)?))
     }
 
-    /// The names of the probe groups: the built-in ones, then every group a
-    /// component names.
+    /// The names of the probe groups: the built-in ones, every group a
+    /// component names, then those [`MonitorBuilder::group`] defines.
     pub fn groups(&self) -> impl Iterator<Item = &str> {
         self.shared.catalog.group_names()
     }
@@ -293,9 +293,14 @@ impl<R: ReportSource> Monitor<R> {
     /// any watch is open, every
     /// [`refresh_watched_every`](MonitorBuilder::refresh_watched_every).
     pub fn watch(&self, subject: &Subject) -> Result<StatusWatch, UnknownSubject> {
-        let watch = StatusWatch::new(self.shared.tracker.watch(self.resolve(subject)?));
+        Ok(self.watch_target(self.resolve(subject)?))
+    }
+
+    /// The watch of a subject resolved already.
+    pub(crate) fn watch_target(&self, target: Target) -> StatusWatch {
+        let watch = StatusWatch::new(self.shared.tracker.watch(target));
         refresh::watched(&self.shared);
-        Ok(watch)
+        watch
     }
 
     /// The latest transitions and runs of `subject`, oldest first, as deep
@@ -536,7 +541,9 @@ impl<R: ReportSource> MonitorBuilder<R> {
     /// `/health/group/{name}` and over gRPC under `name`, and drained on
     /// shutdown. For a set a deployment decides, such as the dependencies of
     /// one gRPC service (`orders.v1.Orders`). Disabled components are left
-    /// out; a group without enabled members is UP.
+    /// out; a group whose members are all disabled is UP. Over gRPC, a group
+    /// named like a component leaves the component to be mapped under a name
+    /// of its own.
     ///
     /// ```
     /// use health_core::monitor::{Monitor, Subject};
@@ -625,6 +632,9 @@ impl<R: ReportSource> MonitorBuilder<R> {
                 || defined.iter().any(|group| group.name == *name);
             if named {
                 return Err(MonitorError::GroupTaken(name.clone()));
+            }
+            if names.is_empty() {
+                return Err(MonitorError::EmptyGroup(name.clone()));
             }
             let mut members = Selection::none();
             for member in names {

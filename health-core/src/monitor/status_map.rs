@@ -129,6 +129,8 @@ pub(crate) struct ResolvedMaps<T> {
 impl<T: Copy> ResolvedMaps<T> {
     /// The map of `target`, a subject of the catalog these were resolved for.
     pub(crate) fn of(&self, catalog: &Catalog, target: Target) -> &StatusMap<T> {
-        self.by_position.get(catalog.position(target)).unwrap_or(&self.every)
+        let position = catalog.position(target);
+        debug_assert!(position < self.by_position.len(), "maps resolved for another catalog");
+        self.by_position.get(position).unwrap_or(&self.every)
     }
 }

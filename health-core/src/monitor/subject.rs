@@ -93,8 +93,9 @@ pub(crate) struct Aggregate {
     pub(crate) indices: Box<[u8]>,
 }
 
-/// The subjects of one monitor: the overall status, every group named by a
-/// component or built in, and every enabled component.
+/// The subjects of one monitor: the overall status, every group built in,
+/// named by a component or defined by the application, and every enabled
+/// component.
 #[derive(Debug)]
 pub(crate) struct Catalog {
     groups: Vec<Group>,
