@@ -8,7 +8,7 @@ use std::time::Duration;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::judge::{LatencyOptions, Verdict, latency_threshold, millis};
+use super::judge::{Latency, LatencyOptions, Verdict, latency_threshold};
 
 /// What a SQL probe found.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
@@ -179,7 +179,7 @@ impl<Row> QueryOptions<Row> {
     }
 
     /// The verdict on everything the probe saw.
-    pub(crate) fn judge(&self, rows: &[Row], latency: Duration) -> Verdict {
+    pub(crate) fn judge(&self, rows: &[Row], latency: Latency) -> Verdict {
         let rows = self.query.as_ref().map_or_else(Verdict::up, |query| (query.mapper)(rows));
         rows.or_worse(self.latency.judge(latency))
     }
@@ -217,8 +217,8 @@ impl<Row> fmt::Debug for QueryOptions<Row> {
 }
 
 /// Details of a probe that reached the server.
-pub(crate) fn reached(server_version: Option<String>, latency: Duration, pool: Option<PoolFigures>) -> DatabaseDetails {
-    DatabaseDetails { server_version, latency_ms: Some(millis(latency)), pool }
+pub(crate) fn reached(server_version: Option<String>, latency: Latency, pool: Option<PoolFigures>) -> DatabaseDetails {
+    DatabaseDetails { server_version, latency_ms: latency.ms(), pool }
 }
 
 /// Details of a probe that did not get an answer.

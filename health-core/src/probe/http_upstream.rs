@@ -37,13 +37,11 @@ use std::fmt;
 use std::ops::RangeInclusive;
 use std::sync::Arc;
 
-use tokio::time::Instant;
-
 use reqwest::{Method, Url};
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::judge::{LatencyOptions, Verdict, describe, latency_threshold, millis};
+use super::judge::{LatencyOptions, Stopwatch, Verdict, describe, latency_threshold};
 use crate::{Check, Outcome};
 
 /// The most body bytes the probe reads.
@@ -165,7 +163,7 @@ pub async fn request(client: &reqwest::Client, options: &UpstreamOptions) -> Out
         status: None,
         latency_ms: None,
     };
-    let started = Instant::now();
+    let stopwatch = Stopwatch::start();
     let mut response = match client.request(options.method.clone(), options.url.clone()).send().await {
         Ok(response) => response,
         Err(error) => return Verdict::down(describe(&error)).with(details),
@@ -184,8 +182,8 @@ pub async fn request(client: &reqwest::Client, options: &UpstreamOptions) -> Out
             Err(error) => return Verdict::down(format!("reading the body: {}", describe(&error))).with(details),
         }
     }
-    let latency = started.elapsed();
-    details.latency_ms = Some(millis(latency));
+    let latency = stopwatch.stop();
+    details.latency_ms = latency.ms();
     if !options.expect.contains(&status) {
         return Verdict::down(format!(
             "answered {status}, expected {}-{}",

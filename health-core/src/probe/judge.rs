@@ -3,6 +3,8 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use crate::{Outcome, Status};
 
 /// Above this round-trip time a probe reports DEGRADED unless its options say
@@ -51,16 +53,50 @@ impl LatencyOptions {
     }
 
     /// DEGRADED when `latency` exceeds the threshold.
-    pub(crate) fn judge(&self, latency: Duration) -> Verdict {
-        if latency > self.slow_after {
+    pub(crate) fn judge(&self, latency: Latency) -> Verdict {
+        if latency.0 > self.slow_after {
             Verdict::degraded(format!(
                 "answered in {:.0} ms, above the {:.0} ms threshold",
-                millis(latency),
+                millis(latency.0),
                 millis(self.slow_after)
             ))
         } else {
             Verdict::up()
         }
+    }
+}
+
+/// Times a probe's exchange with its dependency, on Tokio's clock like the
+/// runs that bound it (so that a paused clock in tests pauses both).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Stopwatch(Instant);
+
+impl Stopwatch {
+    pub(crate) fn start() -> Self {
+        Stopwatch(Instant::now())
+    }
+
+    /// The time since the start.
+    pub(crate) fn stop(self) -> Latency {
+        Latency(self.0.elapsed())
+    }
+}
+
+/// How long a probe's exchange took: judged against the options'
+/// threshold, and shown in details as `latency_ms`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, PartialOrd)]
+pub(crate) struct Latency(Duration);
+
+impl From<Duration> for Latency {
+    fn from(duration: Duration) -> Self {
+        Latency(duration)
+    }
+}
+
+impl Latency {
+    /// What details show: milliseconds, to the microsecond.
+    pub(crate) fn ms(self) -> Option<f64> {
+        Some(millis(self.0))
     }
 }
 
@@ -155,7 +191,7 @@ impl Verdict {
 }
 
 /// Latencies in details are shown as reports show durations.
-pub(crate) use crate::report::component::millis;
+use crate::report::component::millis;
 
 /// An error and its sources, `outer: inner: root`, as clients often keep the
 /// useful part (`Connection refused`) in a source.
@@ -198,6 +234,17 @@ mod tests {
 
     #[test]
     fn latencies_show_whole_microseconds() {
-        assert_eq!(millis(Duration::from_nanos(6_898_914)).to_string(), "6.898");
+        assert_eq!(Latency(Duration::from_nanos(6_898_914)).ms().map(|ms| ms.to_string()).as_deref(), Some("6.898"));
+    }
+
+    #[test]
+    fn a_latency_above_the_threshold_degrades() {
+        let options = LatencyOptions::new().slow_after(Duration::from_millis(50));
+        assert_eq!(options.judge(Latency(Duration::from_millis(50))).status(), Status::Up);
+        let slow = options.judge(Latency(Duration::from_millis(51)));
+        assert_eq!(
+            (slow.status(), slow.message()),
+            (Status::Degraded, Some("answered in 51 ms, above the 50 ms threshold"))
+        );
     }
 }

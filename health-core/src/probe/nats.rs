@@ -27,13 +27,12 @@
 //! ```
 
 use std::pin::Pin;
-use tokio::time::Instant;
 
 use futures_core::Stream;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::judge::{LatencyOptions, Verdict, describe, latency_threshold, millis};
+use super::judge::{LatencyOptions, Stopwatch, Verdict, describe, latency_threshold};
 use super::ready_made::ready_made_check;
 use crate::Outcome;
 
@@ -87,12 +86,12 @@ pub async fn client_with(client: &async_nats::Client, options: &NatsOptions) -> 
     if state != async_nats::connection::State::Connected {
         return Verdict::down(format!("the client is {}", details.state)).with(details);
     }
-    let started = Instant::now();
+    let stopwatch = Stopwatch::start();
     if let Err(message) = round_trip(client).await {
         return Verdict::down(message).with(details);
     }
-    let latency = started.elapsed();
-    details.rtt_ms = Some(millis(latency));
+    let latency = stopwatch.stop();
+    details.rtt_ms = latency.ms();
     options.latency.judge(latency).with(details)
 }
 

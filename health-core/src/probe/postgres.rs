@@ -29,16 +29,13 @@
 //! # }
 //! ```
 
-#[cfg(feature = "tokio-postgres")]
-use tokio::time::Instant;
-
 #[cfg(feature = "deadpool-postgres")]
 use super::database::PoolFigures;
 use super::database::{DatabaseDetails, QueryOptions};
 #[cfg(feature = "tokio-postgres")]
 use super::database::{reached, unreached};
 #[cfg(feature = "tokio-postgres")]
-use super::judge::{Verdict, describe};
+use super::judge::{Stopwatch, Verdict, describe};
 use super::ready_made::ready_made_check;
 #[cfg(feature = "postgres")]
 use super::sqlx_pool::{self, SqlxBackend};
@@ -101,7 +98,7 @@ pub async fn client_with(
     client: &tokio_postgres::Client,
     options: &QueryOptions<tokio_postgres::Row>,
 ) -> Outcome<DatabaseDetails> {
-    on_client(client, options, None, Instant::now()).await
+    on_client(client, options, None, Stopwatch::start()).await
 }
 
 #[cfg(feature = "tokio-postgres")]
@@ -109,7 +106,7 @@ async fn on_client(
     client: &tokio_postgres::Client,
     options: &QueryOptions<tokio_postgres::Row>,
     pool: Option<super::PoolFigures>,
-    started: Instant,
+    stopwatch: Stopwatch,
 ) -> Outcome<DatabaseDetails> {
     let (rows, version) = match options.custom_query() {
         None => match client.simple_query(VERSION_QUERY).await {
@@ -126,7 +123,7 @@ async fn on_client(
             Err(error) => return Verdict::down(format!("{sql}: {}", describe(&error))).with(unreached(pool)),
         },
     };
-    let latency = started.elapsed();
+    let latency = stopwatch.stop();
     options.judge(&rows, latency).with(reached(version, latency, pool))
 }
 
@@ -176,11 +173,11 @@ pub async fn deadpool_with(
         };
         return verdict.with(unreached(Some(figures)));
     }
-    let started = Instant::now();
+    let stopwatch = Stopwatch::start();
     match pool.get().await {
         Ok(client) => {
             let shown = deadpool_figures(pool).with_own_returned();
-            on_client(&client, options, Some(shown), started).await
+            on_client(&client, options, Some(shown), stopwatch).await
         }
         Err(error) => Verdict::down(describe(&error)).with(unreached(Some(figures))),
     }

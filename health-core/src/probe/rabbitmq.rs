@@ -23,12 +23,10 @@
 //! }
 //! ```
 
-use tokio::time::Instant;
-
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::judge::{LatencyOptions, Verdict, describe, latency_threshold, millis};
+use super::judge::{LatencyOptions, Stopwatch, Verdict, describe, latency_threshold};
 use super::ready_made::ready_made_check;
 use crate::Outcome;
 
@@ -106,7 +104,7 @@ pub async fn connection_with(connection: &lapin::Connection, options: &RabbitMqO
         let verdict = if options.blocked_is_down { Verdict::down(message) } else { Verdict::degraded(message) };
         return verdict.with(details);
     }
-    let started = Instant::now();
+    let stopwatch = Stopwatch::start();
     let channel = match connection.create_channel().await {
         Ok(channel) => channel,
         Err(error) => return Verdict::down(format!("cannot open a channel: {}", describe(&error))).with(details),
@@ -114,8 +112,8 @@ pub async fn connection_with(connection: &lapin::Connection, options: &RabbitMqO
     if let Err(error) = channel.close(200, "health check".into()).await {
         return Verdict::down(format!("cannot close a channel: {}", describe(&error))).with(details);
     }
-    let latency = started.elapsed();
-    details.latency_ms = Some(millis(latency));
+    let latency = stopwatch.stop();
+    details.latency_ms = latency.ms();
     options.latency.judge(latency).with(details)
 }
 

@@ -41,7 +41,7 @@ use redis::aio::ConnectionLike;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::judge::{LatencyOptions, Verdict, describe, latency_threshold, millis};
+use super::judge::{LatencyOptions, Stopwatch, Verdict, describe, latency_threshold};
 use super::ready_made::ready_made_check;
 use crate::Outcome;
 
@@ -121,7 +121,7 @@ where
     C: ConnectionLike + Clone + Send + Sync,
 {
     let mut connection = connection.clone();
-    let started = Instant::now();
+    let stopwatch = Stopwatch::start();
     let known = memory.known_server();
     let answer = match &known {
         Some(_) => redis::cmd("ROLE").query_async::<Value>(&mut connection).await.map(|role| (None, role)),
@@ -134,8 +134,8 @@ where
         Err(error) if error.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoPerm) => {
             return match redis::cmd("PING").query_async::<String>(&mut connection).await {
                 Ok(_) => {
-                    let latency = started.elapsed();
-                    let details = RedisDetails { latency_ms: Some(millis(latency)), ..RedisDetails::unreached() };
+                    let latency = stopwatch.stop();
+                    let details = RedisDetails { latency_ms: latency.ms(), ..RedisDetails::unreached() };
                     options.latency.judge(latency).with(details)
                 }
                 Err(error) => Verdict::down(describe(&error)).with(RedisDetails::unreached()),
@@ -172,8 +172,8 @@ where
             Err(error) => verdict = Verdict::down(format!("CLUSTER INFO: {}", describe(&error))),
         }
     }
-    let latency = started.elapsed();
-    details.latency_ms = Some(millis(latency));
+    let latency = stopwatch.stop();
+    details.latency_ms = latency.ms();
     if details.role.as_deref() == Some("slave") && details.master_link_status.as_deref() != Some("up") {
         verdict = verdict.or_worse(Verdict::degraded(format!(
             "replica has lost its primary: master_link_status:{}",

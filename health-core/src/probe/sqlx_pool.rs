@@ -1,12 +1,10 @@
 //! The probe of any `sqlx` pool: PostgreSQL, MySQL and SQLite differ only in
 //! their default query and where the server version comes from.
 
-use tokio::time::Instant;
-
 use sqlx::{ColumnIndex, Database, Decode, Executor, IntoArguments, Pool, Row, Type};
 
 use super::database::{DatabaseDetails, PoolFigures, QueryOptions, reached, unreached};
-use super::judge::{Verdict, describe};
+use super::judge::{Stopwatch, Verdict, describe};
 use crate::Outcome;
 
 /// What a probe of a pool saw, before it becomes an outcome.
@@ -86,7 +84,7 @@ where
     usize: ColumnIndex<DB::Row>,
 {
     let figures = figures(pool);
-    let started = Instant::now();
+    let stopwatch = Stopwatch::start();
     let acquired = match options.gives_up_on(&figures) {
         // Connections go back to the pool on a task of their own, after a
         // ping: one may be on its way back. Only none within the grace
@@ -114,7 +112,7 @@ where
             };
         }
     };
-    let latency = started.elapsed();
+    let latency = stopwatch.stop();
     let version = match (DB::known_version(&connection), DB::VERSION_QUERY) {
         (Some(version), _) => Some(version),
         (None, _) if DB::DEFAULT_QUERY_READS_VERSION && options.custom_query().is_none() => {

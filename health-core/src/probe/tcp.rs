@@ -26,13 +26,11 @@
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
-use tokio::time::Instant;
-
 use schemars::JsonSchema;
 use serde::Serialize;
 use tokio::task::JoinSet;
 
-use super::judge::{LatencyOptions, Verdict, latency_threshold, millis};
+use super::judge::{Latency, LatencyOptions, Stopwatch, Verdict, latency_threshold};
 use super::ready_made::ready_made_check;
 use super::shared_call::SharedCalls;
 use crate::Outcome;
@@ -116,27 +114,29 @@ pub async fn connect_with(target: &str, options: &TcpOptions) -> Outcome<TcpDeta
     let connect_timeout = options.connect_timeout;
     for (index, address) in resolved.iter().copied().enumerate() {
         attempts.spawn(async move {
-            let started = Instant::now();
+            let stopwatch = Stopwatch::start();
             let result = match tokio::time::timeout(connect_timeout, tokio::net::TcpStream::connect(address)).await {
                 Ok(connected) => connected.map(drop).map_err(|error| error.to_string()),
                 Err(_) => Err(format!("no answer within {} ms", connect_timeout.as_millis())),
             };
-            (index, started.elapsed(), result)
+            (index, stopwatch.stop(), result)
         });
     }
     details.addresses = resolved
         .iter()
         .map(|address| AddressDetails { address: address.to_string(), connected: false, latency_ms: None, error: None })
         .collect();
-    let mut slowest = Duration::ZERO;
+    let mut slowest = Latency::default();
     while let Some(joined) = attempts.join_next().await {
         let Ok((index, latency, result)) = joined else { continue };
         let entry = &mut details.addresses[index];
         match result {
             Ok(()) => {
                 entry.connected = true;
-                entry.latency_ms = Some(millis(latency));
-                slowest = slowest.max(latency);
+                entry.latency_ms = latency.ms();
+                if latency > slowest {
+                    slowest = latency;
+                }
             }
             Err(error) => entry.error = Some(error),
         }
@@ -160,7 +160,7 @@ async fn resolve(target: &str) -> Result<Vec<SocketAddr>, String> {
 
 /// The verdict on the attempts: DOWN when none connected, DEGRADED when some
 /// did not or the slowest was slow.
-fn judge(details: &TcpDetails, slowest: Duration, options: &TcpOptions) -> Verdict {
+fn judge(details: &TcpDetails, slowest: Latency, options: &TcpOptions) -> Verdict {
     let failed: Vec<&AddressDetails> = details.addresses.iter().filter(|entry| !entry.connected).collect();
     let target = &details.target;
     match failed.first() {
@@ -213,7 +213,7 @@ mod tests {
             target: "db.internal:5432".to_owned(),
             addresses: vec![address("10.0.0.1:5432", true), address("10.0.0.2:5432", false)],
         };
-        let verdict = judge(&mixed, Duration::from_millis(1), &options);
+        let verdict = judge(&mixed, Duration::from_millis(1).into(), &options);
         assert_eq!(verdict.status(), Status::Degraded);
         assert_eq!(
             verdict.message(),
@@ -223,9 +223,9 @@ mod tests {
         );
 
         let none = TcpDetails { addresses: vec![address("10.0.0.2:5432", false)], ..mixed.clone() };
-        assert_eq!(judge(&none, Duration::ZERO, &options).status(), Status::Down);
+        assert_eq!(judge(&none, Duration::ZERO.into(), &options).status(), Status::Down);
         let all = TcpDetails { addresses: vec![address("10.0.0.1:5432", true)], ..mixed };
-        assert_eq!(judge(&all, Duration::from_millis(1), &options).status(), Status::Up);
-        assert_eq!(judge(&all, Duration::from_secs(2), &options).status(), Status::Degraded);
+        assert_eq!(judge(&all, Duration::from_millis(1).into(), &options).status(), Status::Up);
+        assert_eq!(judge(&all, Duration::from_secs(2).into(), &options).status(), Status::Degraded);
     }
 }
