@@ -64,6 +64,7 @@
         feature = "redis",
         feature = "rabbitmq",
         feature = "nats",
+        feature = "nats-0_50",
         feature = "http-upstream",
         feature = "tcp",
         feature = "disk"
@@ -91,7 +92,7 @@ pub mod disk;
 pub mod http_upstream;
 #[cfg(feature = "mysql")]
 pub mod mysql;
-#[cfg(feature = "nats")]
+#[cfg(any(feature = "nats", feature = "nats-0_50"))]
 pub mod nats;
 #[cfg(any(feature = "postgres", feature = "tokio-postgres"))]
 pub mod postgres;

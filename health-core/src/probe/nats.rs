@@ -1,4 +1,5 @@
-//! NATS, through an `async_nats::Client` (feature `nats`).
+//! NATS, through an `async_nats::Client` (feature `nats` for `async-nats`
+//! 0.52, `nats-0_50` for 0.50; see [`NatsClient`]).
 //!
 //! Reads the connection's state, then subscribes to a fresh inbox of its own,
 //! publishes one empty message to it and waits for it to come back: a round
@@ -68,26 +69,82 @@ impl NatsOptions {
     }
 }
 
+/// A NATS client the probe takes: `async_nats::Client` of `async-nats` 0.52
+/// (feature `nats`) or of 0.50 (feature `nats-0_50`), so that an application
+/// on either keeps its client as it is.
+pub trait NatsClient: sealed::Client {}
+
+mod sealed {
+    use std::future::Future;
+
+    /// What the probe asks of a client, whichever its crate's version.
+    pub trait Client: Send + Sync {
+        /// The connection's state, as the client names it, and whether it is connected.
+        fn state(&self) -> (String, bool);
+        /// The server's version and name, from its `INFO`.
+        fn server(&self) -> (Option<String>, Option<String>);
+        /// Sends an empty message to a fresh inbox and waits for it.
+        fn round_trip(&self) -> impl Future<Output = Result<(), String>> + Send;
+    }
+}
+
+/// The probe's view of the `Client` of one `async-nats` crate.
+macro_rules! nats_client {
+    ($nats:ident) => {
+        impl NatsClient for $nats::Client {}
+
+        impl sealed::Client for $nats::Client {
+            fn state(&self) -> (String, bool) {
+                let state = self.connection_state();
+                (state.to_string(), state == $nats::connection::State::Connected)
+            }
+
+            fn server(&self) -> (Option<String>, Option<String>) {
+                let info = self.try_server_info();
+                let version = info.as_ref().map(|info| info.version.clone()).filter(|version| !version.is_empty());
+                (version, info.map(|info| info.server_name).filter(|name| !name.is_empty()))
+            }
+
+            // Dropping the subscription unsubscribes.
+            async fn round_trip(&self) -> Result<(), String> {
+                let inbox = self.new_inbox();
+                let mut subscriber = self
+                    .subscribe(inbox.clone())
+                    .await
+                    .map_err(|error| format!("cannot subscribe: {}", describe(&error)))?;
+                self.publish(inbox, Default::default())
+                    .await
+                    .map_err(|error| format!("cannot publish: {}", describe(&error)))?;
+                self.flush().await.map_err(|error| format!("cannot flush: {}", describe(&error)))?;
+                match std::future::poll_fn(|cx| Pin::new(&mut subscriber).poll_next(cx)).await {
+                    Some(_) => Ok(()),
+                    None => Err("the subscription closed before the message came back".to_owned()),
+                }
+            }
+        }
+    };
+}
+
+#[cfg(feature = "nats")]
+nats_client!(async_nats);
+#[cfg(feature = "nats-0_50")]
+nats_client!(async_nats_0_50);
+
 /// Probes a client with the default options.
-pub async fn client(client: &async_nats::Client) -> Outcome<NatsDetails> {
+pub async fn client<C: NatsClient>(client: &C) -> Outcome<NatsDetails> {
     client_with(client, &NatsOptions::new()).await
 }
 
 /// Probes a client with the given options.
-pub async fn client_with(client: &async_nats::Client, options: &NatsOptions) -> Outcome<NatsDetails> {
-    let state = client.connection_state();
-    let info = client.try_server_info();
-    let mut details = NatsDetails {
-        state: state.to_string(),
-        server_version: info.as_ref().map(|info| info.version.clone()).filter(|version| !version.is_empty()),
-        server_name: info.map(|info| info.server_name).filter(|name| !name.is_empty()),
-        rtt_ms: None,
-    };
-    if state != async_nats::connection::State::Connected {
+pub async fn client_with<C: NatsClient>(client: &C, options: &NatsOptions) -> Outcome<NatsDetails> {
+    let (state, connected) = client.state();
+    let (server_version, server_name) = client.server();
+    let mut details = NatsDetails { state, server_version, server_name, rtt_ms: None };
+    if !connected {
         return Verdict::down(format!("the client is {}", details.state)).with(details);
     }
     let stopwatch = Stopwatch::start();
-    if let Err(message) = round_trip(client).await {
+    if let Err(message) = client.round_trip().await {
         return Verdict::down(message).with(details);
     }
     let latency = stopwatch.stop();
@@ -95,21 +152,8 @@ pub async fn client_with(client: &async_nats::Client, options: &NatsOptions) -> 
     options.latency.judge(latency).with(details)
 }
 
-/// Sends an empty message to a fresh inbox and waits for it; dropping the
-/// subscription unsubscribes.
-async fn round_trip(client: &async_nats::Client) -> Result<(), String> {
-    let inbox = client.new_inbox();
-    let mut subscriber =
-        client.subscribe(inbox.clone()).await.map_err(|error| format!("cannot subscribe: {}", describe(&error)))?;
-    client.publish(inbox, Default::default()).await.map_err(|error| format!("cannot publish: {}", describe(&error)))?;
-    client.flush().await.map_err(|error| format!("cannot flush: {}", describe(&error)))?;
-    match std::future::poll_fn(|cx| Pin::new(&mut subscriber).poll_next(cx)).await {
-        Some(_) => Ok(()),
-        None => Err("the subscription closed before the message came back".to_owned()),
-    }
-}
-
 ready_made_check! {
-    /// A [`Check`](crate::Check) probing an `async_nats::Client`, for a [`Registry`](crate::Registry).
-    ClientCheck(async_nats::Client), NatsOptions => NatsDetails, client_with
+    /// A [`Check`](crate::Check) probing a NATS client, for a [`Registry`](crate::Registry).
+    ClientCheck<C>(C), NatsOptions => NatsDetails, client_with,
+    where C: NatsClient
 }

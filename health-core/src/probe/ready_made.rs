@@ -4,7 +4,8 @@
 /// (`$target`) and its options, and runs `$probe(&target, &options)`.
 ///
 /// A check generic over its client (`$name<C>(C)`) takes the client as it
-/// is, with `where` bounds for running it; one that `keeps` some memory
+/// is, with `where` bounds for running it (a client of either supported
+/// major of its crate, say); one that `keeps` some memory
 /// between runs (what a probe learned of its server) holds it too, and runs
 /// `$probe(&target, &options, &memory)`: the application holds only its client.
 macro_rules! ready_made_check {
@@ -70,6 +71,40 @@ macro_rules! ready_made_check {
 
             fn run(&self, _: &S) -> impl ::std::future::Future<Output = $crate::Outcome<$details>> + Send {
                 $probe(&self.target, &self.options, &self.memory)
+            }
+        }
+    };
+    (
+        $(#[$doc:meta])*
+        $name:ident<$client:ident>($target:ty), $options:ty => $details:ty, $probe:path,
+        where $($bounds:tt)+
+    ) => {
+        $(#[$doc])*
+        #[derive(Debug)]
+        pub struct $name<$client> {
+            target: $target,
+            options: $options,
+        }
+
+        impl<$client> $name<$client> {
+            /// A check with the default options.
+            pub fn new(target: $target) -> Self {
+                Self { target, options: <$options>::default() }
+            }
+        }
+
+        $crate::probe::ready_made::ready_made_check!(@options $name<$client>, $options);
+
+        // Kept out of the list of checks that errors about other types suggest.
+        #[diagnostic::do_not_recommend]
+        impl<$client, S: ?Sized + Sync> $crate::Check<S> for $name<$client>
+        where
+            $($bounds)+
+        {
+            type Details = $details;
+
+            fn run(&self, _: &S) -> impl ::std::future::Future<Output = $crate::Outcome<$details>> + Send {
+                $probe(&self.target, &self.options)
             }
         }
     };
