@@ -6,7 +6,6 @@ use std::time::{Duration, Instant};
 use health_core::Status;
 use health_core::probe::postgres::{ClientCheck, DeadpoolCheck, PoolCheck};
 use health_core::probe::{QueryOptions, Verdict};
-use sqlx::postgres::{PgPool, PgPoolOptions};
 
 use crate::support::{
     Blackhole, Relay, Server, TempDir, assert_secret_absent, binary, closed_port, details, free_port, report_of, url,
@@ -15,139 +14,169 @@ use crate::support::{
 
 const TIMEOUT: Duration = Duration::from_millis(500);
 
-async fn pool(url: &str, max: u32) -> PgPool {
-    PgPoolOptions::new().max_connections(max).connect(url).await.unwrap()
+/// The tests, against the pools of the crate `$sqlx`: the current major of
+/// sqlx (0.9) and the previous one (0.8).
+macro_rules! tests_for {
+    ($major:ident, $sqlx:ident) => {
+        mod $major {
+            use super::*;
+
+            async fn pool(url: &str, max: u32) -> $sqlx::postgres::PgPool {
+                $sqlx::postgres::PgPoolOptions::new().max_connections(max).connect(url).await.unwrap()
+            }
+
+            #[tokio::test]
+            async fn a_running_server_is_up_with_the_version_it_reports_and_pool_figures() {
+                let Some(url) = url("DATABASE_URL") else { return };
+                let pool = pool(&url, 3).await;
+                let report = report_of(PoolCheck::new(pool.clone()), Duration::from_secs(2)).await;
+                assert_eq!(verdict(&report).0, Status::Up, "{:?}", verdict(&report));
+                let details = details(&report);
+                let version: String = $sqlx::query_scalar("SELECT version()").fetch_one(&pool).await.unwrap();
+                let reported = details["server_version"].as_str().unwrap();
+                assert!(
+                    version.starts_with(&format!("PostgreSQL {reported} ")),
+                    "{reported} is not the version of {version}"
+                );
+                assert_eq!(details["pool"]["max"], 3);
+                assert!(details["pool"]["size"].as_u64().unwrap() >= 1);
+                assert!(details["latency_ms"].as_f64().unwrap() > 0.0);
+            }
+
+            #[tokio::test]
+            async fn a_lazy_pool_shows_the_connection_its_first_query_opened_and_a_refused_one_no_empty_details() {
+                let Some(url) = url("DATABASE_URL") else { return };
+                let lazy = $sqlx::postgres::PgPoolOptions::new().max_connections(2).connect_lazy(&url).unwrap();
+                assert_eq!(lazy.size(), 0, "nothing opened before the probe");
+                let report = report_of(PoolCheck::new(lazy), Duration::from_secs(2)).await;
+                assert_eq!(verdict(&report).0, Status::Up, "{:?}", verdict(&report));
+                let figures = &details(&report)["pool"];
+                assert_eq!((figures["size"].as_u64(), figures["idle"].as_u64()), (Some(1), Some(1)), "{figures}");
+                // Whole microseconds: no float noise in the JSON.
+                let latency = details(&report)["latency_ms"].as_f64().unwrap();
+                assert_eq!((latency * 1000.0).round() / 1000.0, latency);
+
+                let refused = $sqlx::postgres::PgPoolOptions::new()
+                    .acquire_timeout(Duration::from_millis(500))
+                    .connect_lazy(&format!("postgres://postgres@127.0.0.1:{}/test", closed_port()))
+                    .unwrap();
+                let report = report_of(PoolCheck::new(refused), Duration::from_secs(2)).await;
+                assert_eq!(verdict(&report).0, Status::Down);
+                let json = serde_json::to_value(&report).unwrap();
+                let component = json["components"].as_object().unwrap().values().next().unwrap();
+                assert!(
+                    component.get("details").is_none_or(|details| details != &serde_json::json!({})),
+                    "{component}"
+                );
+            }
+
+            #[tokio::test]
+            async fn a_closed_port_and_a_silent_server_are_down_within_the_timeout() {
+                let blackhole = Blackhole::start().await;
+                for address in [format!("127.0.0.1:{}", closed_port()), blackhole.address.to_string()] {
+                    // sqlx retries a refused connection until the pool's acquire timeout:
+                    // below the check's, the pool says why.
+                    let pool = $sqlx::postgres::PgPoolOptions::new()
+                        .acquire_timeout(TIMEOUT / 2)
+                        .connect_lazy(&format!("postgres://postgres@{address}/test"))
+                        .unwrap();
+                    let started = Instant::now();
+                    let report = report_of(PoolCheck::new(pool), TIMEOUT).await;
+                    let (status, message) = verdict(&report);
+                    assert_eq!(status, Status::Down, "{address}");
+                    assert!(started.elapsed() < TIMEOUT * 3, "{address}: {:?}", started.elapsed());
+                    assert!(message.contains("pool timed out"), "{address}: {message}");
+                }
+            }
+
+            #[tokio::test]
+            async fn the_pool_reuses_its_connections_over_1000_reports() {
+                let Some(url) = url("DATABASE_URL") else { return };
+                let upstream = url.split('@').nth(1).and_then(|rest| rest.split('/').next()).unwrap().parse().unwrap();
+                let relay = Relay::start(upstream).await;
+                let pool = pool(&url.replace(&upstream.to_string(), &relay.address.to_string()), 3).await;
+                let registry = crate::support::registry_of(PoolCheck::new(pool), health_core::DEFAULT_TIMEOUT);
+                for _ in 0..1000 {
+                    assert_eq!(registry.report(&()).await.status, Status::Up);
+                }
+                assert!(
+                    relay.accepted() <= 3,
+                    "{} connections opened for 1000 reports on a pool of 3",
+                    relay.accepted()
+                );
+            }
+
+            #[tokio::test]
+            async fn wrong_credentials_are_down_and_the_password_is_nowhere() {
+                let Some(url) = url("DATABASE_URL") else { return };
+                let address = url.split('@').nth(1).and_then(|rest| rest.split('/').next()).unwrap().to_owned();
+                let secret = "hunter2-pg-secret";
+                let wrong = format!("postgres://no_such_role:{secret}@{address}/test");
+                let pool = $sqlx::postgres::PgPoolOptions::new().connect_lazy(&wrong).unwrap();
+                let report = report_of(PoolCheck::new(pool), Duration::from_secs(2)).await;
+                let (status, message) = verdict(&report);
+                assert_eq!(status, Status::Down);
+                assert!(message.contains("no_such_role"), "{message}");
+                assert_secret_absent(&report, secret);
+            }
+
+            #[tokio::test]
+            async fn an_exhausted_pool_is_degraded_without_waiting_in_line() {
+                let Some(url) = url("DATABASE_URL") else { return };
+                let pool = pool(&url, 1).await;
+                let held = pool.acquire().await.unwrap();
+                let report = report_of(PoolCheck::new(pool.clone()), Duration::from_secs(2)).await;
+                let (status, message) = verdict(&report);
+                assert_eq!(status, Status::Degraded);
+                assert!(message.contains("pool exhausted"), "{message}");
+                assert_eq!(details(&report)["pool"]["idle"], 0);
+                drop(held);
+                assert_eq!(verdict(&report_of(PoolCheck::new(pool), Duration::from_secs(2)).await).0, Status::Up);
+            }
+
+            #[tokio::test]
+            async fn a_slow_answer_is_degraded_and_a_custom_query_is_judged_by_its_mapper() {
+                let Some(url) = url("DATABASE_URL") else { return };
+                let pool = pool(&url, 2).await;
+                let slow = QueryOptions::new()
+                    .query("SELECT pg_sleep(0.2)", |_: &[$sqlx::postgres::PgRow]| Verdict::up())
+                    .slow_after(Duration::from_millis(100));
+                let report = report_of(PoolCheck::new(pool.clone()).with_options(slow), Duration::from_secs(2)).await;
+                let (status, message) = verdict(&report);
+                assert_eq!(status, Status::Degraded);
+                assert!(message.contains("above the 100 ms threshold"), "{message}");
+                // A custom query still reports the version.
+                assert!(details(&report)["server_version"].is_string());
+
+                let mapped = QueryOptions::new().query(
+                    "SELECT count(*) FROM pg_stat_activity",
+                    |rows: &[$sqlx::postgres::PgRow]| {
+                        use $sqlx::Row;
+                        let connections: i64 = rows[0].get(0);
+                        if connections > 0 {
+                            Verdict::degraded(format!("{connections} backends"))
+                        } else {
+                            Verdict::up()
+                        }
+                    },
+                );
+                let report = report_of(PoolCheck::new(pool.clone()).with_options(mapped), Duration::from_secs(2)).await;
+                assert_eq!(verdict(&report).0, Status::Degraded);
+                assert!(verdict(&report).1.ends_with(" backends"));
+
+                let failing = QueryOptions::new()
+                    .query("SELECT * FROM no_such_table", |_: &[$sqlx::postgres::PgRow]| Verdict::up());
+                let report = report_of(PoolCheck::new(pool).with_options(failing), Duration::from_secs(2)).await;
+                let (status, message) = verdict(&report);
+                assert_eq!(status, Status::Down);
+                assert!(message.contains("no_such_table"), "{message}");
+            }
+        }
+    };
 }
 
-#[tokio::test]
-async fn a_running_server_is_up_with_the_version_it_reports_and_pool_figures() {
-    let Some(url) = url("DATABASE_URL") else { return };
-    let pool = pool(&url, 3).await;
-    let report = report_of(PoolCheck::new(pool.clone()), Duration::from_secs(2)).await;
-    assert_eq!(verdict(&report).0, Status::Up, "{:?}", verdict(&report));
-    let details = details(&report);
-    let version: String = sqlx::query_scalar("SELECT version()").fetch_one(&pool).await.unwrap();
-    let reported = details["server_version"].as_str().unwrap();
-    assert!(version.starts_with(&format!("PostgreSQL {reported} ")), "{reported} is not the version of {version}");
-    assert_eq!(details["pool"]["max"], 3);
-    assert!(details["pool"]["size"].as_u64().unwrap() >= 1);
-    assert!(details["latency_ms"].as_f64().unwrap() > 0.0);
-}
-
-#[tokio::test]
-async fn a_lazy_pool_shows_the_connection_its_first_query_opened_and_a_refused_one_no_empty_details() {
-    let Some(url) = url("DATABASE_URL") else { return };
-    let lazy = PgPoolOptions::new().max_connections(2).connect_lazy(&url).unwrap();
-    assert_eq!(lazy.size(), 0, "nothing opened before the probe");
-    let report = report_of(PoolCheck::new(lazy), Duration::from_secs(2)).await;
-    assert_eq!(verdict(&report).0, Status::Up, "{:?}", verdict(&report));
-    let figures = &details(&report)["pool"];
-    assert_eq!((figures["size"].as_u64(), figures["idle"].as_u64()), (Some(1), Some(1)), "{figures}");
-    // Whole microseconds: no float noise in the JSON.
-    let latency = details(&report)["latency_ms"].as_f64().unwrap();
-    assert_eq!((latency * 1000.0).round() / 1000.0, latency);
-
-    let refused = PgPoolOptions::new()
-        .acquire_timeout(Duration::from_millis(500))
-        .connect_lazy(&format!("postgres://postgres@127.0.0.1:{}/test", closed_port()))
-        .unwrap();
-    let report = report_of(PoolCheck::new(refused), Duration::from_secs(2)).await;
-    assert_eq!(verdict(&report).0, Status::Down);
-    let json = serde_json::to_value(&report).unwrap();
-    let component = json["components"].as_object().unwrap().values().next().unwrap();
-    assert!(component.get("details").is_none_or(|details| details != &serde_json::json!({})), "{component}");
-}
-
-#[tokio::test]
-async fn a_closed_port_and_a_silent_server_are_down_within_the_timeout() {
-    let blackhole = Blackhole::start().await;
-    for address in [format!("127.0.0.1:{}", closed_port()), blackhole.address.to_string()] {
-        // sqlx retries a refused connection until the pool's acquire timeout:
-        // below the check's, the pool says why.
-        let pool = PgPoolOptions::new()
-            .acquire_timeout(TIMEOUT / 2)
-            .connect_lazy(&format!("postgres://postgres@{address}/test"))
-            .unwrap();
-        let started = Instant::now();
-        let report = report_of(PoolCheck::new(pool), TIMEOUT).await;
-        let (status, message) = verdict(&report);
-        assert_eq!(status, Status::Down, "{address}");
-        assert!(started.elapsed() < TIMEOUT * 3, "{address}: {:?}", started.elapsed());
-        assert!(message.contains("pool timed out"), "{address}: {message}");
-    }
-}
-
-#[tokio::test]
-async fn the_pool_reuses_its_connections_over_1000_reports() {
-    let Some(url) = url("DATABASE_URL") else { return };
-    let upstream = url.split('@').nth(1).and_then(|rest| rest.split('/').next()).unwrap().parse().unwrap();
-    let relay = Relay::start(upstream).await;
-    let pool = pool(&url.replace(&upstream.to_string(), &relay.address.to_string()), 3).await;
-    let registry = crate::support::registry_of(PoolCheck::new(pool), health_core::DEFAULT_TIMEOUT);
-    for _ in 0..1000 {
-        assert_eq!(registry.report(&()).await.status, Status::Up);
-    }
-    assert!(relay.accepted() <= 3, "{} connections opened for 1000 reports on a pool of 3", relay.accepted());
-}
-
-#[tokio::test]
-async fn wrong_credentials_are_down_and_the_password_is_nowhere() {
-    let Some(url) = url("DATABASE_URL") else { return };
-    let address = url.split('@').nth(1).and_then(|rest| rest.split('/').next()).unwrap().to_owned();
-    let secret = "hunter2-pg-secret";
-    let wrong = format!("postgres://no_such_role:{secret}@{address}/test");
-    let pool = PgPoolOptions::new().connect_lazy(&wrong).unwrap();
-    let report = report_of(PoolCheck::new(pool), Duration::from_secs(2)).await;
-    let (status, message) = verdict(&report);
-    assert_eq!(status, Status::Down);
-    assert!(message.contains("no_such_role"), "{message}");
-    assert_secret_absent(&report, secret);
-}
-
-#[tokio::test]
-async fn an_exhausted_pool_is_degraded_without_waiting_in_line() {
-    let Some(url) = url("DATABASE_URL") else { return };
-    let pool = pool(&url, 1).await;
-    let held = pool.acquire().await.unwrap();
-    let report = report_of(PoolCheck::new(pool.clone()), Duration::from_secs(2)).await;
-    let (status, message) = verdict(&report);
-    assert_eq!(status, Status::Degraded);
-    assert!(message.contains("pool exhausted"), "{message}");
-    assert_eq!(details(&report)["pool"]["idle"], 0);
-    drop(held);
-    assert_eq!(verdict(&report_of(PoolCheck::new(pool), Duration::from_secs(2)).await).0, Status::Up);
-}
-
-#[tokio::test]
-async fn a_slow_answer_is_degraded_and_a_custom_query_is_judged_by_its_mapper() {
-    let Some(url) = url("DATABASE_URL") else { return };
-    let pool = pool(&url, 2).await;
-    let slow = QueryOptions::new()
-        .query("SELECT pg_sleep(0.2)", |_: &[sqlx::postgres::PgRow]| Verdict::up())
-        .slow_after(Duration::from_millis(100));
-    let report = report_of(PoolCheck::new(pool.clone()).with_options(slow), Duration::from_secs(2)).await;
-    let (status, message) = verdict(&report);
-    assert_eq!(status, Status::Degraded);
-    assert!(message.contains("above the 100 ms threshold"), "{message}");
-    // A custom query still reports the version.
-    assert!(details(&report)["server_version"].is_string());
-
-    let mapped =
-        QueryOptions::new().query("SELECT count(*) FROM pg_stat_activity", |rows: &[sqlx::postgres::PgRow]| {
-            use sqlx::Row;
-            let connections: i64 = rows[0].get(0);
-            if connections > 0 { Verdict::degraded(format!("{connections} backends")) } else { Verdict::up() }
-        });
-    let report = report_of(PoolCheck::new(pool.clone()).with_options(mapped), Duration::from_secs(2)).await;
-    assert_eq!(verdict(&report).0, Status::Degraded);
-    assert!(verdict(&report).1.ends_with(" backends"));
-
-    let failing = QueryOptions::new().query("SELECT * FROM no_such_table", |_: &[sqlx::postgres::PgRow]| Verdict::up());
-    let report = report_of(PoolCheck::new(pool).with_options(failing), Duration::from_secs(2)).await;
-    let (status, message) = verdict(&report);
-    assert_eq!(status, Status::Down);
-    assert!(message.contains("no_such_table"), "{message}");
-}
+tests_for!(current, sqlx);
+tests_for!(previous, sqlx_0_8);
 
 #[tokio::test]
 async fn a_tokio_postgres_client_is_up_and_down_once_its_connection_ends() {
@@ -327,7 +356,7 @@ async fn the_same_pool_survives_a_restart_and_leaks_no_connection_over_1000_repo
     let Some(mut cluster) = Cluster::create() else { return };
     let address: std::net::SocketAddr = format!("127.0.0.1:{}", cluster.port).parse().unwrap();
     wait_for(address).await;
-    let pool = PgPoolOptions::new().max_connections(4).connect_lazy(&cluster.url()).unwrap();
+    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(4).connect_lazy(&cluster.url()).unwrap();
     let check = || PoolCheck::new(pool.clone());
     assert_eq!(verdict(&report_of(check(), Duration::from_secs(2)).await).0, Status::Up);
 
@@ -398,7 +427,7 @@ async fn a_pool_that_loses_its_server_under_load_on_request_is_down_not_exhauste
     let timeout = Duration::from_secs(1);
     // Past the check's timeout, with slack for timers on a loaded machine.
     let settled = timeout + Duration::from_millis(500);
-    let pool = PgPoolOptions::new()
+    let pool = sqlx::postgres::PgPoolOptions::new()
         .max_connections(4)
         .acquire_timeout(Duration::from_secs(5))
         .connect_lazy(&cluster.url())

@@ -227,7 +227,7 @@ pub(crate) fn unreached(pool: Option<PoolFigures>) -> DatabaseDetails {
 }
 
 /// PostgreSQL's `server_version_num` (`150019`) as its release (`15.19`).
-#[cfg(any(feature = "postgres", feature = "tokio-postgres"))]
+#[cfg(any(feature = "__sqlx-postgres", feature = "tokio-postgres"))]
 pub(crate) fn postgres_release(version_num: u32) -> String {
     // Since 10 the number is major * 10000 + minor; before, three parts.
     if version_num >= 100_000 {
@@ -237,7 +237,7 @@ pub(crate) fn postgres_release(version_num: u32) -> String {
     }
 }
 
-#[cfg(all(test, any(feature = "postgres", feature = "tokio-postgres")))]
+#[cfg(all(test, any(feature = "__sqlx-postgres", feature = "tokio-postgres")))]
 mod tests {
     use super::postgres_release;
 

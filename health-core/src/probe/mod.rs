@@ -42,9 +42,9 @@
 //!
 //! | module | feature | client |
 //! |---|---|---|
-//! | `postgres` | `postgres`, `tokio-postgres`, `deadpool-postgres` | `sqlx::PgPool`, `tokio_postgres::Client`, `deadpool_postgres::Pool` |
-//! | `mysql` | `mysql` | `sqlx::MySqlPool` |
-//! | `sqlite` | `sqlite` | `sqlx::SqlitePool` |
+//! | `postgres` | `postgres` (sqlx 0.9) or `postgres-sqlx-0_8`, `tokio-postgres`, `deadpool-postgres` | `sqlx::PgPool`, `tokio_postgres::Client`, `deadpool_postgres::Pool` |
+//! | `mysql` | `mysql` (sqlx 0.9) or `mysql-sqlx-0_8` | `sqlx::MySqlPool` |
+//! | `sqlite` | `sqlite` (sqlx 0.9) or `sqlite-sqlx-0_8` | `sqlx::SqlitePool` |
 //! | `redis` | `redis` | `redis::aio::ConnectionManager`, `MultiplexedConnection` |
 //! | `rabbitmq` | `rabbitmq` | `lapin::Connection` |
 //! | `nats` | `nats` | `async_nats::Client` |
@@ -61,6 +61,9 @@
         feature = "deadpool-postgres",
         feature = "mysql",
         feature = "sqlite",
+        feature = "postgres-sqlx-0_8",
+        feature = "mysql-sqlx-0_8",
+        feature = "sqlite-sqlx-0_8",
         feature = "redis",
         feature = "rabbitmq",
         feature = "nats",
@@ -79,28 +82,28 @@ mod shared_call;
 
 pub use judge::{DEFAULT_SLOW_AFTER, LatencyOptions, Verdict};
 
-#[cfg(any(feature = "postgres", feature = "mysql", feature = "sqlite", feature = "tokio-postgres"))]
+#[cfg(any(feature = "__sqlx", feature = "tokio-postgres"))]
 mod database;
-#[cfg(any(feature = "postgres", feature = "mysql", feature = "sqlite", feature = "tokio-postgres"))]
+#[cfg(any(feature = "__sqlx", feature = "tokio-postgres"))]
 pub use database::{DatabaseDetails, PoolFigures, QueryOptions};
-#[cfg(any(feature = "postgres", feature = "mysql", feature = "sqlite"))]
+#[cfg(feature = "__sqlx")]
 mod sqlx_pool;
 
 #[cfg(feature = "disk")]
 pub mod disk;
 #[cfg(feature = "http-upstream")]
 pub mod http_upstream;
-#[cfg(feature = "mysql")]
+#[cfg(feature = "__sqlx-mysql")]
 pub mod mysql;
 #[cfg(any(feature = "nats", feature = "nats-0_50"))]
 pub mod nats;
-#[cfg(any(feature = "postgres", feature = "tokio-postgres"))]
+#[cfg(any(feature = "__sqlx-postgres", feature = "tokio-postgres"))]
 pub mod postgres;
 #[cfg(feature = "rabbitmq")]
 pub mod rabbitmq;
 #[cfg(feature = "redis")]
 pub mod redis;
-#[cfg(feature = "sqlite")]
+#[cfg(feature = "__sqlx-sqlite")]
 pub mod sqlite;
 #[cfg(feature = "tcp")]
 pub mod tcp;

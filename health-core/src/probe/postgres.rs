@@ -1,4 +1,5 @@
-//! PostgreSQL, through a `sqlx::PgPool` (feature `postgres`), a
+//! PostgreSQL, through a `sqlx::PgPool` (feature `postgres` for sqlx 0.9,
+//! `postgres-sqlx-0_8` for sqlx 0.8; see [`SqlxPool`]), a
 //! `tokio_postgres::Client` (feature `tokio-postgres`) or a
 //! `deadpool_postgres::Pool` (feature `deadpool-postgres`).
 //!
@@ -37,34 +38,64 @@ use super::database::{reached, unreached};
 #[cfg(feature = "tokio-postgres")]
 use super::judge::{Stopwatch, Verdict, describe};
 use super::ready_made::ready_made_check;
-#[cfg(feature = "postgres")]
-use super::sqlx_pool::{self, SqlxBackend};
+#[cfg(feature = "__sqlx-postgres")]
+use super::sqlx_pool;
 use crate::Outcome;
 
-#[cfg(feature = "postgres")]
-impl SqlxBackend for sqlx::Postgres {
+/// PostgreSQL's queries and version rules, for either `sqlx` major.
+#[cfg(feature = "__sqlx-postgres")]
+#[derive(Debug)]
+pub(crate) struct Postgres;
+
+#[cfg(feature = "__sqlx-postgres")]
+impl sqlx_pool::Backend for Postgres {
+    // The connection knows the version from the start-up parameters.
     const DEFAULT_QUERY: &'static str = "SELECT 1";
     const DEFAULT_QUERY_READS_VERSION: bool = false;
     const VERSION_QUERY: Option<&'static str> = None;
-
-    fn known_version(connection: &sqlx::PgConnection) -> Option<String> {
-        connection.server_version_num().map(super::database::postgres_release)
-    }
 }
 
-/// Probes a `sqlx` pool with the default options.
 #[cfg(feature = "postgres")]
-pub async fn pool(pool: &sqlx::PgPool) -> Outcome<DatabaseDetails> {
+sqlx_pool::sqlx_pool!(
+    sqlx,
+    Postgres,
+    Postgres,
+    safe = sqlx_pool::sql_0_9,
+    known = |connection| { connection.server_version_num().map(super::database::postgres_release) }
+);
+#[cfg(feature = "postgres-sqlx-0_8")]
+sqlx_pool::sqlx_pool!(
+    sqlx_0_8,
+    Postgres,
+    Postgres,
+    safe = sqlx_pool::sql_0_8,
+    known = |connection| { connection.server_version_num().map(super::database::postgres_release) }
+);
+
+/// A `sqlx` PostgreSQL pool the probe takes: `sqlx::PgPool` of sqlx 0.9
+/// (feature `postgres`) or of sqlx 0.8 (feature `postgres-sqlx-0_8`), so that
+/// an application on either keeps its pool as it is.
+#[cfg(feature = "__sqlx-postgres")]
+pub trait SqlxPool: sqlx_pool::Pool {}
+
+#[cfg(feature = "postgres")]
+impl SqlxPool for sqlx::PgPool {}
+#[cfg(feature = "postgres-sqlx-0_8")]
+impl SqlxPool for sqlx_0_8::PgPool {}
+
+/// Probes a `sqlx` pool with the default options.
+#[cfg(feature = "__sqlx-postgres")]
+pub async fn pool<P: SqlxPool>(pool: &P) -> Outcome<DatabaseDetails> {
     pool_with(pool, &QueryOptions::new()).await
 }
 
 /// Probes a `sqlx` pool with the given options.
-#[cfg(feature = "postgres")]
-pub async fn pool_with(pool: &sqlx::PgPool, options: &QueryOptions<sqlx::postgres::PgRow>) -> Outcome<DatabaseDetails> {
+#[cfg(feature = "__sqlx-postgres")]
+pub async fn pool_with<P: SqlxPool>(pool: &P, options: &QueryOptions<P::Row>) -> Outcome<DatabaseDetails> {
     sqlx_pool::probe(pool, options).await.into_outcome()
 }
 
-#[cfg(feature = "postgres")]
+#[cfg(feature = "__sqlx-postgres")]
 ready_made_check! {
     /// A [`Check`](crate::Check) probing a `sqlx::PgPool`, for a [`Registry`](crate::Registry).
     ///
@@ -77,7 +108,8 @@ ready_made_check! {
     /// registry.register("database", PoolCheck::new(pool))?;
     /// # Ok(()) }
     /// ```
-    PoolCheck(sqlx::PgPool), QueryOptions<sqlx::postgres::PgRow> => DatabaseDetails, pool_with
+    PoolCheck<P>(P), QueryOptions<P::Row> => DatabaseDetails, pool_with,
+    where P: SqlxPool
 }
 
 /// The default query on a `tokio_postgres` client: the version, in one

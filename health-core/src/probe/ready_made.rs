@@ -46,20 +46,26 @@ macro_rules! ready_made_check {
     ) => {
         $(#[$doc])*
         #[derive(Debug)]
-        pub struct $name<$client> {
+        pub struct $name<$client>
+        where
+            $($bounds)+
+        {
             target: $target,
             options: $options,
             memory: $memory,
         }
 
-        impl<$client> $name<$client> {
+        impl<$client> $name<$client>
+        where
+            $($bounds)+
+        {
             /// A check with the default options.
             pub fn new(target: $target) -> Self {
                 Self { target, options: <$options>::default(), memory: <$memory>::default() }
             }
         }
 
-        $crate::probe::ready_made::ready_made_check!(@options $name<$client>, $options);
+        $crate::probe::ready_made::ready_made_check!(@options $name<$client>, $options, where $($bounds)+);
 
         // Kept out of the list of checks that errors about other types suggest.
         #[diagnostic::do_not_recommend]
@@ -81,19 +87,25 @@ macro_rules! ready_made_check {
     ) => {
         $(#[$doc])*
         #[derive(Debug)]
-        pub struct $name<$client> {
+        pub struct $name<$client>
+        where
+            $($bounds)+
+        {
             target: $target,
             options: $options,
         }
 
-        impl<$client> $name<$client> {
+        impl<$client> $name<$client>
+        where
+            $($bounds)+
+        {
             /// A check with the default options.
             pub fn new(target: $target) -> Self {
                 Self { target, options: <$options>::default() }
             }
         }
 
-        $crate::probe::ready_made::ready_made_check!(@options $name<$client>, $options);
+        $crate::probe::ready_made::ready_made_check!(@options $name<$client>, $options, where $($bounds)+);
 
         // Kept out of the list of checks that errors about other types suggest.
         #[diagnostic::do_not_recommend]
@@ -108,8 +120,10 @@ macro_rules! ready_made_check {
             }
         }
     };
-    (@options $name:ident $(<$client:ident>)?, $options:ty) => {
-        impl$(<$client>)? $name$(<$client>)? {
+    (@options $name:ident $(<$client:ident>)?, $options:ty $(, where $($bounds:tt)+)?) => {
+        impl$(<$client>)? $name$(<$client>)?
+        $(where $($bounds)+)?
+        {
             /// Replaces the options.
             #[must_use]
             pub fn with_options(mut self, options: $options) -> Self {

@@ -1,10 +1,13 @@
-//! The probe of any `sqlx` pool: PostgreSQL, MySQL and SQLite differ only in
-//! their default query and where the server version comes from.
+//! The probe of any `sqlx` pool, of either supported major of `sqlx`:
+//! PostgreSQL, MySQL and SQLite differ only in their default query and where
+//! the server version comes from, and the two majors only in how a query is
+//! written. The probe is written once against [`Pool`]; [`sqlx_pool!`]
+//! implements it for each database of each major.
 
-use sqlx::{ColumnIndex, Database, Decode, Executor, IntoArguments, Pool, Row, Type};
+use std::future::Future;
 
 use super::database::{DatabaseDetails, PoolFigures, QueryOptions, reached, unreached};
-use super::judge::{Stopwatch, Verdict, describe};
+use super::judge::{Stopwatch, Verdict};
 use crate::Outcome;
 
 /// What a probe of a pool saw, before it becomes an outcome.
@@ -20,8 +23,8 @@ impl Probed {
     }
 }
 
-/// What differs between the databases `sqlx` talks to.
-pub(crate) trait SqlxBackend: Database {
+/// What differs between the databases `sqlx` talks to, whichever the major.
+pub(crate) trait Backend {
     /// The query run when the options name none: trivial, and where that
     /// costs nothing more, the one asking for the server version.
     const DEFAULT_QUERY: &'static str;
@@ -33,24 +36,147 @@ pub(crate) trait SqlxBackend: Database {
     /// it and the query run did not read it.
     const VERSION_QUERY: Option<&'static str>;
 
-    /// The server version, where it is known without a query.
-    fn known_version(_connection: &Self::Connection) -> Option<String> {
-        None
-    }
-
     /// Keeps a version read by [`VERSION_QUERY`](Self::VERSION_QUERY), where
     /// it cannot change.
     fn remember_version(_version: &str) {}
 }
 
-/// The pool's figures now.
-pub(crate) fn figures<DB: Database>(pool: &Pool<DB>) -> PoolFigures {
-    PoolFigures {
-        size: pool.size(),
-        idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
-        max: pool.options().get_max_connections(),
-        waiting: None,
-    }
+/// A `sqlx` pool as the probe uses it: public, so that each database's
+/// public pool trait can require it, in a private module, so that only the
+/// pools implemented here have it.
+pub trait Pool: Send + Sync {
+    /// A row of the database's answers, as validations see them.
+    type Row: Send;
+    /// A connection taken from the pool.
+    #[doc(hidden)]
+    type Connection: Send;
+
+    /// [`Backend::DEFAULT_QUERY`] of the pool's database.
+    #[doc(hidden)]
+    const DEFAULT_QUERY: &'static str;
+    /// [`Backend::DEFAULT_QUERY_READS_VERSION`] of the pool's database.
+    #[doc(hidden)]
+    const DEFAULT_QUERY_READS_VERSION: bool;
+    /// [`Backend::VERSION_QUERY`] of the pool's database.
+    #[doc(hidden)]
+    const VERSION_QUERY: Option<&'static str>;
+
+    /// [`Backend::remember_version`] of the pool's database.
+    #[doc(hidden)]
+    fn remember_version(version: &str);
+
+    /// The pool's figures now.
+    #[doc(hidden)]
+    fn figures(&self) -> PoolFigures;
+
+    /// Takes a connection from the pool.
+    #[doc(hidden)]
+    fn acquire(&self) -> impl Future<Output = Result<Self::Connection, String>> + Send;
+
+    /// Opens one connection beside the pool, with its options, and closes it.
+    #[doc(hidden)]
+    fn connect_aside(&self) -> impl Future<Output = Result<(), String>> + Send;
+
+    /// Runs `sql` on `connection`.
+    #[doc(hidden)]
+    fn fetch_all<'c>(
+        connection: &'c mut Self::Connection,
+        sql: &'c str,
+    ) -> impl Future<Output = Result<Vec<Self::Row>, String>> + Send + 'c;
+
+    /// The first column of the first row, as text.
+    #[doc(hidden)]
+    fn first_text(rows: &[Self::Row]) -> Option<String>;
+
+    /// The one text `sql` answers on `connection`.
+    #[doc(hidden)]
+    fn fetch_text(connection: &mut Self::Connection, sql: &'static str) -> impl Future<Output = Option<String>> + Send;
+
+    /// The server version, where it is known without a query.
+    #[doc(hidden)]
+    fn known_version(connection: &Self::Connection) -> Option<String>;
+}
+
+/// Implements [`Pool`] for `$sqlx::Pool<$sqlx::$database>`: `$sqlx` is the
+/// crate of one major, `$safe` turns a query's text into what its `query`
+/// takes, `$known` reads the server version off a connection where it can.
+macro_rules! sqlx_pool {
+    ($sqlx:ident, $database:ident, $backend:ty, safe = $safe:path, known = $known:expr) => {
+        impl $crate::probe::sqlx_pool::Pool for $sqlx::Pool<$sqlx::$database> {
+            type Row = <$sqlx::$database as $sqlx::Database>::Row;
+            type Connection = $sqlx::pool::PoolConnection<$sqlx::$database>;
+
+            const DEFAULT_QUERY: &'static str = <$backend as $crate::probe::sqlx_pool::Backend>::DEFAULT_QUERY;
+            const DEFAULT_QUERY_READS_VERSION: bool =
+                <$backend as $crate::probe::sqlx_pool::Backend>::DEFAULT_QUERY_READS_VERSION;
+            const VERSION_QUERY: Option<&'static str> = <$backend as $crate::probe::sqlx_pool::Backend>::VERSION_QUERY;
+
+            fn remember_version(version: &str) {
+                <$backend as $crate::probe::sqlx_pool::Backend>::remember_version(version)
+            }
+
+            fn figures(&self) -> $crate::probe::PoolFigures {
+                $crate::probe::PoolFigures {
+                    size: self.size(),
+                    idle: u32::try_from(self.num_idle()).unwrap_or(u32::MAX),
+                    max: self.options().get_max_connections(),
+                    waiting: None,
+                }
+            }
+
+            async fn acquire(&self) -> Result<Self::Connection, String> {
+                $sqlx::Pool::acquire(self).await.map_err(|error| $crate::probe::judge::describe(&error))
+            }
+
+            async fn connect_aside(&self) -> Result<(), String> {
+                use $sqlx::{ConnectOptions as _, Connection as _};
+                let connection =
+                    self.connect_options().connect().await.map_err(|error| $crate::probe::judge::describe(&error))?;
+                // Closing politely is best effort: the verdict is known.
+                let _ = connection.close().await;
+                Ok(())
+            }
+
+            async fn fetch_all<'c>(
+                connection: &'c mut Self::Connection,
+                sql: &'c str,
+            ) -> Result<Vec<Self::Row>, String> {
+                $sqlx::query($safe(sql))
+                    .fetch_all(&mut **connection)
+                    .await
+                    .map_err(|error| format!("{sql}: {}", $crate::probe::judge::describe(&error)))
+            }
+
+            fn first_text(rows: &[Self::Row]) -> Option<String> {
+                use $sqlx::Row as _;
+                rows.first().and_then(|row| row.try_get::<String, _>(0).ok())
+            }
+
+            async fn fetch_text(connection: &mut Self::Connection, sql: &'static str) -> Option<String> {
+                $sqlx::query_scalar::<_, String>(sql).fetch_one(&mut **connection).await.ok()
+            }
+
+            fn known_version(connection: &Self::Connection) -> Option<String> {
+                let known: fn(&<$sqlx::$database as $sqlx::Database>::Connection) -> Option<String> = $known;
+                known(connection)
+            }
+        }
+    };
+}
+
+pub(crate) use sqlx_pool;
+
+/// A query's text as sqlx 0.9 takes it: the application wrote it, as it
+/// wrote its own queries.
+#[cfg(any(feature = "postgres", feature = "mysql", feature = "sqlite"))]
+pub(crate) fn sql_0_9(sql: &str) -> sqlx::AssertSqlSafe<&str> {
+    sqlx::AssertSqlSafe(sql)
+}
+
+/// A query's text as sqlx 0.8 takes it.
+#[cfg(any(feature = "postgres-sqlx-0_8", feature = "mysql-sqlx-0_8", feature = "sqlite-sqlx-0_8"))]
+pub(crate) fn sql_0_8(sql: &str) -> &str {
+    sql
 }
 
 /// The verdict on a pool that looks exhausted: `exhausted` (DEGRADED) while
@@ -59,31 +185,17 @@ pub(crate) fn figures<DB: Database>(pool: &Pool<DB>) -> PoolFigures {
 /// on their way to being closed; `sqlx` does not tell how its own attempts
 /// to connect fare, so one connection is opened beside the pool, with its
 /// options, and closed at once. The check's timeout bounds it.
-async fn exhausted_unless_unreachable<DB: Database>(pool: &Pool<DB>, exhausted: Verdict) -> Verdict {
-    use sqlx::{ConnectOptions, Connection};
-    match pool.connect_options().connect().await {
-        Ok(connection) => {
-            // Closing politely is best effort: the verdict is known.
-            let _ = connection.close().await;
-            exhausted
-        }
-        Err(error) => {
-            Verdict::down(format!("connection pool exhausted, and a new connection fails: {}", describe(&error)))
-        }
+async fn exhausted_unless_unreachable<P: Pool>(pool: &P, exhausted: Verdict) -> Verdict {
+    match pool.connect_aside().await {
+        Ok(()) => exhausted,
+        Err(error) => Verdict::down(format!("connection pool exhausted, and a new connection fails: {error}")),
     }
 }
 
 /// Takes a connection from `pool`, runs the validation query on it and
 /// returns the connection to the pool.
-pub(crate) async fn probe<DB>(pool: &Pool<DB>, options: &QueryOptions<DB::Row>) -> Probed
-where
-    DB: SqlxBackend,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'r> String: Type<DB> + Decode<'r, DB>,
-    usize: ColumnIndex<DB::Row>,
-{
-    let figures = figures(pool);
+pub(crate) async fn probe<P: Pool>(pool: &P, options: &QueryOptions<P::Row>) -> Probed {
+    let figures = pool.figures();
     let stopwatch = Stopwatch::start();
     let acquired = match options.gives_up_on(&figures) {
         // Connections go back to the pool on a task of their own, after a
@@ -100,33 +212,27 @@ where
     };
     let mut connection = match acquired {
         Ok(connection) => connection,
-        Err(error) => return Probed { verdict: Verdict::down(describe(&error)), details: unreached(Some(figures)) },
+        Err(error) => return Probed { verdict: Verdict::down(error), details: unreached(Some(figures)) },
     };
-    let sql = options.custom_query().unwrap_or(DB::DEFAULT_QUERY);
-    let rows = match sqlx::query(sql).fetch_all(&mut *connection).await {
+    let sql = options.custom_query().unwrap_or(P::DEFAULT_QUERY);
+    let rows = match P::fetch_all(&mut connection, sql).await {
         Ok(rows) => rows,
-        Err(error) => {
-            return Probed {
-                verdict: Verdict::down(format!("{sql}: {}", describe(&error))),
-                details: unreached(Some(figures)),
-            };
-        }
+        Err(error) => return Probed { verdict: Verdict::down(error), details: unreached(Some(figures)) },
     };
     let latency = stopwatch.stop();
-    let version = match (DB::known_version(&connection), DB::VERSION_QUERY) {
+    let version = match (P::known_version(&connection), P::VERSION_QUERY) {
         (Some(version), _) => Some(version),
-        (None, _) if DB::DEFAULT_QUERY_READS_VERSION && options.custom_query().is_none() => {
-            rows.first().and_then(|row| row.try_get::<String, _>(0).ok())
-        }
+        (None, _) if P::DEFAULT_QUERY_READS_VERSION && options.custom_query().is_none() => P::first_text(&rows),
         (None, Some(query)) => {
-            let version = sqlx::query_scalar::<DB, String>(query).fetch_one(&mut *connection).await.ok();
+            let version = P::fetch_text(&mut connection, query).await;
             if let Some(version) = &version {
-                DB::remember_version(version);
+                P::remember_version(version);
             }
             version
         }
         (None, None) => None,
     };
-    let shown = self::figures(pool).with_own_returned();
+    // Counted while the connection is still out: it goes back on its own.
+    let shown = pool.figures().with_own_returned();
     Probed { verdict: options.judge(&rows, latency), details: reached(version, latency, Some(shown)) }
 }
