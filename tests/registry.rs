@@ -70,7 +70,10 @@ fn config() -> Config {
 async fn generated_checks_and_closures_run_concurrently_with_the_same_failure_rules() {
     let started = Instant::now();
     let report = registry().report(&config()).await;
-    assert!(started.elapsed() < Duration::from_millis(600), "{:?}", started.elapsed());
+    // The 10 s check is cut at its 100 ms timeout; the bound leaves room for
+    // the two panics' backtraces, captured when RUST_BACKTRACE is set, which
+    // took 700 ms of a loaded 2-core machine once.
+    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
 
     let components = &report.components;
     assert_eq!(components.len(), 6);

@@ -95,6 +95,8 @@ macro_rules! tests_for {
                 let (status, message) = verdict(&report);
                 assert_eq!(status, Status::Degraded);
                 assert!(message.contains("above the 100 ms threshold"), "{message}");
+                // A custom query reads the version with a query of its own.
+                assert!(details(&report)["server_version"].as_str().is_some_and(|v| !v.is_empty()), "{report:?}");
             }
         }
     };

@@ -169,7 +169,116 @@ macro_rules! tests_for {
                 let report = report_of(PoolCheck::new(pool).with_options(failing), Duration::from_secs(2)).await;
                 let (status, message) = verdict(&report);
                 assert_eq!(status, Status::Down);
-                assert!(message.contains("no_such_table"), "{message}");
+                assert!(message.starts_with("SELECT * FROM no_such_table: "), "the query, then why: {message}");
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn the_same_pool_survives_a_restart_and_leaks_no_connection_over_1000_reports() {
+                let Some(mut cluster) = Cluster::create() else { return };
+                let address: std::net::SocketAddr = format!("127.0.0.1:{}", cluster.port).parse().unwrap();
+                wait_for(address).await;
+                let pool =
+                    $sqlx::postgres::PgPoolOptions::new().max_connections(4).connect_lazy(&cluster.url()).unwrap();
+                let check = || PoolCheck::new(pool.clone());
+                assert_eq!(verdict(&report_of(check(), Duration::from_secs(2)).await).0, Status::Up);
+
+                cluster.kill();
+                let started = Instant::now();
+                let report = report_of(check(), Duration::from_secs(1)).await;
+                assert_eq!(verdict(&report).0, Status::Down, "{:?}", verdict(&report));
+                assert!(started.elapsed() < Duration::from_secs(3));
+
+                cluster.start();
+                wait_for(address).await;
+                let first = verdict(&report_of(check(), Duration::from_secs(2)).await).0;
+                let second = verdict(&report_of(check(), Duration::from_secs(2)).await).0;
+                assert!(
+                    first == Status::Up || second == Status::Up,
+                    "not UP again within two reports: {first:?}, {second:?}"
+                );
+
+                // The pool may open connections up to its maximum; past that, any growth is a leak.
+                let before = backends(&cluster.url()).await;
+                let room = i64::from(4 - pool.size());
+                let registry = crate::support::registry_of(check(), health_core::DEFAULT_TIMEOUT);
+                for _ in 0..1000 {
+                    assert_eq!(registry.report(&()).await.status, Status::Up);
+                }
+                let after = backends(&cluster.url()).await;
+                assert!(
+                    after <= before + room,
+                    "server-side connections grew from {before} to {after}, past the pool's maximum"
+                );
+                assert!(pool.size() <= 4);
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn a_pool_that_loses_its_server_under_load_on_request_is_down_not_exhausted() {
+                let Some(mut cluster) = Cluster::create() else { return };
+                let address: std::net::SocketAddr = format!("127.0.0.1:{}", cluster.port).parse().unwrap();
+                wait_for(address).await;
+                let timeout = Duration::from_secs(1);
+                // Past the check's timeout, with slack for timers on a loaded machine.
+                let settled = timeout + Duration::from_millis(500);
+                let pool = $sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(4)
+                    .acquire_timeout(Duration::from_secs(5))
+                    .connect_lazy(&cluster.url())
+                    .unwrap();
+                // The application's own load keeps every connection of the pool busy.
+                let load = Arc::new(std::sync::atomic::AtomicBool::new(true));
+                let workers: Vec<_> = (0..4)
+                    .map(|_| {
+                        let (pool, load) = (pool.clone(), Arc::clone(&load));
+                        tokio::spawn(async move {
+                            while load.load(std::sync::atomic::Ordering::SeqCst) {
+                                let _ = $sqlx::query("SELECT pg_sleep(0.05)").execute(&pool).await;
+                            }
+                        })
+                    })
+                    .collect();
+                let monitor = health_core::monitor::Monitor::new(
+                    crate::support::registry_of(PoolCheck::new(pool.clone()), timeout),
+                    (),
+                );
+
+                // Healthy, and busy: UP, or DEGRADED while the load holds every connection.
+                for (_, status, message) in read_for(&monitor, 64, Duration::from_secs(1)).await {
+                    assert_ne!(status, Status::Down, "a busy, healthy pool: {message}");
+                }
+
+                // The server hangs (SIGSTOP): its connections stay stuck, the pool looks
+                // exhausted, and a new connection gets no answer.
+                tokio::task::block_in_place(|| crate::under_load::signal_tree("-STOP", cluster.pid()));
+                let hung = read_for(&monitor, 64, settled + Duration::from_secs(1)).await;
+                tokio::task::block_in_place(|| crate::under_load::signal_tree("-CONT", cluster.pid()));
+                let after: Vec<_> = hung.iter().filter(|(sent, _, _)| *sent > settled).collect();
+                assert!(!after.is_empty());
+                for (sent, status, message) in after {
+                    assert_eq!(*status, Status::Down, "hung server, read sent {sent:?} after: {message}");
+                }
+
+                // The server is killed: refused, it is DOWN too, whatever the pool looks like.
+                let recovered = Instant::now() + Duration::from_secs(10);
+                let probe = health_core::monitor::Subject::component("probe");
+                while monitor.read(&probe, health_core::report::Selection::none()).await.unwrap().status()
+                    == Status::Down
+                {
+                    assert!(Instant::now() < recovered, "UP again once resumed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                cluster.kill();
+                let killed = read_for(&monitor, 64, settled + Duration::from_secs(1)).await;
+                let after: Vec<_> = killed.iter().filter(|(sent, _, _)| *sent > settled).collect();
+                assert!(!after.is_empty());
+                for (sent, status, message) in after {
+                    assert_eq!(*status, Status::Down, "killed server, read sent {sent:?} after: {message}");
+                    assert!(!message.contains("exhausted") || message.contains("a new connection fails"), "{message}");
+                }
+                load.store(false, std::sync::atomic::Ordering::SeqCst);
+                for worker in workers {
+                    worker.abort();
+                }
             }
         }
     };
@@ -351,39 +460,6 @@ async fn backends(url: &str) -> i64 {
     row.get(0)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_same_pool_survives_a_restart_and_leaks_no_connection_over_1000_reports() {
-    let Some(mut cluster) = Cluster::create() else { return };
-    let address: std::net::SocketAddr = format!("127.0.0.1:{}", cluster.port).parse().unwrap();
-    wait_for(address).await;
-    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(4).connect_lazy(&cluster.url()).unwrap();
-    let check = || PoolCheck::new(pool.clone());
-    assert_eq!(verdict(&report_of(check(), Duration::from_secs(2)).await).0, Status::Up);
-
-    cluster.kill();
-    let started = Instant::now();
-    let report = report_of(check(), Duration::from_secs(1)).await;
-    assert_eq!(verdict(&report).0, Status::Down, "{:?}", verdict(&report));
-    assert!(started.elapsed() < Duration::from_secs(3));
-
-    cluster.start();
-    wait_for(address).await;
-    let first = verdict(&report_of(check(), Duration::from_secs(2)).await).0;
-    let second = verdict(&report_of(check(), Duration::from_secs(2)).await).0;
-    assert!(first == Status::Up || second == Status::Up, "not UP again within two reports: {first:?}, {second:?}");
-
-    // The pool may open connections up to its maximum; past that, any growth is a leak.
-    let before = backends(&cluster.url()).await;
-    let room = i64::from(4 - pool.size());
-    let registry = crate::support::registry_of(check(), health_core::DEFAULT_TIMEOUT);
-    for _ in 0..1000 {
-        assert_eq!(registry.report(&()).await.status, Status::Up);
-    }
-    let after = backends(&cluster.url()).await;
-    assert!(after <= before + room, "server-side connections grew from {before} to {after}, past the pool's maximum");
-    assert!(pool.size() <= 4);
-}
-
 /// What the readers of one phase answered: for each read, when it was sent
 /// after the phase began, and the status and message.
 type Answers = Vec<(Duration, Status, String)>;
@@ -417,69 +493,4 @@ async fn read_for(
         answers.extend(task.await.unwrap());
     }
     answers
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_pool_that_loses_its_server_under_load_on_request_is_down_not_exhausted() {
-    let Some(mut cluster) = Cluster::create() else { return };
-    let address: std::net::SocketAddr = format!("127.0.0.1:{}", cluster.port).parse().unwrap();
-    wait_for(address).await;
-    let timeout = Duration::from_secs(1);
-    // Past the check's timeout, with slack for timers on a loaded machine.
-    let settled = timeout + Duration::from_millis(500);
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(4)
-        .acquire_timeout(Duration::from_secs(5))
-        .connect_lazy(&cluster.url())
-        .unwrap();
-    // The application's own load keeps every connection of the pool busy.
-    let load = Arc::new(std::sync::atomic::AtomicBool::new(true));
-    let workers: Vec<_> = (0..4)
-        .map(|_| {
-            let (pool, load) = (pool.clone(), Arc::clone(&load));
-            tokio::spawn(async move {
-                while load.load(std::sync::atomic::Ordering::SeqCst) {
-                    let _ = sqlx::query("SELECT pg_sleep(0.05)").execute(&pool).await;
-                }
-            })
-        })
-        .collect();
-    let monitor =
-        health_core::monitor::Monitor::new(crate::support::registry_of(PoolCheck::new(pool.clone()), timeout), ());
-
-    // Healthy, and busy: UP, or DEGRADED while the load holds every connection.
-    for (_, status, message) in read_for(&monitor, 64, Duration::from_secs(1)).await {
-        assert_ne!(status, Status::Down, "a busy, healthy pool: {message}");
-    }
-
-    // The server hangs (SIGSTOP): its connections stay stuck, the pool looks
-    // exhausted, and a new connection gets no answer.
-    tokio::task::block_in_place(|| crate::under_load::signal_tree("-STOP", cluster.pid()));
-    let hung = read_for(&monitor, 64, settled + Duration::from_secs(1)).await;
-    tokio::task::block_in_place(|| crate::under_load::signal_tree("-CONT", cluster.pid()));
-    let after: Vec<_> = hung.iter().filter(|(sent, _, _)| *sent > settled).collect();
-    assert!(!after.is_empty());
-    for (sent, status, message) in after {
-        assert_eq!(*status, Status::Down, "hung server, read sent {sent:?} after: {message}");
-    }
-
-    // The server is killed: refused, it is DOWN too, whatever the pool looks like.
-    let recovered = Instant::now() + Duration::from_secs(10);
-    let probe = health_core::monitor::Subject::component("probe");
-    while monitor.read(&probe, health_core::report::Selection::none()).await.unwrap().status() == Status::Down {
-        assert!(Instant::now() < recovered, "UP again once resumed");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    cluster.kill();
-    let killed = read_for(&monitor, 64, settled + Duration::from_secs(1)).await;
-    let after: Vec<_> = killed.iter().filter(|(sent, _, _)| *sent > settled).collect();
-    assert!(!after.is_empty());
-    for (sent, status, message) in after {
-        assert_eq!(*status, Status::Down, "killed server, read sent {sent:?} after: {message}");
-        assert!(!message.contains("exhausted") || message.contains("a new connection fails"), "{message}");
-    }
-    load.store(false, std::sync::atomic::Ordering::SeqCst);
-    for worker in workers {
-        worker.abort();
-    }
 }

@@ -47,7 +47,7 @@
 //! | `sqlite` | `sqlite` (sqlx 0.9) or `sqlite-sqlx-0_8` | `sqlx::SqlitePool` |
 //! | `redis` | `redis` | `redis::aio::ConnectionManager`, `MultiplexedConnection` |
 //! | `rabbitmq` | `rabbitmq` | `lapin::Connection` |
-//! | `nats` | `nats` | `async_nats::Client` |
+//! | `nats` | `nats` (async-nats 0.52) or `nats-0_50` | `async_nats::Client` |
 //! | `http_upstream` | `http-upstream` | `reqwest::Client` |
 //! | `tcp` | `tcp` | none |
 //! | `disk` | `disk` | none |

@@ -8,6 +8,8 @@
 //! a custom query's mapper says so.
 //!
 //! ```no_run
+//! # #[cfg(feature = "mysql")]
+//! # mod demo {
 //! use health_core::probe::{mysql, DatabaseDetails};
 //! use health_core::{health_check, Outcome};
 //!
@@ -19,6 +21,7 @@
 //! async fn database(state: &AppState) -> Outcome<DatabaseDetails> {
 //!     mysql::pool(&state.pool).await
 //! }
+//! # }
 //! ```
 
 use super::database::{DatabaseDetails, QueryOptions};
@@ -43,6 +46,13 @@ sqlx_pool::sqlx_pool!(sqlx_0_8, MySql, MySql, safe = sqlx_pool::sql_0_8, known =
 
 /// A `sqlx` MySQL pool the probe takes: `sqlx::MySqlPool` of sqlx 0.9
 /// (feature `mysql`) or of sqlx 0.8 (feature `mysql-sqlx-0_8`).
+///
+/// `P::Row`, which validations of [`QueryOptions`] see, is the `MySqlRow` of
+/// the pool's sqlx.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a sqlx `MySqlPool` the probe takes",
+    note = "a `sqlx::MySqlPool` of sqlx 0.9 needs feature `mysql`, one of sqlx 0.8 feature `mysql-sqlx-0_8`; pass the pool itself (`&*pool` for an `Arc`)"
+)]
 pub trait SqlxPool: sqlx_pool::Pool {}
 
 #[cfg(feature = "mysql")]

@@ -14,6 +14,8 @@
 //! - DEGRADED when the round trip is slower than the threshold.
 //!
 //! ```no_run
+//! # #[cfg(feature = "nats")]
+//! # mod demo {
 //! use health_core::probe::nats::{self, NatsDetails};
 //! use health_core::{health_check, Outcome};
 //!
@@ -25,6 +27,7 @@
 //! async fn messaging(state: &AppState) -> Outcome<NatsDetails> {
 //!     nats::client(&state.nats).await
 //! }
+//! # }
 //! ```
 
 use std::pin::Pin;
@@ -72,6 +75,10 @@ impl NatsOptions {
 /// A NATS client the probe takes: `async_nats::Client` of `async-nats` 0.52
 /// (feature `nats`) or of 0.50 (feature `nats-0_50`), so that an application
 /// on either keeps its client as it is.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an `async_nats::Client` the probe takes",
+    note = "a client of async-nats 0.52 needs feature `nats`, one of 0.50 feature `nats-0_50`; pass the client itself (`&*client` for an `Arc`)"
+)]
 pub trait NatsClient: sealed::Client {}
 
 mod sealed {

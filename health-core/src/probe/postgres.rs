@@ -1,5 +1,5 @@
 //! PostgreSQL, through a `sqlx::PgPool` (feature `postgres` for sqlx 0.9,
-//! `postgres-sqlx-0_8` for sqlx 0.8; see [`SqlxPool`]), a
+//! `postgres-sqlx-0_8` for sqlx 0.8; see `SqlxPool`), a
 //! `tokio_postgres::Client` (feature `tokio-postgres`) or a
 //! `deadpool_postgres::Pool` (feature `deadpool-postgres`).
 //!
@@ -76,6 +76,13 @@ sqlx_pool::sqlx_pool!(
 /// (feature `postgres`) or of sqlx 0.8 (feature `postgres-sqlx-0_8`), so that
 /// an application on either keeps its pool as it is.
 #[cfg(feature = "__sqlx-postgres")]
+///
+/// `P::Row`, which validations of [`QueryOptions`] see, is the `PgRow` of
+/// the pool's sqlx.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a sqlx `PgPool` the probe takes",
+    note = "a `sqlx::PgPool` of sqlx 0.9 needs feature `postgres`, one of sqlx 0.8 feature `postgres-sqlx-0_8`; pass the pool itself (`&*pool` for an `Arc`)"
+)]
 pub trait SqlxPool: sqlx_pool::Pool {}
 
 #[cfg(feature = "postgres")]
@@ -100,6 +107,7 @@ ready_made_check! {
     /// A [`Check`](crate::Check) probing a `sqlx::PgPool`, for a [`Registry`](crate::Registry).
     ///
     /// ```no_run
+    /// # #[cfg(feature = "postgres")]
     /// # async fn demo(pool: sqlx::PgPool) -> Result<(), health_core::RegistryError> {
     /// use health_core::probe::postgres::PoolCheck;
     /// use health_core::Registry;

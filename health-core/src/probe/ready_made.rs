@@ -5,7 +5,8 @@
 ///
 /// A check generic over its client (`$name<C>(C)`) takes the client as it
 /// is, with `where` bounds for running it (a client of either supported
-/// major of its crate, say); one that `keeps` some memory
+/// major of its crate, say), which bind the type itself when its options
+/// depend on the client (`QueryOptions<P::Row>`); one that `keeps` some memory
 /// between runs (what a probe learned of its server) holds it too, and runs
 /// `$probe(&target, &options, &memory)`: the application holds only its client.
 macro_rules! ready_made_check {
@@ -46,26 +47,20 @@ macro_rules! ready_made_check {
     ) => {
         $(#[$doc])*
         #[derive(Debug)]
-        pub struct $name<$client>
-        where
-            $($bounds)+
-        {
+        pub struct $name<$client> {
             target: $target,
             options: $options,
             memory: $memory,
         }
 
-        impl<$client> $name<$client>
-        where
-            $($bounds)+
-        {
+        impl<$client> $name<$client> {
             /// A check with the default options.
             pub fn new(target: $target) -> Self {
                 Self { target, options: <$options>::default(), memory: <$memory>::default() }
             }
         }
 
-        $crate::probe::ready_made::ready_made_check!(@options $name<$client>, $options, where $($bounds)+);
+        $crate::probe::ready_made::ready_made_check!(@options $name<$client>, $options);
 
         // Kept out of the list of checks that errors about other types suggest.
         #[diagnostic::do_not_recommend]

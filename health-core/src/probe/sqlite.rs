@@ -7,6 +7,8 @@
 //! damage. The pool verdicts are those of the other SQL probes.
 //!
 //! ```no_run
+//! # #[cfg(feature = "sqlite")]
+//! # mod demo {
 //! use health_core::probe::sqlite::{self, SqliteDetails, SqliteOptions};
 //! use health_core::{health_check, Outcome};
 //!
@@ -18,6 +20,7 @@
 //! async fn database(state: &AppState) -> Outcome<SqliteDetails> {
 //!     sqlite::pool(&state.pool).await
 //! }
+//! # }
 //! ```
 
 use std::sync::OnceLock;
@@ -50,6 +53,13 @@ impl sqlx_pool::Backend for Sqlite {
 
 /// A `sqlx` SQLite pool the probe takes: `sqlx::SqlitePool` of sqlx 0.9
 /// (feature `sqlite`) or of sqlx 0.8 (feature `sqlite-sqlx-0_8`).
+///
+/// `P::Row`, which validations of [`QueryOptions`] see, is the `SqliteRow` of
+/// the pool's sqlx.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a sqlx `SqlitePool` the probe takes",
+    note = "a `sqlx::SqlitePool` of sqlx 0.9 needs feature `sqlite`, one of sqlx 0.8 feature `sqlite-sqlx-0_8`; pass the pool itself (`&*pool` for an `Arc`)"
+)]
 pub trait SqlxPool: sqlx_pool::Pool + sealed::File {}
 
 mod sealed {
