@@ -256,3 +256,41 @@ fn a_defined_group_named_like_a_component_leaves_the_component_to_be_mapped_over
     let names: Vec<String> = health.unwrap().names().map(str::to_owned).collect();
     assert!(names.contains(&"ledger".to_owned()) && names.contains(&"ledger-component".to_owned()), "{names:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sixty_four_concurrent_readers_of_a_defined_group_get_what_one_reader_gets_on_both_transports() {
+    let app = Arc::new(App::default());
+    set(&app.ledger, Status::Down);
+    let monitor = Monitor::builder(Health::default(), Arc::clone(&app)).group(ORDERS, ["database", "ledger"]).build();
+    let monitor = monitor.unwrap();
+    let group = Subject::group(ORDERS);
+    let endpoints = HealthService::builder(monitor.clone())
+        .status_codes_for(group.clone(), StatusMap::default().degraded(StatusCode::TOO_MANY_REQUESTS))
+        .build()
+        .unwrap();
+    let health = GrpcHealthService::builder(monitor)
+        .map("payments-component", Subject::component("payments"))
+        .serving_statuses_for(group, StatusMap::default().degraded(ServingStatus::NotServing))
+        .build()
+        .unwrap();
+    let http = client::serve(&endpoints).await;
+    let (grpc, _server) = grpc_client::serve_until(&health, std::future::pending()).await;
+    let path = "/health/group/orders.v1.Orders";
+    let alone = client::get(http, path).await;
+    let mut one = grpc_client::client(grpc).await;
+    let grpc_alone = grpc_client::check(&mut one, ORDERS).await;
+    assert_eq!((alone.status, grpc_alone), (429, Ok(Wire::NotServing)));
+    let readers: Vec<_> = (0..64)
+        .map(|_| {
+            tokio::spawn(async move {
+                let mut grpc_client = grpc_client::client(grpc).await;
+                let answer = client::get(http, path).await;
+                (answer.status, answer.json()["status"].clone(), grpc_client::check(&mut grpc_client, ORDERS).await)
+            })
+        })
+        .collect();
+    for reader in readers {
+        let (status, shown, grpc_answer) = reader.await.unwrap();
+        assert_eq!((status, shown, grpc_answer), (429, alone.json()["status"].clone(), grpc_alone));
+    }
+}

@@ -152,54 +152,67 @@ fn marked<Row: 'static>(sql: &'static str) -> QueryOptions<Row> {
     QueryOptions::new().query(sql, |_: &[Row]| Verdict::up())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_sqlx_postgres_pool_is_up_with_one_query_at_a_time_on_the_server() {
-    let Some(url) = url("DATABASE_URL") else { return };
-    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(4).connect(&url).await.unwrap();
-    let watcher = sqlx::postgres::PgPoolOptions::new().max_connections(1).connect(&url).await.unwrap();
-    let options = marked("SELECT pg_sleep(0.005), 'health-probe-pg'");
-    let check = health_core::probe::postgres::PoolCheck::new(pool).with_options(options);
-    let count = move || {
-        let watcher = watcher.clone();
-        Box::pin(async move {
-            // Built so that this query's own text does not match.
-            sqlx::query_scalar::<_, i64>(
-                "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' \
-                 AND query LIKE '%' || 'health-probe-pg' || '%' AND pid <> pg_backend_pid()",
-            )
-            .fetch_one(&watcher)
-            .await
-            .unwrap()
-        }) as std::pin::Pin<Box<dyn std::future::Future<Output = i64> + Send>>
+/// The sqlx pools' tests, against the crate `$sqlx`: the current major of
+/// sqlx (0.9) and the previous one (0.8).
+macro_rules! sqlx_tests_for {
+    ($major:ident, $sqlx:ident) => {
+        mod $major {
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn a_sqlx_postgres_pool_is_up_with_one_query_at_a_time_on_the_server() {
+                let Some(url) = url("DATABASE_URL") else { return };
+                let pool = $sqlx::postgres::PgPoolOptions::new().max_connections(4).connect(&url).await.unwrap();
+                let watcher = $sqlx::postgres::PgPoolOptions::new().max_connections(1).connect(&url).await.unwrap();
+                let options = marked("SELECT pg_sleep(0.005), 'health-probe-pg'");
+                let check = health_core::probe::postgres::PoolCheck::new(pool).with_options(options);
+                let count = move || {
+                    let watcher = watcher.clone();
+                    Box::pin(async move {
+                        // Built so that this query's own text does not match.
+                        $sqlx::query_scalar::<_, i64>(
+                            "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' \
+                             AND query LIKE '%' || 'health-probe-pg' || '%' AND pid <> pg_backend_pid()",
+                        )
+                        .fetch_one(&watcher)
+                        .await
+                        .unwrap()
+                    }) as std::pin::Pin<Box<dyn std::future::Future<Output = i64> + Send>>
+                };
+                let (most, flood) = sampled_while(count, flood(check)).await;
+                flood.assert_all(Status::Up, "postgres");
+                assert_eq!(most, 1, "pg_stat_activity saw at most one probe query running ({} runs)", flood.runs);
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn a_sqlx_mysql_pool_is_up_with_one_query_at_a_time_on_the_server() {
+                let Some(url) = url("MYSQL_URL") else { return };
+                let pool = $sqlx::mysql::MySqlPoolOptions::new().max_connections(4).connect(&url).await.unwrap();
+                let watcher = $sqlx::mysql::MySqlPoolOptions::new().max_connections(1).connect(&url).await.unwrap();
+                let options = marked("SELECT SLEEP(0.005), 'health-probe-my'");
+                let check = health_core::probe::mysql::PoolCheck::new(pool).with_options(options);
+                let count = move || {
+                    let watcher = watcher.clone();
+                    Box::pin(async move {
+                        $sqlx::query_scalar::<_, i64>(
+                            "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND <> 'Sleep' \
+                             AND INFO LIKE CONCAT('%', 'health-probe-my', '%') AND ID <> CONNECTION_ID()",
+                        )
+                        .fetch_one(&watcher)
+                        .await
+                        .unwrap()
+                    }) as std::pin::Pin<Box<dyn std::future::Future<Output = i64> + Send>>
+                };
+                let (most, flood) = sampled_while(count, flood(check)).await;
+                flood.assert_all(Status::Up, "mysql");
+                assert_eq!(most, 1, "the process list saw at most one probe query running ({} runs)", flood.runs);
+            }
+        }
     };
-    let (most, flood) = sampled_while(count, flood(check)).await;
-    flood.assert_all(Status::Up, "postgres");
-    assert_eq!(most, 1, "pg_stat_activity saw at most one probe query running ({} runs)", flood.runs);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_sqlx_mysql_pool_is_up_with_one_query_at_a_time_on_the_server() {
-    let Some(url) = url("MYSQL_URL") else { return };
-    let pool = sqlx::mysql::MySqlPoolOptions::new().max_connections(4).connect(&url).await.unwrap();
-    let watcher = sqlx::mysql::MySqlPoolOptions::new().max_connections(1).connect(&url).await.unwrap();
-    let options = marked("SELECT SLEEP(0.005), 'health-probe-my'");
-    let check = health_core::probe::mysql::PoolCheck::new(pool).with_options(options);
-    let count = move || {
-        let watcher = watcher.clone();
-        Box::pin(async move {
-            sqlx::query_scalar::<_, i64>(
-                "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND <> 'Sleep' \
-                 AND INFO LIKE CONCAT('%', 'health-probe-my', '%') AND ID <> CONNECTION_ID()",
-            )
-            .fetch_one(&watcher)
-            .await
-            .unwrap()
-        }) as std::pin::Pin<Box<dyn std::future::Future<Output = i64> + Send>>
-    };
-    let (most, flood) = sampled_while(count, flood(check)).await;
-    flood.assert_all(Status::Up, "mysql");
-    assert_eq!(most, 1, "the process list saw at most one probe query running ({} runs)", flood.runs);
-}
+sqlx_tests_for!(sqlx_current, sqlx);
+sqlx_tests_for!(sqlx_previous, sqlx_0_8);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tokio_postgres_client_and_a_deadpool_pool_are_up_with_one_query_at_a_time() {
@@ -236,6 +249,15 @@ async fn a_nats_client_is_up_with_one_round_trip_at_a_time() {
     let client = async_nats::connect(through.trim_end_matches('/')).await.unwrap();
     client.flush().await.unwrap();
     assert_one_in_flight("nats", &relay, 1, health_core::probe::nats::ClientCheck::new(client)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nats_client_of_the_previous_major_is_up_with_one_round_trip_at_a_time() {
+    let Some(url) = url("NATS_URL") else { return };
+    let (relay, through) = relayed_counting(&format!("{url}/"), Requests::NatsPublish).await;
+    let client = async_nats_0_50::connect(through.trim_end_matches('/')).await.unwrap();
+    client.flush().await.unwrap();
+    assert_one_in_flight("nats 0.50", &relay, 1, health_core::probe::nats::ClientCheck::new(client)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -305,4 +327,9 @@ async fn the_disk_and_a_sqlite_file_answer_alike_to_concurrent_reads() {
         sqlx::sqlite::SqliteConnectOptions::new().filename(directory.0.join("app.db")).create_if_missing(true);
     let pool = sqlx::sqlite::SqlitePoolOptions::new().max_connections(2).connect_with(options).await.unwrap();
     flood(health_core::probe::sqlite::PoolCheck::new(pool)).await.assert_all(Status::Up, "sqlite");
+    // The previous major of sqlx, on a file of its own.
+    let options =
+        sqlx_0_8::sqlite::SqliteConnectOptions::new().filename(directory.0.join("old.db")).create_if_missing(true);
+    let pool = sqlx_0_8::sqlite::SqlitePoolOptions::new().max_connections(2).connect_with(options).await.unwrap();
+    flood(health_core::probe::sqlite::PoolCheck::new(pool)).await.assert_all(Status::Up, "sqlite (sqlx 0.8)");
 }
