@@ -173,6 +173,12 @@ impl<Row> QueryOptions<Row> {
         self.query.as_ref().map(|query| &*query.sql)
     }
 
+    /// The custom query as given: a `'static` text is passed on without a copy.
+    #[cfg(feature = "__sqlx")]
+    pub(crate) fn query_text(&self) -> Option<&Cow<'static, str>> {
+        self.query.as_ref().map(|query| &query.sql)
+    }
+
     /// Whether the options ask to skip the query because the pool is exhausted.
     pub(crate) fn gives_up_on(&self, figures: &PoolFigures) -> Option<Verdict> {
         (self.degrade_when_exhausted && figures.exhausted()).then(|| figures.verdict())

@@ -4,6 +4,7 @@
 //! written. The probe is written once against [`Pool`]; [`sqlx_pool!`]
 //! implements it for each database of each major.
 
+use std::borrow::Cow;
 use std::future::Future;
 
 use super::database::{DatabaseDetails, PoolFigures, QueryOptions, reached, unreached};
@@ -79,10 +80,10 @@ pub trait Pool: Send + Sync {
 
     /// Runs `sql` on `connection`.
     #[doc(hidden)]
-    fn fetch_all<'c>(
-        connection: &'c mut Self::Connection,
-        sql: &'c str,
-    ) -> impl Future<Output = Result<Vec<Self::Row>, String>> + Send + 'c;
+    fn fetch_all(
+        connection: &mut Self::Connection,
+        sql: Cow<'static, str>,
+    ) -> impl Future<Output = Result<Vec<Self::Row>, String>> + Send;
 
     /// The first column of the first row, as text.
     #[doc(hidden)]
@@ -137,11 +138,11 @@ macro_rules! sqlx_pool {
                 Ok(())
             }
 
-            async fn fetch_all<'c>(
-                connection: &'c mut Self::Connection,
-                sql: &'c str,
+            async fn fetch_all(
+                connection: &mut Self::Connection,
+                sql: ::std::borrow::Cow<'static, str>,
             ) -> Result<Vec<Self::Row>, String> {
-                $sqlx::query($safe(sql))
+                $sqlx::query($safe(&sql))
                     .fetch_all(&mut **connection)
                     .await
                     .map_err(|error| format!("{sql}: {}", $crate::probe::judge::describe(&error)))
@@ -167,15 +168,18 @@ macro_rules! sqlx_pool {
 pub(crate) use sqlx_pool;
 
 /// A query's text as sqlx 0.9 takes it: the application wrote it, as it
-/// wrote its own queries.
+/// wrote its own queries. A `'static` text (the default query, most custom
+/// ones) is passed on without a copy: each run would otherwise allocate one.
 #[cfg(any(feature = "postgres", feature = "mysql", feature = "sqlite"))]
-pub(crate) fn sql_0_9(sql: &str) -> sqlx::AssertSqlSafe<&str> {
-    sqlx::AssertSqlSafe(sql)
+#[allow(clippy::ptr_arg, reason = "a borrowed `'static` Cow clones without copying its text; a `&str` could not")]
+pub(crate) fn sql_0_9(sql: &Cow<'static, str>) -> sqlx::AssertSqlSafe<Cow<'static, str>> {
+    sqlx::AssertSqlSafe(sql.clone())
 }
 
 /// A query's text as sqlx 0.8 takes it.
 #[cfg(any(feature = "postgres-sqlx-0_8", feature = "mysql-sqlx-0_8", feature = "sqlite-sqlx-0_8"))]
-pub(crate) fn sql_0_8(sql: &str) -> &str {
+#[allow(clippy::ptr_arg, reason = "the same argument as `sql_0_9`, which the query macro passes to either")]
+pub(crate) fn sql_0_8<'a>(sql: &'a Cow<'static, str>) -> &'a str {
     sql
 }
 
@@ -214,7 +218,7 @@ pub(crate) async fn probe<P: Pool>(pool: &P, options: &QueryOptions<P::Row>) -> 
         Ok(connection) => connection,
         Err(error) => return Probed { verdict: Verdict::down(error), details: unreached(Some(figures)) },
     };
-    let sql = options.custom_query().unwrap_or(P::DEFAULT_QUERY);
+    let sql = options.query_text().cloned().unwrap_or(Cow::Borrowed(P::DEFAULT_QUERY));
     let rows = match P::fetch_all(&mut connection, sql).await {
         Ok(rows) => rows,
         Err(error) => return Probed { verdict: Verdict::down(error), details: unreached(Some(figures)) },
