@@ -68,13 +68,20 @@ struct Health {
 /// The group the application defines for its gRPC service.
 const ORDERS: &str = "orders.v1.Orders";
 
-/// Every subject under test: its HTTP path and its gRPC name.
-fn subjects() -> [(Subject, &'static str, &'static str); 4] {
+/// A subject under test, with its HTTP path and its gRPC name.
+struct Named {
+    subject: Subject,
+    path: &'static str,
+    name: &'static str,
+}
+
+/// Every subject under test.
+fn subjects() -> [Named; 4] {
     [
-        (Subject::group("payments"), "/health/group/payments", "payments"),
-        (Subject::component("payments"), "/health/payments", "payments-component"),
-        (Subject::group(ORDERS), "/health/group/orders.v1.Orders", ORDERS),
-        (Subject::component("ledger"), "/health/ledger", "ledger"),
+        Named { subject: Subject::group("payments"), path: "/health/group/payments", name: "payments" },
+        Named { subject: Subject::component("payments"), path: "/health/payments", name: "payments-component" },
+        Named { subject: Subject::group(ORDERS), path: "/health/group/orders.v1.Orders", name: ORDERS },
+        Named { subject: Subject::component("ledger"), path: "/health/ledger", name: "ledger" },
     ]
 }
 
@@ -94,7 +101,8 @@ struct Served {
 }
 
 impl Served {
-    async fn answers(&mut self, subject: &Subject, path: &str, name: &str) -> Answers {
+    async fn answers(&mut self, named: &Named) -> Answers {
+        let Named { subject, path, name } = named;
         let answer = client::get(self.http, path).await;
         let shown = answer.json()["status"].clone();
         let status = Status::ALL.into_iter().find(|status| shown == status.to_string()).expect("a status");
@@ -143,25 +151,25 @@ async fn a_component_named_like_a_group_and_a_defined_group_answer_alike_on_ever
     // The group `payments` (payments critical, ledger not) and the component
     // `payments` are two subjects on both transports.
     set(&app.ledger, Status::Down);
-    let answers = served.answers(&payments_group.0, payments_group.1, payments_group.2).await;
+    let answers = served.answers(&payments_group).await;
     assert_eq!(answers, Answers { status: Status::Degraded, http: 200, grpc: Wire::Serving });
-    let answers = served.answers(&payments_component.0, payments_component.1, payments_component.2).await;
+    let answers = served.answers(&payments_component).await;
     assert_eq!(answers, Answers { status: Status::Up, http: 200, grpc: Wire::Serving });
     // The defined group weighs by criticality: ledger DOWN only degrades it,
     // and its own maps answer DEGRADED with 429 and NOT_SERVING.
-    let answers = served.answers(&orders.0, orders.1, orders.2).await;
+    let answers = served.answers(&orders).await;
     assert_eq!(answers, Answers { status: Status::Degraded, http: 429, grpc: Wire::NotServing });
-    let answers = served.answers(&ledger.0, ledger.1, ledger.2).await;
+    let answers = served.answers(&ledger).await;
     assert_eq!(answers, Answers { status: Status::Down, http: 503, grpc: Wire::NotServing });
 
     set(&app.database, Status::Down);
     set(&app.payments, Status::Down);
-    let answers = served.answers(&orders.0, orders.1, orders.2).await;
+    let answers = served.answers(&orders).await;
     assert_eq!(answers, Answers { status: Status::Down, http: 503, grpc: Wire::NotServing });
-    let answers = served.answers(&payments_group.0, payments_group.1, payments_group.2).await;
+    let answers = served.answers(&payments_group).await;
     assert_eq!(answers, Answers { status: Status::Down, http: 503, grpc: Wire::NotServing });
     // The component's own maps: 500 over HTTP, still SERVING over gRPC.
-    let answers = served.answers(&payments_component.0, payments_component.1, payments_component.2).await;
+    let answers = served.answers(&payments_component).await;
     assert_eq!(answers, Answers { status: Status::Down, http: 500, grpc: Wire::Serving });
 
     // List names both payments subjects, each with its own status.
@@ -172,12 +180,11 @@ async fn a_component_named_like_a_group_and_a_defined_group_answer_alike_on_ever
     assert_eq!(listed_status(ORDERS), Some(Wire::NotServing));
 
     // The history, the status page and the metrics see the same subjects.
-    let history = monitor.history(&Subject::group(ORDERS)).unwrap();
-    let seen: Vec<Status> = history.transitions.iter().map(|transition| transition.to).collect();
-    assert_eq!(seen, [Status::Degraded, Status::Down], "{history:?}");
-    let component = monitor.history(&Subject::component("payments")).unwrap();
-    let seen: Vec<Status> = component.transitions.iter().map(|transition| transition.to).collect();
-    assert_eq!(seen, [Status::Up, Status::Down], "{component:?}");
+    let seen = |subject: &Subject| -> Vec<Status> {
+        monitor.history(subject).unwrap().transitions.iter().map(|transition| transition.to).collect()
+    };
+    assert_eq!(seen(&orders.subject), [Status::Degraded, Status::Down]);
+    assert_eq!(seen(&payments_component.subject), [Status::Up, Status::Down]);
     let page = client::get(served.http, "/health/ui/history").await.json();
     let groups = page["groups"].as_array().unwrap();
     let shown = |name: &str| groups.iter().find(|group| group["name"] == name).unwrap().clone();
@@ -201,13 +208,13 @@ async fn a_component_named_like_a_group_and_a_defined_group_answer_alike_on_ever
     for cell in [&app.database, &app.payments, &app.ledger] {
         set(cell, Status::Up);
     }
-    let answers = served.answers(&orders.0, orders.1, orders.2).await;
+    let answers = served.answers(&orders).await;
     assert_eq!(answers, Answers { status: Status::Up, http: 200, grpc: Wire::Serving });
     monitor.begin_shutdown();
-    let drained = client::get(served.http, orders.1).await;
+    let drained = client::get(served.http, orders.path).await;
     assert_eq!((drained.status, drained.json()["message"].as_str()), (503, Some("shutting down")));
     assert_eq!(grpc_client::check(&mut served.grpc, ORDERS).await, Ok(Wire::NotServing));
-    let answers = served.answers(&payments_component.0, payments_component.1, payments_component.2).await;
+    let answers = served.answers(&payments_component).await;
     assert_eq!(answers, Answers { status: Status::Up, http: 200, grpc: Wire::Serving });
 }
 
