@@ -12,8 +12,9 @@ pub use serde;
 pub use serde_json::Value;
 
 pub use crate::check::cache::ResultCache;
-pub use crate::check::flight::{Alone, Flights, Runner};
-pub use crate::check::run::{Plan, Policy, run_bounded, run_tracked};
+use crate::check::flight::Coalesced;
+pub use crate::check::flight::Flights;
+pub use crate::check::run::{Plan, Policy, RunIn, run_check};
 pub use crate::check::thresholds::ThresholdOverride;
 pub use crate::check::thresholds::streak::Tally;
 pub use crate::report::join::MaybeDone;
@@ -21,37 +22,50 @@ pub use crate::report::{ComponentInfo, ComponentSet, ComponentVisitor, SchemaBui
 pub use crate::{Check, Component, DEFAULT_TIMEOUT, HealthReport, Outcome, Report, Status};
 pub use crate::{Retry, Thresholds};
 
-/// The token of [`Check::__run_for_report`]: only this crate makes one, so
-/// only this crate can call the report runner.
-#[derive(Debug)]
-pub struct Sealed(());
-
-/// Runs `check` for a report as `plan` says, through its type's report runner.
+/// Runs `check` for a report as `plan` says, through its type's report
+/// runner, alone.
 #[inline]
 pub fn run_for_report<S, C>(check: &C, state: &S, plan: Plan<'_>) -> impl Future<Output = Component<C::Details>> + Send
 where
     S: ?Sized + Sync,
     C: Check<S> + ?Sized,
 {
-    check.__run_for_report(state, plan, Sealed(()))
+    check.__run_for_report(state, plan, RunIn::ALONE)
 }
 
-/// Runs the component at `index`, `check`, of a report as `plan` says, as
-/// `runner` runs components: alone, or joining the run under way.
+/// Runs the component at `index`, `check`, of a report as `plan` says:
+/// joining the run of it under way in `flights`, if any, or its own.
 #[inline(always)]
-pub fn run_component<'a, X, S, C>(
-    runner: X,
+pub fn run_component<'a, S, C>(
+    flights: Flights<'a>,
     index: usize,
     check: &'a C,
     state: &'a S,
     plan: Plan<'a>,
 ) -> impl Future<Output = Component<C::Details>> + Send + 'a
 where
-    X: Runner + 'a,
     S: ?Sized + Sync,
     C: Check<S> + ?Sized,
 {
-    runner.run(index, plan, move |plan| run_for_report(check, state, plan))
+    check.__run_for_report(state, plan, RunIn::component(flights, index))
+}
+
+/// The run of a `#[health_check(cache = "..")]` check: through its cache,
+/// counted in its tally, in `run_in`.
+#[inline]
+pub fn run_cached<'c, 's, 'p, 'f, S, C>(
+    cache: &'c ResultCache<C::Details>,
+    check: &'c C,
+    state: &'s S,
+    plan: Plan<'p>,
+    tally: &'c Tally,
+    run_in: RunIn<'f>,
+) -> impl Future<Output = Component<C::Details>> + Send
+where
+    S: ?Sized + Sync,
+    C: Check<S> + ?Sized,
+{
+    Coalesced::new(run_in.flight, plan, cache.run(check, state, plan, Some(tally)))
 }
 
 /// The policy of one component of a derived report, for its constant.

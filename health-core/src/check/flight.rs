@@ -17,7 +17,6 @@
 use std::any::Any;
 use std::fmt;
 use std::future::Future;
-use std::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -70,7 +69,7 @@ struct Board {
 struct Shared {
     run: u64,
     /// A `Component<T>` of the component's details type.
-    result: Arc<dyn Any + Send + Sync>,
+    result: SharedResult,
     /// Joiners that have not taken it yet.
     untaken: u32,
 }
@@ -80,7 +79,7 @@ struct Shared {
 enum Role<'f> {
     Lead,
     Wait(u64, Notified<'f>),
-    Take(Arc<dyn Any + Send + Sync>),
+    Take(SharedResult),
 }
 
 impl Flight {
@@ -170,17 +169,19 @@ impl Flight {
         }
     }
 
-    /// Ends the run under way with `result`: shared with its joiners, if any.
+    /// Ends the run under way; its joiners, if any, are given the result
+    /// `copy` makes (`None`: none to give, and they run the check
+    /// themselves). `copy` is called only if someone joined.
     #[inline]
-    fn land<T: Clone + Send + Sync + 'static>(&self, result: &Component<T>) {
+    fn land(&self, copy: impl FnOnce() -> Option<SharedResult>) {
         if self.state.compare_exchange(FLYING, IDLE, Ordering::AcqRel, Ordering::Acquire).is_err() {
-            self.land_watched(result);
+            self.land_watched(copy);
         }
     }
 
     /// [`land`](Self::land), when readers know of the run.
     #[cold]
-    fn land_watched<T: Clone + Send + Sync + 'static>(&self, result: &Component<T>) {
+    fn land_watched(&self, copy: impl FnOnce() -> Option<SharedResult>) {
         let board = self.board();
         if board.waiting == 0 {
             self.state.store(IDLE, Ordering::Release);
@@ -188,11 +189,11 @@ impl Flight {
         }
         drop(board);
         // The copy is made without the lock: cloning details is user code.
-        let copy = catch_unwind(AssertUnwindSafe(|| shareable(result))).ok();
+        let copy = catch_unwind(AssertUnwindSafe(copy)).ok().flatten();
         let mut board = self.board();
         let untaken = std::mem::take(&mut board.waiting);
-        if let Some(copy) = copy {
-            board.shared = Some(Shared { run: board.runs, result: Arc::new(copy), untaken });
+        if let Some(result) = copy {
+            board.shared = Some(Shared { run: board.runs, result, untaken });
         }
         self.state.store(IDLE, Ordering::Release);
         drop(board);
@@ -212,27 +213,22 @@ impl Flight {
     }
 }
 
-/// Abandons its flight's run when dropped, unwinding included.
-struct Abandon<'f>(&'f Flight);
-
-impl Drop for Abandon<'_> {
-    fn drop(&mut self) {
-        self.0.abandon();
-    }
-}
+/// A run's result as its joiners find it: a `Component<T>` of the
+/// component's details type.
+pub(crate) type SharedResult = Arc<dyn Any + Send + Sync>;
 
 /// The copy of a run's result that joiners take: with the time its run
 /// started, as a cached result has.
-fn shareable<T: Clone>(result: &Component<T>) -> Component<T> {
+pub(crate) fn shareable<T: Clone + Send + Sync + 'static>(result: &Component<T>) -> SharedResult {
     let mut copy = result.clone();
     let started = SystemTime::now().checked_sub(result.duration).unwrap_or_else(SystemTime::now);
     copy.ran_at.get_or_insert(started);
-    copy
+    Arc::new(copy)
 }
 
 /// A joiner's copy of a shared result; `None` if it is not of this
 /// component's type, or its details panicked as they were copied.
-fn joined<T: Clone + 'static>(shared: &(dyn Any + Send + Sync)) -> Option<Component<T>> {
+pub(crate) fn joined<T: Clone + 'static>(shared: &(dyn Any + Send + Sync)) -> Option<Component<T>> {
     let shared = shared.downcast_ref::<Component<T>>()?;
     let mut copy = catch_unwind(AssertUnwindSafe(|| shared.clone())).ok()?;
     copy.ending = Ending::Joined;
@@ -255,136 +251,98 @@ impl fmt::Debug for Flight {
     }
 }
 
-/// How a report runs each of its components: alone (a report outside a
-/// monitor: each run is the report's own), or coalesced in the monitor's
-/// flights. Not part of the API.
-///
-/// The run's future is chosen by type, not at run time: a report outside a
-/// monitor polls each check's own future with nothing around it.
-pub trait Runner: Copy + Send + Sync {
-    /// The run of one component that `start` begins.
-    type Run<'p, T, S, F>: Future<Output = Component<T>> + Send
-    where
-        Self: 'p,
-        T: Clone + Send + Sync + 'static,
-        S: Fn(Plan<'p>) -> F + Send + 'p,
-        F: Future<Output = Component<T>> + Send + 'p;
-
-    /// Runs the component at `index` as `start(plan)` does.
-    fn run<'p, T, S, F>(self, index: usize, plan: Plan<'p>, start: S) -> Self::Run<'p, T, S, F>
-    where
-        Self: 'p,
-        T: Clone + Send + Sync + 'static,
-        S: Fn(Plan<'p>) -> F + Send + 'p,
-        F: Future<Output = Component<T>> + Send + 'p;
-}
-
-/// Each component's own run: no coalescing.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Alone;
-
-impl Runner for Alone {
-    type Run<'p, T, S, F>
-        = F
-    where
-        Self: 'p,
-        T: Clone + Send + Sync + 'static,
-        S: Fn(Plan<'p>) -> F + Send + 'p,
-        F: Future<Output = Component<T>> + Send + 'p;
-
-    #[inline(always)]
-    fn run<'p, T, S, F>(self, _: usize, plan: Plan<'p>, start: S) -> F
-    where
-        Self: 'p,
-        T: Clone + Send + Sync + 'static,
-        S: Fn(Plan<'p>) -> F + Send + 'p,
-        F: Future<Output = Component<T>> + Send + 'p,
-    {
-        start(plan)
-    }
-}
-
 /// The flights of a report's components, by position: what a monitor runs
-/// its reports with.
+/// its reports with. A report outside a monitor runs with [`Flights::NONE`]:
+/// each of its runs is its own.
 #[derive(Debug, Clone, Copy)]
 pub struct Flights<'f>(&'f [Flight]);
+
+impl Flights<'static> {
+    /// No flights: every run is the report's own.
+    pub const NONE: Self = Flights(&[]);
+}
 
 impl<'f> Flights<'f> {
     pub(crate) fn new(flights: &'f [Flight]) -> Self {
         Flights(flights)
     }
 
-    /// The flight of the component at `index`.
+    /// The flight of the component at `index`, if there are flights.
+    #[inline]
     pub(crate) fn get(self, index: usize) -> Option<&'f Flight> {
         self.0.get(index)
     }
 }
 
-impl<'f> Runner for Flights<'f> {
-    type Run<'p, T, S, F>
-        = Coalesced<'f, 'p, T, S, F>
-    where
-        Self: 'p,
-        T: Clone + Send + Sync + 'static,
-        S: Fn(Plan<'p>) -> F + Send + 'p,
-        F: Future<Output = Component<T>> + Send + 'p;
-
-    fn run<'p, T, S, F>(self, index: usize, plan: Plan<'p>, start: S) -> Coalesced<'f, 'p, T, S, F>
-    where
-        Self: 'p,
-        T: Clone + Send + Sync + 'static,
-        S: Fn(Plan<'p>) -> F + Send + 'p,
-        F: Future<Output = Component<T>> + Send + 'p,
-    {
-        Coalesced::new(self.get(index), plan, start)
-    }
-}
-
 pin_project_lite::pin_project! {
     /// A component's run in its flight: led, joined, or waited for until
-    /// the reader's deadline. A plain state machine, so that the check's own
-    /// future is all it holds beside a few words; the wait for another
-    /// read's run, which only contention needs, lives on the heap.
-    pub struct Coalesced<'f, 'p, T, S, F> {
-        flight: Option<&'f Flight>,
-        plan: Plan<'p>,
-        start: S,
+    /// the reader's deadline. Without a flight, the run is the reader's own.
+    ///
+    /// A plain state machine holding the reader's own run, polled only if it
+    /// leads, beside a few words; the wait for another read's run, which only
+    /// contention needs, lives on the heap. No type parameter but the run's:
+    /// what is compiled per check is its poll, around the flight's
+    /// protocol, which is not generic.
+    pub struct Coalesced<'f, 'p, F> {
         #[pin]
-        stage: Stage<'f, F>,
-        details: PhantomData<fn() -> T>,
-    }
-
-    impl<'f, 'p, T, S, F> PinnedDrop for Coalesced<'f, 'p, T, S, F> {
-        fn drop(this: Pin<&mut Self>) {
-            let mut this = this.project();
-            let Some(flight) = *this.flight else { return };
-            match this.stage.as_ref().get_ref() {
-                // Dropped before its run landed: the run goes with it (first,
-                // so that no other run starts while it still exists), and its
-                // joiners are told, so that one of them starts another.
-                Stage::Leading { .. } => {
-                    // Abandoned even if dropping the run panics.
-                    let _abandon = Abandon(flight);
-                    this.stage.set(Stage::Done);
-                }
-                Stage::Waiting { run_no, .. } => flight.leave(*run_no),
-                _ => {}
-            }
-        }
+        run: F,
+        plan: Plan<'p>,
+        // After the run: dropped after it, so that no other run starts while
+        // this one still exists.
+        seat: Seat<'f>,
     }
 }
 
-pin_project_lite::pin_project! {
-    #[project = StageProj]
-    enum Stage<'f, F> {
-        /// About to lead, join or take a result: after the run it waited
-        /// for, if any.
-        Boarding { waited: Option<u64> },
-        /// Running the check, for the flight if there is one.
-        Leading { #[pin] run: F },
-        /// Waiting for run `run_no` of another read.
-        Waiting { wait: Pin<Box<Wait<'f>>>, run_no: u64 },
-        Done,
+/// A reader's place in its flight. Dropped before its read ends (the read
+/// was cancelled, or its run's drop panicked), it leaves the flight: a
+/// leader abandons its run, so that a joiner starts another; a joiner stops
+/// waiting.
+pub(crate) struct Seat<'f> {
+    flight: Option<&'f Flight>,
+    stage: Stage<'f>,
+}
+
+impl<'f> Seat<'f> {
+    /// A reader about to board `flight`, if any.
+    #[inline]
+    pub(crate) fn new(flight: Option<&'f Flight>) -> Self {
+        Seat { flight, stage: Stage::Boarding { waited: None } }
+    }
+
+    /// Boards again, as a reader that just arrived: after a shared result
+    /// it could not copy, to run the check itself.
+    pub(crate) fn reboard(&mut self) {
+        self.stage = Stage::Boarding { waited: None };
+    }
+}
+
+/// Where a read stands.
+enum Stage<'f> {
+    /// About to lead, join or take a result: after the run it waited for, if
+    /// any.
+    Boarding {
+        waited: Option<u64>,
+    },
+    /// Running its own run, for the flight if there is one.
+    Leading,
+    /// Waiting for run `run_no` of another read.
+    Waiting {
+        wait: Pin<Box<Wait<'f>>>,
+        run_no: u64,
+    },
+    Done,
+}
+
+impl Drop for Seat<'_> {
+    fn drop(&mut self) {
+        let Some(flight) = self.flight else { return };
+        match self.stage {
+            // Dropped before its run landed (the run was dropped just before):
+            // its joiners are told, so that one of them starts another.
+            Stage::Leading => flight.abandon(),
+            Stage::Waiting { run_no, .. } => flight.leave(run_no),
+            _ => {}
+        }
     }
 }
 
@@ -398,86 +356,121 @@ pin_project_lite::pin_project! {
     }
 }
 
-impl<'f, 'p, T, S, F> Coalesced<'f, 'p, T, S, F> {
-    fn new(flight: Option<&'f Flight>, plan: Plan<'p>, start: S) -> Self {
-        Coalesced { flight, plan, start, stage: Stage::Boarding { waited: None }, details: PhantomData }
+impl<'f, 'p, F> Coalesced<'f, 'p, F> {
+    /// The read of `flight` (none: a run of its own) under `plan`, whose own
+    /// run, if it leads, is `run`.
+    #[inline]
+    pub(crate) fn new(flight: Option<&'f Flight>, plan: Plan<'p>, run: F) -> Self {
+        Coalesced { run, plan, seat: Seat::new(flight) }
     }
 }
 
-impl<'f, 'p, T, S, F> Future for Coalesced<'f, 'p, T, S, F>
+impl<'f, 'p, F, T> Future for Coalesced<'f, 'p, F>
 where
     T: Clone + Send + Sync + 'static,
-    S: Fn(Plan<'p>) -> F,
     F: Future<Output = Component<T>>,
 {
     type Output = Component<T>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Component<T>> {
-        let mut this = self.project();
+        let this = self.project();
         loop {
-            match this.stage.as_mut().project() {
-                StageProj::Boarding { waited: after } => {
+            match ready!(this.seat.poll_turn(this.plan, cx)) {
+                Turn::Lead => {
+                    let result = ready!(this.run.poll(cx));
+                    this.seat.land(&result);
+                    return Poll::Ready(result);
+                }
+                Turn::Take(shared) => {
+                    if let Some(result) = joined::<T>(&*shared) {
+                        return Poll::Ready(result);
+                    }
+                    // Not a result it can copy: it runs the check instead.
+                    this.seat.reboard();
+                }
+                Turn::Waited => return Poll::Ready(waited(*this.plan)),
+            }
+        }
+    }
+}
+
+/// What a reader does next: run its own run, copy a shared result, or answer
+/// that its deadline passed while it waited.
+pub(crate) enum Turn {
+    Lead,
+    Take(SharedResult),
+    Waited,
+}
+
+impl<'f> Seat<'f> {
+    /// The reader's next turn once it has one: everything of a read but its
+    /// own run and its result's type, so compiled once for every check.
+    pub(crate) fn poll_turn(&mut self, plan: &Plan<'_>, cx: &mut Context<'_>) -> Poll<Turn> {
+        loop {
+            match &mut self.stage {
+                Stage::Leading => return Poll::Ready(Turn::Lead),
+                Stage::Boarding { waited: after } => {
                     let after = *after;
-                    let Some(flight) = *this.flight else {
+                    let Some(flight) = self.flight else {
                         // No flight to share: the run is this read's own.
-                        let result = (this.start)(*this.plan);
-                        this.stage.set(Stage::Leading { run: result });
-                        continue;
+                        self.stage = Stage::Leading;
+                        return Poll::Ready(Turn::Lead);
                     };
                     match flight.role(after) {
                         // A reader whose wait outlasted its deadline (its run
                         // abandoned) starts no run that could only time out.
-                        Role::Lead if after.is_some() && tokio::time::Instant::now() >= this.plan.deadline() => {
+                        Role::Lead if after.is_some() && tokio::time::Instant::now() >= plan.deadline() => {
                             flight.abandon();
-                            this.stage.set(Stage::Done);
-                            return Poll::Ready(waited(*this.plan));
+                            self.stage = Stage::Done;
+                            return Poll::Ready(Turn::Waited);
                         }
-                        Role::Lead => {
-                            let run = (this.start)(*this.plan);
-                            this.stage.set(Stage::Leading { run });
+                        Role::Lead => self.stage = Stage::Leading,
+                        Role::Take(shared) => {
+                            self.stage = Stage::Done;
+                            return Poll::Ready(Turn::Take(shared));
                         }
-                        Role::Take(shared) => match joined::<T>(&*shared) {
-                            Some(result) => {
-                                this.stage.set(Stage::Done);
-                                return Poll::Ready(result);
-                            }
-                            // Not a result it can copy: it runs the check instead.
-                            None => this.stage.set(Stage::Boarding { waited: None }),
-                        },
                         Role::Wait(run_no, landed) => {
-                            let deadline = tokio::time::sleep_until(this.plan.deadline());
+                            let deadline = tokio::time::sleep_until(plan.deadline());
                             let wait = Box::pin(Wait { landed, deadline });
-                            this.stage.set(Stage::Waiting { wait, run_no });
+                            self.stage = Stage::Waiting { wait, run_no };
                         }
                     }
                 }
-                StageProj::Leading { run } => {
-                    let result = ready!(run.poll(cx));
-                    if let Some(flight) = *this.flight {
-                        flight.land(&result);
-                    }
-                    this.stage.set(Stage::Done);
-                    return Poll::Ready(result);
-                }
-                StageProj::Waiting { wait, run_no } => {
+                Stage::Waiting { wait, run_no } => {
                     let run_no = *run_no;
                     let wait = wait.as_mut().project();
                     if wait.landed.poll(cx).is_ready() {
                         // Still counted among the run's takers, if it landed.
-                        this.stage.set(Stage::Boarding { waited: Some(run_no) });
+                        self.stage = Stage::Boarding { waited: Some(run_no) };
                         continue;
                     }
                     ready!(wait.deadline.poll(cx));
-                    if let Some(flight) = *this.flight {
+                    if let Some(flight) = self.flight {
                         flight.leave(run_no);
                     }
-                    this.stage.set(Stage::Done);
-                    return Poll::Ready(waited(*this.plan));
+                    self.stage = Stage::Done;
+                    return Poll::Ready(Turn::Waited);
                 }
                 // Polled after it completed: it stays pending rather than panic.
-                StageProj::Done => return Poll::Pending,
+                Stage::Done => return Poll::Pending,
             }
         }
+    }
+
+    /// Ends the reader's own run with `result`, shared with the flight's
+    /// joiners, if any.
+    #[inline]
+    fn land<T: Clone + Send + Sync + 'static>(&mut self, result: &Component<T>) {
+        self.land_with(|| Some(shareable(result)));
+    }
+
+    /// Ends the reader's own run, its joiners given what `copy` makes.
+    #[inline]
+    pub(crate) fn land_with(&mut self, copy: impl FnOnce() -> Option<SharedResult>) {
+        if let Some(flight) = self.flight {
+            flight.land(copy);
+        }
+        self.stage = Stage::Done;
     }
 }
 
@@ -502,9 +495,9 @@ mod tests {
         };
         let now = tokio::time::Instant::now();
         let (leader, impatient, patient) = tokio::join!(
-            Coalesced::new(Some(&flight), Plan::new(now, &long), run),
-            Coalesced::new(Some(&flight), Plan::new(now, &short), run),
-            Coalesced::new(Some(&flight), Plan::new(now, &long), run),
+            Coalesced::new(Some(&flight), Plan::new(now, &long), run(())),
+            Coalesced::new(Some(&flight), Plan::new(now, &short), run(())),
+            Coalesced::new(Some(&flight), Plan::new(now, &long), run(())),
         );
         assert_eq!(runs.load(Ordering::SeqCst), 1);
         assert_eq!((leader.status, leader.details, leader.ending), (Status::Up, Some(7), Ending::Completed));
@@ -523,7 +516,7 @@ mod tests {
         let policy = Policy::new(Duration::from_secs(1), false);
         let run = |_| async { Component::new(Status::Up) };
         let alone: Component<()> =
-            Coalesced::new(Some(&flight), Plan::new(tokio::time::Instant::now(), &policy), run).await;
+            Coalesced::new(Some(&flight), Plan::new(tokio::time::Instant::now(), &policy), run(())).await;
         assert_eq!(alone.ending, Ending::Completed);
         let board = flight.board();
         assert_eq!(flight.state.load(Ordering::Acquire), IDLE);
@@ -564,7 +557,8 @@ mod tests {
                             }
                             Component::new(Status::Up).with_details(run)
                         };
-                        let read = Coalesced::new(Some(&*flight), Plan::new(tokio::time::Instant::now(), policy), run);
+                        let read =
+                            Coalesced::new(Some(&*flight), Plan::new(tokio::time::Instant::now(), policy), run(()));
                         // Some readers give up at once: leaders and joiners cancelled midway.
                         if (reader + round as usize).is_multiple_of(7) {
                             let _ = tokio::time::timeout(Duration::ZERO, read).await;
@@ -604,14 +598,14 @@ mod tests {
         let up = Component::new(Status::Up).with_details(1u32);
         assert!(matches!(flight.role(None), Role::Lead));
         assert_eq!(waits_for(flight.role(None)), Some(1));
-        flight.land(&up);
+        flight.land(|| Some(shareable(&up)));
         // Run 2 is led and joined before run 1's joiner takes its result.
         assert!(matches!(flight.role(None), Role::Lead));
         assert_eq!(waits_for(flight.role(None)), Some(2));
         // That joiner of run 2 woken by run 1's landing: still waiting, counted once.
         assert_eq!(waits_for(flight.role(Some(2))), Some(2));
         assert_eq!(flight.board().waiting, 1);
-        flight.land(&Component::new(Status::Down).with_details(2u32));
+        flight.land(|| Some(shareable(&Component::new(Status::Down).with_details(2u32))));
         // Run 1's joiner, late, gets run 2's result without taking it from
         // run 2's joiner.
         let Role::Take(late) = flight.role(Some(1)) else { panic!("run 1's joiner takes a result") };
@@ -632,8 +626,8 @@ mod tests {
             Component::new(Status::Up)
         };
         let now = tokio::time::Instant::now();
-        let mut leader = Box::pin(Coalesced::new(Some(&flight), Plan::new(now, &long), run));
-        let joiner = Coalesced::new(Some(&flight), Plan::new(now, &short), run);
+        let mut leader = Box::pin(Coalesced::new(Some(&flight), Plan::new(now, &long), run(())));
+        let joiner = Coalesced::new(Some(&flight), Plan::new(now, &short), run(()));
         let mut joiner = std::pin::pin!(joiner);
         let mut cx = Context::from_waker(std::task::Waker::noop());
         assert!(leader.as_mut().poll(&mut cx).is_pending());
@@ -666,7 +660,8 @@ mod tests {
             let _bomb = PanicOnDrop;
             std::future::pending::<Component<()>>().await
         };
-        let mut leader = Box::pin(Coalesced::new(Some(&flight), Plan::new(tokio::time::Instant::now(), &policy), run));
+        let mut leader =
+            Box::pin(Coalesced::new(Some(&flight), Plan::new(tokio::time::Instant::now(), &policy), run(())));
         assert!(leader.as_mut().poll(&mut Context::from_waker(std::task::Waker::noop())).is_pending());
         assert!(catch_unwind(AssertUnwindSafe(move || drop(leader))).is_err(), "its drop panics");
         assert_eq!(flight.state.load(Ordering::Acquire), IDLE, "the next read can lead a run");

@@ -4,8 +4,9 @@
 //!
 //! The check contract: what a component of a report is.
 
-pub(crate) mod bounded;
+pub(crate) mod attempts;
 pub(crate) mod cache;
+pub(crate) mod driver;
 pub(crate) mod flight;
 pub(crate) mod outcome;
 pub(crate) mod redact;
@@ -20,7 +21,8 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::Retry;
-use crate::check::run::{Plan, run_bounded};
+use crate::check::run::{Plan, RunIn, run_check};
+use crate::check::thresholds::streak::Tally;
 use crate::group;
 use crate::{Component, Outcome};
 
@@ -101,6 +103,13 @@ pub trait Check<S: ?Sized = ()>: Send + Sync {
     #[doc(hidden)]
     const __KEEPS_HISTORY: bool = false;
 
+    /// The history of this check's runs, if it keeps one: `#[health_check]`
+    /// types do. Not part of the API.
+    #[doc(hidden)]
+    fn __tally(&self) -> Option<&Tally> {
+        None
+    }
+
     /// Runs the check once. Timeouts, panics and caching are handled by the caller.
     fn run(&self, state: &S) -> impl Future<Output = Outcome<Self::Details>> + Send;
 
@@ -108,20 +117,20 @@ pub trait Check<S: ?Sized = ()>: Send + Sync {
     /// retries, a panic reported DOWN.
     ///
     /// Not part of the API: only this crate can call it (it alone makes the
-    /// token), and only its generated checks, [`Cached`](crate::Cached) and
-    /// [`Damped`](crate::Damped) replace it, to choose a runner per type so
-    /// that checks without a cache or history carry no code for them.
+    /// token), and only its cached generated checks, [`Cached`](crate::Cached)
+    /// and [`Damped`](crate::Damped) replace it, to choose a runner per type
+    /// so that checks without a cache carry no code for one.
     #[doc(hidden)]
     fn __run_for_report(
         &self,
         state: &S,
         plan: Plan<'_>,
-        _: crate::__private::Sealed,
+        run_in: RunIn<'_>,
     ) -> impl Future<Output = Component<Self::Details>> + Send
     where
         S: Sync,
     {
-        run_bounded::<S, Self, true>(self, state, plan)
+        run_check(self, state, plan, self.__tally(), run_in)
     }
 }
 

@@ -1,8 +1,10 @@
-//! Running one check: timeout, retries, panic isolation and redaction.
+//! Running one check: its policy, its plan, and the future of its run.
 
-use std::any::{Any, TypeId};
+use std::any::TypeId;
+use std::fmt;
 use std::future::Future;
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 // Tokio's clock, like the timer's: with a paused clock in tests, timeouts and
@@ -10,8 +12,9 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::check::MAX_TIMEOUT;
-use crate::check::bounded::{Bounded, Ended};
-use crate::check::redact::{redact, redact_message};
+use crate::check::attempts::{CheckAttempts, with_details};
+use crate::check::driver::Driver;
+use crate::check::flight::{Flight, Flights};
 use crate::check::retry::Retry;
 use crate::check::thresholds::ThresholdOverride;
 use crate::check::thresholds::streak::Tally;
@@ -81,153 +84,86 @@ impl<'p> Plan<'p> {
     }
 }
 
-/// Runs `check` as `plan` says: under its timeout, retried after a failure
-/// while the retries fit, with a panic turned into DOWN and messages redacted.
-/// `RUN_MAY_PANIC`: whether `run` may do work, and so panic, before returning
-/// its future. The checks `#[health_check]` generates pass `false`: their `run`
-/// only calls an `async fn`, which runs nothing before its first poll, and
-/// that poll is guarded.
+pin_project_lite::pin_project! {
+    /// The run of one check as its plan says: under its timeout, retried after
+    /// a failure while the retries fit, with a panic turned into DOWN, messages
+    /// redacted, and counted in the check's history if it keeps one.
+    ///
+    /// All of that is the [`Driver`]'s, compiled once for every check; this
+    /// type adds only the check's own future and details. Made by
+    /// [`run_check`].
+    pub struct CheckRun<'p, 't, 'f, B, F, T> {
+        // First: the check's future is dropped before the driver leaves
+        // its flight, so that no other run starts while it still exists.
+        #[pin]
+        attempts: CheckAttempts<B, F, T>,
+        #[pin]
+        driver: Driver<'p, 't, 'f>,
+    }
+}
+
+impl<B, F, T> Future for CheckRun<'_, '_, '_, B, F, T>
+where
+    B: Fn() -> F,
+    F: Future<Output = Outcome<T>>,
+    T: Clone + Send + Sync + 'static,
+{
+    type Output = Component<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Component<T>> {
+        let mut this = self.project();
+        let component = ready!(this.driver.poll_run(this.attempts.as_mut(), cx));
+        Poll::Ready(with_details(component, this.attempts.take_details()))
+    }
+}
+
+impl<B, F, T> fmt::Debug for CheckRun<'_, '_, '_, B, F, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CheckRun").finish_non_exhaustive()
+    }
+}
+
+/// Where a report runs a check: in the flight of a monitor's component,
+/// shared with the reads that need it meanwhile, or alone.
 ///
-/// Not an `async fn`: it hands over the inner future instead of wrapping it
-/// in one more state machine.
-pub fn run_bounded<S, C, const RUN_MAY_PANIC: bool>(
-    check: &C,
-    state: &S,
-    plan: Plan<'_>,
-) -> impl Future<Output = Component<C::Details>> + Send
-where
-    S: ?Sized + Sync,
-    C: Check<S> + ?Sized,
-{
-    run_planned::<S, C, RUN_MAY_PANIC>(check, state, plan, None)
+/// Only this crate makes one, so only it calls
+/// [`Check::__run_for_report`](crate::Check::__run_for_report).
+#[derive(Debug, Clone, Copy)]
+pub struct RunIn<'f> {
+    pub(crate) flight: Option<&'f Flight>,
 }
 
-/// Runs `check` as [`run_bounded`] does, then counts the run in `tally`,
-/// which decides the status it shows.
-pub fn run_tracked<S, C, const RUN_MAY_PANIC: bool>(
-    check: &C,
-    state: &S,
-    plan: Plan<'_>,
-    tally: &Tally,
-) -> impl Future<Output = Component<C::Details>> + Send
-where
-    S: ?Sized + Sync,
-    C: Check<S> + ?Sized,
-{
-    run_planned::<S, C, RUN_MAY_PANIC>(check, state, plan, Some(tally))
+impl RunIn<'static> {
+    /// A run of its own.
+    pub(crate) const ALONE: Self = RunIn { flight: None };
 }
 
-/// One attempt of `$check` with `$state` under `$plan`: the check's future,
-/// bounded, then its component. A macro, so that the first attempt runs in
-/// the state machine of the run itself rather than in one nested in it.
-macro_rules! attempt {
-    // `$plan` is read where needed rather than copied into locals, which
-    // would live in the state machine beside it.
-    ($may_panic:ident, $check:expr, $state:expr, $plan:expr) => {{
-        match start::<_, $may_panic>(|| $check.run($state)) {
-            Ok(future) => finish(Bounded::new(future, $plan.deadline()).await, $plan.started, $plan.policy),
-            Err(panic) => panicked(&*panic, $plan.policy.critical, $plan.started.elapsed()),
-        }
-    }};
-}
-
-/// The run of a check, counted in `tally` if any. A check without retries
-/// runs as this one state machine, holding a reference to its policy and no
-/// room for retries; one with retries runs its attempts and waits on the heap.
-pub(crate) async fn run_planned<S, C, const RUN_MAY_PANIC: bool>(
-    check: &C,
-    state: &S,
-    plan: Plan<'_>,
-    tally: Option<&Tally>,
-) -> Component<C::Details>
-where
-    S: ?Sized + Sync,
-    C: Check<S> + ?Sized,
-{
-    let mut component = if plan.policy.retry.is_none() {
-        attempt!(RUN_MAY_PANIC, check, state, plan)
-    } else {
-        Box::pin(run_retrying::<S, C, RUN_MAY_PANIC>(check, state, plan)).await
-    };
-    if let Some(tally) = tally {
-        tally.record(&mut component, plan.policy.thresholds);
+impl<'f> RunIn<'f> {
+    /// The run of the component at `index` of a report run with `flights`.
+    #[inline]
+    pub(crate) fn component(flights: Flights<'f>, index: usize) -> Self {
+        RunIn { flight: flights.get(index) }
     }
-    component
 }
 
-/// Attempts after failures, while the retries fit.
-async fn run_retrying<S, C, const RUN_MAY_PANIC: bool>(check: &C, state: &S, plan: Plan<'_>) -> Component<C::Details>
-where
-    S: ?Sized + Sync,
-    C: Check<S> + ?Sized,
-{
-    let Plan { started, policy } = plan;
-    let mut component = attempt!(RUN_MAY_PANIC, check, state, plan);
-    let mut attempts: u32 = 1;
-    let deadline = plan.deadline();
-    for _ in 0..policy.retry.retries() {
-        // Only failures the check reported are retried: a timeout has used
-        // the whole budget, and a panic is a bug.
-        if component.status != Status::Down || component.ending != Ending::Completed {
-            break;
-        }
-        let backoff = policy.retry.backoff();
-        if !backoff.is_zero() {
-            // A wait that would end at or past the timeout leaves no time to
-            // try again: the failure stands.
-            match Instant::now().checked_add(backoff) {
-                Some(resume) if resume < deadline => tokio::time::sleep_until(resume).await,
-                _ => break,
-            }
-        }
-        attempts = attempts.saturating_add(1);
-        let retried = attempt!(RUN_MAY_PANIC, check, state, plan);
-        if retried.ending == Ending::TimedOut {
-            // The retry ran out of the run's time: the failure the check
-            // reported says more than the timeout.
-            component.duration = started.elapsed();
-            break;
-        }
-        component = retried;
-    }
-    component.attempts = attempts;
-    component
-}
-
-/// The check's future, from `run`. `run` itself may do work before returning
-/// it (a closure given to `check_fn`, say), and that work may panic too.
+/// Runs `check` with `state` as `plan` says (see `CheckRun`), counted in
+/// `tally` if any, in `run_in`.
+///
+/// Not an `async fn`: it hands over the run itself instead of wrapping it in
+/// one more state machine.
 #[inline]
-fn start<F, const RUN_MAY_PANIC: bool>(run: impl FnOnce() -> F) -> Result<F, Box<dyn Any + Send>> {
-    if RUN_MAY_PANIC { catch_unwind(AssertUnwindSafe(run)) } else { Ok(run()) }
-}
-
-/// The component of an attempt that ended. Inlined into each check's state
-/// machine: the component is then built where it is returned.
-#[inline(always)]
-fn finish<T: 'static>(ended: Ended<Outcome<T>>, started: Instant, policy: &Policy) -> Component<T> {
-    let Policy { timeout, critical, .. } = *policy;
-    let duration = started.elapsed();
-    match ended {
-        Ended::Completed(outcome) => {
-            let (status, details, message) = outcome.into_parts();
-            let mut component = Component::new(status).with_critical(critical).with_duration(duration);
-            component.message = message.map(redact_message);
-            // `()` details say nothing; they are left out of the JSON and the schema.
-            component.details = details.filter(|_| !is_unit::<T>());
-            component
-        }
-        Ended::Panicked(panic) => panicked(&*panic, critical, duration),
-        Ended::TimedOut => timed_out(timeout, critical, duration),
-    }
-}
-
-fn panicked<T>(panic: &(dyn Any + Send), critical: bool, duration: Duration) -> Component<T> {
-    let mut component = Component::new(Status::Down)
-        .with_critical(critical)
-        .with_duration(duration)
-        .with_message(format!("check panicked: {}", redact(panic_text(panic))));
-    component.ending = Ending::Panicked;
-    component
+pub fn run_check<'c, 's, 'p, 't, 'f, S, C>(
+    check: &'c C,
+    state: &'s S,
+    plan: Plan<'p>,
+    tally: Option<&'t Tally>,
+    run_in: RunIn<'f>,
+) -> impl Future<Output = Component<C::Details>> + Send
+where
+    S: ?Sized + Sync,
+    C: Check<S> + ?Sized,
+{
+    CheckRun { attempts: CheckAttempts::new(move || check.run(state)), driver: Driver::new(plan, tally, run_in.flight) }
 }
 
 pub(crate) fn timed_out<T>(timeout: Duration, critical: bool, duration: Duration) -> Component<T> {
@@ -250,14 +186,4 @@ pub(crate) fn waited<T>(plan: Plan<'_>) -> Component<T> {
 
 pub(crate) fn is_unit<T: 'static>() -> bool {
     TypeId::of::<T>() == TypeId::of::<()>()
-}
-
-fn panic_text(payload: &(dyn Any + Send)) -> &str {
-    if let Some(text) = payload.downcast_ref::<&'static str>() {
-        text
-    } else if let Some(text) = payload.downcast_ref::<String>() {
-        text
-    } else {
-        "a non-string payload"
-    }
 }

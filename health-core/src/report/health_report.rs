@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
-use crate::check::flight::Runner;
+use crate::check::flight::Flights;
 use crate::report::component::millis;
 use crate::{ComponentInfo, ComponentSet, Selection, Status, time_format::Rfc3339};
 
@@ -116,17 +116,16 @@ pub trait HealthReport: Send + Sync {
     ) -> impl Future<Output = Report<Self::Components>> + Send;
 
     /// Runs the selected checks like [`report_selected`](Self::report_selected),
-    /// each as `runner` says: alone, or joining the run of it under way in a
-    /// monitor. Not part of the API: the derive implements it, and a monitor
-    /// calls it.
+    /// each joining the run of it under way in `flights`, a monitor's, if any.
+    /// Not part of the API: the derive implements it, and a monitor calls it.
     #[doc(hidden)]
-    fn __report_in<X: Runner>(
+    fn __report_in(
         &self,
         state: &Self::State,
         selection: Selection,
-        runner: X,
+        flights: Flights<'_>,
     ) -> impl Future<Output = Report<Self::Components>> + Send {
-        let _ = runner;
+        let _ = flights;
         self.report_selected(state, selection)
     }
 

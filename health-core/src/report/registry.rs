@@ -17,7 +17,7 @@ use tokio::time::Instant;
 use crate::__private::run_for_report;
 use crate::check::MAX_TIMEOUT;
 use crate::check::cache::ResultCache;
-use crate::check::flight::{Flights, Runner};
+use crate::check::flight::{Coalesced, Flights};
 use crate::check::run::{Plan, Policy};
 use crate::check::thresholds::ThresholdOverride;
 use crate::report::join::MaybeDone;
@@ -575,8 +575,8 @@ struct Entry<C> {
 
 impl<S: ?Sized + Sync, C: Check<S>> DynCheck<S> for Entry<C> {
     fn run<'a>(&'a self, state: &'a S, started: Instant, flight: Option<(Flights<'a>, usize)>) -> BoxedRun<'a> {
-        let start = move |plan| async move { erase_details(run_for_report(&self.check, state, plan).await) };
-        boxed(flight, Plan::new(started, &self.policy), start)
+        let plan = Plan::new(started, &self.policy);
+        boxed(flight, plan, async move { erase_details(run_for_report(&self.check, state, plan).await) })
     }
 
     fn describe(&self, builder: &mut SchemaBuilder, name: &str, critical: bool, description: Option<&str>) {
@@ -593,12 +593,11 @@ struct CachedEntry<C> {
 
 impl<S: ?Sized + Sync, C: Check<S>> DynCheck<S> for CachedEntry<C> {
     fn run<'a>(&'a self, state: &'a S, started: Instant, flight: Option<(Flights<'a>, usize)>) -> BoxedRun<'a> {
-        let start = move |plan| {
-            self.cache.get_or_run(plan, move |plan| async move {
-                erase_details(run_for_report(&self.entry.check, state, plan).await)
-            })
-        };
-        boxed(flight, Plan::new(started, &self.entry.policy), start)
+        let plan = Plan::new(started, &self.entry.policy);
+        let run = self.cache.get_or_run(plan, move |plan| async move {
+            erase_details(run_for_report(&self.entry.check, state, plan).await)
+        });
+        boxed(flight, plan, run)
     }
 
     fn describe(&self, builder: &mut SchemaBuilder, name: &str, critical: bool, description: Option<&str>) {
@@ -606,15 +605,14 @@ impl<S: ?Sized + Sync, C: Check<S>> DynCheck<S> for CachedEntry<C> {
     }
 }
 
-/// The run `start` begins, boxed: alone, or in the component's flight.
-fn boxed<'a, S, F>(flight: Option<(Flights<'a>, usize)>, plan: Plan<'a>, start: S) -> BoxedRun<'a>
+/// `run`, boxed: alone, or in the component's flight.
+fn boxed<'a, F>(flight: Option<(Flights<'a>, usize)>, plan: Plan<'a>, run: F) -> BoxedRun<'a>
 where
-    S: Fn(Plan<'a>) -> F + Send + 'a,
     F: Future<Output = Component<Value>> + Send + 'a,
 {
     match flight {
-        Some((flights, index)) => Box::pin(flights.run(index, plan, start)),
-        None => Box::pin(start(plan)),
+        Some((flights, index)) => Box::pin(Coalesced::new(flights.get(index), plan, run)),
+        None => Box::pin(run),
     }
 }
 

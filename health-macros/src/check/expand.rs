@@ -40,7 +40,8 @@ pub(super) fn generate(function: &ItemFn, args: &CheckArgs, shape: Option<&Shape
         |text| quote!(const DESCRIPTION: ::core::option::Option<&'static ::core::primitive::str> = ::core::option::Option::Some(#text);),
     );
     let state_param = format_ident!("__HealthState");
-    let (state_var, plan_var, formatter) = (local("__health_state"), local("__health_plan"), local("__health_f"));
+    let (state_var, plan_var, run_in_var, formatter) =
+        (local("__health_state"), local("__health_plan"), local("__health_run_in"), local("__health_f"));
     let (impl_generics, state_type, run_body) = match shape {
         Some(Shape { state: Some(state), .. }) => (
             quote!(),
@@ -86,6 +87,13 @@ pub(super) fn generate(function: &ItemFn, args: &CheckArgs, shape: Option<&Shape
     // Named like the cache field: fields are not hygienic.
     let tally = format_ident!("__health_tally");
     let cache_bound = args.cache.as_ref().map(|_| &supported);
+    // The history the check keeps, for its runs to be counted in; a cached
+    // check's results come through its cache instead.
+    let tally_of = quote! {
+        fn __tally(&self) -> ::core::option::Option<&#private::Tally> {
+            ::core::option::Option::Some(&self.#tally)
+        }
+    };
     let (cache_field, cache_init, runner) = match &args.cache {
         Some(cache) => {
             let millis = cache.millis;
@@ -93,30 +101,22 @@ pub(super) fn generate(function: &ItemFn, args: &CheckArgs, shape: Option<&Shape
             (
                 quote!(__health_cache: #private::ResultCache<#details>,),
                 quote_spanned!(cache.literal.span()=> __health_cache: #at_cache::new_cache(#at_cache::millis(#millis)),),
-                quote!(self.__health_cache.run::<_, _, false>(self, #state_var, #plan_var, ::core::option::Option::Some(&self.#tally))),
+                quote! {
+                    fn __run_for_report(
+                        &self,
+                        #state_var: &#state_type,
+                        #plan_var: #private::Plan<'_>,
+                        #run_in_var: #private::RunIn<'_>,
+                    ) -> impl #private::Future<Output = #private::Component<Self::Details>> + ::core::marker::Send
+                    where
+                        #state_type: ::core::marker::Sync,
+                    {
+                        #private::run_cached(&self.__health_cache, self, #state_var, #plan_var, &self.#tally, #run_in_var)
+                    }
+                },
             )
         }
-        None => (
-            quote!(),
-            quote!(),
-            quote!(#private::run_tracked::<_, _, false>(self, #state_var, #plan_var, &self.#tally)),
-        ),
-    };
-    // The runner of a report: cached or not, counting runs in the history, and
-    // without the guard that only `run`s which work before returning their
-    // future need (see `run_bounded`).
-    let run_for_report = quote! {
-        fn __run_for_report(
-            &self,
-            #state_var: &#state_type,
-            #plan_var: #private::Plan<'_>,
-            _: #private::Sealed,
-        ) -> impl #private::Future<Output = #private::Component<Self::Details>> + ::core::marker::Send
-        where
-            #state_type: ::core::marker::Sync,
-        {
-            #runner
-        }
+        None => (quote!(), quote!(), tally_of),
     };
 
     quote! {
@@ -163,7 +163,7 @@ pub(super) fn generate(function: &ItemFn, args: &CheckArgs, shape: Option<&Shape
                     #run_body
                 }
 
-                #run_for_report
+                #runner
             }
         };
     }

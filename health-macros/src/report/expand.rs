@@ -183,14 +183,14 @@ pub(super) fn generate(
                     #state_var: &#state,
                     #selection: #private::Selection,
                 ) -> impl #private::Future<Output = #private::Report<#components>> + ::core::marker::Send {
-                    <Self as #private::HealthReport>::__report_in(self, #state_var, #selection, #private::Alone)
+                    <Self as #private::HealthReport>::__report_in(self, #state_var, #selection, #private::Flights::NONE)
                 }
 
-                fn __report_in<__HealthRunner: #private::Runner>(
+                fn __report_in(
                     &self,
                     #state_var: &#state,
                     #selection: #private::Selection,
-                    #runner: __HealthRunner,
+                    #runner: #private::Flights<'_>,
                 ) -> impl #private::Future<Output = #private::Report<#components>> + ::core::marker::Send {
                     async move { #run_all }
                 }
@@ -253,7 +253,7 @@ fn run_all(members: &[Member], runs: Runs, components: &Ident, inputs: Inputs, p
         let #started = #private::Instant::now();
         #(
             let mut #futures = #private::pin!(if #selection.contains(#indices) {
-                #private::MaybeDone::new(#private::run_component::<_, #state_type, _>(
+                #private::MaybeDone::new(#private::run_component::<#state_type, _>(
                     #runner,
                     #indices,
                     &self.#fields,

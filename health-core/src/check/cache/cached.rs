@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use crate::__private::run_for_report;
 use crate::check::cache::ResultCache;
-use crate::check::run::Plan;
+use crate::check::flight::Coalesced;
+use crate::check::run::{Plan, RunIn};
 use crate::{Check, Component};
 
 /// A check whose results are reused for `ttl` after each run, with one run
@@ -89,13 +90,17 @@ where
         &self,
         state: &S,
         plan: Plan<'_>,
-        _: crate::__private::Sealed,
+        run_in: RunIn<'_>,
     ) -> impl Future<Output = Component<Self::Details>> + Send
     where
         S: Sync,
     {
         // The check's own runner, inside the cache: a `Damped` check counts
         // real runs only, never reuses.
-        self.cache.get_or_run(plan, move |plan| run_for_report(&self.check, state, plan))
+        Coalesced::new(
+            run_in.flight,
+            plan,
+            self.cache.get_or_run(plan, move |plan| run_for_report(&self.check, state, plan)),
+        )
     }
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-use crate::check::run::{Plan, run_planned, waited};
+use crate::check::run::{Plan, RunIn, run_check, waited};
 use crate::check::thresholds::streak::Tally;
 use crate::report::component::Ending;
 use crate::{Check, Component};
@@ -50,8 +50,7 @@ impl<T: Clone> ResultCache<T> {
     /// (counted in `tally`, if any) and caches what it returns. The timeout
     /// covers waiting for another report's run and this run together. The cache
     /// holds one result whatever the state it ran with.
-    /// `RUN_MAY_PANIC`: see [`run_bounded`](crate::check::run::run_bounded).
-    pub fn run<S, C, const RUN_MAY_PANIC: bool>(
+    pub fn run<S, C>(
         &self,
         check: &C,
         state: &S,
@@ -62,7 +61,7 @@ impl<T: Clone> ResultCache<T> {
         S: ?Sized + Sync,
         C: Check<S, Details = T> + ?Sized,
     {
-        self.get_or_run(plan, move |plan| run_planned::<S, C, RUN_MAY_PANIC>(check, state, plan, tally))
+        self.get_or_run(plan, move |plan| run_check(check, state, plan, tally, RunIn::ALONE))
     }
 
     /// The fresh cached result, or the result of `run(plan)`, which is then

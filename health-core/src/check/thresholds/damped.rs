@@ -1,9 +1,11 @@
 //! Failure and success thresholds for checks written by hand.
 
 use std::fmt;
+use std::future::Future;
 
 use crate::__private::run_for_report;
-use crate::check::run::Plan;
+use crate::check::flight::Coalesced;
+use crate::check::run::{Plan, RunIn};
 use crate::check::thresholds::ThresholdOverride;
 use crate::check::thresholds::streak::Tally;
 use crate::{Check, Component, Thresholds};
@@ -81,14 +83,22 @@ where
     crate::check::forward_check!(C, S, check);
     const __KEEPS_HISTORY: bool = true;
 
-    async fn __run_for_report(&self, state: &S, plan: Plan<'_>, _: crate::__private::Sealed) -> Component<Self::Details>
+    fn __run_for_report(
+        &self,
+        state: &S,
+        plan: Plan<'_>,
+        run_in: RunIn<'_>,
+    ) -> impl Future<Output = Component<Self::Details>> + Send
     where
         S: Sync,
     {
-        // Only these thresholds apply: a wrapped check's own are turned off.
-        let inner = plan.policy.with_thresholds(ThresholdOverride::OFF);
-        let mut component = run_for_report(&self.check, state, Plan::new(plan.started, &inner)).await;
-        self.tally.record(&mut component, plan.policy.thresholds);
-        component
+        let run = async move {
+            // Only these thresholds apply: a wrapped check's own are turned off.
+            let inner = plan.policy.with_thresholds(ThresholdOverride::OFF);
+            let mut component = run_for_report(&self.check, state, Plan::new(plan.started, &inner)).await;
+            self.tally.record(&mut component, plan.policy.thresholds);
+            component
+        };
+        Coalesced::new(run_in.flight, plan, run)
     }
 }

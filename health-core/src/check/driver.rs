@@ -1,0 +1,317 @@
+//! The run of a check, written once for every check: its timeout, a panic
+//! turned into DOWN, retries and their waits, redaction and thresholds.
+//!
+//! A [`Driver`] is a plain state machine over a `dyn Attempts`, with no type
+//! parameter: it is compiled once, in this crate, however many checks a
+//! program has. Each check's own code is only what its type needs (see
+//! [`CheckAttempts`](crate::check::attempts::CheckAttempts)).
+
+use std::any::Any;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+
+// Tokio's clock, like the timer's: with a paused clock in tests, timeouts and
+// durations still agree.
+use tokio::time::{Instant, Sleep};
+
+use crate::check::attempts::{Attempts, Verdict};
+use crate::check::flight::{Flight, Seat, Turn};
+use crate::check::redact::{redact, redact_message};
+use crate::check::run::{Plan, timed_out, waited};
+use crate::check::thresholds::streak::Tally;
+use crate::report::component::Ending;
+use crate::{Component, Status};
+
+pin_project_lite::pin_project! {
+    /// The run of one check as its plan says, counted in its tally if any.
+    ///
+    /// Its component is a `Component<()>` whose `details` say whether the
+    /// attempt it comes from left details: the check's own future puts them in.
+    pub struct Driver<'p, 't, 'f> {
+        plan: Plan<'p>,
+        tally: Option<&'t Tally>,
+        // The run's place in its component's flight: led by this read, or
+        // another's joined.
+        seat: Seat<'f>,
+        // The deadline of an attempt, or the end of a wait before a retry.
+        // Armed only when an attempt is first found pending: most checks
+        // answer at once, and a Tokio timer costs a clock read, a runtime
+        // handle clone and a timer-wheel entry.
+        #[pin]
+        timer: Option<Sleep>,
+        stage: Stage,
+        // Attempts begun so far.
+        attempts: u32,
+        // The failure a retry may replace.
+        failure: Option<Component<()>>,
+    }
+}
+
+/// Where a run stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// About to lead the run, or join another read's.
+    Board,
+    /// About to begin an attempt.
+    Begin,
+    /// Polling the attempt begun.
+    Attempt,
+    /// Waiting before a retry.
+    Wait,
+    /// The component was returned.
+    Done,
+}
+
+impl<'p, 't, 'f> Driver<'p, 't, 'f> {
+    /// The run `plan` describes, counted in `tally` if any, shared with the
+    /// reads of `flight` if any.
+    #[inline]
+    pub(crate) fn new(plan: Plan<'p>, tally: Option<&'t Tally>, flight: Option<&'f Flight>) -> Self {
+        Driver { plan, tally, seat: Seat::new(flight), timer: None, stage: Stage::Board, attempts: 0, failure: None }
+    }
+
+    /// Drives the run of `check`, whose attempts it begins and polls.
+    pub(crate) fn poll_run(
+        self: Pin<&mut Self>,
+        mut check: Pin<&mut dyn Attempts>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Component<()>> {
+        let mut this = self.project();
+        let Plan { started, policy } = *this.plan;
+        loop {
+            let ended = match *this.stage {
+                Stage::Board => match ready!(this.seat.poll_turn(this.plan, cx)) {
+                    Turn::Lead => {
+                        *this.stage = Stage::Begin;
+                        continue;
+                    }
+                    Turn::Take(shared) => {
+                        match catch_unwind(AssertUnwindSafe(|| check.as_mut().details().join(&*shared))) {
+                            Ok(Some(joined)) => {
+                                *this.stage = Stage::Done;
+                                return Poll::Ready(joined);
+                            }
+                            // Not a result it can copy: it runs the check instead.
+                            _ => {
+                                this.seat.reboard();
+                                continue;
+                            }
+                        }
+                    }
+                    Turn::Waited => {
+                        *this.stage = Stage::Done;
+                        return Poll::Ready(waited(*this.plan));
+                    }
+                },
+                Stage::Begin => {
+                    *this.attempts = this.attempts.saturating_add(1);
+                    match catch_unwind(AssertUnwindSafe(|| check.as_mut().begin())) {
+                        Ok(()) => {
+                            *this.stage = Stage::Attempt;
+                            continue;
+                        }
+                        Err(panic) => panicked(&*panic, policy.critical, started.elapsed()),
+                    }
+                }
+                Stage::Attempt => {
+                    // A check that panicked is never polled again, so no broken
+                    // invariant inside it can be observed: asserting unwind
+                    // safety is sound here.
+                    match catch_unwind(AssertUnwindSafe(|| check.as_mut().poll_attempt(cx))) {
+                        Ok(Poll::Ready(verdict)) => completed(verdict, policy.critical, started.elapsed()),
+                        Err(panic) => {
+                            check.as_mut().end();
+                            panicked(&*panic, policy.critical, started.elapsed())
+                        }
+                        Ok(Poll::Pending) => {
+                            let deadline = this.plan.deadline();
+                            match this.timer.as_mut().as_pin_mut() {
+                                None => this.timer.set(Some(tokio::time::sleep_until(deadline))),
+                                // After a wait, the timer is the attempt's again.
+                                Some(timer) if timer.deadline() != deadline => timer.reset(deadline),
+                                Some(_) => {}
+                            }
+                            match this.timer.as_mut().as_pin_mut().map(|timer| timer.poll(cx)) {
+                                Some(Poll::Ready(())) => {
+                                    check.as_mut().end();
+                                    timed_out(policy.timeout, policy.critical, started.elapsed())
+                                }
+                                Some(Poll::Pending) | None => return Poll::Pending,
+                            }
+                        }
+                    }
+                }
+                Stage::Wait => {
+                    match this.timer.as_mut().as_pin_mut().map(|timer| timer.poll(cx)) {
+                        Some(Poll::Pending) => return Poll::Pending,
+                        Some(Poll::Ready(())) | None => *this.stage = Stage::Begin,
+                    }
+                    continue;
+                }
+                // Polled after it completed: it stays pending rather than panic.
+                Stage::Done => return Poll::Pending,
+            };
+            let (component, resume) = match this.failure.take() {
+                // The retry ran out of the run's time: the failure the check
+                // reported says more than the timeout, and no time is left.
+                Some(mut failure) if ended.ending == Ending::TimedOut => {
+                    failure.duration = started.elapsed();
+                    (failure, None)
+                }
+                _ => {
+                    let resume = retry(&ended, *this.attempts, this.plan);
+                    (ended, resume)
+                }
+            };
+            if let Some(resume) = resume {
+                *this.failure = Some(component);
+                match resume {
+                    Resume::Now => *this.stage = Stage::Begin,
+                    Resume::At(resume) => {
+                        match this.timer.as_mut().as_pin_mut() {
+                            Some(timer) => timer.reset(resume),
+                            None => this.timer.set(Some(tokio::time::sleep_until(resume))),
+                        }
+                        *this.stage = Stage::Wait;
+                    }
+                }
+                continue;
+            }
+            *this.stage = Stage::Done;
+            let mut component = component;
+            component.attempts = *this.attempts;
+            if let Some(tally) = this.tally {
+                tally.record(&mut component, policy.thresholds);
+            }
+            let details = check.as_mut().details();
+            this.seat.land_with(|| details.share(&component));
+            return Poll::Ready(component);
+        }
+    }
+}
+
+/// When a retry begins.
+enum Resume {
+    Now,
+    At(Instant),
+}
+
+/// Whether `component`, after `attempts` attempts, is tried again, and when.
+fn retry(component: &Component<()>, attempts: u32, plan: &Plan<'_>) -> Option<Resume> {
+    let retry = plan.policy.retry;
+    // Only failures the check reported are retried: a timeout has used the
+    // whole budget, and a panic is a bug.
+    if attempts > retry.retries() || component.status != Status::Down || component.ending != Ending::Completed {
+        return None;
+    }
+    let backoff = retry.backoff();
+    if backoff.is_zero() {
+        return Some(Resume::Now);
+    }
+    // A wait that would end at or past the timeout leaves no time to try
+    // again: the failure stands.
+    match Instant::now().checked_add(backoff) {
+        Some(resume) if resume < plan.deadline() => Some(Resume::At(resume)),
+        _ => None,
+    }
+}
+
+/// The component of an attempt that completed.
+fn completed(verdict: Verdict, critical: bool, duration: Duration) -> Component<()> {
+    let Verdict { status, message, details } = verdict;
+    let mut component = Component::new(status).with_critical(critical).with_duration(duration);
+    component.message = message.map(redact_message);
+    component.details = details.then_some(());
+    component
+}
+
+fn panicked(panic: &(dyn Any + Send), critical: bool, duration: Duration) -> Component<()> {
+    let mut component = Component::new(Status::Down)
+        .with_critical(critical)
+        .with_duration(duration)
+        .with_message(format!("check panicked: {}", redact(panic_text(panic))));
+    component.ending = Ending::Panicked;
+    component
+}
+
+fn panic_text(payload: &(dyn Any + Send)) -> &str {
+    if let Some(text) = payload.downcast_ref::<&'static str>() {
+        text
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text
+    } else {
+        "a non-string payload"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use super::*;
+    use crate::check::retry::Retry;
+    use crate::check::run::{Policy, RunIn, run_check};
+    use crate::{Check, Outcome};
+
+    /// Fails with details on its first attempt; then does what `then` says.
+    struct FailsThen {
+        then: Then,
+        attempts: AtomicU32,
+    }
+
+    #[derive(Clone, Copy)]
+    enum Then {
+        Hangs,
+        Panics,
+        Succeeds,
+    }
+
+    impl Check for FailsThen {
+        type Details = u32;
+
+        async fn run(&self, _: &()) -> Outcome<u32> {
+            let attempt = self.attempts.fetch_add(1, Ordering::SeqCst) + 1;
+            if attempt == 1 {
+                return Outcome::down(attempt).with_message("refused");
+            }
+            match self.then {
+                Then::Hangs => std::future::pending().await,
+                Then::Panics => panic!("bug"),
+                Then::Succeeds => Outcome::up(attempt),
+            }
+        }
+    }
+
+    async fn run(then: Then) -> (Component<u32>, u32) {
+        let check = FailsThen { then, attempts: AtomicU32::new(0) };
+        let policy = Policy::new(Duration::from_millis(100), true).with_retry(Retry::new(3, Duration::ZERO));
+        let component = run_check(&check, &(), Plan::new(Instant::now(), &policy), None, RunIn::ALONE).await;
+        (component, check.attempts.load(Ordering::SeqCst))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_retry_cut_by_the_timeout_leaves_the_failure_before_it_with_its_details() {
+        let (component, attempts) = run(Then::Hangs).await;
+        assert_eq!((component.status, component.message.as_deref()), (Status::Down, Some("refused")));
+        assert_eq!(component.details, Some(1), "the details of the failure reported");
+        assert_eq!((component.attempts, attempts), (2, 2), "no attempt after the timeout");
+        assert_eq!(component.duration, Duration::from_millis(100));
+    }
+
+    #[tokio::test]
+    async fn a_retry_that_panics_is_reported_without_the_failures_details() {
+        let (component, attempts) = run(Then::Panics).await;
+        assert_eq!((component.status, component.ending), (Status::Down, Ending::Panicked));
+        assert_eq!(component.details, None);
+        assert_eq!((component.attempts, attempts), (2, 2), "a panic is not retried");
+    }
+
+    #[tokio::test]
+    async fn a_retry_that_succeeds_reports_its_own_details() {
+        let (component, attempts) = run(Then::Succeeds).await;
+        assert_eq!((component.status, component.details, component.message), (Status::Up, Some(2), None));
+        assert_eq!((component.attempts, attempts), (2, 2));
+    }
+}
