@@ -201,3 +201,13 @@ done
 printf "the macro crate alone (debug): health-macros %.2f, serde_derive %.2f\n" \
   "$(echo "${TIMES[macros-health-macros]}" | median)" "$(echo "${TIMES[macros-serde_derive]}" | median)"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(rustc --version)"
+
+# LLVM IR lines of each crate (debug), with `cargo llvm-lines` if installed
+# (`cargo install cargo-llvm-lines`): how much code each compiles.
+if command -v cargo-llvm-lines >/dev/null; then
+  for crate in derive hand; do
+    touch "$crate/src/main.rs"
+    total=$(cargo llvm-lines --quiet -p "compile-$crate" --bin "compile-$crate" 2>/dev/null | awk '/\(TOTAL\)/ { print $1 " lines, " $2 " copies" }')
+    echo "llvm-lines $crate: $total"
+  done
+fi

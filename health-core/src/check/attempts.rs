@@ -19,12 +19,10 @@ use crate::{Component, Outcome, Status};
 
 /// One attempt after another of a check: what the driver of a run needs of it.
 pub(crate) trait Attempts {
-    /// Begins an attempt, dropping any previous one's future. A hand-written
-    /// `run` may do work, and panic, here.
-    fn begin(self: Pin<&mut Self>);
-
-    /// Polls the attempt begun. When it completes, its details are kept for
-    /// the component, and its status and message returned.
+    /// Polls the attempt in flight, beginning one if there is none (a
+    /// hand-written `run` may do work, and panic, as it begins). When it
+    /// completes, its details are kept for the component, and its status and
+    /// message returned; the next poll begins another attempt.
     fn poll_attempt(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Verdict>;
 
     /// Drops the attempt in flight, if any: one that timed out or panicked.
@@ -102,17 +100,12 @@ where
     F: Future<Output = Outcome<T>>,
     T: Clone + Send + Sync + 'static,
 {
-    fn begin(self: Pin<&mut Self>) {
-        let mut this = self.project();
-        // The previous attempt goes first, so that two never exist at once.
-        this.attempt.set(None);
-        this.attempt.set(Some((this.begin)()));
-    }
-
     fn poll_attempt(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Verdict> {
         let mut this = self.project();
+        if this.attempt.is_none() {
+            this.attempt.set(Some((this.begin)()));
+        }
         let Some(attempt) = this.attempt.as_mut().as_pin_mut() else {
-            // Never polled without an attempt begun; pending rather than panic.
             return Poll::Pending;
         };
         let outcome = ready!(attempt.poll(cx));

@@ -19,34 +19,33 @@ use tokio::time::{Instant, Sleep};
 use crate::check::attempts::{Attempts, Verdict};
 use crate::check::flight::{Flight, Seat, Turn};
 use crate::check::redact::{redact, redact_message};
-use crate::check::run::{Plan, timed_out, waited};
+use crate::check::run::{Plan, Policy, timed_out, waited};
 use crate::check::thresholds::streak::Tally;
 use crate::report::component::Ending;
 use crate::{Component, Status};
 
-pin_project_lite::pin_project! {
-    /// The run of one check as its plan says, counted in its tally if any.
-    ///
-    /// Its component is a `Component<()>` whose `details` say whether the
-    /// attempt it comes from left details: the check's own future puts them in.
-    pub struct Driver<'p, 't, 'f> {
-        plan: Plan<'p>,
-        tally: Option<&'t Tally>,
-        // The run's place in its component's flight: led by this read, or
-        // another's joined.
-        seat: Seat<'f>,
-        // The deadline of an attempt, or the end of a wait before a retry.
-        // Armed only when an attempt is first found pending: most checks
-        // answer at once, and a Tokio timer costs a clock read, a runtime
-        // handle clone and a timer-wheel entry.
-        #[pin]
-        timer: Option<Sleep>,
-        stage: Stage,
-        // Attempts begun so far.
-        attempts: u32,
-        // The failure a retry may replace.
-        failure: Option<Component<()>>,
-    }
+/// The run of one check as its plan says, counted in its tally if any.
+///
+/// Its component is a `Component<()>` whose `details` say whether the
+/// attempt it comes from left details: the check's own future puts them in.
+pub(crate) struct Driver<'p, 't, 'f> {
+    plan: Plan<'p>,
+    tally: Option<&'t Tally>,
+    // The run's place in its component's flight: led by this read, or
+    // another's joined.
+    seat: Option<Seat<'f>>,
+    // The deadline of an attempt, or the end of a wait before a retry.
+    // Armed only when an attempt is first found pending: most checks
+    // answer at once, and a Tokio timer costs a clock read, a runtime
+    // handle clone and a timer-wheel entry. On the heap: a report's
+    // future holds one driver per check, moved whole while unstarted.
+    timer: Option<Pin<Box<Sleep>>>,
+    stage: Stage,
+    // Attempts begun so far.
+    attempts: u32,
+    // The failure a retry may replace; on the heap, as only retries
+    // need it.
+    failure: Option<Box<Component<()>>>,
 }
 
 /// Where a run stands.
@@ -54,9 +53,7 @@ pin_project_lite::pin_project! {
 enum Stage {
     /// About to lead the run, or join another read's.
     Board,
-    /// About to begin an attempt.
-    Begin,
-    /// Polling the attempt begun.
+    /// Polling an attempt, begun at its first poll.
     Attempt,
     /// Waiting before a retry.
     Wait,
@@ -69,127 +66,167 @@ impl<'p, 't, 'f> Driver<'p, 't, 'f> {
     /// reads of `flight` if any.
     #[inline]
     pub(crate) fn new(plan: Plan<'p>, tally: Option<&'t Tally>, flight: Option<&'f Flight>) -> Self {
-        Driver { plan, tally, seat: Seat::new(flight), timer: None, stage: Stage::Board, attempts: 0, failure: None }
+        Driver { plan, tally, seat: flight.map(Seat::on), timer: None, stage: Stage::Board, attempts: 0, failure: None }
     }
 
     /// Drives the run of `check`, whose attempts it begins and polls.
-    pub(crate) fn poll_run(
-        self: Pin<&mut Self>,
-        mut check: Pin<&mut dyn Attempts>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Component<()>> {
-        let mut this = self.project();
-        let Plan { started, policy } = *this.plan;
+    pub(crate) fn poll_run(&mut self, mut check: Pin<&mut dyn Attempts>, cx: &mut Context<'_>) -> Poll<Component<()>> {
+        // The path of a check that answers at once is kept short; the rest
+        // is in functions of their own.
         loop {
-            let ended = match *this.stage {
-                Stage::Board => match ready!(this.seat.poll_turn(this.plan, cx)) {
-                    Turn::Lead => {
-                        *this.stage = Stage::Begin;
-                        continue;
+            let ended = match self.stage {
+                // A check that panicked is never polled again, so no broken
+                // invariant inside it can be observed: asserting unwind
+                // safety is sound here.
+                Stage::Attempt => match catch_unwind(AssertUnwindSafe(|| check.as_mut().poll_attempt(cx))) {
+                    Ok(Poll::Ready(verdict)) => {
+                        completed(verdict, self.plan.policy.critical, self.plan.started.elapsed())
                     }
-                    Turn::Take(shared) => {
-                        match catch_unwind(AssertUnwindSafe(|| check.as_mut().details().join(&*shared))) {
-                            Ok(Some(joined)) => {
-                                *this.stage = Stage::Done;
-                                return Poll::Ready(joined);
-                            }
-                            // Not a result it can copy: it runs the check instead.
-                            _ => {
-                                this.seat.reboard();
-                                continue;
-                            }
-                        }
-                    }
-                    Turn::Waited => {
-                        *this.stage = Stage::Done;
-                        return Poll::Ready(waited(*this.plan));
+                    Ok(Poll::Pending) => ready!(self.poll_timer(check.as_mut(), cx)),
+                    Err(panic) => {
+                        check.as_mut().end();
+                        panicked(&*panic, self.plan.policy.critical, self.plan.started.elapsed())
                     }
                 },
-                Stage::Begin => {
-                    *this.attempts = this.attempts.saturating_add(1);
-                    match catch_unwind(AssertUnwindSafe(|| check.as_mut().begin())) {
-                        Ok(()) => {
-                            *this.stage = Stage::Attempt;
-                            continue;
-                        }
-                        Err(panic) => panicked(&*panic, policy.critical, started.elapsed()),
-                    }
-                }
-                Stage::Attempt => {
-                    // A check that panicked is never polled again, so no broken
-                    // invariant inside it can be observed: asserting unwind
-                    // safety is sound here.
-                    match catch_unwind(AssertUnwindSafe(|| check.as_mut().poll_attempt(cx))) {
-                        Ok(Poll::Ready(verdict)) => completed(verdict, policy.critical, started.elapsed()),
-                        Err(panic) => {
-                            check.as_mut().end();
-                            panicked(&*panic, policy.critical, started.elapsed())
-                        }
-                        Ok(Poll::Pending) => {
-                            let deadline = this.plan.deadline();
-                            match this.timer.as_mut().as_pin_mut() {
-                                None => this.timer.set(Some(tokio::time::sleep_until(deadline))),
-                                // After a wait, the timer is the attempt's again.
-                                Some(timer) if timer.deadline() != deadline => timer.reset(deadline),
-                                Some(_) => {}
-                            }
-                            match this.timer.as_mut().as_pin_mut().map(|timer| timer.poll(cx)) {
-                                Some(Poll::Ready(())) => {
-                                    check.as_mut().end();
-                                    timed_out(policy.timeout, policy.critical, started.elapsed())
-                                }
-                                Some(Poll::Pending) | None => return Poll::Pending,
-                            }
-                        }
-                    }
-                }
-                Stage::Wait => {
-                    match this.timer.as_mut().as_pin_mut().map(|timer| timer.poll(cx)) {
-                        Some(Poll::Pending) => return Poll::Pending,
-                        Some(Poll::Ready(())) | None => *this.stage = Stage::Begin,
-                    }
+                // A run with no flight to share is this read's own.
+                Stage::Board if self.seat.is_none() => {
+                    self.begin();
                     continue;
                 }
-                // Polled after it completed: it stays pending rather than panic.
-                Stage::Done => return Poll::Pending,
+                _ => match ready!(self.poll_between(check.as_mut(), cx)) {
+                    Between::Attempt => continue,
+                    Between::Answer(component) => return Poll::Ready(component),
+                },
             };
-            let (component, resume) = match this.failure.take() {
-                // The retry ran out of the run's time: the failure the check
-                // reported says more than the timeout, and no time is left.
-                Some(mut failure) if ended.ending == Ending::TimedOut => {
-                    failure.duration = started.elapsed();
-                    (failure, None)
-                }
-                _ => {
-                    let resume = retry(&ended, *this.attempts, this.plan);
-                    (ended, resume)
+            // A run without retries ends with its first attempt.
+            let component = if self.plan.policy.retry.is_none() {
+                ended
+            } else {
+                match self.settle(ended) {
+                    Some(component) => component,
+                    None => continue,
                 }
             };
-            if let Some(resume) = resume {
-                *this.failure = Some(component);
-                match resume {
-                    Resume::Now => *this.stage = Stage::Begin,
-                    Resume::At(resume) => {
-                        match this.timer.as_mut().as_pin_mut() {
-                            Some(timer) => timer.reset(resume),
-                            None => this.timer.set(Some(tokio::time::sleep_until(resume))),
-                        }
-                        *this.stage = Stage::Wait;
-                    }
-                }
-                continue;
-            }
-            *this.stage = Stage::Done;
-            let mut component = component;
-            component.attempts = *this.attempts;
-            if let Some(tally) = this.tally {
-                tally.record(&mut component, policy.thresholds);
-            }
-            let details = check.as_mut().details();
-            this.seat.land_with(|| details.share(&component));
-            return Poll::Ready(component);
+            return Poll::Ready(self.finish(component, check));
         }
     }
+
+    /// The timeout of an attempt found pending: armed, and the attempt cut
+    /// when it passes.
+    #[inline(never)]
+    fn poll_timer(&mut self, check: Pin<&mut dyn Attempts>, cx: &mut Context<'_>) -> Poll<Component<()>> {
+        ready!(arm(&mut self.timer, self.plan.deadline()).poll(cx));
+        check.end();
+        let Policy { timeout, critical, .. } = *self.plan.policy;
+        Poll::Ready(timed_out(timeout, critical, self.plan.started.elapsed()))
+    }
+
+    /// The stages between attempts: boarding a flight (to lead its run, or
+    /// take another read's result), and waiting before a retry.
+    #[inline(never)]
+    fn poll_between(&mut self, check: Pin<&mut dyn Attempts>, cx: &mut Context<'_>) -> Poll<Between> {
+        match self.stage {
+            Stage::Board => {
+                match ready!(self.seat.as_mut().map_or(Poll::Ready(Turn::Lead), |seat| seat.poll_turn(&self.plan, cx)))
+                {
+                    Turn::Lead => self.begin(),
+                    Turn::Take(shared) => match catch_unwind(AssertUnwindSafe(|| check.details().join(&*shared))) {
+                        Ok(Some(joined)) => {
+                            self.stage = Stage::Done;
+                            return Poll::Ready(Between::Answer(joined));
+                        }
+                        // Not a result it can copy: it runs the check instead.
+                        _ => {
+                            if let Some(seat) = self.seat.as_mut() {
+                                seat.reboard();
+                            }
+                        }
+                    },
+                    Turn::Waited => {
+                        self.stage = Stage::Done;
+                        return Poll::Ready(Between::Answer(waited(self.plan)));
+                    }
+                }
+            }
+            Stage::Wait => {
+                if let Some(timer) = self.timer.as_mut() {
+                    ready!(timer.as_mut().poll(cx));
+                }
+                self.begin();
+            }
+            // Polled after it completed: it stays pending rather than panic.
+            Stage::Attempt | Stage::Done => return Poll::Pending,
+        }
+        Poll::Ready(Between::Attempt)
+    }
+
+    /// The component of a run with retries, after an attempt that ended as
+    /// `ended`; `None` if another attempt follows.
+    #[cold]
+    #[inline(never)]
+    fn settle(&mut self, ended: Component<()>) -> Option<Component<()>> {
+        let (component, resume) = match self.failure.take() {
+            // The retry ran out of the run's time: the failure the check
+            // reported says more than the timeout, and no time is left.
+            Some(mut failure) if ended.ending == Ending::TimedOut => {
+                failure.duration = self.plan.started.elapsed();
+                (*failure, None)
+            }
+            _ => {
+                let resume = retry(&ended, self.attempts, &self.plan);
+                (ended, resume)
+            }
+        };
+        let Some(resume) = resume else { return Some(component) };
+        self.failure = Some(Box::new(component));
+        match resume {
+            Resume::Now => self.begin(),
+            Resume::At(resume) => {
+                arm(&mut self.timer, resume);
+                self.stage = Stage::Wait;
+            }
+        }
+        None
+    }
+
+    /// Moves on to a new attempt.
+    #[inline]
+    fn begin(&mut self) {
+        self.attempts = self.attempts.saturating_add(1);
+        self.stage = Stage::Attempt;
+    }
+
+    /// Ends the run with `component`: counted in the tally, and shared with
+    /// the flight's joiners.
+    #[inline(always)]
+    fn finish(&mut self, mut component: Component<()>, mut check: Pin<&mut dyn Attempts>) -> Component<()> {
+        self.stage = Stage::Done;
+        component.attempts = self.attempts;
+        if let Some(tally) = self.tally {
+            tally.record(&mut component, self.plan.policy.thresholds);
+        }
+        if let Some(seat) = self.seat.as_mut() {
+            let details = check.as_mut().details();
+            seat.land_with(|| details.share(&component));
+        }
+        component
+    }
+}
+
+/// `timer`, made or reset to go off at `at`.
+fn arm(timer: &mut Option<Pin<Box<Sleep>>>, at: Instant) -> Pin<&mut Sleep> {
+    let timer = timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(at)));
+    if timer.deadline() != at {
+        timer.as_mut().reset(at);
+    }
+    timer.as_mut()
+}
+
+/// What the stages between attempts come to: an attempt, or an answer
+/// without one.
+enum Between {
+    Attempt,
+    Answer(Component<()>),
 }
 
 /// When a retry begins.
@@ -219,6 +256,7 @@ fn retry(component: &Component<()>, attempts: u32, plan: &Plan<'_>) -> Option<Re
 }
 
 /// The component of an attempt that completed.
+#[inline]
 fn completed(verdict: Verdict, critical: bool, duration: Duration) -> Component<()> {
     let Verdict { status, message, details } = verdict;
     let mut component = Component::new(status).with_critical(critical).with_duration(duration);

@@ -309,6 +309,12 @@ impl<'f> Seat<'f> {
         Seat { flight, stage: Stage::Boarding { waited: None } }
     }
 
+    /// A reader about to board `flight`.
+    #[inline]
+    pub(crate) fn on(flight: &'f Flight) -> Self {
+        Seat::new(Some(flight))
+    }
+
     /// Boards again, as a reader that just arrived: after a shared result
     /// it could not copy, to run the check itself.
     pub(crate) fn reboard(&mut self) {

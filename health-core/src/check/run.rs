@@ -97,7 +97,6 @@ pin_project_lite::pin_project! {
         // its flight, so that no other run starts while it still exists.
         #[pin]
         attempts: CheckAttempts<B, F, T>,
-        #[pin]
         driver: Driver<'p, 't, 'f>,
     }
 }
