@@ -14,7 +14,7 @@ pub use serde_json::Value;
 pub use crate::check::cache::ResultCache;
 use crate::check::flight::Coalesced;
 pub use crate::check::flight::Flights;
-pub use crate::check::run::{Plan, Policy, RunIn, run_check};
+pub use crate::check::run::{Plan, Policy, RunIn};
 pub use crate::check::thresholds::ThresholdOverride;
 pub use crate::check::thresholds::streak::Tally;
 pub use crate::report::join::MaybeDone;

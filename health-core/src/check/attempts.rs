@@ -48,7 +48,7 @@ pub(crate) trait Details {
 impl<T: Clone + Send + Sync + 'static> Details for Option<T> {
     fn share(&self, component: &Component<()>) -> Option<SharedResult> {
         let details = component.details.and_then(|()| self.clone());
-        Some(shareable(&with_details(component.clone(), details)))
+        Some(shareable(with_details(component.clone(), details)))
     }
 
     fn join(&mut self, shared: &(dyn Any + Send + Sync)) -> Option<Component<()>> {

@@ -84,7 +84,7 @@ impl<'p, 't, 'f> Driver<'p, 't, 'f> {
                     }
                     Ok(Poll::Pending) => ready!(self.poll_timer(check.as_mut(), cx)),
                     Err(panic) => {
-                        check.as_mut().end();
+                        end(check.as_mut());
                         panicked(&*panic, self.plan.policy.critical, self.plan.started.elapsed())
                     }
                 },
@@ -116,7 +116,7 @@ impl<'p, 't, 'f> Driver<'p, 't, 'f> {
     #[inline(never)]
     fn poll_timer(&mut self, check: Pin<&mut dyn Attempts>, cx: &mut Context<'_>) -> Poll<Component<()>> {
         ready!(arm(&mut self.timer, self.plan.deadline()).poll(cx));
-        check.end();
+        end(check);
         let Policy { timeout, critical, .. } = *self.plan.policy;
         Poll::Ready(timed_out(timeout, critical, self.plan.started.elapsed()))
     }
@@ -229,6 +229,13 @@ enum Between {
     Answer(Component<()>),
 }
 
+/// Drops the attempt in flight: one that timed out or panicked. Its drop is
+/// the check's code and may panic too; the component already says what
+/// happened.
+fn end(check: Pin<&mut dyn Attempts>) {
+    let _ = catch_unwind(AssertUnwindSafe(|| check.end()));
+}
+
 /// When a retry begins.
 enum Resume {
     Now,
@@ -240,7 +247,12 @@ fn retry(component: &Component<()>, attempts: u32, plan: &Plan<'_>) -> Option<Re
     let retry = plan.policy.retry;
     // Only failures the check reported are retried: a timeout has used the
     // whole budget, and a panic is a bug.
-    if attempts > retry.retries() || component.status != Status::Down || component.ending != Ending::Completed {
+    // (`attempts` saturates: a count of retries at `u32::MAX` still ends.)
+    if attempts > retry.retries()
+        || attempts == u32::MAX
+        || component.status != Status::Down
+        || component.ending != Ending::Completed
+    {
         return None;
     }
     let backoff = retry.backoff();
@@ -344,6 +356,48 @@ mod tests {
         assert_eq!((component.status, component.ending), (Status::Down, Ending::Panicked));
         assert_eq!(component.details, None);
         assert_eq!((component.attempts, attempts), (2, 2), "a panic is not retried");
+    }
+
+    /// Notes whether its flight was idle when it was dropped, then panics.
+    struct Bomb<'a> {
+        flight: &'a Flight,
+        idle_when_dropped: &'a AtomicU32,
+    }
+
+    impl Drop for Bomb<'_> {
+        fn drop(&mut self) {
+            self.idle_when_dropped.store(u32::from(self.flight.is_idle()), Ordering::SeqCst);
+            panic!("dropped");
+        }
+    }
+
+    /// Never answers; its attempt is a `Bomb`.
+    struct Hangs {
+        idle_when_dropped: AtomicU32,
+    }
+
+    impl Check<Flight> for Hangs {
+        type Details = ();
+
+        async fn run(&self, flight: &Flight) -> Outcome<()> {
+            let _bomb = Bomb { flight, idle_when_dropped: &self.idle_when_dropped };
+            std::future::pending().await
+        }
+    }
+
+    #[tokio::test]
+    async fn a_leader_dropped_midway_drops_its_attempt_before_leaving_its_flight_even_if_that_panics() {
+        let flight = Flight::default();
+        let check = Hangs { idle_when_dropped: AtomicU32::new(2) };
+        let policy = Policy::new(Duration::from_secs(5), true);
+        let run_in = RunIn { flight: Some(&flight) };
+        let mut run = Box::pin(run_check(&check, &flight, Plan::new(Instant::now(), &policy), None, run_in));
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        assert!(run.as_mut().poll(&mut cx).is_pending());
+        assert!(!flight.is_idle(), "the run leads its flight");
+        assert!(catch_unwind(AssertUnwindSafe(move || drop(run))).is_err(), "its drop panics");
+        assert_eq!(check.idle_when_dropped.load(Ordering::SeqCst), 0, "no other run could start while it existed");
+        assert!(flight.is_idle(), "the next read can lead a run");
     }
 
     #[tokio::test]

@@ -146,6 +146,12 @@ impl Flight {
         self.state.compare_exchange(FLYING, WATCHED, Ordering::AcqRel, Ordering::Acquire).is_ok()
     }
 
+    /// Whether no run is under way.
+    #[cfg(test)]
+    pub(crate) fn is_idle(&self) -> bool {
+        self.state.load(Ordering::Acquire) == IDLE
+    }
+
     /// Starts a run nobody has joined, if none is under way.
     #[inline]
     fn lead_alone(&self) -> bool {
@@ -219,9 +225,8 @@ pub(crate) type SharedResult = Arc<dyn Any + Send + Sync>;
 
 /// The copy of a run's result that joiners take: with the time its run
 /// started, as a cached result has.
-pub(crate) fn shareable<T: Clone + Send + Sync + 'static>(result: &Component<T>) -> SharedResult {
-    let mut copy = result.clone();
-    let started = SystemTime::now().checked_sub(result.duration).unwrap_or_else(SystemTime::now);
+pub(crate) fn shareable<T: Send + Sync + 'static>(mut copy: Component<T>) -> SharedResult {
+    let started = SystemTime::now().checked_sub(copy.duration).unwrap_or_else(SystemTime::now);
     copy.ran_at.get_or_insert(started);
     Arc::new(copy)
 }
@@ -467,7 +472,7 @@ impl<'f> Seat<'f> {
     /// joiners, if any.
     #[inline]
     fn land<T: Clone + Send + Sync + 'static>(&mut self, result: &Component<T>) {
-        self.land_with(|| Some(shareable(result)));
+        self.land_with(|| Some(shareable(result.clone())));
     }
 
     /// Ends the reader's own run, its joiners given what `copy` makes.
@@ -604,14 +609,14 @@ mod tests {
         let up = Component::new(Status::Up).with_details(1u32);
         assert!(matches!(flight.role(None), Role::Lead));
         assert_eq!(waits_for(flight.role(None)), Some(1));
-        flight.land(|| Some(shareable(&up)));
+        flight.land(|| Some(shareable(up.clone())));
         // Run 2 is led and joined before run 1's joiner takes its result.
         assert!(matches!(flight.role(None), Role::Lead));
         assert_eq!(waits_for(flight.role(None)), Some(2));
         // That joiner of run 2 woken by run 1's landing: still waiting, counted once.
         assert_eq!(waits_for(flight.role(Some(2))), Some(2));
         assert_eq!(flight.board().waiting, 1);
-        flight.land(|| Some(shareable(&Component::new(Status::Down).with_details(2u32))));
+        flight.land(|| Some(shareable(Component::new(Status::Down).with_details(2u32))));
         // Run 1's joiner, late, gets run 2's result without taking it from
         // run 2's joiner.
         let Role::Take(late) = flight.role(Some(1)) else { panic!("run 1's joiner takes a result") };

@@ -127,7 +127,8 @@ impl<B, F, T> fmt::Debug for CheckRun<'_, '_, '_, B, F, T> {
 ///
 /// Only this crate makes one, so only it calls
 /// [`Check::__run_for_report`](crate::Check::__run_for_report).
-#[derive(Debug, Clone, Copy)]
+// Neither `Clone` nor `Copy`: one run takes its place in a flight.
+#[derive(Debug)]
 pub struct RunIn<'f> {
     pub(crate) flight: Option<&'f Flight>,
 }
@@ -151,7 +152,7 @@ impl<'f> RunIn<'f> {
 /// Not an `async fn`: it hands over the run itself instead of wrapping it in
 /// one more state machine.
 #[inline]
-pub fn run_check<'c, 's, 'p, 't, 'f, S, C>(
+pub(crate) fn run_check<'c, 's, 'p, 't, 'f, S, C>(
     check: &'c C,
     state: &'s S,
     plan: Plan<'p>,

@@ -94,7 +94,7 @@ pub(super) fn generate(function: &ItemFn, args: &CheckArgs, shape: Option<&Shape
             ::core::option::Option::Some(&self.#tally)
         }
     };
-    let (cache_field, cache_init, runner) = match &args.cache {
+    let (cache_field, cache_init, run_item) = match &args.cache {
         Some(cache) => {
             let millis = cache.millis;
             let at_cache = respan(&private, cache.literal.span());
@@ -163,7 +163,7 @@ pub(super) fn generate(function: &ItemFn, args: &CheckArgs, shape: Option<&Shape
                     #run_body
                 }
 
-                #runner
+                #run_item
             }
         };
     }

@@ -104,13 +104,13 @@ pub(super) fn generate(
     let formatter = local("__health_f");
     let field_docs = names.iter().map(|name| format!(" The result of component `{name}`."));
     let len = members.len();
-    let (state_var, serializer, map, builder, selection, runner) = (
+    let (state_var, serializer, map, builder, selection, flights) = (
         local("__health_state"),
         local("__serializer"),
         local("__map"),
         local("__builder"),
         local("__health_selection"),
-        local("__health_runner"),
+        local("__health_flights"),
     );
 
     let deadline_checks = deadline.map(|deadline| deadline_checks(members, &checks, deadline));
@@ -120,7 +120,7 @@ pub(super) fn generate(
         members,
         Runs { timeouts: &run_timeouts, ..runs },
         &components,
-        Inputs { state: &state_var, state_type: state, selection: &selection, runner: &runner },
+        Inputs { state: &state_var, state_type: state, selection: &selection, flights: &flights },
         private,
     );
 
@@ -190,7 +190,7 @@ pub(super) fn generate(
                     &self,
                     #state_var: &#state,
                     #selection: #private::Selection,
-                    #runner: #private::Flights<'_>,
+                    #flights: #private::Flights<'_>,
                 ) -> impl #private::Future<Output = #private::Report<#components>> + ::core::marker::Send {
                     async move { #run_all }
                 }
@@ -219,14 +219,14 @@ struct Inputs<'a> {
     state: &'a Ident,
     state_type: &'a Type,
     selection: &'a Ident,
-    runner: &'a Ident,
+    flights: &'a Ident,
 }
 
 /// The body of `report`: every check polled on this task until all are done.
-/// Nothing is boxed; each check's future lives pinned on the report's own stack.
+/// Each check's future lives pinned on the report's own stack, not boxed.
 fn run_all(members: &[Member], runs: Runs, components: &Ident, inputs: Inputs, private: &TokenStream) -> TokenStream {
     let Runs { timeouts, criticals, retries, thresholds } = runs;
-    let Inputs { state: state_var, state_type, selection, runner } = inputs;
+    let Inputs { state: state_var, state_type, selection, flights } = inputs;
     let indices = 0..members.len();
     let fields: Vec<&Ident> = members.iter().map(|m| m.field).collect();
     let futures: Vec<Ident> = (0..members.len()).map(|i| local(&format!("__health_future{i}"))).collect();
@@ -254,7 +254,7 @@ fn run_all(members: &[Member], runs: Runs, components: &Ident, inputs: Inputs, p
         #(
             let mut #futures = #private::pin!(if #selection.contains(#indices) {
                 #private::MaybeDone::new(#private::run_component::<#state_type, _>(
-                    #runner,
+                    #flights,
                     #indices,
                     &self.#fields,
                     #state_var,
