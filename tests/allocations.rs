@@ -84,6 +84,34 @@ fn a_report_of_eight_instant_checks_allocates_nothing() {
     assert!(allocations > 0);
 }
 
+/// Answers after a wait on a timer of its own: pending first, as a check
+/// waiting on I/O is, so that its run's deadline is armed.
+#[health_check(timeout = "1s")]
+async fn waiting() -> Outcome<u32> {
+    tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    Outcome::up(1)
+}
+
+#[derive(HealthReport, Default)]
+struct Waiting {
+    waiting: WaitingCheck,
+    c1: C1Check,
+}
+
+#[test]
+fn a_check_that_waits_allocates_nothing_for_its_deadline() {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+    let health = Waiting::default();
+    runtime.block_on(health.report(&()));
+    let (allocations, report) = runtime.block_on(async {
+        let before = ALLOCATIONS.with(Cell::get);
+        let report = health.report(&()).await;
+        (ALLOCATIONS.with(Cell::get) - before, report)
+    });
+    assert_eq!((report.components.waiting.status, report.components.waiting.details), (Status::Up, Some(1)));
+    assert_eq!(allocations, 0, "a report whose check waited allocated {allocations} times");
+}
+
 #[health_check(timeout = "1s", failure_threshold = 3, success_threshold = 2)]
 async fn damped() -> Outcome<u32> {
     Outcome::up(1)

@@ -34,12 +34,6 @@ pub(crate) struct Driver<'p, 't, 'f> {
     // The run's place in its component's flight: led by this read, or
     // another's joined.
     seat: Option<Seat<'f>>,
-    // The deadline of an attempt, or the end of a wait before a retry.
-    // Armed only when an attempt is first found pending: most checks
-    // answer at once, and a Tokio timer costs a clock read, a runtime
-    // handle clone and a timer-wheel entry. On the heap: a report's
-    // future holds one driver per check, moved whole while unstarted.
-    timer: Option<Pin<Box<Sleep>>>,
     stage: Stage,
     // Attempts begun so far.
     attempts: u32,
@@ -66,11 +60,21 @@ impl<'p, 't, 'f> Driver<'p, 't, 'f> {
     /// reads of `flight` if any.
     #[inline]
     pub(crate) fn new(plan: Plan<'p>, tally: Option<&'t Tally>, flight: Option<&'f Flight>) -> Self {
-        Driver { plan, tally, seat: flight.map(Seat::on), timer: None, stage: Stage::Board, attempts: 0, failure: None }
+        Driver { plan, tally, seat: flight.map(Seat::on), stage: Stage::Board, attempts: 0, failure: None }
     }
 
     /// Drives the run of `check`, whose attempts it begins and polls.
-    pub(crate) fn poll_run(&mut self, mut check: Pin<&mut dyn Attempts>, cx: &mut Context<'_>) -> Poll<Component<()>> {
+    /// Drives the run of `check`, whose attempts it begins and polls, with
+    /// `timer` for the attempts' deadline and the waits before retries. The
+    /// timer is armed only when an attempt is first found pending: most
+    /// checks answer at once, and a Tokio timer costs a clock read, a
+    /// runtime handle clone and a timer-wheel entry.
+    pub(crate) fn poll_run(
+        &mut self,
+        mut check: Pin<&mut dyn Attempts>,
+        mut timer: Pin<&mut Option<Sleep>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Component<()>> {
         // The path of a check that answers at once is kept short; the rest
         // is in functions of their own.
         loop {
@@ -82,7 +86,7 @@ impl<'p, 't, 'f> Driver<'p, 't, 'f> {
                     Ok(Poll::Ready(verdict)) => {
                         completed(verdict, self.plan.policy.critical, self.plan.started.elapsed())
                     }
-                    Ok(Poll::Pending) => ready!(self.poll_timer(check.as_mut(), cx)),
+                    Ok(Poll::Pending) => ready!(self.poll_deadline(check.as_mut(), timer.as_mut(), cx)),
                     Err(panic) => {
                         end(check.as_mut());
                         panicked(&*panic, self.plan.policy.critical, self.plan.started.elapsed())
@@ -93,7 +97,7 @@ impl<'p, 't, 'f> Driver<'p, 't, 'f> {
                     self.begin();
                     continue;
                 }
-                _ => match ready!(self.poll_between(check.as_mut(), cx)) {
+                _ => match ready!(self.poll_between(check.as_mut(), timer.as_mut(), cx)) {
                     Between::Attempt => continue,
                     Between::Answer(component) => return Poll::Ready(component),
                 },
@@ -102,7 +106,7 @@ impl<'p, 't, 'f> Driver<'p, 't, 'f> {
             let component = if self.plan.policy.retry.is_none() {
                 ended
             } else {
-                match self.settle(ended) {
+                match self.settle(ended, timer.as_mut()) {
                     Some(component) => component,
                     None => continue,
                 }
@@ -114,8 +118,14 @@ impl<'p, 't, 'f> Driver<'p, 't, 'f> {
     /// The timeout of an attempt found pending: armed, and the attempt cut
     /// when it passes.
     #[inline(never)]
-    fn poll_timer(&mut self, check: Pin<&mut dyn Attempts>, cx: &mut Context<'_>) -> Poll<Component<()>> {
-        ready!(arm(&mut self.timer, self.plan.deadline()).poll(cx));
+    fn poll_deadline(
+        &mut self,
+        check: Pin<&mut dyn Attempts>,
+        mut timer: Pin<&mut Option<Sleep>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Component<()>> {
+        arm(timer.as_mut(), self.plan.deadline());
+        ready!(poll_timer(timer, cx));
         end(check);
         let Policy { timeout, critical, .. } = *self.plan.policy;
         Poll::Ready(timed_out(timeout, critical, self.plan.started.elapsed()))
@@ -124,7 +134,12 @@ impl<'p, 't, 'f> Driver<'p, 't, 'f> {
     /// The stages between attempts: boarding a flight (to lead its run, or
     /// take another read's result), and waiting before a retry.
     #[inline(never)]
-    fn poll_between(&mut self, check: Pin<&mut dyn Attempts>, cx: &mut Context<'_>) -> Poll<Between> {
+    fn poll_between(
+        &mut self,
+        check: Pin<&mut dyn Attempts>,
+        timer: Pin<&mut Option<Sleep>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Between> {
         match self.stage {
             Stage::Board => {
                 match ready!(self.seat.as_mut().map_or(Poll::Ready(Turn::Lead), |seat| seat.poll_turn(&self.plan, cx)))
@@ -149,9 +164,7 @@ impl<'p, 't, 'f> Driver<'p, 't, 'f> {
                 }
             }
             Stage::Wait => {
-                if let Some(timer) = self.timer.as_mut() {
-                    ready!(timer.as_mut().poll(cx));
-                }
+                ready!(poll_timer(timer, cx));
                 self.begin();
             }
             // Polled after it completed: it stays pending rather than panic.
@@ -164,7 +177,7 @@ impl<'p, 't, 'f> Driver<'p, 't, 'f> {
     /// `ended`; `None` if another attempt follows.
     #[cold]
     #[inline(never)]
-    fn settle(&mut self, ended: Component<()>) -> Option<Component<()>> {
+    fn settle(&mut self, ended: Component<()>, timer: Pin<&mut Option<Sleep>>) -> Option<Component<()>> {
         let (component, resume) = match self.failure.take() {
             // The retry ran out of the run's time: the failure the check
             // reported says more than the timeout, and no time is left.
@@ -182,7 +195,7 @@ impl<'p, 't, 'f> Driver<'p, 't, 'f> {
         match resume {
             Resume::Now => self.begin(),
             Resume::At(resume) => {
-                arm(&mut self.timer, resume);
+                arm(timer, resume);
                 self.stage = Stage::Wait;
             }
         }
@@ -214,12 +227,17 @@ impl<'p, 't, 'f> Driver<'p, 't, 'f> {
 }
 
 /// `timer`, made or reset to go off at `at`.
-fn arm(timer: &mut Option<Pin<Box<Sleep>>>, at: Instant) -> Pin<&mut Sleep> {
-    let timer = timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(at)));
-    if timer.deadline() != at {
-        timer.as_mut().reset(at);
+fn arm(mut timer: Pin<&mut Option<Sleep>>, at: Instant) {
+    match timer.as_mut().as_pin_mut() {
+        Some(armed) if armed.deadline() != at => armed.reset(at),
+        Some(_) => {}
+        None => timer.set(Some(tokio::time::sleep_until(at))),
     }
-    timer.as_mut()
+}
+
+/// Whether `timer` went off; one never armed has nothing to wait for.
+fn poll_timer(timer: Pin<&mut Option<Sleep>>, cx: &mut Context<'_>) -> Poll<()> {
+    timer.as_pin_mut().map_or(Poll::Ready(()), |armed| armed.poll(cx))
 }
 
 /// What the stages between attempts come to: an attempt, or an answer

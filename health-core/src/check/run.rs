@@ -9,7 +9,7 @@ use std::time::Duration;
 
 // Tokio's clock, like the timer's: with a paused clock in tests, timeouts and
 // durations still agree.
-use tokio::time::Instant;
+use tokio::time::{Instant, Sleep};
 
 use crate::check::MAX_TIMEOUT;
 use crate::check::attempts::{CheckAttempts, with_details};
@@ -98,6 +98,10 @@ pin_project_lite::pin_project! {
         #[pin]
         attempts: CheckAttempts<B, F, T>,
         driver: Driver<'p, 't, 'f>,
+        // The attempts' deadline and the waits before retries, armed by the
+        // driver when first needed.
+        #[pin]
+        timer: Option<Sleep>,
     }
 }
 
@@ -111,7 +115,7 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Component<T>> {
         let mut this = self.project();
-        let component = ready!(this.driver.poll_run(this.attempts.as_mut(), cx));
+        let component = ready!(this.driver.poll_run(this.attempts.as_mut(), this.timer, cx));
         Poll::Ready(with_details(component, this.attempts.take_details()))
     }
 }
@@ -163,7 +167,11 @@ where
     S: ?Sized + Sync,
     C: Check<S> + ?Sized,
 {
-    CheckRun { attempts: CheckAttempts::new(move || check.run(state)), driver: Driver::new(plan, tally, run_in.flight) }
+    CheckRun {
+        attempts: CheckAttempts::new(move || check.run(state)),
+        driver: Driver::new(plan, tally, run_in.flight),
+        timer: None,
+    }
 }
 
 pub(crate) fn timed_out<T>(timeout: Duration, critical: bool, duration: Duration) -> Component<T> {
