@@ -9,7 +9,7 @@ use std::cell::Cell;
 use health_core::http::{HealthRequest, HealthService};
 use health_core::monitor::{HistoryDepth, Monitor, Subject};
 use health_core::report::Selection;
-use health_core::{HealthReport, Outcome, Status, health_check};
+use health_core::{HealthReport, Outcome, Report, Status, health_check};
 
 struct Counting;
 
@@ -61,19 +61,24 @@ struct Eight {
     c8: C8Check,
 }
 
-#[test]
-fn a_report_of_eight_instant_checks_allocates_nothing() {
+/// The allocations of one report of `health`, and the report, after a first
+/// report warmed up the runtime's lazily built parts.
+fn allocations_of_report<H: HealthReport<State = ()>>(health: &H) -> (usize, Report<H::Components>) {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
-    let health = Eight::default();
-    runtime.block_on(health.report(&())); // warm up the runtime's lazily built parts
-
+    runtime.block_on(health.report(&()));
     // Counted inside the runtime, around the report alone: Tokio's `block_on` and
     // `spawn` box a future above a size threshold, once, whatever it is.
-    let (allocations, report) = runtime.block_on(async {
+    runtime.block_on(async {
         let before = ALLOCATIONS.with(Cell::get);
         let report = health.report(&()).await;
         (ALLOCATIONS.with(Cell::get) - before, report)
-    });
+    })
+}
+
+#[test]
+fn a_report_of_eight_instant_checks_allocates_nothing() {
+    let health = Eight::default();
+    let (allocations, report) = allocations_of_report(&health);
     println!("report future of 8 checks: {} bytes", std::mem::size_of_val(&health.report(&())));
     assert_eq!(report.status, Status::Up);
     assert_eq!(report.components.c8.details, Some(1));
@@ -100,14 +105,7 @@ struct Waiting {
 
 #[test]
 fn a_check_that_waits_allocates_nothing_for_its_deadline() {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
-    let health = Waiting::default();
-    runtime.block_on(health.report(&()));
-    let (allocations, report) = runtime.block_on(async {
-        let before = ALLOCATIONS.with(Cell::get);
-        let report = health.report(&()).await;
-        (ALLOCATIONS.with(Cell::get) - before, report)
-    });
+    let (allocations, report) = allocations_of_report(&Waiting::default());
     assert_eq!((report.components.waiting.status, report.components.waiting.details), (Status::Up, Some(1)));
     assert_eq!(allocations, 0, "a report whose check waited allocated {allocations} times");
 }
@@ -128,14 +126,7 @@ struct Damping {
 
 #[test]
 fn thresholds_allocate_nothing_while_runs_succeed() {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
-    let health = Damping::default();
-    runtime.block_on(health.report(&()));
-    let (allocations, report) = runtime.block_on(async {
-        let before = ALLOCATIONS.with(Cell::get);
-        let report = health.report(&()).await;
-        (ALLOCATIONS.with(Cell::get) - before, report)
-    });
+    let (allocations, report) = allocations_of_report(&Damping::default());
     // The history was kept: each run was counted.
     assert_eq!(report.components.damped.streak.map(|streak| streak.successes), Some(2));
     assert_eq!(report.components.c2.streak.map(|streak| streak.successes), Some(2));
