@@ -12,6 +12,7 @@ pub(crate) mod info;
 // pin-project-lite admits no doc comments on the fields of `MaybeDone`.
 #[allow(missing_docs)]
 pub(crate) mod join;
+pub(crate) mod members;
 pub(crate) mod names;
 pub(crate) mod registry;
 pub(crate) mod schema;

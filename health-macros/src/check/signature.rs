@@ -13,6 +13,32 @@ pub(super) struct Shape {
     pub state: Option<Type>,
     /// The return type, `()` when none is written.
     pub output: Type,
+    /// The details type, when the return type spells it: `T` of a
+    /// `Result<T, ..>` or an `Outcome<T>`, `()` of `()`.
+    pub details: Option<Type>,
+}
+
+/// The details type `output` spells, if it is `()`, `..Result<T, ..>` or
+/// `..Outcome<T>`. The compiler still checks it against what
+/// `CheckReturn` says (the check's `run` returns `Outcome<Details>`); naming
+/// it saves every use of the check's `Details` a trait resolution, which
+/// dominated the type checking of a report of many checks.
+fn spelled_details(output: &Type) -> Option<Type> {
+    let path = match output {
+        Type::Tuple(unit) if unit.elems.is_empty() => return Some(output.clone()),
+        Type::Path(path) if path.qself.is_none() => &path.path,
+        _ => return None,
+    };
+    let last = path.segments.last()?;
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+    let first = match args.args.first()? {
+        syn::GenericArgument::Type(first) => first,
+        _ => return None,
+    };
+    match (last.ident.to_string().as_str(), args.args.len()) {
+        ("Result", 1 | 2) | ("Outcome", 1) => Some(first.clone()),
+        _ => None,
+    }
 }
 
 pub(super) fn check(sig: &Signature, errors: &mut Errors) -> Option<Shape> {
@@ -44,7 +70,8 @@ pub(super) fn check(sig: &Signature, errors: &mut Errors) -> Option<Shape> {
             (**ty).clone()
         }
     };
-    Some(Shape { state: state?, output })
+    let details = spelled_details(&output);
+    Some(Shape { state: state?, output, details })
 }
 
 /// `Some(None)` for no parameter, `Some(Some(State))` for `&State`, `None` after an error.

@@ -192,7 +192,7 @@ pub(super) fn generate(
                     #selection: #private::Selection,
                     #flights: #private::Flights<'_>,
                 ) -> impl #private::Future<Output = #private::Report<#components>> + ::core::marker::Send {
-                    async move { #run_all }
+                    #run_all
                 }
 
                 fn json_schema() -> #private::Value {
@@ -222,62 +222,41 @@ struct Inputs<'a> {
     flights: &'a Ident,
 }
 
-/// The body of `report`: every check polled on this task until all are done.
-/// Each check's future lives pinned on the report's own stack, not boxed.
+/// The body of `__report_in`: the fields, as nested tuples of references,
+/// handed to `run_report`, which starts, joins and aggregates them (written
+/// once in the runtime), with their policies and how to name their results.
 fn run_all(members: &[Member], runs: Runs, components: &Ident, inputs: Inputs, private: &TokenStream) -> TokenStream {
     let Runs { timeouts, criticals, retries, thresholds } = runs;
-    let Inputs { state: state_var, state_type, selection, flights } = inputs;
-    let indices = 0..members.len();
+    let Inputs { state, state_type, selection, flights } = inputs;
     let fields: Vec<&Ident> = members.iter().map(|m| m.field).collect();
-    let futures: Vec<Ident> = (0..members.len()).map(|i| local(&format!("__health_future{i}"))).collect();
-
-    let (cx, pending, timestamp, started, results) = (
-        local("__health_cx"),
-        local("__health_pending"),
-        local("__health_timestamp"),
-        local("__health_started"),
-        local("__health_results"),
-    );
-    let join = (!members.is_empty()).then(|| {
-        quote! {
-            #private::poll_fn(|#cx| {
-                let mut #pending = false;
-                #( #pending |= #futures.as_mut().poll_pending(#cx); )*
-                if #pending { #private::Poll::Pending } else { #private::Poll::Ready(()) }
-            })
-            .await;
-        }
-    });
+    let references = nest(fields.iter().map(|field| quote!(&self.#field)).collect());
+    let pattern = nest(fields.iter().map(|field| quote!(#field)).collect());
     quote! {
-        let #timestamp = #private::SystemTime::now();
-        let #started = #private::Instant::now();
-        #(
-            let mut #futures = #private::pin!(if #selection.contains(#indices) {
-                #private::MaybeDone::new(#private::run_component::<#state_type, _>(
-                    #flights,
-                    #indices,
-                    &self.#fields,
-                    #state_var,
-                    // Each component's policy is an inline constant, borrowed
-                    // for `'static` instead of copied into every check's
-                    // future, and checked under the impl's bounds.
-                    #private::Plan::new(#started, &const { #private::policy(#timeouts, #criticals, #retries, #thresholds) }),
-                ))
-            } else {
-                #private::MaybeDone::done(#private::skipped(#criticals))
-            });
-        )*
-        #join
-        let #results = #components { #( #fields: #futures.as_mut().take_output(), )* };
-        #private::Report::new(
-            #private::Status::aggregate([
-                #( (#results.#fields.status, #results.#fields.critical), )*
-            ]),
-            #timestamp,
-            #started.elapsed(),
-            #results,
+        #private::run_report::<#state_type, _, _, _>(
+            #references,
+            #state,
+            #selection,
+            #flights,
+            // The policies are one inline constant, borrowed for `'static`
+            // instead of copied into the report's future, and checked under
+            // the impl's bounds.
+            &const { [#( #private::policy(#timeouts, #criticals, #retries, #thresholds), )*] },
+            |#pattern| #components { #( #fields, )* },
         )
     }
+}
+
+/// `items` as a tuple, or as a tuple of tuples when there are more than one
+/// tuple holds (`TUPLE_MAX`, twelve), so that any number of members is one
+/// value whose shape `run_report` knows.
+fn nest(items: Vec<TokenStream>) -> TokenStream {
+    // As many as the runtime implements `Members` for (`TUPLE_MAX` there).
+    const TUPLE_MAX: usize = 12;
+    if items.len() <= TUPLE_MAX {
+        return quote!((#( #items, )*));
+    }
+    let chunks = items.chunks(TUPLE_MAX).map(|chunk| nest(chunk.to_vec())).collect();
+    nest(chunks)
 }
 
 /// Compile-time assertions that each check's own timeout fits the deadline;
