@@ -4,8 +4,7 @@
 
 pub use core::future::Future;
 use core::task::Poll;
-pub use std::time::{Duration, SystemTime};
-pub use tokio::time::Instant;
+pub use std::time::Duration;
 
 pub use serde;
 pub use serde_json::Value;
