@@ -1,8 +1,9 @@
 //! The health endpoints over a real socket: routes, methods, status codes,
 //! formats, query parameters, visibility, background mode and shutdown.
 //!
-//! Every test runs twice, from one suite: against a `#[derive(HealthReport)]`
-//! struct and against a `Registry` of the same checks, built at run time.
+//! Every test runs four times, from one suite: against a `#[derive(HealthReport)]`
+//! struct and against a `Registry` of the same checks, built at run time,
+//! each served by axum (the tower `Service`) and by actix-web.
 
 #[path = "support/http.rs"]
 mod client;
@@ -181,6 +182,29 @@ macro_rules! suite {
                     super::$name::<super::Registered>().await
                 }
             )*
+        }
+
+        /// The same tests, served by actix-web.
+        mod actix {
+            use super::client::{Server, on};
+
+            mod derived {
+                $(
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn $name() {
+                        super::on(super::Server::Actix, super::super::$name::<super::super::Derived>()).await
+                    }
+                )*
+            }
+
+            mod registry {
+                $(
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn $name() {
+                        super::on(super::Server::Actix, super::super::$name::<super::super::Registered>()).await
+                    }
+                )*
+            }
         }
     };
 }

@@ -228,6 +228,7 @@ pub use schemars;
 #[cfg(all(
     doctest,
     feature = "axum",
+    feature = "actix",
     feature = "grpc",
     feature = "metrics",
     feature = "ui",

@@ -41,14 +41,63 @@ pub fn register(address: SocketAddr, document: serde_json::Value) {
     DOCUMENTS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((address, contract));
 }
 
-/// Serves `service`'s router on a free port of 127.0.0.1, and registers its
-/// document: every answer the tests get from it is checked against it.
+/// The web framework a test serves the endpoints with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Server {
+    /// The axum `Router` over the tower `Service`.
+    Axum,
+    /// actix-web, natively.
+    Actix,
+}
+
+tokio::task_local! {
+    /// The framework `serve` uses in this test (axum when unset).
+    static SERVER: Server;
+}
+
+/// Runs `test` with `serve` serving through `server`.
+pub async fn on<F: std::future::Future>(server: Server, test: F) -> F::Output {
+    SERVER.scope(server, test).await
+}
+
+/// Serves `service` on a free port of 127.0.0.1, through the framework the
+/// test runs `on` (axum by default), and registers its document: every
+/// answer the tests get from it is checked against it.
 pub async fn serve<R: health_core::ReportSource>(service: &health_core::http::HealthService<R>) -> SocketAddr {
+    match SERVER.try_with(|server| *server).unwrap_or(Server::Axum) {
+        Server::Axum => serve_axum(service).await,
+        Server::Actix => serve_actix(service),
+    }
+}
+
+async fn serve_axum<R: health_core::ReportSource>(service: &health_core::http::HealthService<R>) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     register(address, service.openapi());
     let app = service.router();
     tokio::spawn(async move { axum::serve(listener, app).await });
+    address
+}
+
+/// An actix-web server of two workers on a thread of its own, as an
+/// application runs it: one service, cloned into each worker's app. It runs
+/// until the test's process ends.
+fn serve_actix<R: health_core::ReportSource>(service: &health_core::http::HealthService<R>) -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    register(address, service.openapi());
+    let service = service.clone();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            actix_web::HttpServer::new(move || actix_web::App::new().service(service.actix()))
+                .workers(2)
+                .disable_signals()
+                .listen(listener)
+                .expect("an actix-web server on the listener")
+                .run()
+                .await
+        })
+    });
     address
 }
 

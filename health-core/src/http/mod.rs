@@ -25,6 +25,8 @@
 //! [`HealthLayer`] and the axum `Router` translate to and from it; another
 //! framework's adapter does the same.
 
+#[cfg(feature = "actix")]
+mod actix;
 mod answer;
 mod bodies;
 mod builder;
@@ -62,6 +64,8 @@ mod utoipa;
 /// The status codes a [`StatusMap`](crate::monitor::StatusMap) maps to: the `http` crate's, so that no
 /// other dependency is needed to name one.
 pub use ::http::StatusCode;
+#[cfg(feature = "actix")]
+pub use actix::ActixHealth;
 pub use answer::Answer;
 pub use builder::HealthServiceBuilder;
 pub use config_error::ConfigError;

@@ -83,3 +83,17 @@ impl<'a> HealthRequest<'a> {
         self.authorization
     }
 }
+
+/// A header's lines as one: the line itself when there is one (borrowed),
+/// every line joined with commas when there are more, as HTTP reads a list
+/// header sent on several lines.
+pub(super) fn joined_lines<'a>(mut lines: impl Iterator<Item = &'a [u8]>) -> Option<Cow<'a, [u8]>> {
+    let first = lines.next()?;
+    let Some(second) = lines.next() else { return Some(Cow::Borrowed(first)) };
+    let mut list = first.to_vec();
+    for line in std::iter::once(second).chain(lines) {
+        list.push(b',');
+        list.extend_from_slice(line);
+    }
+    Some(Cow::Owned(list))
+}

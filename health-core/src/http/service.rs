@@ -10,6 +10,7 @@ use http::{Request, Response};
 use http_body_util::Full;
 
 use super::future::ResponseFuture;
+use super::request::joined_lines;
 use super::respond::respond;
 use super::{HealthRequest, HealthService};
 use crate::ReportSource;
@@ -38,15 +39,7 @@ where
     }
 }
 
-/// The `Accept` header: its one line, or every line joined with commas.
+/// The `Accept` header, its lines joined.
 pub(super) fn accept(headers: &HeaderMap) -> Option<Cow<'_, [u8]>> {
-    let mut values = headers.get_all(header::ACCEPT).iter();
-    let first = values.next()?;
-    let Some(second) = values.next() else { return Some(Cow::Borrowed(first.as_bytes())) };
-    let mut list = first.as_bytes().to_vec();
-    for value in std::iter::once(second).chain(values) {
-        list.push(b',');
-        list.extend_from_slice(value.as_bytes());
-    }
-    Some(Cow::Owned(list))
+    joined_lines(headers.get_all(header::ACCEPT).iter().map(HeaderValue::as_bytes))
 }
