@@ -204,3 +204,44 @@ async fn futures_join<T: Send + 'static>(handles: impl Iterator<Item = tokio::ta
     }
     results
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_drains_readiness_keeps_serving_for_the_drain_then_stops() {
+    let monitor = Monitor::new(Health::default(), ());
+    let shutdown = monitor.shutdown_handle();
+    let health = HealthService::builder(monitor).build().expect("a valid configuration");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let drain = std::time::Duration::from_millis(600);
+    let (stopped, ended) = tokio::sync::oneshot::channel();
+    let handle = shutdown.clone();
+    std::thread::spawn(move || {
+        let result = actix_web::rt::System::new().block_on(async move {
+            let server = actix_web::HttpServer::new(move || actix_web::App::new().service(health.actix()))
+                .workers(2)
+                .shutdown_timeout(5)
+                .listen(listener)
+                .unwrap();
+            health_core::http::serve_actix(server, handle, drain).await
+        });
+        let _ = stopped.send((result, std::time::Instant::now()));
+    });
+    assert_eq!(request(address, "GET", "/health/ready", &[]).await.status, 200);
+
+    shutdown.begin_shutdown();
+    let began = std::time::Instant::now();
+    // At once, and for the whole drain: readiness DOWN, liveness UP, still served.
+    let ready = request(address, "GET", "/health/ready", &[]).await;
+    assert_eq!((ready.status, ready.json()["status"].as_str()), (503, Some("DOWN")));
+    assert_eq!(request(address, "GET", "/health/live", &[]).await.status, 200);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(request(address, "GET", "/health/ready", &[]).await.status, 503, "still served while draining");
+
+    let (result, at) = tokio::time::timeout(std::time::Duration::from_secs(10), ended)
+        .await
+        .expect("the server stops after the drain")
+        .expect("the server's thread reports");
+    result.expect("a graceful stop");
+    assert!(at.duration_since(began) >= drain, "not before the drain is over");
+    assert!(tokio::net::TcpStream::connect(address).await.is_err(), "no longer listening");
+}

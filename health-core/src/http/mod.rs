@@ -65,7 +65,7 @@ mod utoipa;
 /// other dependency is needed to name one.
 pub use ::http::StatusCode;
 #[cfg(feature = "actix")]
-pub use actix::ActixHealth;
+pub use actix::{ActixHealth, serve_actix};
 pub use answer::Answer;
 pub use builder::HealthServiceBuilder;
 pub use config_error::ConfigError;

@@ -7,12 +7,12 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch};
-use tokio::task::{JoinHandle, JoinSet};
+use tokio::task::JoinSet;
 
 use super::ServeOptions;
 use super::connections::Connections;
 use crate::monitor::ShutdownHandle;
-use crate::ops::signal::termination_signal;
+use crate::ops::signal::{Aborting, watch_signals};
 use crate::race::{First, race};
 
 /// How long to wait before accepting again when the process is out of file
@@ -106,31 +106,12 @@ pub async fn serve_with(
     }
 }
 
-/// Begins shutdown on the first termination signal, and tells `insist` of a
-/// second: the operator insisting.
-async fn watch_signals(shutdown: ShutdownHandle, insist: oneshot::Sender<()>) {
-    termination_signal().await;
-    shutdown.begin_shutdown();
-    // Tokio keeps the signal handled: the next one is the second.
-    termination_signal().await;
-    let _ = insist.send(());
-}
-
 /// Stops without waiting for the requests under way: returning drops the
 /// tasks serving them, which closes their connections.
 fn stop_now(watcher: Aborting) -> io::Result<()> {
     tracing::warn!("stopping without waiting for in-flight requests");
     drop(watcher);
     Ok(())
-}
-
-/// A task aborted when this is dropped.
-struct Aborting(JoinHandle<()>);
-
-impl Drop for Aborting {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
 }
 
 /// What an error of `accept` means for the server.

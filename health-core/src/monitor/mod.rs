@@ -90,7 +90,7 @@ pub use subject::Subject;
 
 /// Waits for SIGTERM or Ctrl-C: what [`ShutdownHandle::begin_shutdown`] is
 /// usually called after.
-#[cfg(any(feature = "axum", feature = "grpc"))]
+#[cfg(any(feature = "axum", feature = "actix", feature = "grpc"))]
 pub use crate::ops::signal::termination_signal;
 
 pub(crate) use observe::MakeObserver;

@@ -3,7 +3,7 @@
 
 #[cfg(any(feature = "http", feature = "grpc"))]
 pub(crate) mod kubernetes;
-#[cfg(any(feature = "axum", feature = "grpc"))]
+#[cfg(any(feature = "axum", feature = "actix", feature = "grpc"))]
 pub(crate) mod signal;
 #[cfg(any(feature = "http", feature = "grpc"))]
 pub(crate) mod yaml;

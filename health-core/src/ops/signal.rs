@@ -1,5 +1,10 @@
 //! The process being told to stop, for the transports that drain on it.
 
+#[cfg(any(feature = "axum", feature = "actix"))]
+use tokio::{sync::oneshot, task::JoinHandle};
+
+#[cfg(any(feature = "axum", feature = "actix"))]
+use crate::monitor::ShutdownHandle;
 use crate::race::race;
 
 /// Completes on SIGTERM or Ctrl-C (on Unix), or Ctrl-C (elsewhere). A signal
@@ -29,4 +34,26 @@ pub async fn termination_signal() {
     }
     #[cfg(not(unix))]
     ctrl_c.await;
+}
+
+/// Begins shutdown on the first termination signal, and tells `insist` of a
+/// second: the operator insisting.
+#[cfg(any(feature = "axum", feature = "actix"))]
+pub(crate) async fn watch_signals(shutdown: ShutdownHandle, insist: oneshot::Sender<()>) {
+    termination_signal().await;
+    shutdown.begin_shutdown();
+    // Tokio keeps the signal handled: the next one is the second.
+    termination_signal().await;
+    let _ = insist.send(());
+}
+
+/// A task aborted when this is dropped.
+#[cfg(any(feature = "axum", feature = "actix"))]
+pub(crate) struct Aborting(pub(crate) JoinHandle<()>);
+
+#[cfg(any(feature = "axum", feature = "actix"))]
+impl Drop for Aborting {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }

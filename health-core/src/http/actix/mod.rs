@@ -10,6 +10,10 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 
+mod serve;
+
+pub use serve::serve_actix;
+
 use super::request::joined_lines;
 use super::respond::respond;
 use super::{HealthRequest, HealthResponse, HealthService};
