@@ -42,15 +42,17 @@ use crate::race::{First, race};
 /// #[derive(HealthReport, Default)]
 /// struct Health { ping: PingCheck }
 ///
-/// #[actix_web::main]
-/// async fn main() -> std::io::Result<()> {
-///     let monitor = Monitor::new(Health::default(), ());
-///     let shutdown = monitor.shutdown_handle();
-///     let health = HealthService::builder(monitor).build().expect("a valid configuration");
-///     let server = HttpServer::new(move || App::new().service(health.actix()))
-///         .shutdown_timeout(10)
-///         .bind(("0.0.0.0", 8080))?;
-///     serve_actix(server, shutdown, Duration::from_secs(5)).await
+/// // What `#[actix_web::main]` does, with actix-web's `macros` feature.
+/// fn main() -> std::io::Result<()> {
+///     actix_web::rt::System::new().block_on(async {
+///         let monitor = Monitor::new(Health::default(), ());
+///         let shutdown = monitor.shutdown_handle();
+///         let health = HealthService::builder(monitor).build().expect("a valid configuration");
+///         let server = HttpServer::new(move || App::new().service(health.actix()))
+///             .shutdown_timeout(10)
+///             .bind(("0.0.0.0", 8080))?;
+///         serve_actix(server, shutdown, Duration::from_secs(5)).await
+///     })
 /// }
 /// ```
 ///
