@@ -4,38 +4,23 @@
 #[path = "support/http.rs"]
 mod client;
 
-use std::net::{SocketAddr, TcpListener};
-use std::process::Stdio;
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use client::get;
 use serde_json::Value;
-use tokio::io::AsyncReadExt;
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 use tonic_health::pb::{HealthCheckRequest, HealthCheckResponse};
 
-/// Builds the example once, in the profile of this test binary
-/// (`target/<profile>/deps/…`), and returns its path.
-fn example_binary() -> &'static std::path::Path {
-    static BINARY: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
-    BINARY.get_or_init(|| {
-        let profile_dir = std::env::current_exe().unwrap().parent().and_then(|deps| deps.parent()).unwrap().to_owned();
-        let profile = profile_dir.file_name().and_then(|name| name.to_str()).unwrap_or("debug").to_owned();
-        let profile = if profile == "debug" { "dev".to_owned() } else { profile };
-        let status = std::process::Command::new(env!("CARGO"))
-            .args(["build", "--quiet", "--example", "service", "--profile", &profile])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "the example builds");
-        profile_dir.join("examples").join("service")
-    })
-}
+#[path = "support/example.rs"]
+mod example;
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+use example::{free_port, output};
+
+fn example_binary() -> std::path::PathBuf {
+    example::example_binary("service")
 }
 
 struct Service {
@@ -43,25 +28,7 @@ struct Service {
     address: SocketAddr,
     /// Where it serves gRPC health.
     grpc: SocketAddr,
-    _data: DataDir,
-}
-
-/// The example's data directory, removed when the test is done with it.
-struct DataDir(std::path::PathBuf);
-
-impl Drop for DataDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Where the example keeps its data. The storage check measures that disk's
-/// real free space, and a build machine's disk may be nearly full: memory
-/// (`/dev/shm`) keeps the other tests' expectations about a healthy storage
-/// true where it exists.
-fn scratch_root() -> std::path::PathBuf {
-    let memory = std::path::Path::new("/dev/shm");
-    if memory.is_dir() { memory.to_path_buf() } else { std::env::temp_dir() }
+    _data: example::DataDir,
 }
 
 async fn start(environment: &[(&str, String)]) -> Service {
@@ -70,46 +37,18 @@ async fn start(environment: &[(&str, String)]) -> Service {
 
 /// Starts the example with `arguments`, such as `--registry`.
 async fn start_with(arguments: &[&str], environment: &[(&str, String)]) -> Service {
-    let port = free_port();
     let grpc_port = free_port();
-    let data_dir = scratch_root().join(format!("health-example-{port}"));
-    std::fs::create_dir_all(&data_dir).unwrap();
-    let mut command = Command::new(example_binary());
-    command
-        .args(arguments)
-        .env_clear()
-        .env("PORT", port.to_string())
-        .env("GRPC_PORT", grpc_port.to_string())
-        .env("DATA_DIR", &data_dir)
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    for (name, value) in environment {
-        command.env(name, value);
-    }
-    let child = command.spawn().expect("the example starts");
-    let address = SocketAddr::from(([127, 0, 0, 1], port));
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while tokio::net::TcpStream::connect(address).await.is_err() {
-        assert!(Instant::now() < deadline, "the example did not start listening");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let mut environment = environment.to_vec();
+    environment.push(("GRPC_PORT", grpc_port.to_string()));
+    let running = example::start("service", arguments, &environment).await;
     // Every response from now on is checked against the document it serves.
-    client::register(address, get(address, "/openapi.json").await.json());
-    Service { child, address, grpc: SocketAddr::from(([127, 0, 0, 1], grpc_port)), _data: DataDir(data_dir) }
-}
-
-/// Everything the process printed, once it has exited.
-async fn output(mut child: Child) -> String {
-    let mut text = String::new();
-    if let Some(mut stdout) = child.stdout.take() {
-        stdout.read_to_string(&mut text).await.unwrap();
+    client::register(running.address, get(running.address, "/openapi.json").await.json());
+    Service {
+        child: running.child,
+        address: running.address,
+        grpc: SocketAddr::from(([127, 0, 0, 1], grpc_port)),
+        _data: running.data,
     }
-    if let Some(mut stderr) = child.stderr.take() {
-        stderr.read_to_string(&mut text).await.unwrap();
-    }
-    text
 }
 
 fn closed_port_url() -> String {

@@ -1,0 +1,255 @@
+//! What the example services share: their checks, the clients the checks
+//! use, made from the environment, and the settings both read from it. Each
+//! example serves them through one framework: `service.rs` through axum (and
+//! gRPC), `actix.rs` through actix-web.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use health_core::http::Visibility;
+use health_core::probe::disk::{self, DiskDetails};
+use health_core::probe::http_upstream::{self, UpstreamDetails, UpstreamOptions};
+use health_core::probe::nats::{self, NatsDetails};
+use health_core::probe::rabbitmq::{self, RabbitMqDetails};
+use health_core::probe::redis::{self, RedisDetails};
+use health_core::probe::{DatabaseDetails, mysql, postgres};
+use health_core::{HealthReport, Outcome, Registry, RegistryError, Status, health_check, redact};
+use serde::Serialize;
+use tokio::sync::RwLock;
+
+/// What the checks need: the clients the service holds, made at startup.
+pub struct Services {
+    data_dir: PathBuf,
+    database: Option<sqlx::PgPool>,
+    reporting: Option<sqlx::MySqlPool>,
+    cache: Option<::redis::aio::ConnectionManager>,
+    /// Opened, and reopened when lost, by a task of its own.
+    broker: RwLock<Option<Arc<lapin::Connection>>>,
+    messaging: Option<async_nats::Client>,
+    http: reqwest::Client,
+    upstream: Option<UpstreamOptions>,
+}
+
+#[derive(Serialize, schemars::JsonSchema, Clone)]
+struct Latency {
+    /// How long the dependency took to answer.
+    latency_ms: f64,
+}
+
+impl Latency {
+    fn since(started: Instant) -> Self {
+        Latency { latency_ms: started.elapsed().as_micros() as f64 / 1000.0 }
+    }
+}
+
+/// The runtime picks up new work promptly.
+#[health_check(timeout = "100ms", groups(liveness, readiness, startup))]
+async fn process() -> Outcome<Latency> {
+    let started = Instant::now();
+    let _ = tokio::spawn(async {}).await;
+    let latency = Latency::since(started);
+    if latency.latency_ms > 50.0 {
+        Outcome::degraded(latency).with_message("the runtime is slow to schedule tasks")
+    } else {
+        Outcome::up(latency)
+    }
+}
+
+/// The data directory has free space: DEGRADED below 10 %, DOWN below 5 %.
+#[health_check(timeout = "500ms", critical)]
+async fn storage(services: &Services) -> Outcome<DiskDetails> {
+    disk::space(&services.data_dir).await
+}
+
+/// A component whose variable is not set is disabled and never runs; this
+/// answers should it run all the same.
+fn unconfigured<T>(variable: &str) -> Outcome<T> {
+    Outcome::status_only(Status::Down).with_message(format!("{variable} is not set"))
+}
+
+/// PostgreSQL answers its validation query.
+#[health_check(timeout = "2s", critical, cache = "2s", groups(readiness, startup, "dependencies"))]
+async fn database(services: &Services) -> Outcome<DatabaseDetails> {
+    let Some(pool) = &services.database else { return unconfigured("DATABASE_URL") };
+    postgres::pool(pool).await
+}
+
+/// MySQL or MariaDB answers its validation query.
+#[health_check(timeout = "2s", cache = "2s", groups(readiness, startup, "dependencies"))]
+async fn reporting(services: &Services) -> Outcome<DatabaseDetails> {
+    let Some(pool) = &services.reporting else { return unconfigured("MYSQL_URL") };
+    mysql::pool(pool).await
+}
+
+/// Redis answers, and a replica has its primary.
+#[health_check(timeout = "500ms", cache = "2s", groups(readiness, startup, "dependencies"))]
+async fn cache(services: &Services) -> Outcome<RedisDetails> {
+    let Some(connection) = &services.cache else { return unconfigured("REDIS_URL") };
+    redis::connection(connection).await
+}
+
+/// The RabbitMQ connection is open and unblocked, and opens a channel.
+#[health_check(timeout = "2s", cache = "2s", groups(readiness, startup, "dependencies"))]
+async fn broker(services: &Services) -> Outcome<RabbitMqDetails> {
+    let connection = services.broker.read().await.clone();
+    match connection {
+        Some(connection) => rabbitmq::connection(&connection).await,
+        None => Outcome::status_only(Status::Down).with_message("not connected to RabbitMQ yet"),
+    }
+}
+
+/// NATS carries a message to the service and back.
+#[health_check(timeout = "1s", cache = "2s", groups(readiness, startup, "dependencies"))]
+async fn messaging(services: &Services) -> Outcome<NatsDetails> {
+    let Some(client) = &services.messaging else { return unconfigured("NATS_URL") };
+    nats::client(client).await
+}
+
+/// The upstream HTTP service answers with a status below 500. A blip is not
+/// an outage: a failed request is retried once, and the component turns DOWN
+/// after 3 failed runs in a row, UP again after 2 good ones.
+#[health_check(
+    timeout = "1s",
+    cache = "5s",
+    retries = 1,
+    retry_backoff = "100ms",
+    failure_threshold = 3,
+    success_threshold = 2,
+    groups(readiness, startup, "dependencies")
+)]
+async fn upstream(services: &Services) -> Outcome<UpstreamDetails> {
+    let Some(options) = &services.upstream else { return unconfigured("UPSTREAM_URL") };
+    http_upstream::request(&services.http, options).await
+}
+
+#[derive(HealthReport, Default)]
+#[health(state = Services, deadline = "2s")]
+pub struct ServiceHealth {
+    process: ProcessCheck,
+    storage: StorageCheck,
+    database: DatabaseCheck,
+    reporting: ReportingCheck,
+    cache: CacheCheck,
+    broker: BrokerCheck,
+    messaging: MessagingCheck,
+    upstream: UpstreamCheck,
+}
+
+/// The same checks as [`ServiceHealth`], chosen at run time.
+pub fn registry() -> Result<Registry<Services>, RegistryError> {
+    let mut registry = Registry::new().with_title("ServiceHealth");
+    registry
+        .register("process", ProcessCheck::default())?
+        .register("storage", StorageCheck::default())?
+        .register("database", DatabaseCheck::default())?
+        .register("reporting", ReportingCheck::default())?
+        .register("cache", CacheCheck::default())?
+        .register("broker", BrokerCheck::default())?
+        .register("messaging", MessagingCheck::default())?
+        .register("upstream", UpstreamCheck::default())?;
+    Ok(registry)
+}
+
+/// A variable of the environment, unless unset or empty.
+pub fn variable(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.is_empty())
+}
+
+/// The clients the checks use, made from the environment, and the
+/// components whose variable is not set (to be disabled). Pools and clients
+/// connect on first use: the service starts whether its dependencies are up
+/// or not. A RabbitMQ connection is opened, and reopened, by a task of its
+/// own.
+pub async fn services() -> Result<(Arc<Services>, Vec<&'static str>), Box<dyn std::error::Error>> {
+    let urls = [
+        ("database", "DATABASE_URL"),
+        ("reporting", "MYSQL_URL"),
+        ("cache", "REDIS_URL"),
+        ("broker", "RABBITMQ_URL"),
+        ("messaging", "NATS_URL"),
+        ("upstream", "UPSTREAM_URL"),
+    ];
+    let mut unconfigured = Vec::new();
+    for (component, name) in urls {
+        match variable(name) {
+            Some(url) => tracing::info!(component, url = %redact(&url), "checking"),
+            None => unconfigured.push(component),
+        }
+    }
+    let acquire = Duration::from_secs(1);
+    let services = Services {
+        data_dir: variable("DATA_DIR").map_or_else(std::env::temp_dir, PathBuf::from),
+        database: variable("DATABASE_URL")
+            .map(|url| {
+                sqlx::postgres::PgPoolOptions::new().max_connections(4).acquire_timeout(acquire).connect_lazy(&url)
+            })
+            .transpose()?,
+        reporting: variable("MYSQL_URL")
+            .map(|url| {
+                sqlx::mysql::MySqlPoolOptions::new().max_connections(2).acquire_timeout(acquire).connect_lazy(&url)
+            })
+            .transpose()?,
+        cache: match variable("REDIS_URL") {
+            Some(url) => {
+                let config = ::redis::aio::ConnectionManagerConfig::new().set_number_of_retries(1);
+                Some(::redis::aio::ConnectionManager::new_lazy_with_config(::redis::Client::open(url)?, config)?)
+            }
+            None => None,
+        },
+        broker: RwLock::new(None),
+        messaging: match variable("NATS_URL") {
+            Some(url) => Some(async_nats::ConnectOptions::new().retry_on_initial_connect().connect(url).await?),
+            None => None,
+        },
+        http: reqwest::Client::new(),
+        upstream: variable("UPSTREAM_URL")
+            .map(|url| UpstreamOptions::get(&url).map(|options| options.expect_status(100..=499)))
+            .transpose()?,
+    };
+    let services = Arc::new(services);
+    if let Some(url) = variable("RABBITMQ_URL") {
+        tokio::spawn(keep_broker_connected(services.clone(), url));
+    }
+    Ok((services, unconfigured))
+}
+
+/// Opens the RabbitMQ connection, and opens it again whenever it is lost.
+async fn keep_broker_connected(services: Arc<Services>, url: String) {
+    loop {
+        let connected = services.broker.read().await.as_ref().is_some_and(|connection| connection.status().connected());
+        if !connected {
+            match lapin::Connection::connect(&url, lapin::ConnectionProperties::default()).await {
+                Ok(connection) => *services.broker.write().await = Some(Arc::new(connection)),
+                Err(error) => tracing::warn!(error = %redact(&error.to_string()), "cannot connect to RabbitMQ"),
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// Who sees details: everybody on a developer's machine; where others can
+/// reach the endpoints, requests bearing `HEALTH_TOKEN`, or nobody with
+/// `HEALTH_DETAILS=never`.
+pub fn visibility() -> Visibility {
+    match (variable("HEALTH_TOKEN"), variable("HEALTH_DETAILS").as_deref()) {
+        (Some(token), _) => Visibility::when_authorized(token),
+        (None, Some("never")) => Visibility::Never,
+        (None, _) => Visibility::Always,
+    }
+}
+
+/// How often the checks run in the background (`REFRESH_MS`), if they do.
+pub fn refresh() -> Option<Duration> {
+    variable("REFRESH_MS").and_then(|ms| ms.parse().ok()).map(Duration::from_millis)
+}
+
+/// How long the service keeps answering after SIGTERM (`DRAIN_MS`, default 5 s).
+pub fn drain() -> Duration {
+    Duration::from_millis(variable("DRAIN_MS").and_then(|ms| ms.parse().ok()).unwrap_or(5000))
+}
+
+/// The HTTP port (`PORT`, default 8080).
+pub fn port() -> u16 {
+    variable("PORT").and_then(|port| port.parse().ok()).unwrap_or(8080)
+}
