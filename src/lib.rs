@@ -1,1 +1,7 @@
 //! Workspace-level tests, examples and benchmarks of health-core.
+
+/// The framework guide's snippets, compiled as doc tests: they use the
+/// frameworks this package has as dev-dependencies.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/frameworks.md")]
+mod frameworks {}

@@ -48,6 +48,10 @@ pub enum Server {
     Axum,
     /// actix-web, natively.
     Actix,
+    /// poem, through its tower bridge (`TowerCompatExt::compat`).
+    Poem,
+    /// salvo, through its tower bridge (`TowerServiceCompat::compat`).
+    Salvo,
 }
 
 tokio::task_local! {
@@ -64,16 +68,68 @@ pub async fn on<F: std::future::Future>(server: Server, test: F) -> F::Output {
 /// test runs `on` (axum by default), and registers its document: every
 /// answer the tests get from it is checked against it.
 pub async fn serve<R: health_core::ReportSource>(service: &health_core::http::HealthService<R>) -> SocketAddr {
-    match SERVER.try_with(|server| *server).unwrap_or(Server::Axum) {
+    match current() {
         Server::Axum => serve_axum(service).await,
         Server::Actix => serve_actix(service),
+        Server::Poem => serve_poem(service).await,
+        Server::Salvo => serve_salvo(service).await,
     }
 }
 
-async fn serve_axum<R: health_core::ReportSource>(service: &health_core::http::HealthService<R>) -> SocketAddr {
+/// The framework of the test under way.
+fn current() -> Server {
+    SERVER.try_with(|server| *server).unwrap_or(Server::Axum)
+}
+
+/// Whether the server under test announces, in its answer to `HEAD`, the
+/// `Content-Length` a `GET` gets. poem's and salvo's tower bridges turn the
+/// body into a stream and send none (`docs/http.md` says so).
+pub fn head_announces_length() -> bool {
+    !matches!(current(), Server::Poem | Server::Salvo)
+}
+
+/// A free port of 127.0.0.1, listened on, and the service's document registered for it.
+async fn listen<R: health_core::ReportSource>(
+    service: &health_core::http::HealthService<R>,
+) -> (tokio::net::TcpListener, SocketAddr) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     register(address, service.openapi());
+    (listener, address)
+}
+
+/// The tower service mounted in a poem app at its base path, through poem's
+/// bridge, as docs/frameworks.md shows.
+async fn serve_poem<R: health_core::ReportSource>(service: &health_core::http::HealthService<R>) -> SocketAddr {
+    use poem::endpoint::TowerCompatExt;
+    let (listener, address) = listen(service).await;
+    let acceptor = poem::listener::TcpAcceptor::from_tokio(listener).expect("a poem acceptor");
+    let app = poem::Route::new()
+        .at("/", poem::get(poem::endpoint::make_sync(|_| "hello")))
+        .nest_no_strip(service.base_path(), service.clone().compat());
+    tokio::spawn(poem::Server::new_with_acceptor(acceptor).run(app));
+    address
+}
+
+/// The tower service mounted in a salvo router at its base path, through
+/// salvo's bridge, as docs/frameworks.md shows.
+async fn serve_salvo<R: health_core::ReportSource>(service: &health_core::http::HealthService<R>) -> SocketAddr {
+    use salvo::prelude::TowerServiceCompat;
+    let (listener, address) = listen(service).await;
+    let acceptor = salvo::conn::tcp::TcpAcceptor::try_from(listener).expect("a salvo acceptor");
+    // The bridge converts salvo's request body into the one the service
+    // takes, which for this service is any: name salvo's own.
+    let endpoints = || TowerServiceCompat::<salvo::http::ReqBody, _, _, _>::compat(service.clone());
+    let base = service.base_path().trim_start_matches('/');
+    let router = salvo::Router::new()
+        .push(salvo::Router::with_path(base).goal(endpoints()))
+        .push(salvo::Router::with_path(format!("{base}/{{**rest}}")).goal(endpoints()));
+    tokio::spawn(salvo::Server::new(acceptor).serve(router));
+    address
+}
+
+async fn serve_axum<R: health_core::ReportSource>(service: &health_core::http::HealthService<R>) -> SocketAddr {
+    let (listener, address) = listen(service).await;
     let app = service.router();
     tokio::spawn(async move { axum::serve(listener, app).await });
     address
