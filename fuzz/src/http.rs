@@ -1,14 +1,17 @@
-//! The HTTP request handling, through the tower `Service`, on arbitrary
-//! request parts: method, path, query (`exclude`, `verbose`) and headers
-//! (`Accept`, `Authorization` and any other), the status page and its
-//! history included.
+//! The HTTP request handling, through the tower `Service` and the actix-web
+//! adapter, on arbitrary request parts: method, path, query (`exclude`,
+//! `verbose`) and headers (`Accept`, `Authorization` and any other), the
+//! status page and its history included.
 //!
 //! The input is two bytes, the checks' states and the visibility, then a
 //! request head as text: `METHOD target`, then `Name: value` lines.
 //! Invariants: no panic; no 5xx but the DOWN code (503); every answer to a
 //! documented operation is the one the service's own OpenAPI document
 //! declares for its path, status and media type, with a body valid against
-//! the schema; an undocumented method on a documented path is 405.
+//! the schema; an undocumented method on a documented path is 405; and
+//! actix-web answers what tower answers, for the paths the service serves:
+//! the same status and content type, and the same body for every refusal
+//! (4xx).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -141,5 +144,68 @@ pub fn check(data: &[u8]) {
             // Other paths are not the document's.
             (None, _) => {}
         }
+
+        // Paths beside the service's are the application's, in an actix-web app.
+        let actix =
+            served.service.serves(&path).then(|| over_actix(&served.service, &method, target, &head_lines(&head)));
+        if let Some(over_actix) = actix.flatten() {
+            let content_type = headers.get("content-type").and_then(|value| value.to_str().ok()).map(str::to_owned);
+            assert_eq!(
+                (over_actix.status, &over_actix.content_type),
+                (status, &content_type),
+                "{method} {target}: actix-web against tower"
+            );
+            if (400..500).contains(&status) {
+                assert_eq!(over_actix.body, body, "{method} {target}: actix-web's refusal against tower's");
+            }
+        }
     });
+}
+
+/// The header lines of a request head, after its first line.
+fn head_lines(head: &str) -> Vec<(&str, &str)> {
+    head.split("\r\n")
+        .flat_map(|line| line.split('\n'))
+        .skip(1)
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name, value.trim()))
+        .collect()
+}
+
+/// What actix-web answered.
+struct ActixAnswer {
+    status: u16,
+    content_type: Option<String>,
+    body: String,
+}
+
+/// `method target` with `headers`, through the actix-web adapter mounted in
+/// an app, as actix-web's test utilities call it; `None` for a request
+/// actix-web's own types cannot hold.
+fn over_actix(
+    service: &HealthService<Health>,
+    method: &Method,
+    target: &str,
+    headers: &[(&str, &str)],
+) -> Option<ActixAnswer> {
+    use actix_web::http::{Method as ActixMethod, Uri};
+    use actix_web::test;
+    let method = ActixMethod::from_bytes(method.as_str().as_bytes()).ok()?;
+    target.parse::<Uri>().ok()?;
+    let mut request = test::TestRequest::default().method(method).uri(target);
+    for (name, value) in headers {
+        let name = actix_web::http::header::HeaderName::from_bytes(name.as_bytes()).ok()?;
+        let value = actix_web::http::header::HeaderValue::from_str(value).ok()?;
+        request = request.append_header((name, value));
+    }
+    let request = request.to_request();
+    crate::runtime::block_on(async {
+        let app = test::init_service(actix_web::App::new().service(service.actix())).await;
+        let response = test::call_service(&app, request).await;
+        let status = response.status().as_u16();
+        let content_type =
+            response.headers().get("content-type").and_then(|value| value.to_str().ok()).map(str::to_owned);
+        let body = String::from_utf8_lossy(&test::read_body(response).await).into_owned();
+        Some(ActixAnswer { status, content_type, body })
+    })
 }
