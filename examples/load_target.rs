@@ -17,6 +17,9 @@
 //!   of a pool of 4, critical, on request, for `bench/queries.sh`.
 //!
 //! `LOAD_PORT` (default 18090) sets the port on 127.0.0.1. With
+//! `LOAD_SERVER=actix` the same routes are served by actix-web: the
+//! endpoints through its native adapter, the ceilings as actix-web handlers
+//! (`/pg/ready` is axum's alone). With
 //! `LOAD_QUIET=1` nothing runs in the background (`/background` and
 //! `/hand-static` then serve the first report forever): what
 //! `bench/requests.sh` counts is then the requests' work alone.
@@ -162,6 +165,10 @@ mod by_hand {
     }
 
     pub async fn hidden() -> impl IntoResponse {
+        respond(hidden_body().await)
+    }
+
+    pub async fn hidden_body() -> Vec<u8> {
         let report = report(super::first(), super::second(), super::third()).await;
         let status = |component: &Component<Value>| StatusOnly { status: component.status };
         let components = &report.components;
@@ -173,12 +180,16 @@ mod by_hand {
                 third: status(&components.third),
             },
         };
-        respond(serde_json::to_vec(&statuses).unwrap_or_default())
+        serde_json::to_vec(&statuses).unwrap_or_default()
     }
 
     pub async fn slow() -> impl IntoResponse {
+        respond(slow_body().await)
+    }
+
+    pub async fn slow_body() -> Vec<u8> {
         let report = report(super::slow_first(), super::slow_second(), super::slow_third()).await;
-        respond(serde_json::to_vec(&report).unwrap_or_default())
+        serde_json::to_vec(&report).unwrap_or_default()
     }
 
     /// The report serialized once a second, served as is.
@@ -193,30 +204,95 @@ mod by_hand {
     }
 
     pub async fn static_handler() -> impl IntoResponse {
-        respond(LATEST.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone())
+        respond(latest())
+    }
+
+    /// The report serialized last.
+    pub fn latest() -> bytes::Bytes {
+        LATEST.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 }
 
-#[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// The endpoints of every mode.
+struct Endpoints {
+    on_request: HealthService<Three>,
+    hidden: HealthService<Three>,
+    slow: HealthService<SlowThree>,
+    background: HealthService<Three>,
+    cached: HealthService<Cached>,
+}
+
+/// Builds every mode's endpoints and starts the refreshes, on the runtime
+/// that serves them.
+fn endpoints() -> Result<Endpoints, Box<dyn std::error::Error>> {
     let endpoints = |monitor, base: &str, visibility| {
         HealthService::builder(monitor).base_path(base).visibility(visibility).build()
     };
-    let on_request = endpoints(Monitor::new(Three::default(), ()), "/on-request", Visibility::Always)?;
-    let hidden = endpoints(Monitor::new(Three::default(), ()), "/on-request-hidden", Visibility::Never)?;
-    let slow = HealthService::builder(Monitor::new(SlowThree::default(), ()))
-        .base_path("/slow-on-request")
-        .visibility(Visibility::Always)
-        .build()?;
     let quiet = std::env::var_os("LOAD_QUIET").is_some();
     let every = if quiet { Duration::from_secs(24 * 3600) } else { Duration::from_secs(1) };
     let background = Monitor::builder(Three::default(), ()).refresh_every(every).build()?;
-    let background = endpoints(background, "/background", Visibility::Always)?;
-    let cached = HealthService::builder(Monitor::new(Cached::default(), ()))
-        .base_path("/cached")
-        .visibility(Visibility::Always)
-        .build()?;
     tokio::spawn(by_hand::refresh(every));
+    Ok(Endpoints {
+        on_request: endpoints(Monitor::new(Three::default(), ()), "/on-request", Visibility::Always)?,
+        hidden: endpoints(Monitor::new(Three::default(), ()), "/on-request-hidden", Visibility::Never)?,
+        slow: HealthService::builder(Monitor::new(SlowThree::default(), ()))
+            .base_path("/slow-on-request")
+            .visibility(Visibility::Always)
+            .build()?,
+        background: endpoints(background, "/background", Visibility::Always)?,
+        cached: HealthService::builder(Monitor::new(Cached::default(), ()))
+            .base_path("/cached")
+            .visibility(Visibility::Always)
+            .build()?,
+    })
+}
+
+fn port() -> u16 {
+    std::env::var("LOAD_PORT").ok().and_then(|port| port.parse::<u16>().ok()).unwrap_or(18090)
+}
+
+/// Serves over axum, or over actix-web with `LOAD_SERVER=actix` (its
+/// ceilings then hand-written actix-web handlers).
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    if std::env::var("LOAD_SERVER").as_deref() == Ok("actix") {
+        return actix_web::rt::System::new().block_on(over_actix());
+    }
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(over_axum())
+}
+
+/// What `bench/load.sh` measures, over actix-web: the endpoints through the
+/// native adapter, the ceilings as actix-web handlers.
+async fn over_actix() -> Result<(), Box<dyn std::error::Error>> {
+    use actix_web::{App, HttpResponse, HttpServer, web};
+    let endpoints = endpoints()?;
+    let json = |body: Vec<u8>| {
+        HttpResponse::Ok()
+            .insert_header(("content-type", "application/json"))
+            .insert_header(("cache-control", "no-store"))
+            .body(body)
+    };
+    HttpServer::new(move || {
+        App::new()
+            .route("/hand", web::get().to(move || async move { json(by_hand::body().await) }))
+            .route("/hand-hidden", web::get().to(move || async move { json(by_hand::hidden_body().await) }))
+            .route("/hand-slow", web::get().to(move || async move { json(by_hand::slow_body().await) }))
+            .route("/hand-static", web::get().to(move || async move { json(by_hand::latest().to_vec()) }))
+            .route("/runs", web::get().to(|| async { RUNS.load(Ordering::SeqCst).to_string() }))
+            .route("/slow-runs", web::get().to(|| async { SLOW_RUNS.load(Ordering::Relaxed).to_string() }))
+            .service(endpoints.on_request.actix())
+            .service(endpoints.hidden.actix())
+            .service(endpoints.slow.actix())
+            .service(endpoints.background.actix())
+            .service(endpoints.cached.actix())
+    })
+    .bind(("127.0.0.1", port()))?
+    .run()
+    .await?;
+    Ok(())
+}
+
+async fn over_axum() -> Result<(), Box<dyn std::error::Error>> {
+    let Endpoints { on_request, hidden, slow, background, cached } = endpoints()?;
     let app = axum::Router::new()
         .route("/hand", axum::routing::get(by_hand::handler))
         .route("/hand-hidden", axum::routing::get(by_hand::hidden))
@@ -243,8 +319,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         Err(_) => app,
     };
-    let port = std::env::var("LOAD_PORT").ok().and_then(|port| port.parse::<u16>().ok()).unwrap_or(18090);
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port())).await?;
     axum::serve(listener, app).await?;
     Ok(())
 }

@@ -104,21 +104,14 @@ impl<R: ReportSource> HttpServiceFactory for ActixHealth<R> {
         let endpoints = self.service.clone();
         web::scope(&base)
             .default_service(web::to(move |request: HttpRequest| {
-                let service = endpoints.clone();
-                async move {
-                    let relative = relative_path(&request, service.base_path());
-                    answer(&service, &request, &relative).await
-                }
+                let relative = relative_path(&request, endpoints.base_path());
+                answer(&endpoints, &request, &relative)
             }))
             .register(config);
         if let Some(path) = self.service.inner.openapi.path.clone() {
             let document = self.service;
-            let asked = path.clone();
-            web::resource(path)
-                .default_service(web::to(move |request: HttpRequest| {
-                    let (service, path) = (document.clone(), asked.clone());
-                    async move { answer(&service, &request, &path).await }
-                }))
+            web::resource(path.as_str())
+                .default_service(web::to(move |request: HttpRequest| answer(&document, &request, &path)))
                 .register(config);
         }
     }
@@ -141,15 +134,20 @@ fn relative_path<'r>(request: &'r HttpRequest, base: &str) -> Cow<'r, str> {
     }
 }
 
-/// Answers `request` at `path` through the core.
-async fn answer<R: ReportSource>(service: &HealthService<R>, request: &HttpRequest, path: &str) -> HttpResponse {
+/// Answers `request` at `path` through the core. The answer borrows
+/// neither: what runs after the handler returns owns what it needs.
+fn answer<R: ReportSource>(
+    service: &HealthService<R>,
+    request: &HttpRequest,
+    path: &str,
+) -> impl Future<Output = HttpResponse> + use<R> {
     let headers = request.headers();
     let asked = HealthRequest::new(request.method().as_str(), path)
         .query(request.uri().query())
         .accept(accept(headers))
         .authorization(headers.get(header::AUTHORIZATION).map(HeaderValue::as_bytes));
     let answer = respond(&service.inner, &asked);
-    to_actix(answer.await)
+    async move { to_actix(answer.await) }
 }
 
 /// The `Accept` header, its lines joined.
@@ -163,10 +161,22 @@ fn to_actix(answer: HealthResponse) -> HttpResponse {
     let status = StatusCode::from_u16(answer.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = HttpResponse::build(status);
     for (name, value) in answer.headers() {
-        response.insert_header((HeaderName::from_static(name), HeaderValue::from_static(value)));
+        response.insert_header((header_name(name), HeaderValue::from_static(value)));
     }
     if let Some(age) = answer.age() {
         response.insert_header((header::AGE, HeaderValue::from(age)));
     }
     response.body(answer.into_body())
+}
+
+/// actix-web's constant for the names answers use, without parsing.
+fn header_name(name: &'static str) -> HeaderName {
+    match name {
+        "content-type" => header::CONTENT_TYPE,
+        "cache-control" => header::CACHE_CONTROL,
+        "allow" => header::ALLOW,
+        "www-authenticate" => header::WWW_AUTHENTICATE,
+        "x-content-type-options" => header::X_CONTENT_TYPE_OPTIONS,
+        other => HeaderName::from_static(other),
+    }
 }
