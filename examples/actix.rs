@@ -47,15 +47,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// Serves the checks of `monitor` from an actix-web server until SIGTERM, or
 /// prints the OpenAPI document for `--openapi` or `--openapi-yaml`.
 async fn run<R: ReportSource>(
-    mut monitor: MonitorBuilder<R>,
+    monitor: MonitorBuilder<R>,
     unconfigured: &[&str],
 ) -> Result<(), Box<dyn std::error::Error>> {
-    for component in unconfigured {
-        monitor = monitor.disable(*component);
-    }
-    if let Some(every) = checks::refresh() {
-        monitor = monitor.refresh_every(every);
-    }
+    let monitor = checks::configure(monitor, unconfigured);
     let monitor = monitor.build()?;
     let shutdown = monitor.shutdown_handle();
     let health = HealthService::builder(monitor)

@@ -95,15 +95,10 @@ const DURATION_BUCKETS: [f64; 10] = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
 /// Serves the checks of `monitor` over HTTP and gRPC, or prints what
 /// `--openapi`, `--openapi-yaml`, `--probes` or `--grpc-probes` ask for.
 async fn run<R: ReportSource>(
-    mut monitor: health_core::monitor::MonitorBuilder<R>,
+    monitor: health_core::monitor::MonitorBuilder<R>,
     unconfigured: &[&str],
 ) -> Result<(), Box<dyn std::error::Error>> {
-    for component in unconfigured {
-        monitor = monitor.disable(*component);
-    }
-    if let Some(every) = checks::refresh() {
-        monitor = monitor.refresh_every(every);
-    }
+    let monitor = checks::configure(monitor, unconfigured);
     // Health as Prometheus metrics at `/metrics`: the recorder is installed
     // before the monitor records anything.
     let prometheus = PrometheusBuilder::new()

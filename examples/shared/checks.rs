@@ -239,9 +239,20 @@ pub fn visibility() -> Visibility {
     }
 }
 
-/// How often the checks run in the background (`REFRESH_MS`), if they do.
-pub fn refresh() -> Option<Duration> {
-    variable("REFRESH_MS").and_then(|ms| ms.parse().ok()).map(Duration::from_millis)
+/// `monitor` as the environment configures it: the components whose
+/// variable is not set disabled, and the checks run every `REFRESH_MS` in
+/// the background when it is set.
+pub fn configure<R: health_core::ReportSource>(
+    mut monitor: health_core::monitor::MonitorBuilder<R>,
+    unconfigured: &[&str],
+) -> health_core::monitor::MonitorBuilder<R> {
+    for component in unconfigured {
+        monitor = monitor.disable(*component);
+    }
+    match variable("REFRESH_MS").and_then(|ms| ms.parse().ok()) {
+        Some(every) => monitor.refresh_every(Duration::from_millis(every)),
+        None => monitor,
+    }
 }
 
 /// How long the service keeps answering after SIGTERM (`DRAIN_MS`, default 5 s).
