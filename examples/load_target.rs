@@ -272,18 +272,21 @@ async fn over_actix() -> Result<(), Box<dyn std::error::Error>> {
             .body(body)
     };
     HttpServer::new(move || {
+        // actix-web tries an app's services in the order they are
+        // registered: each mode comes right after its ceiling, so that it is
+        // tried one match later, never earlier.
         App::new()
             .route("/hand", web::get().to(move || async move { json(by_hand::body().await) }))
-            .route("/hand-hidden", web::get().to(move || async move { json(by_hand::hidden_body().await) }))
-            .route("/hand-slow", web::get().to(move || async move { json(by_hand::slow_body().await) }))
-            .route("/hand-static", web::get().to(move || async move { json(by_hand::latest().to_vec()) }))
-            .route("/runs", web::get().to(|| async { RUNS.load(Ordering::SeqCst).to_string() }))
-            .route("/slow-runs", web::get().to(|| async { SLOW_RUNS.load(Ordering::Relaxed).to_string() }))
             .service(endpoints.on_request.actix())
+            .route("/hand-hidden", web::get().to(move || async move { json(by_hand::hidden_body().await) }))
             .service(endpoints.hidden.actix())
+            .route("/hand-slow", web::get().to(move || async move { json(by_hand::slow_body().await) }))
             .service(endpoints.slow.actix())
+            .route("/hand-static", web::get().to(move || async move { json(by_hand::latest().to_vec()) }))
             .service(endpoints.background.actix())
             .service(endpoints.cached.actix())
+            .route("/runs", web::get().to(|| async { RUNS.load(Ordering::SeqCst).to_string() }))
+            .route("/slow-runs", web::get().to(|| async { SLOW_RUNS.load(Ordering::Relaxed).to_string() }))
     })
     .bind(("127.0.0.1", port()))?
     .run()

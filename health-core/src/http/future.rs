@@ -47,7 +47,8 @@ pub(super) fn to_http(answer: HealthResponse) -> Response<Full<Bytes>> {
         headers.insert(header_name(name), HeaderValue::from_static(value));
     }
     if let Some(age) = age {
-        headers.insert(http::header::AGE, HeaderValue::from(age));
+        let value = answer.static_age().map_or_else(|| HeaderValue::from(age), HeaderValue::from_static);
+        headers.insert(http::header::AGE, value);
     }
     *response.body_mut() = Full::new(answer.into_body());
     response

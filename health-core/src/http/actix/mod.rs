@@ -5,6 +5,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use bytes::Bytes;
+
 use actix_web::dev::{AppService, HttpServiceFactory};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
@@ -140,7 +142,7 @@ fn answer<R: ReportSource>(
     service: &HealthService<R>,
     request: &HttpRequest,
     path: &str,
-) -> impl Future<Output = HttpResponse> + use<R> {
+) -> impl Future<Output = HttpResponse<Bytes>> + use<R> {
     let headers = request.headers();
     let asked = HealthRequest::new(request.method().as_str(), path)
         .query(request.uri().query())
@@ -155,18 +157,22 @@ fn accept(headers: &HeaderMap) -> Option<Cow<'_, [u8]>> {
     joined_lines(headers.get_all(header::ACCEPT).map(HeaderValue::as_bytes))
 }
 
-/// `answer` as an actix-web response. actix-web leaves the body out of an
+/// `answer` as an actix-web response: the headers are static strings, and
+/// the age a number, so nothing is parsed and, for ages under 100 seconds,
+/// nothing allocated but the header map. actix-web leaves the body out of an
 /// answer to `HEAD` and keeps its length.
-fn to_actix(answer: HealthResponse) -> HttpResponse {
+fn to_actix(answer: HealthResponse) -> HttpResponse<Bytes> {
     let status = StatusCode::from_u16(answer.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut response = HttpResponse::build(status);
+    let mut response = HttpResponse::new(status);
+    let headers = response.headers_mut();
     for (name, value) in answer.headers() {
-        response.insert_header((header_name(name), HeaderValue::from_static(value)));
+        headers.insert(header_name(name), HeaderValue::from_static(value));
     }
     if let Some(age) = answer.age() {
-        response.insert_header((header::AGE, HeaderValue::from(age)));
+        let value = answer.static_age().map_or_else(|| HeaderValue::from(age), HeaderValue::from_static);
+        headers.insert(header::AGE, value);
     }
-    response.body(answer.into_body())
+    response.set_body(answer.into_body())
 }
 
 /// actix-web's constant for the names answers use, without parsing.
