@@ -248,3 +248,21 @@ fn the_http_core_answers_from_a_background_snapshot_without_allocating() {
         assert!(answer.age().is_some());
     });
 }
+
+#[test]
+fn a_heartbeat_beats_without_allocating() {
+    use health_core::probe::heartbeat::{Heartbeat, HeartbeatOptions};
+    let jobs = Heartbeat::new(HeartbeatOptions::every(std::time::Duration::from_secs(1)));
+    let pulse = jobs.pulse();
+    let (allocations, ()) = allocations_during(|| {
+        for _ in 0..1_000 {
+            pulse.alive();
+            pulse.succeeded();
+            pulse.report(&Ok::<(), &str>(()));
+        }
+    });
+    assert_eq!(allocations, 0);
+    // A failure's message is the one thing a pulse keeps on the heap.
+    let (allocations, ()) = allocations_during(|| pulse.failed("refused"));
+    assert!(allocations > 0);
+}

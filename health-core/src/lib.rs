@@ -250,6 +250,8 @@ mod guide {
     mod checks {}
     #[doc = include_str!("../../docs/probes.md")]
     mod probes {}
+    #[doc = include_str!("../../docs/background.md")]
+    mod background {}
     #[doc = include_str!("../../docs/monitor.md")]
     mod monitor {}
     #[doc = include_str!("../../docs/http.md")]

@@ -51,6 +51,9 @@
 //! | `http_upstream` | `http-upstream` | `reqwest::Client` |
 //! | `tcp` | `tcp` | none |
 //! | `disk` | `disk` | none |
+//! | [`heartbeat`] | none | a [`Pulse`](heartbeat::Pulse) the job holds |
+//! | [`process`] | none | none: the process's own memory and descriptors |
+//! | [`runtime`] | none | the `Handle` of the Tokio runtime to watch |
 
 // Each probe uses part of the shared helpers: with some probe features off,
 // the rest goes unused. With all of them on, as CI builds, nothing may.
@@ -91,6 +94,7 @@ mod sqlx_pool;
 
 #[cfg(feature = "disk")]
 pub mod disk;
+pub mod heartbeat;
 #[cfg(feature = "http-upstream")]
 pub mod http_upstream;
 #[cfg(feature = "__sqlx-mysql")]
@@ -99,10 +103,12 @@ pub mod mysql;
 pub mod nats;
 #[cfg(any(feature = "__sqlx-postgres", feature = "tokio-postgres"))]
 pub mod postgres;
+pub mod process;
 #[cfg(feature = "rabbitmq")]
 pub mod rabbitmq;
 #[cfg(feature = "redis")]
 pub mod redis;
+pub mod runtime;
 #[cfg(feature = "__sqlx-sqlite")]
 pub mod sqlite;
 #[cfg(feature = "tcp")]
