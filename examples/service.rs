@@ -1,9 +1,16 @@
 //! A service with real health endpoints: `cargo run --example service`.
 //!
 //! It listens on `127.0.0.1:8080` (`PORT` overrides) and works with no other
-//! server around: it checks its own scheduling and its data directory
-//! (`DATA_DIR`, default a temporary directory). It adds a check for each
-//! dependency the environment names:
+//! server around. It checks itself with no environment needed:
+//!
+//! | component | built-in probe | critical |
+//! |---|---|---|
+//! | `runtime` (liveness too) | `probe::runtime`: a watchdog's ticker on the service's runtime | yes |
+//! | `jobs` | `probe::heartbeat`: the beats of a background job that writes a checkpoint to `DATA_DIR` every 5 s | yes |
+//! | `memory` | `probe::process::memory`: the process against its cgroup's limit, or the machine's memory | no |
+//! | `storage` | `probe::disk`: free space of `DATA_DIR` (default a temporary directory) | yes |
+//!
+//! It adds a check for each dependency the environment names:
 //!
 //! | variable | component | built-in probe | critical |
 //! |---|---|---|---|
@@ -14,8 +21,7 @@
 //! | `NATS_URL` | `messaging` | `probe::nats::client` (`async-nats`) | no |
 //! | `UPSTREAM_URL` (`http://…`) | `upstream` | `probe::http_upstream::request` (`reqwest`), any status below 500 | no |
 //!
-//! The data directory's free space is checked by `probe::disk`. Clients are
-//! made at startup without connecting, so the service starts whether or not
+//! Clients are made at startup without connecting, so the service starts whether or not
 //! its dependencies are up; a RabbitMQ connection is opened, and reopened, in
 //! the background.
 //!

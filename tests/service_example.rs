@@ -307,7 +307,7 @@ async fn thirty_two_concurrent_clients_on_readiness_all_get_200_and_nothing_flap
     service.child.kill().await.unwrap();
     let log = output(service.child).await;
     // Each component's status was set once, and never changed.
-    for component in ["process", "storage"] {
+    for component in ["runtime", "storage"] {
         let changes = log.lines().filter(|line| line.contains(&format!("component=\"{component}\""))).count();
         assert_eq!(changes, 1, "{component} changed status {changes} times under concurrent reads:\n{log}");
     }

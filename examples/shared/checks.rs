@@ -5,22 +5,28 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use health_core::http::Visibility;
 use health_core::probe::disk::{self, DiskDetails};
+use health_core::probe::heartbeat::{self, Heartbeat, HeartbeatDetails, HeartbeatOptions, Pulse};
 use health_core::probe::http_upstream::{self, UpstreamDetails, UpstreamOptions};
 use health_core::probe::nats::{self, NatsDetails};
+use health_core::probe::process::{self, MemoryDetails};
 use health_core::probe::rabbitmq::{self, RabbitMqDetails};
 use health_core::probe::redis::{self, RedisDetails};
+use health_core::probe::runtime::{RuntimeDetails, RuntimeOptions, Watchdog};
 use health_core::probe::{DatabaseDetails, mysql, postgres};
 use health_core::{HealthReport, Outcome, Registry, RegistryError, Status, health_check, redact};
-use serde::Serialize;
 use tokio::sync::RwLock;
 
 /// What the checks need: the clients the service holds, made at startup.
 pub struct Services {
     data_dir: PathBuf,
+    /// The beats of the checkpoint job.
+    jobs: Heartbeat,
+    /// A ticker on the service's runtime.
+    runtime: Watchdog,
     database: Option<sqlx::PgPool>,
     reporting: Option<sqlx::MySqlPool>,
     cache: Option<::redis::aio::ConnectionManager>,
@@ -31,29 +37,25 @@ pub struct Services {
     upstream: Option<UpstreamOptions>,
 }
 
-#[derive(Serialize, schemars::JsonSchema, Clone)]
-struct Latency {
-    /// How long the dependency took to answer.
-    latency_ms: f64,
+/// The service's runtime runs work on time. Read from the probe lane
+/// (`PROBE_PORT`), which runs on a runtime of its own, it reports the main
+/// runtime DOWN when a handler blocks it.
+#[health_check(timeout = "100ms", critical, groups(liveness, readiness, startup))]
+async fn runtime(services: &Services) -> Outcome<RuntimeDetails> {
+    health_core::probe::runtime::read(&services.runtime).await
 }
 
-impl Latency {
-    fn since(started: Instant) -> Self {
-        Latency { latency_ms: started.elapsed().as_micros() as f64 / 1000.0 }
-    }
+/// The checkpoint job, which writes the time to `DATA_DIR` every few
+/// seconds, still runs and succeeds.
+#[health_check(timeout = "100ms", critical)]
+async fn jobs(services: &Services) -> Outcome<HeartbeatDetails> {
+    heartbeat::read(&services.jobs).await
 }
 
-/// The runtime picks up new work promptly.
-#[health_check(timeout = "100ms", groups(liveness, readiness, startup))]
-async fn process() -> Outcome<Latency> {
-    let started = Instant::now();
-    let _ = tokio::spawn(async {}).await;
-    let latency = Latency::since(started);
-    if latency.latency_ms > 50.0 {
-        Outcome::degraded(latency).with_message("the runtime is slow to schedule tasks")
-    } else {
-        Outcome::up(latency)
-    }
+/// The process's memory against its cgroup's limit, or the machine's.
+#[health_check(timeout = "100ms")]
+async fn memory() -> Outcome<MemoryDetails> {
+    process::memory().await
 }
 
 /// The data directory has free space: DEGRADED below 10 %, DOWN below 5 %.
@@ -126,7 +128,9 @@ async fn upstream(services: &Services) -> Outcome<UpstreamDetails> {
 #[derive(HealthReport, Default)]
 #[health(state = Services, deadline = "2s")]
 pub struct ServiceHealth {
-    process: ProcessCheck,
+    runtime: RuntimeCheck,
+    jobs: JobsCheck,
+    memory: MemoryCheck,
     storage: StorageCheck,
     database: DatabaseCheck,
     reporting: ReportingCheck,
@@ -140,7 +144,9 @@ pub struct ServiceHealth {
 pub fn registry() -> Result<Registry<Services>, RegistryError> {
     let mut registry = Registry::new().with_title("ServiceHealth");
     registry
-        .register("process", ProcessCheck::default())?
+        .register("runtime", RuntimeCheck::default())?
+        .register("jobs", JobsCheck::default())?
+        .register("memory", MemoryCheck::default())?
         .register("storage", StorageCheck::default())?
         .register("database", DatabaseCheck::default())?
         .register("reporting", ReportingCheck::default())?
@@ -178,8 +184,11 @@ pub async fn services() -> Result<(Arc<Services>, Vec<&'static str>), Box<dyn st
         }
     }
     let acquire = Duration::from_secs(1);
+    let jobs = Heartbeat::new(HeartbeatOptions::every(CHECKPOINT_EVERY));
     let services = Services {
         data_dir: variable("DATA_DIR").map_or_else(std::env::temp_dir, PathBuf::from),
+        runtime: Watchdog::start(&tokio::runtime::Handle::current(), RuntimeOptions::new()),
+        jobs: jobs.clone(),
         database: variable("DATABASE_URL")
             .map(|url| {
                 sqlx::postgres::PgPoolOptions::new().max_connections(4).acquire_timeout(acquire).connect_lazy(&url)
@@ -207,11 +216,26 @@ pub async fn services() -> Result<(Arc<Services>, Vec<&'static str>), Box<dyn st
             .map(|url| UpstreamOptions::get(&url).map(|options| options.expect_status(100..=499)))
             .transpose()?,
     };
+    tokio::spawn(checkpoint(services.data_dir.join("checkpoint"), jobs.pulse()));
     let services = Arc::new(services);
     if let Some(url) = variable("RABBITMQ_URL") {
         tokio::spawn(keep_broker_connected(services.clone(), url));
     }
     Ok((services, unconfigured))
+}
+
+/// How often the checkpoint job runs.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(5);
+
+/// The example's background job: writes the time to `file` every few
+/// seconds, and reports each run through its pulse.
+async fn checkpoint(file: PathBuf, pulse: Pulse) {
+    let mut every = tokio::time::interval(CHECKPOINT_EVERY);
+    loop {
+        every.tick().await;
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        pulse.report(&tokio::fs::write(&file, now.as_secs().to_string()).await);
+    }
 }
 
 /// Opens the RabbitMQ connection, and opens it again whenever it is lost.

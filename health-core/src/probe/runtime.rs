@@ -147,7 +147,7 @@ pub struct Watchdog {
 
 impl fmt::Debug for Watchdog {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Watchdog").field("options", &self.options).field("details", &self.details()).finish()
+        f.debug_struct("Watchdog").field("options", &self.options).field("details", &self.details().0).finish()
     }
 }
 
@@ -175,11 +175,12 @@ impl Watchdog {
         (Duration::from_nanos(recorded).max(pending), since_tick)
     }
 
-    fn details(&self) -> RuntimeDetails {
+    /// The details, and the lateness they show.
+    fn details(&self) -> (RuntimeDetails, Duration) {
         let (lateness, since_tick) = self.lateness();
         let metrics = self.handle.metrics();
         let busy = self.ticks.busy_permille.load(Ordering::Relaxed);
-        RuntimeDetails {
+        let details = RuntimeDetails {
             lateness_ms: millis(lateness),
             last_tick_age_ms: since_tick.map(millis),
             tick_ms: millis(self.options.tick),
@@ -187,12 +188,12 @@ impl Watchdog {
             alive_tasks: metrics.num_alive_tasks(),
             global_queue_depth: metrics.global_queue_depth(),
             busy_percent: (busy != NOT_MEASURED).then(|| busy as f64 / 10.0),
-        }
+        };
+        (details, lateness)
     }
 
     fn judge(&self) -> Outcome<RuntimeDetails> {
-        let details = self.details();
-        let lateness = Duration::from_secs_f64(details.lateness_ms / 1000.0);
+        let (details, lateness) = self.details();
         let shown = |threshold: Duration| {
             format!("the runtime runs work {:.0} ms late, above {:.0} ms", details.lateness_ms, millis(threshold))
         };
