@@ -10,6 +10,7 @@ mod disk;
 mod garbage;
 mod heartbeat;
 mod http_upstream;
+mod migrations;
 mod mysql;
 mod nats;
 mod postgres;

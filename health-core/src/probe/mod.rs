@@ -54,6 +54,7 @@
 //! | [`heartbeat`] | none | a [`Pulse`](heartbeat::Pulse) the job holds |
 //! | [`process`] | none | none: the process's own memory and descriptors |
 //! | [`runtime`] | none | the `Handle` of the Tokio runtime to watch |
+//! | `migrations` | `migrations` | `sqlx::Pool` and its `Migrator` (sqlx 0.9) |
 
 // Each probe uses part of the shared helpers: with some probe features off,
 // the rest goes unused. With all of them on, as CI builds, nothing may.
@@ -73,7 +74,8 @@
         feature = "nats-0_50",
         feature = "http-upstream",
         feature = "tcp",
-        feature = "disk"
+        feature = "disk",
+        feature = "migrations"
     )),
     allow(dead_code, unused_macros, unused_imports)
 )]
@@ -97,6 +99,8 @@ pub mod disk;
 pub mod heartbeat;
 #[cfg(feature = "http-upstream")]
 pub mod http_upstream;
+#[cfg(feature = "migrations")]
+pub mod migrations;
 #[cfg(feature = "__sqlx-mysql")]
 pub mod mysql;
 #[cfg(any(feature = "nats", feature = "nats-0_50"))]
