@@ -1,4 +1,5 @@
-//! RabbitMQ, through a `lapin::Connection` (feature `rabbitmq`).
+//! RabbitMQ, through a `lapin::Connection` (feature `rabbitmq`): the
+//! connection, and a queue's depth and consumers ([`queue`]).
 //!
 //! Reads the connection's state and opens and closes a channel: a round trip
 //! that declares nothing and publishes nothing. The probe reports:
@@ -25,6 +26,10 @@
 
 use schemars::JsonSchema;
 use serde::Serialize;
+
+mod queue;
+
+pub use queue::{QueueCheck, QueueDetails, QueueOptions, queue, queue_with};
 
 use super::judge::{LatencyOptions, Stopwatch, Verdict, describe, latency_threshold};
 use super::ready_made::ready_made_check;
