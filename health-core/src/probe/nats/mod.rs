@@ -1,5 +1,6 @@
 //! NATS, through an `async_nats::Client` (feature `nats` for `async-nats`
-//! 0.52, `nats-0_50` for 0.50; see [`NatsClient`]).
+//! 0.52, `nats-0_50` for 0.50; see [`NatsClient`]): the connection, and a
+//! JetStream consumer's pending messages ([`consumer`]).
 //!
 //! Reads the connection's state, then subscribes to a fresh inbox of its own,
 //! publishes one empty message to it and waits for it to come back: a round
@@ -39,6 +40,10 @@ use serde::Serialize;
 use super::judge::{LatencyOptions, Stopwatch, Verdict, describe, latency_threshold};
 use super::ready_made::ready_made_check;
 use crate::Outcome;
+
+mod consumer;
+
+pub use consumer::{ConsumerCheck, ConsumerDetails, ConsumerOptions, consumer, consumer_with};
 
 /// What the NATS probe found.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
@@ -92,6 +97,12 @@ mod sealed {
         fn server(&self) -> (Option<String>, Option<String>);
         /// Sends an empty message to a fresh inbox and waits for it.
         fn round_trip(&self) -> impl Future<Output = Result<(), String>> + Send;
+        /// Sends `payload` to `subject` and waits for the answer's payload.
+        fn request(
+            &self,
+            subject: String,
+            payload: &'static [u8],
+        ) -> impl Future<Output = Result<Vec<u8>, String>> + Send;
     }
 }
 
@@ -127,6 +138,12 @@ macro_rules! nats_client {
                     Some(_) => Ok(()),
                     None => Err("the subscription closed before the message came back".to_owned()),
                 }
+            }
+
+            async fn request(&self, subject: String, payload: &'static [u8]) -> Result<Vec<u8>, String> {
+                let answer =
+                    $nats::Client::request(self, subject, payload.into()).await.map_err(|error| describe(&error))?;
+                Ok(answer.payload.to_vec())
             }
         }
     };
