@@ -15,9 +15,11 @@
 //! | variable | component | built-in probe | critical |
 //! |---|---|---|---|
 //! | `DATABASE_URL` (PostgreSQL) | `database` | `probe::postgres::pool` (`sqlx`) | yes |
+//! | `DATABASE_URL` | `migrations`: the example's own migrations (`examples/migrations`), applied at start-up to a table of its own | `probe::migrations::applied` | yes |
 //! | `MYSQL_URL` (MySQL, MariaDB) | `reporting` | `probe::mysql::pool` (`sqlx`) | no |
 //! | `REDIS_URL` | `cache` | `probe::redis::connection` | no |
 //! | `RABBITMQ_URL` (`amqp://…`) | `broker` | `probe::rabbitmq::connection` (`lapin`) | no |
+//! | `RABBITMQ_URL` | `queue`: `health-example-jobs`, which the example declares | `probe::rabbitmq::queue` | no |
 //! | `NATS_URL` | `messaging` | `probe::nats::client` (`async-nats`) | no |
 //! | `UPSTREAM_URL` (`http://…`) | `upstream` | `probe::http_upstream::request` (`reqwest`), any status below 500 | no |
 //!

@@ -156,7 +156,7 @@ async fn real_dependencies_are_checked_by_the_built_in_probes_when_configured() 
         return;
     }
     let service = start(&urls).await;
-    let services = ["database", "reporting", "cache", "broker", "messaging"];
+    let services = ["database", "migrations", "reporting", "cache", "broker", "queue", "messaging"];
     let all_up = |body: &Value| services.iter().all(|component| body["components"][component]["status"] == "UP");
     // The broker connects in the background: give it a few reports.
     let mut body = get(service.address, "/health").await.json();
@@ -173,6 +173,13 @@ async fn real_dependencies_are_checked_by_the_built_in_probes_when_configured() 
     assert!(body["components"]["database"]["details"]["server_version"].is_string(), "{body}");
     assert!(body["components"]["cache"]["details"]["version"].is_string(), "{body}");
     assert_eq!(body["components"]["broker"]["details"]["state"], "connected");
+    // Applied at start-up, in the example's own migrations table.
+    assert_eq!(body["components"]["migrations"]["details"]["latest_applied"], 1, "{body}");
+    assert_eq!(body["components"]["queue"]["details"]["queue"], "health-example-jobs", "{body}");
+    // The example's own checks, with no variable.
+    for component in ["runtime", "jobs", "memory"] {
+        assert_eq!(body["components"][component]["status"], "UP", "{component}: {body}");
+    }
     // Storage measures this machine's real disk, which may be nearly full:
     // its status must follow its own figures and the example's thresholds,
     // and, being critical, it decides the whole.

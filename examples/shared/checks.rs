@@ -11,9 +11,10 @@ use health_core::http::Visibility;
 use health_core::probe::disk::{self, DiskDetails};
 use health_core::probe::heartbeat::{self, Heartbeat, HeartbeatDetails, HeartbeatOptions, Pulse};
 use health_core::probe::http_upstream::{self, UpstreamDetails, UpstreamOptions};
+use health_core::probe::migrations::{self, MigrationDetails, MigrationOptions};
 use health_core::probe::nats::{self, NatsDetails};
 use health_core::probe::process::{self, MemoryDetails};
-use health_core::probe::rabbitmq::{self, RabbitMqDetails};
+use health_core::probe::rabbitmq::{self, QueueDetails, QueueOptions, RabbitMqDetails};
 use health_core::probe::redis::{self, RedisDetails};
 use health_core::probe::runtime::{RuntimeDetails, RuntimeOptions, Watchdog};
 use health_core::probe::{DatabaseDetails, mysql, postgres};
@@ -28,6 +29,8 @@ pub struct Services {
     /// A ticker on the service's runtime.
     runtime: Watchdog,
     database: Option<sqlx::PgPool>,
+    /// The example's own migrations, applied at start-up to PostgreSQL.
+    migrator: Arc<sqlx::migrate::Migrator>,
     reporting: Option<sqlx::MySqlPool>,
     cache: Option<::redis::aio::ConnectionManager>,
     /// Opened, and reopened when lost, by a task of its own.
@@ -77,6 +80,16 @@ async fn database(services: &Services) -> Outcome<DatabaseDetails> {
     postgres::pool(pool).await
 }
 
+/// The example's migrations (`examples/migrations`), which it applies to
+/// PostgreSQL at start-up, in a migrations table of its own, are all applied
+/// as built.
+#[health_check(timeout = "2s", critical, cache = "2s", groups(readiness, startup, "dependencies"))]
+async fn migrations(services: &Services) -> Outcome<MigrationDetails> {
+    let Some(pool) = &services.database else { return unconfigured("DATABASE_URL") };
+    let options = MigrationOptions::new().table(MIGRATIONS_TABLE);
+    migrations::applied_with(pool, &services.migrator, &options).await
+}
+
 /// MySQL or MariaDB answers its validation query.
 #[health_check(timeout = "2s", cache = "2s", groups(readiness, startup, "dependencies"))]
 async fn reporting(services: &Services) -> Outcome<DatabaseDetails> {
@@ -97,6 +110,18 @@ async fn broker(services: &Services) -> Outcome<RabbitMqDetails> {
     let connection = services.broker.read().await.clone();
     match connection {
         Some(connection) => rabbitmq::connection(&connection).await,
+        None => Outcome::status_only(Status::Down).with_message("not connected to RabbitMQ yet"),
+    }
+}
+
+/// The queue the example declares on RabbitMQ exists and is not backed up.
+#[health_check(timeout = "2s", cache = "2s", groups(readiness, startup, "dependencies"))]
+async fn queue(services: &Services) -> Outcome<QueueDetails> {
+    let connection = services.broker.read().await.clone();
+    // The example publishes to it and does not consume it.
+    let options = QueueOptions::new().min_consumers(0).degraded_above(1_000).down_above(10_000);
+    match connection {
+        Some(connection) => rabbitmq::queue_with(&connection, QUEUE, &options).await,
         None => Outcome::status_only(Status::Down).with_message("not connected to RabbitMQ yet"),
     }
 }
@@ -133,9 +158,11 @@ pub struct ServiceHealth {
     memory: MemoryCheck,
     storage: StorageCheck,
     database: DatabaseCheck,
+    migrations: MigrationsCheck,
     reporting: ReportingCheck,
     cache: CacheCheck,
     broker: BrokerCheck,
+    queue: QueueCheck,
     messaging: MessagingCheck,
     upstream: UpstreamCheck,
 }
@@ -149,9 +176,11 @@ pub fn registry() -> Result<Registry<Services>, RegistryError> {
         .register("memory", MemoryCheck::default())?
         .register("storage", StorageCheck::default())?
         .register("database", DatabaseCheck::default())?
+        .register("migrations", MigrationsCheck::default())?
         .register("reporting", ReportingCheck::default())?
         .register("cache", CacheCheck::default())?
         .register("broker", BrokerCheck::default())?
+        .register("queue", QueueCheck::default())?
         .register("messaging", MessagingCheck::default())?
         .register("upstream", UpstreamCheck::default())?;
     Ok(registry)
@@ -170,9 +199,11 @@ pub fn variable(name: &str) -> Option<String> {
 pub async fn services() -> Result<(Arc<Services>, Vec<&'static str>), Box<dyn std::error::Error>> {
     let urls = [
         ("database", "DATABASE_URL"),
+        ("migrations", "DATABASE_URL"),
         ("reporting", "MYSQL_URL"),
         ("cache", "REDIS_URL"),
         ("broker", "RABBITMQ_URL"),
+        ("queue", "RABBITMQ_URL"),
         ("messaging", "NATS_URL"),
         ("upstream", "UPSTREAM_URL"),
     ];
@@ -185,9 +216,19 @@ pub async fn services() -> Result<(Arc<Services>, Vec<&'static str>), Box<dyn st
     }
     let acquire = Duration::from_secs(1);
     let jobs = Heartbeat::new(HeartbeatOptions::every(CHECKPOINT_EVERY));
+    let mut migrator = sqlx::migrate::Migrator::with_migrations(vec![sqlx::migrate::Migration::new(
+        1,
+        "create checkpoints".into(),
+        sqlx::migrate::MigrationType::Simple,
+        sqlx::SqlSafeStr::into_sql_str(include_str!("../migrations/1_create_checkpoints.sql")),
+        false,
+    )]);
+    migrator.dangerous_set_table_name(MIGRATIONS_TABLE);
+    let migrator = Arc::new(migrator);
     let services = Services {
         data_dir: variable("DATA_DIR").map_or_else(std::env::temp_dir, PathBuf::from),
         runtime: Watchdog::start(&tokio::runtime::Handle::current(), RuntimeOptions::new()),
+        migrator: migrator.clone(),
         jobs: jobs.clone(),
         database: variable("DATABASE_URL")
             .map(|url| {
@@ -217,12 +258,27 @@ pub async fn services() -> Result<(Arc<Services>, Vec<&'static str>), Box<dyn st
             .transpose()?,
     };
     tokio::spawn(checkpoint(services.data_dir.join("checkpoint"), jobs.pulse()));
+    if let Some(pool) = services.database.clone() {
+        // In the background: the service starts whether PostgreSQL is up or not.
+        tokio::spawn(async move {
+            match migrator.run(&pool).await {
+                Ok(()) => tracing::info!(table = MIGRATIONS_TABLE, "migrations applied"),
+                Err(error) => tracing::warn!(error = %redact(&error.to_string()), "cannot apply the migrations"),
+            }
+        });
+    }
     let services = Arc::new(services);
     if let Some(url) = variable("RABBITMQ_URL") {
         tokio::spawn(keep_broker_connected(services.clone(), url));
     }
     Ok((services, unconfigured))
 }
+
+/// Where the example keeps the record of its migrations: a table of its own.
+const MIGRATIONS_TABLE: &str = "health_example_migrations";
+
+/// The queue the example declares on RabbitMQ.
+const QUEUE: &str = "health-example-jobs";
 
 /// How often the checkpoint job runs.
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(5);
@@ -244,12 +300,24 @@ async fn keep_broker_connected(services: Arc<Services>, url: String) {
         let connected = services.broker.read().await.as_ref().is_some_and(|connection| connection.status().connected());
         if !connected {
             match lapin::Connection::connect(&url, lapin::ConnectionProperties::default()).await {
-                Ok(connection) => *services.broker.write().await = Some(Arc::new(connection)),
+                Ok(connection) => {
+                    if let Err(error) = declare_queue(&connection).await {
+                        tracing::warn!(error = %redact(&error.to_string()), queue = QUEUE, "cannot declare the queue");
+                    }
+                    *services.broker.write().await = Some(Arc::new(connection));
+                }
                 Err(error) => tracing::warn!(error = %redact(&error.to_string()), "cannot connect to RabbitMQ"),
             }
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
+}
+
+/// Declares the example's queue, as an application declares what it uses.
+async fn declare_queue(connection: &lapin::Connection) -> Result<(), lapin::Error> {
+    let channel = connection.create_channel().await?;
+    channel.queue_declare(QUEUE.into(), Default::default(), Default::default()).await?;
+    channel.close(200, "declared".into()).await
 }
 
 /// Who sees details: everybody on a developer's machine; where others can
