@@ -241,7 +241,11 @@ pub use schemars;
     feature = "nats",
     feature = "http-upstream",
     feature = "tcp",
-    feature = "disk"
+    feature = "disk",
+    feature = "heartbeat",
+    feature = "runtime",
+    feature = "process",
+    feature = "migrations"
 ))]
 mod guide {
     #[doc = include_str!("../../README.md")]

@@ -51,9 +51,9 @@
 //! | `http_upstream` | `http-upstream` | `reqwest::Client` |
 //! | `tcp` | `tcp` | none |
 //! | `disk` | `disk` | none |
-//! | [`heartbeat`] | none | a [`Pulse`](heartbeat::Pulse) the job holds |
-//! | [`process`] | none | none: the process's own memory and descriptors |
-//! | [`runtime`] | none | the `Handle` of the Tokio runtime to watch |
+//! | `heartbeat` | `heartbeat` | a `Pulse` the job holds |
+//! | `process` | `process` | none: the process's own memory and descriptors |
+//! | `runtime` | `runtime` | the `Handle` of the Tokio runtime to watch |
 //! | `migrations` | `migrations` | `sqlx::Pool` and its `Migrator` (sqlx 0.9) |
 
 // Each probe uses part of the shared helpers: with some probe features off,
@@ -75,7 +75,10 @@
         feature = "http-upstream",
         feature = "tcp",
         feature = "disk",
-        feature = "migrations"
+        feature = "migrations",
+        feature = "heartbeat",
+        feature = "process",
+        feature = "runtime"
     )),
     allow(dead_code, unused_macros, unused_imports)
 )]
@@ -96,6 +99,7 @@ mod sqlx_pool;
 
 #[cfg(feature = "disk")]
 pub mod disk;
+#[cfg(feature = "heartbeat")]
 pub mod heartbeat;
 #[cfg(feature = "http-upstream")]
 pub mod http_upstream;
@@ -107,11 +111,13 @@ pub mod mysql;
 pub mod nats;
 #[cfg(any(feature = "__sqlx-postgres", feature = "tokio-postgres"))]
 pub mod postgres;
+#[cfg(feature = "process")]
 pub mod process;
 #[cfg(feature = "rabbitmq")]
 pub mod rabbitmq;
 #[cfg(feature = "redis")]
 pub mod redis;
+#[cfg(feature = "runtime")]
 pub mod runtime;
 #[cfg(feature = "__sqlx-sqlite")]
 pub mod sqlite;
