@@ -5,11 +5,10 @@
 use std::time::Duration;
 
 use health_core::Status;
-use health_core::monitor::{Monitor, Subject};
+use health_core::monitor::Monitor;
 use health_core::probe::heartbeat::{self, Heartbeat, HeartbeatOptions, JobState};
-use health_core::report::Selection;
 
-use crate::support::{details, registry_of, report_of, verdict};
+use crate::support::{details, read_concurrently, read_once, registry_of, report_of, verdict};
 
 const EVERY: Duration = Duration::from_secs(10);
 
@@ -196,21 +195,10 @@ async fn sixty_four_concurrent_reads_answer_as_one() {
     pulse.failed("refused");
     advance(Duration::from_secs(25)).await;
     let monitor = Monitor::new(registry_of(jobs.clone(), Duration::from_secs(1)), ());
-    let probe = Subject::component("probe");
-    let answer = |reading: health_core::monitor::Reading<health_core::DynamicComponents>| {
-        let component = reading.snapshot().unwrap().report().components.get("probe").unwrap().clone();
-        (component.status, component.message.unwrap_or_default().into_owned())
-    };
-    let one = answer(monitor.read(&probe, Selection::none()).await.unwrap());
+    let one = read_once(&monitor).await;
     assert_eq!(one, (Status::Degraded, "late: last beat 25.0 s ago, above the 20.0 s threshold".to_owned()));
-    let readers: Vec<_> = (0..64)
-        .map(|_| {
-            let (monitor, probe) = (monitor.clone(), probe.clone());
-            tokio::spawn(async move { answer(monitor.read(&probe, Selection::none()).await.unwrap()) })
-        })
-        .collect();
-    for reader in readers {
-        assert_eq!(reader.await.unwrap(), one);
+    for answer in read_concurrently(&monitor).await {
+        assert_eq!(answer, one);
     }
     let direct = heartbeat::read(&jobs).await;
     assert_eq!(direct.status(), Status::Degraded);

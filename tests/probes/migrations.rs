@@ -8,12 +8,11 @@ use std::path::Path;
 use std::time::Duration;
 
 use health_core::Status;
-use health_core::monitor::{Monitor, Subject};
+use health_core::monitor::Monitor;
 use health_core::probe::migrations::{self, MigrationOptions, MigrationsCheck};
-use health_core::report::Selection;
 use sqlx::migrate::Migrator;
 
-use crate::support::{TempDir, free_port, registry_of, url};
+use crate::support::{TempDir, free_port, read_concurrently, registry_of, url};
 
 /// Writes migration files to `directory`, and the migrator of them.
 async fn migrator(directory: &Path, files: &[(&str, &str)]) -> Migrator {
@@ -126,20 +125,8 @@ macro_rules! scenarios {
                 let migrator: &'static Migrator = Box::leak(Box::new(migrator(&directory, &[FIRST, SECOND]).await));
                 let check = MigrationsCheck::new(pool.clone(), migrator);
                 let monitor = Monitor::new(registry_of(check, Duration::from_secs(5)), ());
-                let probe = Subject::component("probe");
-                let readers: Vec<_> = (0..64)
-                    .map(|_| {
-                        let (monitor, probe) = (monitor.clone(), probe.clone());
-                        tokio::spawn(async move {
-                            let reading = monitor.read(&probe, Selection::none()).await.unwrap();
-                            let component =
-                                reading.snapshot().unwrap().report().components.get("probe").unwrap().clone();
-                            (component.status, component.message.unwrap_or_default().into_owned())
-                        })
-                    })
-                    .collect();
-                for reader in readers {
-                    assert_eq!(reader.await.unwrap(), (Status::Down, "1 pending: 2 add total".to_owned()));
+                for answer in read_concurrently(&monitor).await {
+                    assert_eq!(answer, (Status::Down, "1 pending: 2 add total".to_owned()));
                 }
             }
         }

@@ -258,19 +258,8 @@ macro_rules! consumer_tests_for {
                 let check = ConsumerCheck::new(client.clone(), stream.name.clone(), "worker")
                     .with_options(ConsumerOptions::new().pending_degraded_above(2));
                 let monitor = health_core::monitor::Monitor::new(crate::support::registry_of(check, Duration::from_secs(2)), ());
-                let probe = health_core::monitor::Subject::component("probe");
-                let readers: Vec<_> = (0..64)
-                    .map(|_| {
-                        let (monitor, probe) = (monitor.clone(), probe.clone());
-                        tokio::spawn(async move {
-                            let reading = monitor.read(&probe, health_core::report::Selection::none()).await.unwrap();
-                            let component = reading.snapshot().unwrap().report().components.get("probe").unwrap().clone();
-                            (component.status, component.message.unwrap_or_default().into_owned())
-                        })
-                    })
-                    .collect();
-                for reader in readers {
-                    assert_eq!(reader.await.unwrap(), (Status::Degraded, "3 messages pending, above 2".to_owned()));
+                for answer in crate::support::read_concurrently(&monitor).await {
+                    assert_eq!(answer, (Status::Degraded, "3 messages pending, above 2".to_owned()));
                 }
                 stream.delete().await;
             }

@@ -6,11 +6,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use health_core::Status;
-use health_core::monitor::{Monitor, Subject};
+use health_core::monitor::Monitor;
 use health_core::probe::process::{self, DescriptorCheck, DescriptorOptions, MemoryCheck, MemoryOptions, Usage};
-use health_core::report::Selection;
 
-use crate::support::{TempDir, details, registry_of, report_of, verdict};
+use crate::support::{TempDir, details, read_concurrently, read_once, registry_of, report_of, verdict};
 
 const TIMEOUT: Duration = Duration::from_secs(1);
 const MIB: u64 = 1 << 20;
@@ -269,21 +268,10 @@ async fn sixty_four_concurrent_reads_answer_as_one() {
     layout.write("cgroup/service/memory.max", "1000000000\n");
     layout.write("cgroup/service/memory.current", "900000000\n");
     let monitor = Monitor::new(registry_of(MemoryCheck::new(layout.options()), TIMEOUT), ());
-    let probe = Subject::component("probe");
-    let answer = |reading: health_core::monitor::Reading<health_core::DynamicComponents>| {
-        let component = reading.snapshot().unwrap().report().components.get("probe").unwrap().clone();
-        (component.status, component.message.unwrap_or_default().into_owned())
-    };
-    let one = answer(monitor.read(&probe, Selection::none()).await.unwrap());
+    let one = read_once(&monitor).await;
     assert_eq!(one.0, Status::Degraded, "{}", one.1);
-    let readers: Vec<_> = (0..64)
-        .map(|_| {
-            let (monitor, probe) = (monitor.clone(), probe.clone());
-            tokio::spawn(async move { answer(monitor.read(&probe, Selection::none()).await.unwrap()) })
-        })
-        .collect();
-    for reader in readers {
-        assert_eq!(reader.await.unwrap(), one);
+    for answer in read_concurrently(&monitor).await {
+        assert_eq!(answer, one);
     }
     // The probe's function answers as the check does.
     assert_eq!(process::memory_with(&layout.options()).await.status(), Status::Degraded);

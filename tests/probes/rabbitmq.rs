@@ -292,19 +292,8 @@ async fn sixty_four_concurrent_queue_reads_answer_as_one() {
     queue.publish(3).await;
     let check = QueueCheck::new(connection.clone(), queue.name.clone());
     let monitor = health_core::monitor::Monitor::new(crate::support::registry_of(check, Duration::from_secs(2)), ());
-    let probe = health_core::monitor::Subject::component("probe");
-    let readers: Vec<_> = (0..64)
-        .map(|_| {
-            let (monitor, probe) = (monitor.clone(), probe.clone());
-            tokio::spawn(async move {
-                let reading = monitor.read(&probe, health_core::report::Selection::none()).await.unwrap();
-                let component = reading.snapshot().unwrap().report().components.get("probe").unwrap().clone();
-                (component.status, component.message.unwrap_or_default().into_owned())
-            })
-        })
-        .collect();
-    for reader in readers {
-        assert_eq!(reader.await.unwrap(), (Status::Degraded, "0 consumers, fewer than 1".to_owned()));
+    for answer in crate::support::read_concurrently(&monitor).await {
+        assert_eq!(answer, (Status::Degraded, "0 consumers, fewer than 1".to_owned()));
     }
     queue.delete().await;
 }

@@ -13,6 +13,8 @@ use health_core::probe::runtime::{self, RuntimeOptions, Watchdog};
 use health_core::report::Selection;
 use health_core::{CheckOptions, Registry, Status};
 
+use crate::support::{read_concurrently, registry_of};
+
 /// A fast tick, so that the tests take little time.
 fn options() -> RuntimeOptions {
     RuntimeOptions::new()
@@ -133,18 +135,9 @@ async fn the_ticker_stops_when_the_monitor_is_dropped() {
 async fn sixty_four_concurrent_reads_answer_as_one() {
     let watchdog = Watchdog::start(&tokio::runtime::Handle::current(), RuntimeOptions::new());
     tokio::time::sleep(Duration::from_millis(250)).await;
-    let mut registry: Registry = Registry::new();
-    registry.register("runtime", watchdog).unwrap();
-    let monitor = Monitor::new(registry, ());
-    let subject = Subject::component("runtime");
-    let readers: Vec<_> = (0..64)
-        .map(|_| {
-            let (monitor, subject) = (monitor.clone(), subject.clone());
-            tokio::spawn(async move { monitor.read(&subject, Selection::none()).await.unwrap().status() })
-        })
-        .collect();
-    for reader in readers {
-        assert_eq!(reader.await.unwrap(), Status::Up);
+    let monitor = Monitor::new(registry_of(watchdog, Duration::from_secs(1)), ());
+    for answer in read_concurrently(&monitor).await {
+        assert_eq!(answer, (Status::Up, String::new()));
     }
 }
 

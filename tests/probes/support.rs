@@ -88,6 +88,30 @@ pub fn registry_of<C: Check<()> + 'static>(check: C, timeout: Duration) -> Regis
     registry
 }
 
+/// The status and message of the component `probe` in one read of `monitor`.
+pub async fn read_once(monitor: &health_core::monitor::Monitor<Registry>) -> (Status, String) {
+    let subject = health_core::monitor::Subject::component("probe");
+    let reading = monitor.read(&subject, health_core::report::Selection::none()).await.unwrap();
+    let component = reading.snapshot().unwrap().report().components.get("probe").unwrap().clone();
+    (component.status, component.message.unwrap_or_default().into_owned())
+}
+
+/// What 64 concurrent reads of the component `probe` of `monitor` answer,
+/// each from a task of its own.
+pub async fn read_concurrently(monitor: &health_core::monitor::Monitor<Registry>) -> Vec<(Status, String)> {
+    let readers: Vec<_> = (0..64)
+        .map(|_| {
+            let monitor = monitor.clone();
+            tokio::spawn(async move { read_once(&monitor).await })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for reader in readers {
+        answers.push(reader.await.unwrap());
+    }
+    answers
+}
+
 /// The status and message of the single component of `report`.
 pub fn verdict(report: &Report<health_core::DynamicComponents>) -> (Status, String) {
     let component = report.components.get("probe").unwrap();

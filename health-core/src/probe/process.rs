@@ -72,6 +72,33 @@ impl fmt::Display for Usage {
     }
 }
 
+/// `new`, `warning` and `critical` of the options `$options` of a probe
+/// that measures `$what`.
+macro_rules! usage_thresholds {
+    ($options:ident, $what:literal, $defaults:literal) => {
+        impl $options {
+            #[doc = $defaults]
+            pub fn new() -> Self {
+                Self::default()
+            }
+
+            #[doc = concat!("DEGRADED above this much ", $what, ".")]
+            #[must_use]
+            pub fn warning(mut self, threshold: Usage) -> Self {
+                self.warning = threshold;
+                self
+            }
+
+            #[doc = concat!("DOWN above this much ", $what, ".")]
+            #[must_use]
+            pub fn critical(mut self, threshold: Usage) -> Self {
+                self.critical = threshold;
+                self
+            }
+        }
+    };
+}
+
 /// Where the memory limit the probe measured against came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -133,26 +160,13 @@ impl Default for MemoryOptions {
     }
 }
 
+usage_thresholds!(
+    MemoryOptions,
+    "memory in use",
+    "The defaults: warning above 85 % of the limit, critical above 95 %."
+);
+
 impl MemoryOptions {
-    /// The defaults: warning above 85 % of the limit, critical above 95 %.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// DEGRADED above this much memory in use.
-    #[must_use]
-    pub fn warning(mut self, threshold: Usage) -> Self {
-        self.warning = threshold;
-        self
-    }
-
-    /// DOWN above this much memory in use.
-    #[must_use]
-    pub fn critical(mut self, threshold: Usage) -> Self {
-        self.critical = threshold;
-        self
-    }
-
     /// The limit to measure against when no cgroup sets one, in bytes,
     /// instead of the machine's total memory.
     #[must_use]
@@ -348,26 +362,13 @@ impl Default for DescriptorOptions {
     }
 }
 
+usage_thresholds!(
+    DescriptorOptions,
+    "open descriptors",
+    "The defaults: warning above 80 % of the limit, critical above 95 %."
+);
+
 impl DescriptorOptions {
-    /// The defaults: warning above 80 % of the limit, critical above 95 %.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// DEGRADED above this many open descriptors.
-    #[must_use]
-    pub fn warning(mut self, threshold: Usage) -> Self {
-        self.warning = threshold;
-        self
-    }
-
-    /// DOWN above this many open descriptors.
-    #[must_use]
-    pub fn critical(mut self, threshold: Usage) -> Self {
-        self.critical = threshold;
-        self
-    }
-
     /// Where `/proc` is mounted.
     #[must_use]
     pub fn proc_mount(mut self, proc: impl Into<PathBuf>) -> Self {
