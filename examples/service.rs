@@ -66,6 +66,14 @@
 //! for the kubelet that floods of the main port cannot reach (see
 //! `docs/operations.md`, "Slow and abusive clients").
 //!
+//! `service healthcheck` is a probe client for images without `curl` (a
+//! distroless image's `HEALTHCHECK`, a Kubernetes `exec` probe): it probes
+//! this service's own `/health/ready` on `PORT` and exits 0 when healthy, 1
+//! otherwise, starting nothing else. `service healthcheck URL` probes that
+//! URL, `--timeout 2s` bounds it, and `--grpc [ADDRESS] --service NAME` calls
+//! `grpc.health.v1` `Check` instead (default this service's `GRPC_PORT` and
+//! `readiness`).
+//!
 //! On SIGTERM or Ctrl-C, readiness, the whole and the groups turn DOWN at once
 //! over HTTP and gRPC alike (liveness and each component keep being
 //! measured), both servers keep answering for `DRAIN_MS` (default 5000) so
@@ -83,11 +91,33 @@ use health_core::http::{HealthService, ServeOptions, StatusPageOptions, serve, s
 use health_core::metrics::MetricsOptions;
 use health_core::monitor::Monitor;
 use health_core::monitor::Subject;
+use health_core::ops::healthcheck::{self, HealthcheckDefaults};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
 use tokio_stream::wrappers::TcpListenerStream;
 
+/// `service healthcheck …` probes and exits, starting nothing else; any
+/// other command line starts the service.
+fn main() -> std::process::ExitCode {
+    let defaults = HealthcheckDefaults::local(checks::port()).grpc_port(grpc_port());
+    if let Some(code) = healthcheck::run_if_requested(&defaults) {
+        return code;
+    }
+    match serve_service() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("Error: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// Where gRPC health is served: `GRPC_PORT`, default 50051.
+fn grpc_port() -> u16 {
+    variable("GRPC_PORT").and_then(|port| port.parse::<u16>().ok()).unwrap_or(50051)
+}
+
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn serve_service() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt().with_target(false).with_writer(std::io::stderr).init();
     let (services, unconfigured) = checks::services().await?;
     if std::env::args().any(|argument| argument == "--registry") {
@@ -130,7 +160,7 @@ async fn run<R: ReportSource>(
     // gRPC carries statuses only, whatever the visibility.
     let grpc = GrpcHealthService::builder(monitor).map("example.v1.Example", Subject::group("readiness")).build()?;
     let port = checks::port();
-    let grpc_port = variable("GRPC_PORT").and_then(|port| port.parse::<u16>().ok()).unwrap_or(50051);
+    let grpc_port = grpc_port();
     let printed = std::env::args().find_map(|argument| match argument.as_str() {
         "--openapi" => Some(format!("{:#}\n", health.openapi())),
         "--openapi-yaml" => Some(health.openapi_yaml()),

@@ -320,3 +320,70 @@ async fn thirty_two_concurrent_clients_on_readiness_all_get_200_and_nothing_flap
     }
     println!("{answers} answers to 32 concurrent clients in 3 s, all 200");
 }
+
+/// Runs `service healthcheck ARGS` as a client, with `PORT` and `GRPC_PORT`
+/// as the environment says: its exit code, its stderr and how long it took.
+async fn healthcheck(args: &[&str], environment: &[(&str, String)]) -> (i32, String, Duration) {
+    let started = Instant::now();
+    let output = tokio::process::Command::new(example_binary())
+        .arg("healthcheck")
+        .args(args)
+        .envs(environment.iter().map(|(name, value)| (*name, value.as_str())))
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output.status.code().unwrap_or(-1), stderr, started.elapsed())
+}
+
+#[tokio::test]
+async fn the_healthcheck_subcommand_probes_as_docker_and_kubernetes_exec_need() {
+    let mut healthy = start(&[]).await;
+    let port = healthy.address.port().to_string();
+    let grpc = healthy.grpc.to_string();
+    // Its own readiness on PORT, by default.
+    let (code, stderr, _) = healthcheck(&[], &[("PORT", port.clone())]).await;
+    assert_eq!(code, 0, "{stderr}");
+    let url = format!("http://{}/health/live", healthy.address);
+    assert_eq!(healthcheck(&[&url, "--timeout", "2s"], &[]).await.0, 0);
+    // gRPC: readiness SERVING, an unknown name NOT_FOUND.
+    let (code, stderr, _) = healthcheck(&["--grpc", &grpc, "--service", "readiness"], &[]).await;
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stderr, _) =
+        healthcheck(&["--grpc", "--service", "orders.v1.Orders"], &[("GRPC_PORT", grpc_port(&grpc))]).await;
+    assert_eq!(code, 1);
+    assert!(stderr.contains("NOT_FOUND"), "{stderr}");
+
+    // Readiness DOWN (its critical database is unreachable): 1, saying so.
+    let mut down = start(&[("DATABASE_URL", closed_port_url())]).await;
+    let (code, stderr, _) = healthcheck(&[&format!("http://{}/health/ready", down.address)], &[]).await;
+    assert_eq!(code, 1);
+    assert!(stderr.starts_with("unhealthy: GET ") && stderr.contains("503"), "{stderr}");
+    let (code, stderr, _) = healthcheck(&["--grpc", &down.grpc.to_string()], &[]).await;
+    assert_eq!(code, 1);
+    assert!(stderr.contains("NOT_SERVING"), "{stderr}");
+    down.child.kill().await.unwrap();
+    healthy.child.kill().await.unwrap();
+
+    // No server: refused at once, 1.
+    let dead = format!("http://127.0.0.1:{}/health/ready", free_port());
+    let (code, stderr, _) = healthcheck(&[&dead], &[]).await;
+    assert_eq!(code, 1);
+    assert!(stderr.contains("cannot connect"), "{stderr}");
+    // A port that accepts and never answers: 1 within the timeout.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/health/ready", silent.local_addr().unwrap());
+    let (code, stderr, took) = healthcheck(&[&url, "--timeout", "300ms"], &[]).await;
+    assert_eq!(code, 1);
+    assert!(stderr.contains("no answer within 300 ms"), "{stderr}");
+    assert!(took < Duration::from_secs(3), "took {took:?}");
+    // Bad arguments: 1, with the usage.
+    let (code, stderr, _) = healthcheck(&["--timeout", "soon"], &[]).await;
+    assert_eq!(code, 1);
+    assert!(stderr.contains("usage: healthcheck"), "{stderr}");
+}
+
+/// The port of `host:port`.
+fn grpc_port(address: &str) -> String {
+    address.rsplit(':').next().unwrap().to_owned()
+}

@@ -71,7 +71,7 @@ pub mod http;
 #[cfg(feature = "metrics")]
 pub mod metrics;
 pub mod monitor;
-mod ops;
+pub mod ops;
 pub mod probe;
 mod race;
 pub mod report;

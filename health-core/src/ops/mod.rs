@@ -1,5 +1,9 @@
-//! What the transports share for operations: Kubernetes probe manifests,
-//! their YAML, and the termination signal.
+//! Operations: the `healthcheck` client built into a service's binary, and
+//! what the transports share (Kubernetes probe manifests, their YAML, the
+//! termination signal).
+
+#[cfg(feature = "healthcheck")]
+pub mod healthcheck;
 
 #[cfg(any(feature = "http", feature = "grpc"))]
 pub(crate) mod kubernetes;
