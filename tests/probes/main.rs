@@ -17,6 +17,7 @@ mod postgres;
 mod process;
 mod rabbitmq;
 mod redis;
+mod remote_health;
 mod runtime;
 mod sqlite;
 mod tcp;

@@ -1,4 +1,6 @@
-//! An HTTP upstream, through a `reqwest::Client` (feature `http-upstream`).
+//! An HTTP upstream, through a `reqwest::Client` (feature `http-upstream`):
+//! its answer's status ([`request`]), or its health report read as health
+//! ([`health`]).
 //!
 //! Sends one request (by default `GET`) and checks the answer's status
 //! against an expected range (by default 200–299) and, optionally, its body
@@ -43,6 +45,10 @@ use serde::Serialize;
 
 use super::judge::{LatencyOptions, Stopwatch, Verdict, describe, latency_threshold};
 use crate::{Check, Outcome};
+
+mod remote;
+
+pub use remote::{RemoteComponent, RemoteFormat, RemoteHealthCheck, RemoteHealthDetails, health};
 
 /// The most body bytes the probe reads.
 const BODY_LIMIT: usize = 64 * 1024;
@@ -170,18 +176,10 @@ pub async fn request(client: &reqwest::Client, options: &UpstreamOptions) -> Out
     };
     let status = response.status().as_u16();
     details.status = Some(status);
-    let mut body = Vec::new();
-    // Reading the body lets the connection be reused; past the limit it is dropped.
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) if body.len() < BODY_LIMIT => {
-                let room = BODY_LIMIT - body.len();
-                body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-            }
-            Ok(Some(_)) | Ok(None) => break,
-            Err(error) => return Verdict::down(format!("reading the body: {}", describe(&error))).with(details),
-        }
-    }
+    let body = match read_body(&mut response).await {
+        Ok(body) => body,
+        Err(error) => return Verdict::down(error).with(details),
+    };
     let latency = stopwatch.stop();
     details.latency_ms = latency.ms();
     if !options.expect.contains(&status) {
@@ -194,6 +192,22 @@ pub async fn request(client: &reqwest::Client, options: &UpstreamOptions) -> Out
     }
     let verdict = options.body.as_ref().map_or_else(Verdict::up, |predicate| predicate(&body));
     verdict.or_worse(options.latency.judge(latency)).with(details)
+}
+
+/// The body, at most its first 64 KiB. Reading it lets the connection be
+/// reused; past the limit the connection is dropped.
+async fn read_body(response: &mut reqwest::Response) -> Result<Vec<u8>, String> {
+    let mut body = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) if body.len() < BODY_LIMIT => {
+                let room = BODY_LIMIT - body.len();
+                body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            }
+            Ok(Some(_)) | Ok(None) => return Ok(body),
+            Err(error) => return Err(format!("reading the body: {}", describe(&error))),
+        }
+    }
 }
 
 /// A [`Check`] requesting an HTTP upstream, for a [`Registry`](crate::Registry).
