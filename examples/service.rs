@@ -22,6 +22,7 @@
 //! | `RABBITMQ_URL` | `queue`: `health-example-jobs`, which the example declares | `probe::rabbitmq::queue` | no |
 //! | `NATS_URL` | `messaging` | `probe::nats::client` (`async-nats`) | no |
 //! | `UPSTREAM_URL` (`http://…`) | `upstream` | `probe::http_upstream::request` (`reqwest`), any status below 500 | no |
+//! | `UPSTREAM_HEALTH_URLS` (`http://…/health,http://…/health`) | `fleet`: other services' reports, read as health, the worst of them, each with its components on the status page | `probe::http_upstream::health` | no |
 //!
 //! Clients are made at startup without connecting, so the service starts whether or not
 //! its dependencies are up; a RabbitMQ connection is opened, and reopened, in

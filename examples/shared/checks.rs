@@ -10,7 +10,7 @@ use std::time::Duration;
 use health_core::http::Visibility;
 use health_core::probe::disk::{self, DiskDetails};
 use health_core::probe::heartbeat::{self, Heartbeat, HeartbeatDetails, HeartbeatOptions, Pulse};
-use health_core::probe::http_upstream::{self, UpstreamDetails, UpstreamOptions};
+use health_core::probe::http_upstream::{self, RemoteComponent, UpstreamDetails, UpstreamOptions};
 use health_core::probe::migrations::{self, MigrationDetails, MigrationOptions};
 use health_core::probe::nats::{self, NatsDetails};
 use health_core::probe::process::{self, MemoryDetails};
@@ -38,6 +38,8 @@ pub struct Services {
     messaging: Option<async_nats::Client>,
     http: reqwest::Client,
     upstream: Option<UpstreamOptions>,
+    /// Other services whose health this one reads (`UPSTREAM_HEALTH_URLS`).
+    fleet: Vec<UpstreamOptions>,
 }
 
 /// The service's runtime runs work on time. Read from the probe lane
@@ -150,6 +152,57 @@ async fn upstream(services: &Services) -> Outcome<UpstreamDetails> {
     http_upstream::request(&services.http, options).await
 }
 
+/// What the other services said, by URL.
+#[derive(serde::Serialize, schemars::JsonSchema, Clone)]
+pub struct FleetDetails {
+    /// Each service, by the URL read.
+    services: std::collections::BTreeMap<String, FleetMember>,
+}
+
+/// One service of the fleet: its status, why, and its own components.
+#[derive(serde::Serialize, schemars::JsonSchema, Clone)]
+struct FleetMember {
+    /// `UP`, `DEGRADED` or `DOWN`.
+    status: String,
+    /// Why, when not UP.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+    /// Its components, as it reports them.
+    components: std::collections::BTreeMap<String, RemoteComponent>,
+}
+
+/// The services `UPSTREAM_HEALTH_URLS` names, read as health, each at once:
+/// the worst of them, each with its components.
+#[health_check(timeout = "2s", cache = "2s", groups(readiness, startup, "dependencies"))]
+async fn fleet(services: &Services) -> Outcome<FleetDetails> {
+    if services.fleet.is_empty() {
+        return unconfigured("UPSTREAM_HEALTH_URLS");
+    }
+    let mut reads = tokio::task::JoinSet::new();
+    for options in &services.fleet {
+        let (client, options) = (services.http.clone(), options.clone());
+        reads.spawn(async move { http_upstream::health(&client, &options).await });
+    }
+    let mut details = FleetDetails { services: Default::default() };
+    let mut worst = Status::Up;
+    while let Some(read) = reads.join_next().await {
+        let Ok(read) = read else { continue };
+        let (status, remote, message) = read.into_parts();
+        let Some(remote) = remote else { continue };
+        worst = worst.max(status);
+        let member = FleetMember {
+            status: status.as_str().to_owned(),
+            message: message.map(|message| message.into_owned()),
+            components: remote.components,
+        };
+        details.services.insert(remote.url, member);
+    }
+    let down: Vec<&str> =
+        details.services.iter().filter(|(_, member)| member.status != "UP").map(|(url, _)| url.as_str()).collect();
+    let outcome = Outcome::with_details(worst, details.clone());
+    if down.is_empty() { outcome } else { outcome.with_message(format!("not UP: {}", down.join(", "))) }
+}
+
 #[derive(HealthReport, Default)]
 #[health(state = Services, deadline = "2s")]
 pub struct ServiceHealth {
@@ -165,6 +218,7 @@ pub struct ServiceHealth {
     queue: QueueCheck,
     messaging: MessagingCheck,
     upstream: UpstreamCheck,
+    fleet: FleetCheck,
 }
 
 /// The same checks as [`ServiceHealth`], chosen at run time.
@@ -182,7 +236,8 @@ pub fn registry() -> Result<Registry<Services>, RegistryError> {
         .register("broker", BrokerCheck::default())?
         .register("queue", QueueCheck::default())?
         .register("messaging", MessagingCheck::default())?
-        .register("upstream", UpstreamCheck::default())?;
+        .register("upstream", UpstreamCheck::default())?
+        .register("fleet", FleetCheck::default())?;
     Ok(registry)
 }
 
@@ -206,6 +261,7 @@ pub async fn services() -> Result<(Arc<Services>, Vec<&'static str>), Box<dyn st
         ("queue", "RABBITMQ_URL"),
         ("messaging", "NATS_URL"),
         ("upstream", "UPSTREAM_URL"),
+        ("fleet", "UPSTREAM_HEALTH_URLS"),
     ];
     let mut unconfigured = Vec::new();
     for (component, name) in urls {
@@ -256,6 +312,11 @@ pub async fn services() -> Result<(Arc<Services>, Vec<&'static str>), Box<dyn st
         upstream: variable("UPSTREAM_URL")
             .map(|url| UpstreamOptions::get(&url).map(|options| options.expect_status(100..=499)))
             .transpose()?,
+        fleet: variable("UPSTREAM_HEALTH_URLS")
+            .iter()
+            .flat_map(|urls| urls.split(','))
+            .map(|url| UpstreamOptions::get(url.trim()))
+            .collect::<Result<_, _>>()?,
     };
     tokio::spawn(checkpoint(services.data_dir.join("checkpoint"), jobs.pulse()));
     if let Some(pool) = services.database.clone() {

@@ -1,7 +1,8 @@
 // The example service's status page in a real Chromium, driven by
 // playwright-core: statuses, a dependency killed and seen DOWN within one
 // refresh, visibility, requests that never leave 127.0.0.1, no console errors,
-// a phone-sized viewport and dark mode. Screenshots go to the output directory.
+// a phone-sized viewport, dark mode, and a fleet of other services read as
+// health. Screenshots go to the output directory.
 //
 //   node tests/browser/status_page.mjs target/debug/examples/service target
 //
@@ -309,6 +310,31 @@ async function whenAuthorized(browser) {
   await stop(service.child);
 }
 
+/** One instance pointed at two others, one of them with a dead critical
+ * database: its `fleet` tile shows each service and its components. */
+async function fleet(browser) {
+  const healthy = await startService({});
+  const closed = `postgres://app:hunter2@127.0.0.1:${await freePort()}/app`;
+  const failing = await startService({ DATABASE_URL: closed });
+  const urls = [`${healthy.base}/health`, `${failing.base}/health`];
+  const service = await startService({ UPSTREAM_HEALTH_URLS: urls.join(",") });
+  const { context, page, record } = await open(browser, service.page);
+  const member = (url) => `[data-component=fleet] ul.members > li[data-member="${url}"]`;
+  await page.waitForSelector(`${member(urls[1])}[data-status=DOWN]`, { timeout: 15_000 });
+  assert.equal(await page.getAttribute(member(urls[0]), "data-status"), "UP");
+  // Each service's own components, nested, with their statuses.
+  await page.waitForSelector(`${member(urls[1])} li[data-member=database][data-status=DOWN]`);
+  assert.ok(await page.$(`${member(urls[0])} li[data-member=storage][data-status=UP]`), "the healthy one's storage");
+  assert.equal(await page.getAttribute("[data-component=fleet]", "data-status"), "DOWN");
+  const text = await page.innerText("[data-component=fleet]");
+  assert.ok(!text.includes("hunter2"), "the failing service's password stays out");
+  await assertStatusesMatch(page, service.base);
+  await page.screenshot({ path: join(out, "status-page-fleet.png"), fullPage: true });
+  assertClean(record);
+  await context.close();
+  await Promise.all([healthy, failing, service].map((s) => stop(s.child)));
+}
+
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   args: ["--no-sandbox"],
@@ -317,6 +343,7 @@ try {
   await always(browser);
   await never(browser);
   await whenAuthorized(browser);
+  await fleet(browser);
   console.log("status page: every check passed");
 } catch (error) {
   for (const child of children) console.error(`--- ${child.name}\n${child.output().slice(-3000)}`);

@@ -51,8 +51,8 @@ macro_rules! policy {
 }
 
 policy! {
-    style: "sha256-CJAS+K6ODeO8nN+fE+KhJki8y0prOQ5MJNeW3U7hsek=",
-    script: "sha256-24Punsi5Ue1GAwpSLM2jZ4lOw1z3n9l86xw597UI61Q="
+    style: "sha256-jtS8Bv55xQZlX+g7am6RW42ZWC9vvOLwBItTXTsbh7Q=",
+    script: "sha256-ZEe2L4eSuMazkcNzSrs3JTNNFUZQh2l3T4xqarrqWZo="
 }
 
 /// The headers of the page, beyond its type.

@@ -112,6 +112,20 @@
     return details;
   }
 
+  // The members a component's details name: another service's components
+  // (`components`), or each service of a fleet (`services`) with its own.
+  function members(details) {
+    const map = details && typeof details === "object" ? details.services || details.components : null;
+    if (!map || typeof map !== "object" || Array.isArray(map)) return null;
+    const items = Object.entries(map).filter(([, m]) => m && typeof m.status === "string");
+    if (!items.length) return null;
+    return el("ul", { class: "members" }, ...items.map(([name, m]) =>
+      el("li", { "data-member": name, "data-status": m.status },
+        badge(m.status), " ", el("span", { class: "member", text: name }),
+        m.message ? el("span", { class: "meta", text: " \u2014 " + m.message }) : null,
+        members(m))));
+  }
+
   function tile(c, now, open) {
     const last = c.transitions[c.transitions.length - 1];
     const facts = el("dl", { class: "facts" });
@@ -126,6 +140,7 @@
       el("header", {}, el("h2", { text: c.name }), el("span", {}, critical, " ", badge(c.status))),
       c.description ? el("p", { class: "meta", text: c.description }) : null,
       c.message ? el("p", { class: "message", text: c.message }) : null,
+      members(c.details),
       facts,
       c.runs ? el("div", { class: "label", text: runsLabel(c) }) : null,
       c.runs ? sparkline(c.runs, c.timeout_ms) : null,
