@@ -11,7 +11,7 @@ use health_core::http::Visibility;
 use health_core::probe::disk::{self, DiskDetails};
 use health_core::probe::heartbeat::{self, Heartbeat, HeartbeatDetails, HeartbeatOptions, Pulse};
 use health_core::probe::http_upstream::{self, RemoteComponent, UpstreamDetails, UpstreamOptions};
-use health_core::probe::migrations::{self, MigrationDetails, MigrationOptions};
+use health_core::probe::migrations::{self, MigrationDetails};
 use health_core::probe::nats::{self, NatsDetails};
 use health_core::probe::process::{self, MemoryDetails};
 use health_core::probe::rabbitmq::{self, QueueDetails, QueueOptions, RabbitMqDetails};
@@ -88,8 +88,8 @@ async fn database(services: &Services) -> Outcome<DatabaseDetails> {
 #[health_check(timeout = "2s", critical, cache = "2s", groups(readiness, startup, "dependencies"))]
 async fn migrations(services: &Services) -> Outcome<MigrationDetails> {
     let Some(pool) = &services.database else { return unconfigured("DATABASE_URL") };
-    let options = MigrationOptions::new().table(MIGRATIONS_TABLE);
-    migrations::applied_with(pool, &services.migrator, &options).await
+    // The migrator names its table: the probe reads that one.
+    migrations::applied(pool, &services.migrator).await
 }
 
 /// MySQL or MariaDB answers its validation query.

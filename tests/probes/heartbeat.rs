@@ -130,6 +130,13 @@ async fn a_loop_alive_without_success_is_down_after_success_within() {
     let figures = details(&report_of(jobs.clone(), Duration::from_secs(1)).await);
     assert_eq!(figures["last_beat_age_ms"], 0.0);
     assert_eq!(figures["last_success_age_ms"], 70_000.0);
+
+    // Never a success: counted from the start.
+    let never = Heartbeat::new(HeartbeatOptions::every(EVERY).success_within(Duration::from_secs(30)));
+    let pulse = never.pulse();
+    advance(Duration::from_secs(31)).await;
+    pulse.alive();
+    assert_eq!(status(&never).await, (Status::Down, "no successful run since the start, 31.0 s ago".to_owned()));
 }
 
 #[tokio::test(start_paused = true)]

@@ -109,6 +109,15 @@ macro_rules! scenarios {
                 assert_eq!(message, "migration 3 failed part-way: the schema is dirty");
                 assert_eq!(details["dirty"], 3);
 
+                // A migrator with a table of its own: the probe reads that one.
+                let ledger = ("1_create_ledger.sql", "CREATE TABLE ledger (id INTEGER PRIMARY KEY);");
+                let mut own = migrator(&files.0.join("own"), &[ledger]).await;
+                own.dangerous_set_table_name("health_probe_own_migrations");
+                assert_eq!(status(&pool, &own).await.0, Status::Down, "not applied to its own table yet");
+                own.run(&pool).await.unwrap();
+                let (up, message, _) = status(&pool, &own).await;
+                assert_eq!(up, Status::Up, "{message}");
+
                 // Another table name: read where the options say.
                 let other = migrations::applied_with(&pool, &three, &MigrationOptions::new().table("no_such_table")).await;
                 assert_eq!(other.status(), Status::Down);

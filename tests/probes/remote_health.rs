@@ -117,6 +117,7 @@ async fn others() -> SocketAddr {
         .route("/garbled", get(|| async { (StatusCode::OK, "<html>it works</html>") }))
         .route("/array", get(move || async move { json(StatusCode::OK, "[1, 2]") }))
         .route("/no-status", get(move || async move { json(StatusCode::OK, r#"{"healthy":true}"#) }))
+        .route("/unauthorized", get(move || async move { json(StatusCode::UNAUTHORIZED, r#"{"status":"UP"}"#) }))
         .route(
             "/slow",
             get(|| async {
@@ -163,6 +164,9 @@ async fn a_garbled_or_slow_remote_is_down_and_bounded() {
         read(format!("http://{server}/no-status")).await.1,
         "answered 200, a JSON object without a health status"
     );
+    // A 4xx is the URL's or the credentials' fault: DOWN, whatever its body says.
+    let (status, message, _) = read(format!("http://{server}/unauthorized")).await;
+    assert_eq!((status, message.as_str()), (Status::Down, "answered 401: not a health report"));
 
     let started = Instant::now();
     let report = report_of(check(format!("http://{server}/slow")), Duration::from_millis(300)).await;

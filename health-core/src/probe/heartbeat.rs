@@ -268,6 +268,9 @@ impl Heartbeat {
     /// stops when the last is dropped. A pulse taken after the job stopped
     /// starts it again (a supervisor restarting it).
     pub fn pulse(&self) -> Pulse {
+        // Under the lock the last pulse's drop takes: a job restarted while
+        // its last pulse is dropped elsewhere ends up running, not stopped.
+        let _transition = self.beats.transitions.lock().unwrap_or_else(PoisonError::into_inner);
         if self.beats.pulses.fetch_add(1, Ordering::AcqRel) == 0 {
             self.beats.state.store(JobState::Running.to_u8(), Ordering::Release);
         }
@@ -351,9 +354,7 @@ impl Heartbeat {
             Some(age) if age > within => {
                 Verdict::down(format!("no successful run for {}, above the {} limit", Seconds(age), Seconds(within)))
             }
-            None if now > within => {
-                Verdict::down(format!("no successful run since the start, {} ago", Seconds(within)))
-            }
+            None if now > within => Verdict::down(format!("no successful run since the start, {} ago", Seconds(now))),
             _ => Verdict::up(),
         }
     }
@@ -440,6 +441,7 @@ impl Clone for Pulse {
 
 impl Drop for Pulse {
     fn drop(&mut self) {
+        let _transition = self.beats.transitions.lock().unwrap_or_else(PoisonError::into_inner);
         if self.beats.pulses.fetch_sub(1, Ordering::AcqRel) == 1 {
             let ended = if std::thread::panicking() { JobState::Panicked } else { JobState::Stopped };
             // A job that declared it finished stays finished.
@@ -467,6 +469,9 @@ struct Beats {
     pulses: AtomicUsize,
     /// A [`JobState`].
     state: AtomicU8,
+    /// Held while the pulses' count and the state change together: taking a
+    /// pulse, and dropping one. Never while beating.
+    transitions: Mutex<()>,
     last_failure: Mutex<Option<Arc<str>>>,
 }
 
@@ -482,6 +487,7 @@ impl Beats {
             consecutive_failures: AtomicU64::new(0),
             pulses: AtomicUsize::new(0),
             state: AtomicU8::new(JobState::Running.to_u8()),
+            transitions: Mutex::new(()),
             last_failure: Mutex::new(None),
         }
     }

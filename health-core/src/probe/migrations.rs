@@ -44,7 +44,8 @@ use sqlx::migrate::{Migrate, Migrator};
 use super::judge::{Stopwatch, Verdict, describe};
 use crate::Outcome;
 
-/// sqlx's migrations table, unless the migrator was given another.
+/// sqlx's migrations table, unless the migrator was given another
+/// (`sqlx.toml`'s `migrate.table-name`, `Migrator::dangerous_set_table_name`).
 pub const DEFAULT_TABLE: &str = "_sqlx_migrations";
 
 /// A migration, as the details name it.
@@ -87,33 +88,28 @@ pub struct MigrationDetails {
 }
 
 /// Where the probe reads.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MigrationOptions {
-    table: String,
-}
-
-impl Default for MigrationOptions {
-    fn default() -> Self {
-        MigrationOptions { table: DEFAULT_TABLE.to_owned() }
-    }
+    table: Option<String>,
 }
 
 impl MigrationOptions {
-    /// sqlx's default table, [`DEFAULT_TABLE`].
+    /// The migrator's own table: [`DEFAULT_TABLE`], or the one `sqlx.toml`
+    /// or `Migrator::dangerous_set_table_name` gave it.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// The migrations table, for a migrator given another name.
+    /// Another migrations table than the migrator's.
     #[must_use]
     pub fn table(mut self, name: impl Into<String>) -> Self {
-        self.table = name.into();
+        self.table = Some(name.into());
         self
     }
 }
 
 /// The migrations of `migrator` against those the database of `pool` has
-/// applied, in sqlx's default table.
+/// applied, in the migrator's table.
 pub async fn applied<DB>(pool: &sqlx::Pool<DB>, migrator: &Migrator) -> Outcome<MigrationDetails>
 where
     DB: sqlx::Database,
@@ -148,18 +144,20 @@ where
         unknown: Vec::new(),
         latency_ms: None,
     };
+    // `migrate!()` and `dangerous_set_table_name` set the migrator's table;
+    // sqlx reads the same field when it migrates.
+    let table = options.table.as_deref().unwrap_or(&migrator.table_name);
     let stopwatch = Stopwatch::start();
     let read = async {
         let mut connection = pool.acquire().await.map_err(|error| describe(&error))?;
-        let dirty = connection.dirty_version(&options.table).await.map_err(|error| describe(&error))?;
-        let applied = connection.list_applied_migrations(&options.table).await.map_err(|error| describe(&error))?;
+        let dirty = connection.dirty_version(table).await.map_err(|error| describe(&error))?;
+        let applied = connection.list_applied_migrations(table).await.map_err(|error| describe(&error))?;
         Ok::<_, String>((dirty, applied))
     };
     let (dirty, applied) = match read.await {
         Ok(read) => read,
         Err(error) => {
-            return Verdict::down(format!("cannot read the applied migrations from {}: {error}", options.table))
-                .with(details);
+            return Verdict::down(format!("cannot read the applied migrations from {table}: {error}")).with(details);
         }
     };
     details.latency_ms = stopwatch.stop().ms();
@@ -233,7 +231,7 @@ pub struct MigrationsCheck<DB: sqlx::Database> {
 }
 
 impl<DB: sqlx::Database> MigrationsCheck<DB> {
-    /// A check of `migrator`'s migrations on `pool`'s database, in sqlx's default table.
+    /// A check of `migrator`'s migrations on `pool`'s database, in the migrator's table.
     pub fn new(pool: sqlx::Pool<DB>, migrator: &'static Migrator) -> Self {
         MigrationsCheck { pool, migrator, options: MigrationOptions::new() }
     }

@@ -88,10 +88,10 @@ impl RuntimeOptions {
         Self::default()
     }
 
-    /// How often the ticker wakes (at least 1 ms).
+    /// How often the ticker wakes (from 1 ms to an hour).
     #[must_use]
     pub fn tick(mut self, every: Duration) -> Self {
-        self.tick = every.max(Duration::from_millis(1));
+        self.tick = every.clamp(Duration::from_millis(1), Duration::from_secs(3600));
         self
     }
 
@@ -152,8 +152,9 @@ impl fmt::Debug for Watchdog {
 }
 
 impl Watchdog {
-    /// Starts the ticker on the runtime of `handle`, the runtime to watch.
-    /// The check may then run on any runtime.
+    /// Starts the ticker on the runtime of `handle`, the runtime to watch,
+    /// which needs its time driver (`enable_time` or `enable_all`, as
+    /// `#[tokio::main]` has). The check may then run on any runtime.
     pub fn start(handle: &Handle, options: RuntimeOptions) -> Watchdog {
         let ticks = Arc::new(Ticks::new());
         let task = handle.spawn(tick(Arc::downgrade(&ticks), options.tick));

@@ -20,7 +20,11 @@ pub(super) async fn probe(url: &str) -> Result<Verdict, Verdict> {
     // The connection runs beside the request, and ends with the runtime.
     tokio::spawn(connection);
     let path = uri.path_and_query().map_or("/", |path| path.as_str());
-    let authority = uri.authority().map_or(host, |authority| authority.as_str());
+    // The host and port alone: credentials in the URL are never sent.
+    let authority = match uri.port_u16() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    };
     let request = http::Request::get(path)
         .header(http::header::HOST, authority)
         .header(http::header::USER_AGENT, "health-core healthcheck")

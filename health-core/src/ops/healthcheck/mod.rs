@@ -158,7 +158,7 @@ impl Healthcheck {
             .map_err(|error| Verdict(format!("cannot start a runtime: {error}")))?;
         let target = self.target().clone();
         let timeout = self.timeout();
-        runtime.block_on(async move {
+        let verdict = runtime.block_on(async move {
             let probe = async {
                 match &target {
                     Target::Http { url } => http::probe(url).await,
@@ -174,7 +174,11 @@ impl Healthcheck {
                 Ok(verdict) => verdict,
                 Err(_) => Err(Verdict(format!("{target}: no answer within {} ms", timeout.as_millis()))),
             }
-        })
+        });
+        // Without waiting for a name lookup still blocking a thread: the
+        // timeout bounds the whole probe.
+        runtime.shutdown_background();
+        verdict
     }
 }
 

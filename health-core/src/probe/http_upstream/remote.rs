@@ -11,7 +11,9 @@
 //! The remote's status becomes the probe's: a DEGRADED remote is DEGRADED,
 //! not UP because it answered 200 (`warn` and Spring's `UNKNOWN` are
 //! DEGRADED; `fail` and `OUT_OF_SERVICE` are DOWN). A remote that answers 503
-//! with a report is DOWN with that report's components. Its components are
+//! with a report is judged by that report, with its components (a DOWN one
+//! says DOWN). A 4xx answer is DOWN whatever its body: the URL or the
+//! credentials are wrong, and no report is read. Its components are
 //! kept in the details with their statuses and messages, the messages
 //! redacted. An answer that is not a report is DOWN, saying so, and a slow
 //! remote is bounded by the check's timeout.
@@ -130,9 +132,16 @@ pub async fn health(client: &reqwest::Client, options: &UpstreamOptions) -> Outc
     };
     let latency = stopwatch.stop();
     details.latency_ms = latency.ms();
+    if (400..500).contains(&http_status) {
+        return Verdict::down(format!("answered {http_status}: not a health report")).with(details);
+    }
     let report = match serde_json::from_slice::<Value>(&body) {
         Ok(Value::Object(report)) => report,
         Ok(_) => return Verdict::down(format!("answered {http_status}, not a health report")).with(details),
+        Err(_) if body.len() >= super::BODY_LIMIT => {
+            let limit = super::BODY_LIMIT / 1024;
+            return Verdict::down(format!("answered {http_status}, a report larger than {limit} KiB")).with(details);
+        }
         Err(error) => {
             return Verdict::down(format!("answered {http_status}, not a health report: {error}")).with(details);
         }
