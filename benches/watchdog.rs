@@ -7,8 +7,6 @@
 //! 5 ms from the moment the blocking request is sent; 20 trials, median and
 //! max. Run with `cargo bench --bench watchdog`.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use health_core::http::HealthService;
@@ -16,24 +14,12 @@ use health_core::monitor::Monitor;
 use health_core::probe::runtime::{RuntimeOptions, Watchdog};
 use health_core::{CheckOptions, Registry, group};
 
+#[path = "support/lane.rs"]
+mod lane;
+
+use lane::{get, serve};
+
 const TRIALS: usize = 20;
-
-/// The status code of `GET path`, or `None` without an answer within `wait`.
-fn get(address: SocketAddr, path: &str, wait: Duration) -> Option<u16> {
-    let mut stream = TcpStream::connect_timeout(&address, wait).ok()?;
-    stream.set_read_timeout(Some(wait)).ok()?;
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").ok()?;
-    let mut head = [0u8; 12];
-    stream.read_exact(&mut head).ok()?;
-    std::str::from_utf8(&head[9..12]).ok()?.parse().ok()
-}
-
-fn serve(runtime: &tokio::runtime::Runtime, app: axum::Router) -> SocketAddr {
-    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("a port");
-    let address = listener.local_addr().expect("an address");
-    runtime.spawn(async move { axum::serve(listener, app).await });
-    address
-}
 
 fn main() {
     let main = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("a runtime");

@@ -1,0 +1,26 @@
+//! What the watchdog's bench and its test share: serving an app from a given
+//! runtime, and a blocking client that reads only the status code, so that
+//! it runs on no runtime at all.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+/// The status code of `GET path` at `address`, or `None` without an answer
+/// within `wait`.
+pub fn get(address: SocketAddr, path: &str, wait: Duration) -> Option<u16> {
+    let mut stream = TcpStream::connect_timeout(&address, wait).ok()?;
+    stream.set_read_timeout(Some(wait)).ok()?;
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").ok()?;
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).ok()?;
+    std::str::from_utf8(&head[9..12]).ok()?.parse().ok()
+}
+
+/// Serves `app` on 127.0.0.1 from `runtime`; the address.
+pub fn serve(runtime: &tokio::runtime::Runtime, app: axum::Router) -> SocketAddr {
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("a port");
+    let address = listener.local_addr().expect("an address");
+    runtime.spawn(async move { axum::serve(listener, app).await });
+    address
+}
