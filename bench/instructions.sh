@@ -37,7 +37,7 @@ for which in derive by-hand damped; do
     printf '%-22s %8s %14s\n' "$which${json:+, with JSON}" "$n" "${net[$which$json]}"
   done
 done
-for which in monitor-no-history monitor service-by-hand service service-hidden-by-hand service-hidden; do
+for which in monitor-no-history monitor service-by-hand service service-hidden-by-hand service-hidden refresh refresh-traced; do
   n=$(per_iteration "$which")
   net[$which]=$((n - block_on))
   printf '%-22s %8s %14s\n' "$which" "$n" "${net[$which]}"
@@ -45,4 +45,5 @@ done
 awk -v d="${net[derive]}" -v h="${net[by-hand]}" -v dj="${net[derivejson]}" -v hj="${net[by-handjson]}" \
   -v t="${net[damped]}" -v m="${net[monitor]}" -v n="${net[monitor-no-history]}" \
   -v s="${net[service]}" -v sh="${net[service-by-hand]}" -v x="${net[service-hidden]}" -v xh="${net[service-hidden-by-hand]}" \
-  'BEGIN { printf "derive / by hand: %.3f, with JSON %.3f; thresholds on every check / none: %.3f; monitor read, history / none: %.3f; GET /health on request / by hand: %.3f, statuses only %.3f\n", d / h, dj / hj, t / d, m / n, s / sh, x / xh }'
+  -v r="${net[refresh]}" -v rt="${net[refresh-traced]}" \
+  'BEGIN { printf "derive / by hand: %.3f, with JSON %.3f; thresholds on every check / none: %.3f; monitor read, history / none: %.3f; GET /health on request / by hand: %.3f, statuses only %.3f; background refresh traced / not: %.3f\n", d / h, dj / hj, t / d, m / n, s / sh, x / xh, rt / r }'

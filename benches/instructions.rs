@@ -1,13 +1,17 @@
 //! The report of `benches/report.rs`, run a given number of times without a
 //! timer, for counting instructions under callgrind (`bench/instructions.sh`):
 //!
-//!     instructions <derive|damped|by-hand|block-on|monitor|monitor-no-history|service|service-by-hand|service-hidden|service-hidden-by-hand> <iterations> [json]
+//!     instructions <derive|damped|by-hand|block-on|monitor|monitor-no-history|service|service-by-hand|service-hidden|service-hidden-by-hand|refresh|refresh-traced> <iterations> [json]
 //!
 //! `service` is one `GET /health` answered by the tower service on request,
 //! every detail shown; `service-by-hand` the same JSON by a hand-written
 //! handler: the report by hand, serialized, in a response with the same
 //! headers.
 //!     instructions sizes
+//!
+//! `refresh` is one background refresh of the monitor, on a paused clock;
+//! `refresh-traced` the same with `trace_refreshes(true)` under a
+//! subscriber that keeps spans (tracing-subscriber's registry).
 
 #[path = "support/report_fixture.rs"]
 mod fixture;
@@ -31,12 +35,20 @@ fn main() {
         );
         return;
     }
-    let usage = "usage: instructions <derive|damped|by-hand|block-on|monitor|monitor-no-history|service|service-by-hand|service-hidden|service-hidden-by-hand> <iterations> [json] | instructions sizes";
+    let usage = "usage: instructions <derive|damped|by-hand|block-on|monitor|monitor-no-history|service|service-by-hand|service-hidden|service-hidden-by-hand|refresh|refresh-traced> <iterations> [json] | instructions sizes";
     let (Some(which), Some(iterations)) = (args.first(), args.get(1).and_then(|n| n.parse::<u32>().ok())) else {
         eprintln!("{usage}");
         std::process::exit(2);
     };
     let json = args.get(2).is_some_and(|flag| flag == "json");
+    if let Some(traced) = match which.as_str() {
+        "refresh" => Some(false),
+        "refresh-traced" => Some(true),
+        _ => None,
+    } {
+        refreshes(iterations, traced);
+        return;
+    }
     let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().expect("a runtime");
     let derived = Derived::default();
     let damped = Damped::default();
@@ -126,6 +138,32 @@ fn main() {
         }
         black_box(&body);
     }
+}
+
+/// `iterations` background refreshes of the derived report, traced or not:
+/// each iteration sleeps one refresh interval on a paused clock, which the
+/// runtime skips to the refresh's own timer.
+fn refreshes(iterations: u32, traced: bool) {
+    use tracing_subscriber::layer::SubscriberExt;
+    let subscriber = tracing_subscriber::registry().with(tracing_subscriber::layer::Identity::new());
+    let _default = traced.then(|| tracing::subscriber::set_default(subscriber));
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().expect("a runtime");
+    let every = health_core::monitor::MIN_REFRESH;
+    let overall = health_core::monitor::Subject::Overall;
+    let generation = runtime.block_on(async {
+        let monitor = health_core::monitor::Monitor::builder(Derived::default(), ())
+            .refresh_every(every)
+            .trace_refreshes(traced)
+            .build()
+            .expect("a monitor");
+        for _ in 0..iterations {
+            tokio::time::sleep(every).await;
+        }
+        monitor.latest(&overall).expect("a subject").map_or(0, |latest| latest.generation())
+    });
+    // Each interval ran one refresh (the first at once).
+    assert!(generation.abs_diff(u64::from(iterations)) <= 1, "{generation} refreshes in {iterations} intervals");
 }
 
 /// A report as a response without details shows it: its status, and each

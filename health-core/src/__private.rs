@@ -46,7 +46,7 @@ where
     S: ?Sized + Sync,
     C: Check<S> + ?Sized,
 {
-    Coalesced::new(run_in.flight, plan, cache.run(check, state, plan, Some(tally)))
+    Coalesced::new(run_in, plan, cache.run(check, state, plan, Some(tally)))
 }
 
 /// The policy of one component of a derived report, for its constant.

@@ -17,10 +17,11 @@ use std::time::Duration;
 use tokio::time::{Instant, Sleep};
 
 use crate::check::attempts::{Attempts, Verdict};
-use crate::check::flight::{Flight, Seat, Turn};
+use crate::check::flight::{Seat, Turn};
 use crate::check::redact::{redact, redact_message};
-use crate::check::run::{Plan, Policy, timed_out, waited};
+use crate::check::run::{Plan, Policy, RunIn, timed_out, waited};
 use crate::check::thresholds::streak::Tally;
+use crate::check::trace::RunSpan;
 use crate::report::component::Ending;
 use crate::{Component, Status};
 
@@ -34,6 +35,8 @@ pub(crate) struct Driver<'p, 't, 'f> {
     // The run's place in its component's flight: led by this read, or
     // another's joined.
     seat: Option<Seat<'f>>,
+    // Its span, if its report is traced.
+    span: RunSpan,
     stage: Stage,
     // Attempts begun so far.
     attempts: u32,
@@ -57,24 +60,28 @@ enum Stage {
 
 impl<'p, 't, 'f> Driver<'p, 't, 'f> {
     /// The run `plan` describes, counted in `tally` if any, shared with the
-    /// reads of `flight` if any.
+    /// reads of the flight `run_in` names, if any.
     #[inline]
-    pub(crate) fn new(plan: Plan<'p>, tally: Option<&'t Tally>, flight: Option<&'f Flight>) -> Self {
-        Driver { plan, tally, seat: flight.map(Seat::on), stage: Stage::Board, attempts: 0, failure: None }
+    pub(crate) fn new(plan: Plan<'p>, tally: Option<&'t Tally>, run_in: RunIn<'f>) -> Self {
+        let RunIn { flight, span } = run_in;
+        Driver { plan, tally, seat: flight.map(Seat::on), span, stage: Stage::Board, attempts: 0, failure: None }
     }
 
-    /// Drives the run of `check`, whose attempts it begins and polls.
     /// Drives the run of `check`, whose attempts it begins and polls, with
-    /// `timer` for the attempts' deadline and the waits before retries. The
-    /// timer is armed only when an attempt is first found pending: most
-    /// checks answer at once, and a Tokio timer costs a clock read, a
-    /// runtime handle clone and a timer-wheel entry.
+    /// `timer` for the attempts' deadline and the waits before retries; inside
+    /// the run's span, if it is traced. The timer is armed only when an
+    /// attempt is first found pending: most checks answer at once, and a
+    /// Tokio timer costs a clock read, a runtime handle clone and a
+    /// timer-wheel entry.
     pub(crate) fn poll_run(
         &mut self,
         mut check: Pin<&mut dyn Attempts>,
         mut timer: Pin<&mut Option<Sleep>>,
         cx: &mut Context<'_>,
     ) -> Poll<Component<()>> {
+        if !self.span.is_off() {
+            return self.poll_in_span(check, timer, cx);
+        }
         // The path of a check that answers at once is kept short; the rest
         // is in functions of their own.
         loop {
@@ -113,6 +120,22 @@ impl<'p, 't, 'f> Driver<'p, 't, 'f> {
             };
             return Poll::Ready(self.finish(component, check));
         }
+    }
+
+    /// [`poll_run`](Self::poll_run) of a traced run: the same poll, inside its
+    /// span, out of the way of runs that are not traced.
+    #[cold]
+    #[inline(never)]
+    fn poll_in_span(
+        &mut self,
+        check: Pin<&mut dyn Attempts>,
+        timer: Pin<&mut Option<Sleep>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Component<()>> {
+        let span = self.span.take();
+        let (polled, span) = span.poll(|| self.poll_run(check, timer, cx));
+        self.span = span;
+        polled
     }
 
     /// The timeout of an attempt found pending: armed, and the attempt cut
@@ -319,6 +342,7 @@ mod tests {
     use std::sync::atomic::{AtomicU32, Ordering};
 
     use super::*;
+    use crate::check::flight::Flight;
     use crate::check::retry::Retry;
     use crate::check::run::{Policy, RunIn, run_check};
     use crate::{Check, Outcome};
@@ -408,7 +432,7 @@ mod tests {
         let flight = Flight::default();
         let check = Hangs { idle_when_dropped: AtomicU32::new(2) };
         let policy = Policy::new(Duration::from_secs(5), true);
-        let run_in = RunIn { flight: Some(&flight) };
+        let run_in = RunIn::in_flight(&flight);
         let mut run = Box::pin(run_check(&check, &flight, Plan::new(Instant::now(), &policy), None, run_in));
         let mut cx = Context::from_waker(std::task::Waker::noop());
         assert!(run.as_mut().poll(&mut cx).is_pending());

@@ -29,7 +29,9 @@ use tokio::sync::futures::Notified;
 use tokio::time::Sleep;
 
 use crate::Component;
-use crate::check::run::{Plan, waited};
+use crate::check::run::{Plan, RunIn, waited};
+use crate::check::trace::RunSpan;
+use crate::report::ComponentInfo;
 use crate::report::component::Ending;
 
 /// The runs of one component: whether one is in flight, who waits for it,
@@ -260,22 +262,40 @@ impl fmt::Debug for Flight {
 /// its reports with. A report outside a monitor runs with [`Flights::NONE`]:
 /// each of its runs is its own.
 #[derive(Debug, Clone, Copy)]
-pub struct Flights<'f>(&'f [Flight]);
+pub struct Flights<'f> {
+    flights: &'f [Flight],
+    /// The components, when each run is traced in a span of its own.
+    traced: Option<&'f [ComponentInfo]>,
+}
 
 impl Flights<'static> {
     /// No flights: every run is the report's own.
-    pub const NONE: Self = Flights(&[]);
+    pub const NONE: Self = Flights { flights: &[], traced: None };
 }
 
 impl<'f> Flights<'f> {
     pub(crate) fn new(flights: &'f [Flight]) -> Self {
-        Flights(flights)
+        Flights { flights, traced: None }
+    }
+
+    /// `flights`, with a span for each run of one of `components`.
+    pub(crate) fn traced(flights: &'f [Flight], components: &'f [ComponentInfo]) -> Self {
+        Flights { flights, traced: Some(components) }
     }
 
     /// The flight of the component at `index`, if there are flights.
     #[inline]
     pub(crate) fn get(self, index: usize) -> Option<&'f Flight> {
-        self.0.get(index)
+        self.flights.get(index)
+    }
+
+    /// The span of a run of the component at `index`, if runs are traced.
+    #[inline]
+    pub(crate) fn span(self, index: usize) -> RunSpan {
+        match self.traced.and_then(|components| components.get(index)) {
+            None => RunSpan::OFF,
+            Some(component) => RunSpan::open(component),
+        }
     }
 }
 
@@ -295,6 +315,7 @@ pin_project_lite::pin_project! {
         // After the run: dropped after it, so that no other run starts while
         // this one still exists.
         seat: Seat<'f>,
+        span: RunSpan,
     }
 }
 
@@ -368,11 +389,11 @@ pin_project_lite::pin_project! {
 }
 
 impl<'f, 'p, F> Coalesced<'f, 'p, F> {
-    /// The read of `flight` (none: a run of its own) under `plan`, whose own
-    /// run, if it leads, is `run`.
+    /// The read `run_in` says (without a flight: a run of its own) under
+    /// `plan`, whose own run, if it leads, is `run`.
     #[inline]
-    pub(crate) fn new(flight: Option<&'f Flight>, plan: Plan<'p>, run: F) -> Self {
-        Coalesced { run, plan, seat: Seat::new(flight) }
+    pub(crate) fn new(run_in: RunIn<'f>, plan: Plan<'p>, run: F) -> Self {
+        Coalesced { run, plan, seat: Seat::new(run_in.flight), span: run_in.span }
     }
 }
 
@@ -384,23 +405,44 @@ where
     type Output = Component<T>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Component<T>> {
-        let this = self.project();
-        loop {
-            match ready!(this.seat.poll_turn(this.plan, cx)) {
-                Turn::Lead => {
-                    let result = ready!(this.run.poll(cx));
-                    this.seat.land(&result);
+        let mut this = self.project();
+        let span = this.span.take();
+        if span.is_off() {
+            return poll_read(this.run, this.plan, this.seat, cx);
+        }
+        let (polled, span) = span.poll(|| poll_read(this.run.as_mut(), this.plan, this.seat, cx));
+        *this.span = span;
+        polled
+    }
+}
+
+/// One poll of a read: its turn in the flight, then its own run if it leads.
+#[inline]
+fn poll_read<F, T>(
+    mut run: Pin<&mut F>,
+    plan: &Plan<'_>,
+    seat: &mut Seat<'_>,
+    cx: &mut Context<'_>,
+) -> Poll<Component<T>>
+where
+    T: Clone + Send + Sync + 'static,
+    F: Future<Output = Component<T>>,
+{
+    loop {
+        match ready!(seat.poll_turn(plan, cx)) {
+            Turn::Lead => {
+                let result = ready!(run.as_mut().poll(cx));
+                seat.land(&result);
+                return Poll::Ready(result);
+            }
+            Turn::Take(shared) => {
+                if let Some(result) = joined::<T>(&*shared) {
                     return Poll::Ready(result);
                 }
-                Turn::Take(shared) => {
-                    if let Some(result) = joined::<T>(&*shared) {
-                        return Poll::Ready(result);
-                    }
-                    // Not a result it can copy: it runs the check instead.
-                    this.seat.reboard();
-                }
-                Turn::Waited => return Poll::Ready(waited(*this.plan)),
+                // Not a result it can copy: it runs the check instead.
+                seat.reboard();
             }
+            Turn::Waited => return Poll::Ready(waited(*plan)),
         }
     }
 }
@@ -506,9 +548,9 @@ mod tests {
         };
         let now = tokio::time::Instant::now();
         let (leader, impatient, patient) = tokio::join!(
-            Coalesced::new(Some(&flight), Plan::new(now, &long), run(())),
-            Coalesced::new(Some(&flight), Plan::new(now, &short), run(())),
-            Coalesced::new(Some(&flight), Plan::new(now, &long), run(())),
+            Coalesced::new(RunIn::in_flight(&flight), Plan::new(now, &long), run(())),
+            Coalesced::new(RunIn::in_flight(&flight), Plan::new(now, &short), run(())),
+            Coalesced::new(RunIn::in_flight(&flight), Plan::new(now, &long), run(())),
         );
         assert_eq!(runs.load(Ordering::SeqCst), 1);
         assert_eq!((leader.status, leader.details, leader.ending), (Status::Up, Some(7), Ending::Completed));
@@ -527,7 +569,7 @@ mod tests {
         let policy = Policy::new(Duration::from_secs(1), false);
         let run = |_| async { Component::new(Status::Up) };
         let alone: Component<()> =
-            Coalesced::new(Some(&flight), Plan::new(tokio::time::Instant::now(), &policy), run(())).await;
+            Coalesced::new(RunIn::in_flight(&flight), Plan::new(tokio::time::Instant::now(), &policy), run(())).await;
         assert_eq!(alone.ending, Ending::Completed);
         let board = flight.board();
         assert_eq!(flight.state.load(Ordering::Acquire), IDLE);
@@ -569,7 +611,7 @@ mod tests {
                             Component::new(Status::Up).with_details(run)
                         };
                         let read =
-                            Coalesced::new(Some(&*flight), Plan::new(tokio::time::Instant::now(), policy), run(()));
+                            Coalesced::new(RunIn::in_flight(&flight), Plan::new(tokio::time::Instant::now(), policy), run(()));
                         // Some readers give up at once: leaders and joiners cancelled midway.
                         if (reader + round as usize).is_multiple_of(7) {
                             let _ = tokio::time::timeout(Duration::ZERO, read).await;
@@ -637,8 +679,8 @@ mod tests {
             Component::new(Status::Up)
         };
         let now = tokio::time::Instant::now();
-        let mut leader = Box::pin(Coalesced::new(Some(&flight), Plan::new(now, &long), run(())));
-        let joiner = Coalesced::new(Some(&flight), Plan::new(now, &short), run(()));
+        let mut leader = Box::pin(Coalesced::new(RunIn::in_flight(&flight), Plan::new(now, &long), run(())));
+        let joiner = Coalesced::new(RunIn::in_flight(&flight), Plan::new(now, &short), run(()));
         let mut joiner = std::pin::pin!(joiner);
         let mut cx = Context::from_waker(std::task::Waker::noop());
         assert!(leader.as_mut().poll(&mut cx).is_pending());
@@ -672,7 +714,7 @@ mod tests {
             std::future::pending::<Component<()>>().await
         };
         let mut leader =
-            Box::pin(Coalesced::new(Some(&flight), Plan::new(tokio::time::Instant::now(), &policy), run(())));
+            Box::pin(Coalesced::new(RunIn::in_flight(&flight), Plan::new(tokio::time::Instant::now(), &policy), run(())));
         assert!(leader.as_mut().poll(&mut Context::from_waker(std::task::Waker::noop())).is_pending());
         assert!(catch_unwind(AssertUnwindSafe(move || drop(leader))).is_err(), "its drop panics");
         assert_eq!(flight.state.load(Ordering::Acquire), IDLE, "the next read can lead a run");

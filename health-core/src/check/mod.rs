@@ -13,6 +13,7 @@ pub(crate) mod redact;
 pub(crate) mod retry;
 pub(crate) mod run;
 pub(crate) mod thresholds;
+pub(crate) mod trace;
 
 use std::future::Future;
 use std::time::Duration;

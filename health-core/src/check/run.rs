@@ -18,6 +18,7 @@ use crate::check::flight::{Flight, Flights};
 use crate::check::retry::Retry;
 use crate::check::thresholds::ThresholdOverride;
 use crate::check::thresholds::streak::Tally;
+use crate::check::trace::RunSpan;
 use crate::report::component::Ending;
 use crate::time_format::ShortDuration;
 use crate::{Check, Component, Outcome, Status};
@@ -135,18 +136,26 @@ impl<B, F, T> fmt::Debug for CheckRun<'_, '_, '_, B, F, T> {
 #[derive(Debug)]
 pub struct RunIn<'f> {
     pub(crate) flight: Option<&'f Flight>,
+    /// The run's span, if its report is traced.
+    pub(crate) span: RunSpan,
 }
 
 impl RunIn<'static> {
     /// A run of its own.
-    pub(crate) const ALONE: Self = RunIn { flight: None };
+    pub(crate) const ALONE: Self = RunIn { flight: None, span: RunSpan::OFF };
 }
 
 impl<'f> RunIn<'f> {
+    /// A run in `flight`, not traced: for tests of flights.
+    #[cfg(test)]
+    pub(crate) fn in_flight(flight: &'f Flight) -> Self {
+        RunIn { flight: Some(flight), span: RunSpan::OFF }
+    }
+
     /// The run of the component at `index` of a report run with `flights`.
     #[inline]
     pub(crate) fn component(flights: Flights<'f>, index: usize) -> Self {
-        RunIn { flight: flights.get(index) }
+        RunIn { flight: flights.get(index), span: flights.span(index) }
     }
 }
 
@@ -169,7 +178,7 @@ where
 {
     CheckRun {
         attempts: CheckAttempts::new(move || check.run(state)),
-        driver: Driver::new(plan, tally, run_in.flight),
+        driver: Driver::new(plan, tally, run_in),
         timer: None,
     }
 }

@@ -134,6 +134,8 @@ pub(crate) struct Shared<R: ReportSource> {
     /// The generation of the latest run started.
     generations: AtomicU64,
     shutdown: ShutdownHandle,
+    /// Whether refreshes run in spans (see [`MonitorBuilder::trace_refreshes`]).
+    trace_refreshes: bool,
 }
 
 /// The background refresh, as readers see it.
@@ -167,6 +169,7 @@ impl<R: ReportSource> Monitor<R> {
             shutdown: ShutdownHandle::new(),
             history: HistoryDepth::default(),
             groups: Vec::new(),
+            trace_refreshes: false,
         }
     }
 
@@ -250,7 +253,7 @@ impl<R: ReportSource> Monitor<R> {
         let whole = shared.catalog.selection(target);
         let selection = whole.without_all(exclude);
         // Only runs of a whole subject are its latest result.
-        let snapshot = shared.run((selection == whole).then_some(target), selection, None).await;
+        let snapshot = shared.run((selection == whole).then_some(target), selection, None, false).await;
         Reading::report(snapshot, selection, matches!(target, Target::Component(_)), None)
     }
 
@@ -387,18 +390,23 @@ impl<R: ReportSource> Monitor<R> {
 }
 
 impl<R: ReportSource> Shared<R> {
-    /// Runs `selection` as a new generation; keeps it as `target`'s latest
-    /// result, if given, and as the background snapshot, if `background`;
-    /// then records its statuses, so that whoever hears of a change finds the
-    /// report behind it.
+    /// Runs `selection` as a new generation, each check in a span of its own
+    /// if `traced`; keeps it as `target`'s latest result, if given, and as
+    /// the background snapshot, if `background`; then records its statuses,
+    /// so that whoever hears of a change finds the report behind it.
     async fn run(
         &self,
         target: Option<Target>,
         selection: Selection,
         background: Option<&watch::Sender<Latest<R::Components>>>,
+        traced: bool,
     ) -> Arc<Snapshot<R::Components>> {
         let generation = self.generations.fetch_add(1, Ordering::Relaxed) + 1;
-        let report = self.source.__run_in(&self.state, selection, Flights::new(&self.flights)).await;
+        let flights = match traced {
+            false => Flights::new(&self.flights),
+            true => Flights::traced(&self.flights, self.source.components()),
+        };
+        let report = self.source.__run_in(&self.state, selection, flights).await;
         let snapshot = match target {
             Some(target) => self.slot(target).store(report, selection, generation),
             None => Arc::new(Snapshot::new(report, selection, generation)),
@@ -479,6 +487,7 @@ pub struct MonitorBuilder<R: ReportSource> {
     shutdown: ShutdownHandle,
     history: HistoryDepth,
     groups: Vec<GroupDefinition>,
+    trace_refreshes: bool,
 }
 
 /// A group as [`MonitorBuilder::group`] was told of it.
@@ -507,6 +516,43 @@ impl<R: ReportSource> MonitorBuilder<R> {
     #[must_use]
     pub fn refresh_watched_every(mut self, every: Duration) -> Self {
         self.watched_every = every;
+        self
+    }
+
+    /// Runs each refresh nobody asked for (the background refresh, or on
+    /// request the refresh of watched subjects) in a `health.refresh` span,
+    /// with a `health.check` span around each check's run: a check's own
+    /// spans, such as a database client's, nest in it. The refresh span
+    /// records which refresh it is, how many components it runs, and once
+    /// done its generation, status and duration in milliseconds; each check
+    /// span its component, criticality, status, duration in milliseconds and
+    /// attempts. Both are `INFO` spans of the target `health_core::refresh`.
+    ///
+    /// Off by default: a run then makes no span and allocates nothing for
+    /// one. Reads made on request are never traced, so probe traffic stays
+    /// out of traces either way.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use health_core::monitor::Monitor;
+    /// use health_core::{health_check, HealthReport};
+    ///
+    /// #[health_check(critical)]
+    /// async fn database() {}
+    ///
+    /// #[derive(HealthReport, Default)]
+    /// struct Health { database: DatabaseCheck }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), health_core::monitor::MonitorError> {
+    /// let monitor = Monitor::builder(Health::default(), ())
+    ///     .refresh_every(Duration::from_secs(10))
+    ///     .trace_refreshes(true)
+    ///     .build()?;
+    /// # drop(monitor); Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn trace_refreshes(mut self, traced: bool) -> Self {
+        self.trace_refreshes = traced;
         self
     }
 
@@ -676,6 +722,7 @@ impl<R: ReportSource> MonitorBuilder<R> {
             watched: refresh::Watched::new(self.watched_every),
             generations: AtomicU64::new(0),
             shutdown: self.shutdown.clone(),
+            trace_refreshes: self.trace_refreshes,
         });
         let listener: Arc<dyn shutdown::OnShutdown> = tracker;
         self.shutdown.listen(Arc::downgrade(&listener));
@@ -698,6 +745,7 @@ impl<R: ReportSource> fmt::Debug for MonitorBuilder<R> {
             .field("observed", &self.observer.is_some())
             .field("history", &self.history)
             .field("groups", &self.groups)
+            .field("trace_refreshes", &self.trace_refreshes)
             .finish_non_exhaustive()
     }
 }

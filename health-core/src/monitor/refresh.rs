@@ -6,11 +6,15 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use tokio::sync::watch;
+use tokio::time::Instant;
+use tracing::Instrument;
+use tracing::field::Empty;
 
 use super::shutdown::ShutdownHandle;
 use super::snapshot::Snapshot;
 use super::{Shared, Target};
 use crate::ReportSource;
+use crate::check::trace;
 use crate::race::{First, race};
 use crate::report::Selection;
 
@@ -31,7 +35,8 @@ pub(crate) async fn refresh<R: ReportSource>(
     let mut stopped = std::pin::pin!(stopped);
     loop {
         let Some(monitor) = shared.upgrade() else { return };
-        let run = monitor.run(Some(Target::Overall), monitor.catalog.enabled(), Some(&sender));
+        let run =
+            run_refresh(&monitor, Refresh::Background, Some(Target::Overall), monitor.catalog.enabled(), Some(&sender));
         if let First::Right(_) = race(run, stopped.as_mut()).await {
             return;
         }
@@ -40,6 +45,53 @@ pub(crate) async fn refresh<R: ReportSource>(
             return;
         }
     }
+}
+
+/// Which refresh a run is, as its span says.
+#[derive(Debug, Clone, Copy)]
+enum Refresh {
+    /// Every enabled check, every interval.
+    Background,
+    /// On request, the checks of the subjects somebody watches.
+    Watched,
+}
+
+impl Refresh {
+    fn name(self) -> &'static str {
+        match self {
+            Refresh::Background => "background",
+            Refresh::Watched => "watched",
+        }
+    }
+}
+
+/// One run of `refresh` (see [`Shared::run`]); in a `health.refresh` span,
+/// each check in one of its own, if the monitor traces refreshes.
+async fn run_refresh<R: ReportSource>(
+    monitor: &Shared<R>,
+    refresh: Refresh,
+    target: Option<Target>,
+    selection: Selection,
+    background: Option<&watch::Sender<Latest<R::Components>>>,
+) {
+    if !monitor.trace_refreshes {
+        monitor.run(target, selection, background, false).await;
+        return;
+    }
+    let span = tracing::info_span!(
+        target: trace::TARGET,
+        "health.refresh",
+        refresh = refresh.name(),
+        components = selection.indices().count(),
+        generation = Empty,
+        status = Empty,
+        duration_ms = Empty,
+    );
+    let started = Instant::now();
+    let snapshot = monitor.run(target, selection, background, true).instrument(span.clone()).await;
+    span.record("generation", snapshot.generation());
+    span.record("status", snapshot.report().status.as_str());
+    span.record("duration_ms", trace::milliseconds(started.elapsed()));
 }
 
 /// On request, the refresh of the subjects somebody watches: how often, and
@@ -95,7 +147,7 @@ async fn refresh_watched<R: ReportSource>(shared: Weak<Shared<R>>, every: Durati
             continue;
         }
         let whole = (selection == monitor.catalog.enabled()).then_some(Target::Overall);
-        monitor.run(whole, selection, None).await;
+        run_refresh(&monitor, Refresh::Watched, whole, selection, None).await;
     }
 }
 

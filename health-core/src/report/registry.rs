@@ -18,7 +18,7 @@ use crate::__private::run_for_report;
 use crate::check::MAX_TIMEOUT;
 use crate::check::cache::ResultCache;
 use crate::check::flight::{Coalesced, Flights};
-use crate::check::run::{Plan, Policy};
+use crate::check::run::{Plan, Policy, RunIn};
 use crate::check::thresholds::ThresholdOverride;
 use crate::report::join::MaybeDone;
 use crate::report::names::{NameError, validate_component_name, validate_group_name};
@@ -611,7 +611,7 @@ where
     F: Future<Output = Component<Value>> + Send + 'a,
 {
     match flight {
-        Some((flights, index)) => Box::pin(Coalesced::new(flights.get(index), plan, run)),
+        Some((flights, index)) => Box::pin(Coalesced::new(RunIn::component(flights, index), plan, run)),
         None => Box::pin(run),
     }
 }

@@ -97,10 +97,6 @@ where
     {
         // The check's own runner, inside the cache: a `Damped` check counts
         // real runs only, never reuses.
-        Coalesced::new(
-            run_in.flight,
-            plan,
-            self.cache.get_or_run(plan, move |plan| run_for_report(&self.check, state, plan)),
-        )
+        Coalesced::new(run_in, plan, self.cache.get_or_run(plan, move |plan| run_for_report(&self.check, state, plan)))
     }
 }

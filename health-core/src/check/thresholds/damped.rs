@@ -99,6 +99,6 @@ where
             self.tally.record(&mut component, plan.policy.thresholds);
             component
         };
-        Coalesced::new(run_in.flight, plan, run)
+        Coalesced::new(run_in, plan, run)
     }
 }
