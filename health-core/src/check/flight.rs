@@ -610,8 +610,11 @@ mod tests {
                             }
                             Component::new(Status::Up).with_details(run)
                         };
-                        let read =
-                            Coalesced::new(RunIn::in_flight(&flight), Plan::new(tokio::time::Instant::now(), policy), run(()));
+                        let read = Coalesced::new(
+                            RunIn::in_flight(&flight),
+                            Plan::new(tokio::time::Instant::now(), policy),
+                            run(()),
+                        );
                         // Some readers give up at once: leaders and joiners cancelled midway.
                         if (reader + round as usize).is_multiple_of(7) {
                             let _ = tokio::time::timeout(Duration::ZERO, read).await;
@@ -713,8 +716,11 @@ mod tests {
             let _bomb = PanicOnDrop;
             std::future::pending::<Component<()>>().await
         };
-        let mut leader =
-            Box::pin(Coalesced::new(RunIn::in_flight(&flight), Plan::new(tokio::time::Instant::now(), &policy), run(())));
+        let mut leader = Box::pin(Coalesced::new(
+            RunIn::in_flight(&flight),
+            Plan::new(tokio::time::Instant::now(), &policy),
+            run(()),
+        ));
         assert!(leader.as_mut().poll(&mut Context::from_waker(std::task::Waker::noop())).is_pending());
         assert!(catch_unwind(AssertUnwindSafe(move || drop(leader))).is_err(), "its drop panics");
         assert_eq!(flight.state.load(Ordering::Acquire), IDLE, "the next read can lead a run");

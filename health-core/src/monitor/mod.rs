@@ -389,6 +389,27 @@ impl<R: ReportSource> Monitor<R> {
     }
 }
 
+#[cfg(feature = "testing")]
+impl<R: ReportSource> Monitor<R> {
+    /// Whether a background refresh runs the checks.
+    pub(crate) fn in_background(&self) -> bool {
+        self.shared.background.is_some()
+    }
+
+    /// The generation of the latest run started.
+    pub(crate) fn generation(&self) -> u64 {
+        self.shared.generations.load(Ordering::Relaxed)
+    }
+
+    /// The first background snapshot newer than generation `after`, once it
+    /// lands; `None` without a background refresh, or once it stopped.
+    pub(crate) async fn background_after(&self, after: u64) -> Option<Arc<Snapshot<R::Components>>> {
+        let mut latest = self.shared.background.as_ref()?.latest.clone();
+        let newer = latest.wait_for(|latest| latest.as_ref().is_some_and(|snapshot| snapshot.generation() > after));
+        newer.await.ok().and_then(|latest| latest.clone())
+    }
+}
+
 impl<R: ReportSource> Shared<R> {
     /// Runs `selection` as a new generation, each check in a span of its own
     /// if `traced`; keeps it as `target`'s latest result, if given, and as

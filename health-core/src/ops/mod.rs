@@ -2,6 +2,8 @@
 //! what the transports share (Kubernetes probe manifests, their YAML, the
 //! termination signal).
 
+#[cfg(any(feature = "healthcheck", feature = "testing"))]
+pub(crate) mod get;
 #[cfg(feature = "healthcheck")]
 pub mod healthcheck;
 
