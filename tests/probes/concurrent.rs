@@ -14,7 +14,9 @@ use health_core::probe::{QueryOptions, Verdict};
 use health_core::report::Selection;
 use health_core::{Check, Registry, Status};
 
-use crate::support::{Mode, Relay, Requests, TempDir, registry_of, url};
+use health_core::testing::{Direction, FaultProxy};
+
+use crate::support::{Requests, TempDir, Traffic, counting_proxy, registry_of, url};
 
 const READERS: usize = 64;
 const ROUNDS: usize = 5;
@@ -85,26 +87,33 @@ async fn read_alone(monitor: &Monitor<Registry>) -> Status {
     monitor.read(&Subject::component("probe"), Selection::none()).await.unwrap().status()
 }
 
-/// A relay in front of `url`'s server, delaying each chunk; `url` through it.
-async fn relayed(url: &str) -> (Relay, String) {
+/// A proxy in front of `url`'s server, delaying each chunk, with what it
+/// counts, and `url` through it.
+struct Relayed {
+    // Kept for as long as the test runs: dropping it cuts every connection.
+    _proxy: FaultProxy,
+    traffic: Arc<Traffic>,
+    through: String,
+}
+
+async fn relayed(url: &str) -> Relayed {
     relayed_counting(url, Requests::Writes).await
 }
 
 /// [`relayed`], counting requests as `requests` says.
-async fn relayed_counting(url: &str, requests: Requests) -> (Relay, String) {
+async fn relayed_counting(url: &str, requests: Requests) -> Relayed {
     let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
     let authority = after_scheme.rsplit('@').next().unwrap().split('/').next().unwrap();
-    let upstream: std::net::SocketAddr = authority.parse().unwrap();
-    let relay = Relay::counting(upstream, requests).await;
-    relay.set(Mode::Delay(DELAY));
-    let through = url.replace(authority, &relay.address.to_string());
-    (relay, through)
+    let (proxy, traffic) = counting_proxy(authority.parse().unwrap(), requests).await;
+    proxy.latency(Direction::Both, DELAY);
+    let through = proxy.url(url);
+    Relayed { _proxy: proxy, traffic, through }
 }
 
 /// Reads `check` through `relay` alone, then floods it: the server never has
 /// more requests unanswered at once than one run may give it, `per_run`
 /// (one query; `HELLO` and `ROLE`, which the Redis probe pipelines).
-async fn assert_one_in_flight(probe: &str, relay: &Relay, per_run: usize, check: impl Check<()> + 'static) {
+async fn assert_one_in_flight(probe: &str, relay: &Traffic, per_run: usize, check: impl Check<()> + 'static) {
     let monitor = monitor_of(check);
     // The first read may open the client's connection: measured after it.
     assert_eq!(read_alone(&monitor).await, Status::Up, "{probe}");
@@ -217,7 +226,7 @@ sqlx_tests_for!(sqlx_previous, sqlx_0_8);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tokio_postgres_client_and_a_deadpool_pool_are_up_with_one_query_at_a_time() {
     let Some(url) = url("DATABASE_URL") else { return };
-    let (relay, through) = relayed(&url).await;
+    let Relayed { traffic: relay, through, _proxy } = relayed(&url).await;
     let (client, connection) = tokio_postgres::connect(&through, tokio_postgres::NoTls).await.unwrap();
     let connection = tokio::spawn(connection);
     let check = health_core::probe::postgres::ClientCheck::new(Arc::new(client));
@@ -237,7 +246,7 @@ async fn a_tokio_postgres_client_and_a_deadpool_pool_are_up_with_one_query_at_a_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_redis_connection_is_up_with_one_command_at_a_time() {
     let Some(url) = url("REDIS_URL") else { return };
-    let (relay, through) = relayed_counting(&format!("{url}/"), Requests::Resp).await;
+    let Relayed { traffic: relay, through, _proxy } = relayed_counting(&format!("{url}/"), Requests::Resp).await;
     let manager = redis::aio::ConnectionManager::new(redis::Client::open(through.as_str()).unwrap()).await.unwrap();
     assert_one_in_flight("redis", &relay, 2, health_core::probe::redis::ConnectionCheck::new(manager)).await;
 }
@@ -245,7 +254,7 @@ async fn a_redis_connection_is_up_with_one_command_at_a_time() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_nats_client_is_up_with_one_round_trip_at_a_time() {
     let Some(url) = url("NATS_URL") else { return };
-    let (relay, through) = relayed_counting(&format!("{url}/"), Requests::NatsPublish).await;
+    let Relayed { traffic: relay, through, _proxy } = relayed_counting(&format!("{url}/"), Requests::NatsPublish).await;
     let client = async_nats::connect(through.trim_end_matches('/')).await.unwrap();
     client.flush().await.unwrap();
     assert_one_in_flight("nats", &relay, 1, health_core::probe::nats::ClientCheck::new(client)).await;
@@ -254,7 +263,7 @@ async fn a_nats_client_is_up_with_one_round_trip_at_a_time() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_nats_client_of_the_previous_major_is_up_with_one_round_trip_at_a_time() {
     let Some(url) = url("NATS_URL") else { return };
-    let (relay, through) = relayed_counting(&format!("{url}/"), Requests::NatsPublish).await;
+    let Relayed { traffic: relay, through, _proxy } = relayed_counting(&format!("{url}/"), Requests::NatsPublish).await;
     let client = async_nats_0_50::connect(through.trim_end_matches('/')).await.unwrap();
     client.flush().await.unwrap();
     assert_one_in_flight("nats 0.50", &relay, 1, health_core::probe::nats::ClientCheck::new(client)).await;
@@ -264,7 +273,7 @@ async fn a_nats_client_of_the_previous_major_is_up_with_one_round_trip_at_a_time
 async fn a_rabbitmq_connection_is_up_with_one_exchange_at_a_time() {
     let Some(url) = url("RABBITMQ_URL") else { return };
     let _broker = crate::rabbitmq::BROKER.lock().await;
-    let (relay, through) = relayed(&url).await;
+    let Relayed { traffic: relay, through, _proxy } = relayed(&url).await;
     let connection = lapin::Connection::connect(&through, lapin::ConnectionProperties::default()).await.unwrap();
     let check = health_core::probe::rabbitmq::ConnectionCheck::new(Arc::new(connection));
     assert_one_in_flight("rabbitmq", &relay, 1, check).await;
@@ -276,7 +285,7 @@ async fn an_http_upstream_is_up_with_one_request_at_a_time() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let server = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    let (relay, through) = relayed(&format!("http://{address}/health")).await;
+    let Relayed { traffic: relay, through, _proxy } = relayed(&format!("http://{address}/health")).await;
     let options = health_core::probe::http_upstream::UpstreamOptions::get(&through).unwrap();
     let check = health_core::probe::http_upstream::RequestCheck::new(reqwest::Client::new(), options);
     assert_one_in_flight("http upstream", &relay, 1, check).await;
@@ -288,8 +297,8 @@ async fn a_tcp_port_is_up_with_one_connection_per_run_and_a_name_looked_up_once_
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let accepting = tokio::spawn(async move { while listener.accept().await.is_ok() {} });
-    let relay = Relay::start(address).await;
-    let by_address = flood(health_core::probe::tcp::ConnectCheck::new(relay.address.to_string())).await;
+    let relay = FaultProxy::start(address).await.unwrap();
+    let by_address = flood(health_core::probe::tcp::ConnectCheck::new(relay.address().to_string())).await;
     by_address.assert_all(Status::Up, "tcp");
     // Each run opens and closes one connection; shared runs open none. The
     // kernel accepts for the relay before the relay counts: let it catch up.

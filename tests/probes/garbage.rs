@@ -6,14 +6,16 @@ use std::time::Duration;
 use health_core::Status;
 use health_core::probe::http_upstream::{RequestCheck, UpstreamOptions};
 
-use crate::support::{Babbler, report_of, verdict};
+use health_core::testing::GarbageServer;
+
+use crate::support::{report_of, verdict};
 
 const TIMEOUT: Duration = Duration::from_secs(1);
 
 #[tokio::test]
 async fn every_probe_reports_a_garbled_answer_down() {
-    let babbler = Babbler::start().await;
-    let address = babbler.address;
+    let garbage = GarbageServer::start().await.unwrap();
+    let address = garbage.address();
     let postgres =
         sqlx::postgres::PgPoolOptions::new().connect_lazy(&format!("postgres://postgres@{address}/test")).unwrap();
     let mysql = sqlx::mysql::MySqlPoolOptions::new().connect_lazy(&format!("mysql://root@{address}/test")).unwrap();

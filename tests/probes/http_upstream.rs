@@ -9,11 +9,13 @@ use health_core::Status;
 use health_core::probe::Verdict;
 use health_core::probe::http_upstream::{RequestCheck, UpstreamOptions};
 
-use crate::support::{Blackhole, Mode, Relay, assert_secret_absent, closed_port, details, report_of, verdict};
+use health_core::testing::{Direction, FaultProxy, SilentServer};
+
+use crate::support::{assert_secret_absent, closed_port, details, report_of, verdict};
 
 /// An upstream with a healthy, a failing and a slow route, behind a relay
 /// that counts connections.
-async fn upstream() -> (Relay, tokio::task::JoinHandle<()>) {
+async fn upstream() -> (FaultProxy, tokio::task::JoinHandle<()>) {
     let app = Router::new()
         .route("/ok", get(|| async { "ready" }))
         .route("/starting", get(|| async { "starting" }))
@@ -21,11 +23,11 @@ async fn upstream() -> (Relay, tokio::task::JoinHandle<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let server = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (Relay::start(address).await, server)
+    (FaultProxy::start(address).await.unwrap(), server)
 }
 
-fn options(relay: &Relay, path: &str) -> UpstreamOptions {
-    UpstreamOptions::get(&format!("http://{}{path}", relay.address)).unwrap()
+fn options(relay: &FaultProxy, path: &str) -> UpstreamOptions {
+    UpstreamOptions::get(&format!("http://{}{path}", relay.address())).unwrap()
 }
 
 #[tokio::test]
@@ -70,10 +72,10 @@ async fn a_status_out_of_range_or_a_rejected_body_is_judged() {
 
 #[tokio::test]
 async fn a_closed_port_and_a_silent_server_are_down_within_the_timeout_and_a_slow_one_degraded() {
-    let blackhole = Blackhole::start().await;
+    let blackhole = SilentServer::start().await.unwrap();
     let timeout = Duration::from_millis(500);
     let client = reqwest::Client::new();
-    for address in [format!("127.0.0.1:{}", closed_port()), blackhole.address.to_string()] {
+    for address in [format!("127.0.0.1:{}", closed_port()), blackhole.address().to_string()] {
         let options = UpstreamOptions::get(&format!("http://{address}/health")).unwrap();
         let started = Instant::now();
         let report = report_of(RequestCheck::new(client.clone(), options), timeout).await;
@@ -85,7 +87,7 @@ async fn a_closed_port_and_a_silent_server_are_down_within_the_timeout_and_a_slo
     assert!(message.to_lowercase().contains("refused"), "{message}");
 
     let (relay, _server) = upstream().await;
-    relay.set(Mode::Delay(Duration::from_millis(150)));
+    relay.latency(Direction::Both, Duration::from_millis(150));
     let slow = options(&relay, "/ok").slow_after(Duration::from_millis(100));
     let report = report_of(RequestCheck::new(client, slow), Duration::from_secs(2)).await;
     assert_eq!(verdict(&report).0, Status::Degraded, "{:?}", verdict(&report));

@@ -6,7 +6,9 @@ use health_core::Status;
 use health_core::probe::mysql::PoolCheck;
 use health_core::probe::{QueryOptions, Verdict};
 
-use crate::support::{Blackhole, Relay, assert_secret_absent, closed_port, details, report_of, url, verdict};
+use health_core::testing::{FaultProxy, SilentServer};
+
+use crate::support::{assert_secret_absent, closed_port, details, report_of, url, verdict};
 
 /// The tests, against the pools of the crate `$sqlx`: the current major of
 /// sqlx (0.9) and the previous one (0.8).
@@ -32,8 +34,8 @@ macro_rules! tests_for {
 
                 // Through a relay that counts the connections opened.
                 let upstream = url.rsplit('@').next().and_then(|rest| rest.split('/').next()).unwrap().parse().unwrap();
-                let relay = Relay::start(upstream).await;
-                let relayed = self::pool(&url.replace(&upstream.to_string(), &relay.address.to_string()), 3).await;
+                let relay = FaultProxy::start(upstream).await.unwrap();
+                let relayed = self::pool(&relay.url(&url), 3).await;
                 let registry = crate::support::registry_of(PoolCheck::new(relayed), health_core::DEFAULT_TIMEOUT);
                 for _ in 0..1000 {
                     assert_eq!(registry.report(&()).await.status, Status::Up);
@@ -47,9 +49,9 @@ macro_rules! tests_for {
 
             #[tokio::test]
             async fn a_closed_port_and_a_silent_server_are_down_within_the_timeout() {
-                let blackhole = Blackhole::start().await;
+                let blackhole = SilentServer::start().await.unwrap();
                 let timeout = Duration::from_millis(500);
-                for address in [format!("127.0.0.1:{}", closed_port()), blackhole.address.to_string()] {
+                for address in [format!("127.0.0.1:{}", closed_port()), blackhole.address().to_string()] {
                     let pool = $sqlx::mysql::MySqlPoolOptions::new()
                         .acquire_timeout(timeout / 2)
                         .connect_lazy(&format!("mysql://root@{address}/test"))

@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 use health_core::Status;
 use health_core::probe::nats::{ClientCheck, NatsOptions};
 
-use crate::support::{Mode, Relay, Server, binary, details, free_port, report_of, url, verdict, wait_for};
+use health_core::testing::{Direction, FaultProxy};
+
+use crate::support::{Server, binary, details, free_port, report_of, url, verdict, wait_for};
 
 /// Counts from the server's monitoring endpoint.
 async fn varz(monitor: u16, field: &str) -> u64 {
@@ -99,10 +101,10 @@ macro_rules! tests_for {
             async fn a_silent_server_is_down_within_the_timeout_and_a_slow_one_degraded() {
                 let Some(url) = url("NATS_URL") else { return };
                 let upstream = url.trim_start_matches("nats://").parse().unwrap();
-                let relay = Relay::start(upstream).await;
-                let client = connect(&format!("nats://{}", relay.address)).await;
+                let relay = FaultProxy::start(upstream).await.unwrap();
+                let client = connect(&format!("nats://{}", relay.address())).await;
 
-                relay.set(Mode::Delay(Duration::from_millis(150)));
+                relay.latency(Direction::Both, Duration::from_millis(150));
                 let options = NatsOptions::new().slow_after(Duration::from_millis(100));
                 let report =
                     report_of(ClientCheck::new(client.clone()).with_options(options), Duration::from_secs(2)).await;
@@ -110,7 +112,7 @@ macro_rules! tests_for {
                 assert_eq!(status, Status::Degraded, "{message}");
                 assert!(message.contains("above the 100 ms threshold"), "{message}");
 
-                relay.set(Mode::Blackhole);
+                relay.blackhole();
                 let timeout = Duration::from_millis(500);
                 let started = Instant::now();
                 assert_eq!(verdict(&report_of(ClientCheck::new(client), timeout).await).0, Status::Down);

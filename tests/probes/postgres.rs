@@ -7,9 +7,10 @@ use health_core::Status;
 use health_core::probe::postgres::{ClientCheck, DeadpoolCheck, PoolCheck};
 use health_core::probe::{QueryOptions, Verdict};
 
+use health_core::testing::{FaultProxy, SilentServer};
+
 use crate::support::{
-    Blackhole, Relay, Server, TempDir, assert_secret_absent, binary, closed_port, details, free_port, report_of, url,
-    verdict, wait_for,
+    Server, TempDir, assert_secret_absent, binary, closed_port, details, free_port, report_of, url, verdict, wait_for,
 };
 
 const TIMEOUT: Duration = Duration::from_millis(500);
@@ -72,8 +73,8 @@ macro_rules! tests_for {
 
             #[tokio::test]
             async fn a_closed_port_and_a_silent_server_are_down_within_the_timeout() {
-                let blackhole = Blackhole::start().await;
-                for address in [format!("127.0.0.1:{}", closed_port()), blackhole.address.to_string()] {
+                let blackhole = SilentServer::start().await.unwrap();
+                for address in [format!("127.0.0.1:{}", closed_port()), blackhole.address().to_string()] {
                     // sqlx retries a refused connection until the pool's acquire timeout:
                     // below the check's, the pool says why.
                     let pool = $sqlx::postgres::PgPoolOptions::new()
@@ -93,8 +94,8 @@ macro_rules! tests_for {
             async fn the_pool_reuses_its_connections_over_1000_reports() {
                 let Some(url) = url("DATABASE_URL") else { return };
                 let upstream = url.split('@').nth(1).and_then(|rest| rest.split('/').next()).unwrap().parse().unwrap();
-                let relay = Relay::start(upstream).await;
-                let pool = pool(&url.replace(&upstream.to_string(), &relay.address.to_string()), 3).await;
+                let relay = FaultProxy::start(upstream).await.unwrap();
+                let pool = pool(&relay.url(&url), 3).await;
                 let registry = crate::support::registry_of(PoolCheck::new(pool), health_core::DEFAULT_TIMEOUT);
                 for _ in 0..1000 {
                     assert_eq!(registry.report(&()).await.status, Status::Up);
@@ -351,8 +352,8 @@ async fn a_deadpool_pool_is_up_degraded_with_waiters_and_down_on_a_closed_port()
     assert_eq!(status, Status::Down);
     assert!(message.to_lowercase().contains("refused"), "{message}");
 
-    let blackhole = Blackhole::start().await;
-    let silent = deadpool(&format!("postgres://postgres@{}/test", blackhole.address), 1);
+    let blackhole = SilentServer::start().await.unwrap();
+    let silent = deadpool(&format!("postgres://postgres@{}/test", blackhole.address()), 1);
     let started = Instant::now();
     assert_eq!(verdict(&report_of(DeadpoolCheck::new(silent), TIMEOUT).await).0, Status::Down);
     assert!(started.elapsed() < TIMEOUT * 3);

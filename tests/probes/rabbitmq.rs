@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 use health_core::Status;
 use health_core::probe::rabbitmq::{self, ConnectionCheck, QueueCheck, QueueOptions};
 
-use crate::support::{Mode, Relay, details, report_of, url, verdict};
+use health_core::testing::{Close, Direction, FaultProxy};
+
+use crate::support::{details, report_of, url, verdict};
 
 /// The tests here share one broker, and one of them raises an alarm on it.
 pub(crate) static BROKER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -70,22 +72,22 @@ async fn a_thousand_runs_leave_no_channel_open() {
 async fn a_silent_broker_is_down_within_the_timeout_and_a_lost_one_down_at_once() {
     let Some(url) = url("RABBITMQ_URL") else { return };
     let _broker = BROKER.lock().await;
-    let relay = Relay::start(address(&url)).await;
-    let relayed = url.replace(&address(&url).to_string(), &relay.address.to_string());
+    let relay = FaultProxy::start(address(&url)).await.unwrap();
+    let relayed = relay.url(&url);
     let connection = connect(&relayed).await;
     assert_eq!(
         verdict(&report_of(ConnectionCheck::new(connection.clone()), Duration::from_secs(2)).await).0,
         Status::Up
     );
 
-    relay.set(Mode::Blackhole);
+    relay.blackhole();
     let timeout = Duration::from_millis(500);
     let started = Instant::now();
     let report = report_of(ConnectionCheck::new(connection.clone()), timeout).await;
     assert_eq!(verdict(&report).0, Status::Down);
     assert!(started.elapsed() < timeout * 3);
 
-    relay.cut();
+    relay.cut(Close::Fin);
     tokio::time::sleep(Duration::from_millis(200)).await;
     let report = report_of(ConnectionCheck::new(connection), timeout).await;
     let (status, message) = verdict(&report);
@@ -97,9 +99,9 @@ async fn a_silent_broker_is_down_within_the_timeout_and_a_lost_one_down_at_once(
 async fn a_slow_broker_is_degraded() {
     let Some(url) = url("RABBITMQ_URL") else { return };
     let _broker = BROKER.lock().await;
-    let relay = Relay::start(address(&url)).await;
-    let connection = connect(&url.replace(&address(&url).to_string(), &relay.address.to_string())).await;
-    relay.set(Mode::Delay(Duration::from_millis(150)));
+    let relay = FaultProxy::start(address(&url)).await.unwrap();
+    let connection = connect(&relay.url(&url)).await;
+    relay.latency(Direction::Both, Duration::from_millis(150));
     let options = health_core::probe::rabbitmq::RabbitMqOptions::new().slow_after(Duration::from_millis(100));
     let report = report_of(ConnectionCheck::new(connection).with_options(options), Duration::from_secs(2)).await;
     let (status, message) = verdict(&report);

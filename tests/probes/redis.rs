@@ -6,8 +6,10 @@ use health_core::Status;
 use health_core::probe::redis::{ConnectionCheck, RedisOptions};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
+use health_core::testing::SilentServer;
+
 use crate::support::{
-    Blackhole, Server, assert_secret_absent, binary, closed_port, details, free_port, report_of, url, verdict, wait_for,
+    Server, assert_secret_absent, binary, closed_port, details, free_port, report_of, url, verdict, wait_for,
 };
 
 fn lazy_manager(url: &str) -> ConnectionManager {
@@ -38,9 +40,9 @@ async fn a_running_server_is_up_with_the_version_and_role_info_reports() {
 
 #[tokio::test]
 async fn a_closed_port_and_a_silent_server_are_down_within_the_timeout() {
-    let blackhole = Blackhole::start().await;
+    let blackhole = SilentServer::start().await.unwrap();
     let timeout = Duration::from_millis(500);
-    for address in [format!("127.0.0.1:{}", closed_port()), blackhole.address.to_string()] {
+    for address in [format!("127.0.0.1:{}", closed_port()), blackhole.address().to_string()] {
         let started = Instant::now();
         let report = report_of(ConnectionCheck::new(lazy_manager(&format!("redis://{address}"))), timeout).await;
         assert_eq!(verdict(&report).0, Status::Down, "{address}");

@@ -1,13 +1,16 @@
 //! What the probe tests share: skipping without a server, unreachable
 //! addresses, servers of their own, and running a probe as a report does.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use health_core::testing::{Direction, FaultProxy, Tap};
 use health_core::{Check, CheckOptions, Registry, Report, Status};
-use tokio::net::TcpListener;
 
 /// The value of `variable`, or `None` after printing why the test is skipped.
 pub fn url(variable: &str) -> Option<String> {
@@ -47,32 +50,6 @@ pub fn closed_port() -> u16 {
 /// A free port, for a server of the test's own.
 pub fn free_port() -> u16 {
     closed_port()
-}
-
-/// A listener that accepts connections and never answers, until dropped.
-pub struct Blackhole {
-    pub address: SocketAddr,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Blackhole {
-    pub async fn start() -> Blackhole {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
-        let task = tokio::spawn(async move {
-            let mut held = Vec::new();
-            while let Ok((stream, _)) = listener.accept().await {
-                held.push(stream);
-            }
-        });
-        Blackhole { address, task }
-    }
-}
-
-impl Drop for Blackhole {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
 }
 
 /// One check in a registry, run the way every report runs it: under its
@@ -201,57 +178,7 @@ pub fn assert_secret_absent(report: &Report<health_core::DynamicComponents>, sec
     assert!(!json.contains(secret), "the secret {secret:?} leaked into {json}");
 }
 
-/// How a [`Relay`] treats the bytes it carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// Forwards them at once.
-    Forward,
-    /// Forwards them after a delay.
-    Delay(Duration),
-    /// Swallows them: the peer waits for an answer that never comes.
-    Blackhole,
-}
-
-/// A TCP relay in front of a real server, to make the network between a
-/// client and it fail the ways networks do, to count connections, and to
-/// count the requests in flight on the server.
-pub struct Relay {
-    pub address: SocketAddr,
-    mode: tokio::sync::watch::Sender<Mode>,
-    accepted: std::sync::Arc<std::sync::atomic::AtomicUsize>,
-    traffic: std::sync::Arc<Traffic>,
-    connections: std::sync::Arc<std::sync::Mutex<tokio::task::JoinSet<()>>>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-/// What crossed a relay: requests the server has not answered yet, with
-/// the most at once. A request is what a client sends on a connection; the
-/// server's next bytes on it answer every request sent on it before.
-/// Requests sent on a connection in one write count as one.
-#[derive(Default)]
-pub struct Traffic {
-    requests: std::sync::atomic::AtomicUsize,
-    most_requests: std::sync::atomic::AtomicUsize,
-    sent: std::sync::atomic::AtomicUsize,
-}
-
-impl Traffic {
-    fn requested(&self, unanswered: &std::sync::atomic::AtomicUsize, count: usize) {
-        use std::sync::atomic::Ordering;
-        unanswered.fetch_add(count, Ordering::SeqCst);
-        self.sent.fetch_add(count, Ordering::SeqCst);
-        let requests = self.requests.fetch_add(count, Ordering::SeqCst) + count;
-        self.most_requests.fetch_max(requests, Ordering::SeqCst);
-    }
-
-    fn answered(&self, unanswered: &std::sync::atomic::AtomicUsize) {
-        use std::sync::atomic::Ordering;
-        let answered = unanswered.swap(0, Ordering::SeqCst);
-        self.requests.fetch_sub(answered, Ordering::SeqCst);
-    }
-}
-
-/// How a relay counts the requests in what a client writes.
+/// How [`Traffic`] counts the requests in what a client writes.
 #[derive(Debug, Clone, Copy)]
 pub enum Requests {
     /// Each write is one request.
@@ -299,134 +226,64 @@ fn resp_commands(bytes: &[u8]) -> usize {
     commands
 }
 
-impl Relay {
-    pub async fn start(upstream: SocketAddr) -> Relay {
-        Relay::counting(upstream, Requests::Writes).await
-    }
+/// What crossed a [`FaultProxy`]: requests the server has not answered yet,
+/// with the most at once. A request is what a client sends on a connection;
+/// the server's next bytes on it answer every request sent on it before.
+pub struct Traffic {
+    requests: Requests,
+    /// Requests unanswered, by connection.
+    unanswered: Mutex<HashMap<u64, usize>>,
+    in_flight: AtomicUsize,
+    most: AtomicUsize,
+    sent: AtomicUsize,
+}
 
-    /// A relay that counts requests as `requests` says.
-    pub async fn counting(upstream: SocketAddr, requests: Requests) -> Relay {
-        use std::sync::atomic::Ordering;
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
-        let (mode, watcher) = tokio::sync::watch::channel(Mode::Forward);
-        let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let traffic = std::sync::Arc::new(Traffic::default());
-        let connections = std::sync::Arc::new(std::sync::Mutex::new(tokio::task::JoinSet::new()));
-        let task = tokio::spawn({
-            let accepted = accepted.clone();
-            let traffic = traffic.clone();
-            let connections = connections.clone();
-            async move {
-                while let Ok((client, _)) = listener.accept().await {
-                    accepted.fetch_add(1, Ordering::SeqCst);
-                    let watcher = watcher.clone();
-                    let traffic = traffic.clone();
-                    connections.lock().unwrap().spawn(async move {
-                        let Ok(server) = tokio::net::TcpStream::connect(upstream).await else { return };
-                        let unanswered = std::sync::atomic::AtomicUsize::new(0);
-                        let (client_read, client_write) = client.into_split();
-                        let (server_read, server_write) = server.into_split();
-                        tokio::join!(
-                            pump(client_read, server_write, watcher.clone(), |written| {
-                                traffic.requested(&unanswered, requests.count(written))
-                            }),
-                            pump(server_read, client_write, watcher, |_| traffic.answered(&unanswered))
-                        );
-                        traffic.answered(&unanswered);
-                    });
-                }
-            }
-        });
-        Relay { address, mode, accepted, traffic, connections, task }
-    }
-
+impl Traffic {
     /// The most requests the server had unanswered at once since the last
     /// call, and how many were sent; starts counting anew.
     pub fn take_most_in_flight(&self) -> (usize, usize) {
-        use std::sync::atomic::Ordering;
-        let now = self.traffic.requests.load(Ordering::SeqCst);
-        (self.traffic.most_requests.swap(now, Ordering::SeqCst), self.traffic.sent.swap(0, Ordering::SeqCst))
+        let now = self.in_flight.load(Ordering::SeqCst);
+        (self.most.swap(now, Ordering::SeqCst), self.sent.swap(0, Ordering::SeqCst))
     }
 
-    pub fn set(&self, mode: Mode) {
-        self.mode.send_replace(mode);
-    }
-
-    /// Closes every connection relayed so far, as a server that went away.
-    pub fn cut(&self) {
-        self.connections.lock().unwrap().abort_all();
-    }
-
-    /// How many connections clients opened through the relay.
-    pub fn accepted(&self) -> usize {
-        self.accepted.load(std::sync::atomic::Ordering::SeqCst)
+    fn answered(&self, connection: u64) {
+        let answered = self.unanswered.lock().unwrap().remove(&connection).unwrap_or(0);
+        self.in_flight.fetch_sub(answered, Ordering::SeqCst);
     }
 }
 
-impl Drop for Relay {
-    fn drop(&mut self) {
-        self.task.abort();
-        self.cut();
-    }
-}
+/// A proxy's tap counting its [`Traffic`].
+struct Counting(Arc<Traffic>);
 
-/// Copies `from` to `to` as the mode says, calling `forwarded` before each
-/// chunk it forwards.
-async fn pump(
-    mut from: tokio::net::tcp::OwnedReadHalf,
-    mut to: tokio::net::tcp::OwnedWriteHalf,
-    mode: tokio::sync::watch::Receiver<Mode>,
-    forwarded: impl Fn(&[u8]),
-) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut buffer = vec![0u8; 16 * 1024];
-    loop {
-        let read = match from.read(&mut buffer).await {
-            Ok(0) | Err(_) => return,
-            Ok(read) => read,
-        };
-        let current = *mode.borrow();
-        match current {
-            Mode::Forward => {}
-            Mode::Delay(delay) => tokio::time::sleep(delay).await,
-            Mode::Blackhole => continue,
-        }
-        forwarded(&buffer[..read]);
-        if to.write_all(&buffer[..read]).await.is_err() {
-            return;
-        }
-    }
-}
-
-/// A server that answers every connection with bytes of no protocol, then
-/// closes it: a probe must report DOWN, never panic.
-pub struct Babbler {
-    pub address: SocketAddr,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Babbler {
-    pub async fn start() -> Babbler {
-        use tokio::io::AsyncWriteExt;
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
-        let task = tokio::spawn(async move {
-            while let Ok((mut stream, _)) = listener.accept().await {
-                tokio::spawn(async move {
-                    let _ = stream
-                        .write_all(b"*9\r\n$-7\r\nR\x00\x00\x00\x02\xff\xfe HTTP/9.9 999\r\n\r\n\x00garbage")
-                        .await;
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                });
+impl Tap for Counting {
+    fn forwarded(&self, connection: u64, direction: Direction, bytes: &[u8]) {
+        let traffic = &self.0;
+        match direction {
+            Direction::ToUpstream => {
+                let count = traffic.requests.count(bytes);
+                *traffic.unanswered.lock().unwrap().entry(connection).or_default() += count;
+                traffic.sent.fetch_add(count, Ordering::SeqCst);
+                let in_flight = traffic.in_flight.fetch_add(count, Ordering::SeqCst) + count;
+                traffic.most.fetch_max(in_flight, Ordering::SeqCst);
             }
-        });
-        Babbler { address, task }
+            _ => traffic.answered(connection),
+        }
+    }
+
+    fn closed(&self, connection: u64) {
+        self.0.answered(connection);
     }
 }
 
-impl Drop for Babbler {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
+/// A proxy in front of `upstream`, counting its requests as `requests` says.
+pub async fn counting_proxy(upstream: SocketAddr, requests: Requests) -> (FaultProxy, Arc<Traffic>) {
+    let traffic = Arc::new(Traffic {
+        requests,
+        unanswered: Mutex::new(HashMap::new()),
+        in_flight: AtomicUsize::new(0),
+        most: AtomicUsize::new(0),
+        sent: AtomicUsize::new(0),
+    });
+    let proxy = FaultProxy::builder(upstream).tap(Counting(Arc::clone(&traffic))).start().await.unwrap();
+    (proxy, traffic)
 }
