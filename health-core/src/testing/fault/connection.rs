@@ -54,6 +54,10 @@ async fn next_cut(cuts: &mut watch::Receiver<Cut>) -> Option<Close> {
 
 /// Copies `from` to `to` through the faults, chunk by chunk, until `from`
 /// ends; then ends `to` too, so that a half-close crosses the proxy.
+///
+/// While the proxy is a blackhole nothing is read or written: bytes wait in
+/// the kernel's buffers, as in a network that drops every packet, and flow
+/// once it is restored, as TCP's retransmissions do when a partition heals.
 async fn pump(
     mut from: impl AsyncRead + Unpin,
     mut to: impl AsyncWrite + Unpin,
@@ -61,23 +65,23 @@ async fn pump(
     shared: &Shared,
     id: u64,
 ) {
-    let faults = shared.faults.subscribe();
+    let mut faults = shared.faults.subscribe();
     let mut buffer = vec![0u8; 16 * 1024];
     loop {
+        if !passes(&mut faults).await {
+            break;
+        }
         let read = match from.read(&mut buffer).await {
             Ok(0) | Err(_) => break,
             Ok(read) => read,
         };
-        let delay = match *faults.borrow() {
-            Faults { blackhole: true, .. } => continue,
-            current => current.delay(direction),
-        };
+        let delay = faults.borrow().delay(direction);
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;
-            // Blackholed while it was held: swallowed after all.
-            if faults.borrow().blackhole {
-                continue;
-            }
+        }
+        // Read or held just as the blackhole began: it waits as well.
+        if !passes(&mut faults).await {
+            break;
         }
         if let Some(tap) = &shared.tap {
             tap.forwarded(id, direction, &buffer[..read]);
@@ -87,6 +91,11 @@ async fn pump(
         }
     }
     let _ = to.shutdown().await;
+}
+
+/// Waits while the proxy is a blackhole; `false` if it is gone meanwhile.
+async fn passes(faults: &mut watch::Receiver<Faults>) -> bool {
+    faults.wait_for(|faults| !faults.blackhole).await.is_ok()
 }
 
 /// Counts a connection open until its relay ends, however it ends.

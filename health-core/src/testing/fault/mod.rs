@@ -55,7 +55,7 @@ use self::listener::Listener;
 /// client.read_exact(&mut answer).await?;
 /// assert_eq!(&answer, b"ping");
 ///
-/// // Swallowed: the server never sees it, the client never hears back.
+/// // Held: the server does not see it, the client does not hear back.
 /// proxy.blackhole();
 /// client.write_all(b"lost").await?;
 /// let silent = tokio::time::timeout(Duration::from_millis(100), client.read(&mut answer)).await;
@@ -269,10 +269,11 @@ impl FaultProxy {
         });
     }
 
-    /// Swallows every byte from now on, both ways: open connections stop
+    /// Holds every byte from now on, both ways: open connections stop
     /// answering mid-stream, new ones are accepted and never answered. The
     /// client sees a server that hangs, not one that fails: only its own
-    /// timeout ends the wait.
+    /// timeout ends the wait. Held bytes flow once [restored](Self::restore),
+    /// as TCP's retransmissions do when a network partition heals.
     pub fn blackhole(&self) {
         self.shared.faults.send_modify(|faults| faults.blackhole = true);
     }
@@ -285,7 +286,8 @@ impl FaultProxy {
 
     /// Refuses new connections from now on: the listening socket is closed,
     /// so that connecting fails at once with "connection refused". Open
-    /// connections are left as they are.
+    /// connections are left as they are; one the kernel had queued but the
+    /// proxy not yet accepted is reset.
     pub fn refuse(&self) {
         self.listener.close();
     }
