@@ -224,7 +224,8 @@ async fn a_url_is_rewritten_to_go_through_the_proxy() {
 #[tokio::test]
 async fn in_front_of_a_real_database_a_blackhole_is_a_timeout_and_restore_a_recovery() {
     let Ok(url) = std::env::var("DATABASE_URL") else {
-        eprintln!("SKIPPED: DATABASE_URL is not set; set it to run this test against a real PostgreSQL");
+        let notice = "SKIPPED: DATABASE_URL is not set; set it to run this test against a real PostgreSQL\n";
+        let _ = std::io::Write::write_all(&mut std::io::stderr(), notice.as_bytes());
         return;
     };
     let proxy = FaultProxy::in_front_of(&url).await.unwrap();
