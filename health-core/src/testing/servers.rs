@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::io::AsyncWriteExt;
-use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::{JoinHandle, JoinSet};
 
 /// A server on an ephemeral loopback port that accepts every connection and
 /// never answers: what a client meets behind a hung process or a dropped
@@ -32,51 +32,29 @@ use tokio::task::JoinHandle;
 /// assert_eq!(server.accepted(), 1);
 /// # Ok(()) }
 /// ```
-pub struct SilentServer {
-    address: SocketAddr,
-    accepted: Arc<AtomicUsize>,
-    task: JoinHandle<()>,
-}
+pub struct SilentServer(Serving);
 
 impl SilentServer {
     /// Listens on 127.0.0.1; must be called inside a Tokio runtime.
     pub async fn start() -> io::Result<SilentServer> {
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let address = listener.local_addr()?;
-        let accepted = Arc::new(AtomicUsize::new(0));
-        let task = tokio::spawn({
-            let accepted = Arc::clone(&accepted);
-            async move {
-                let mut held = Vec::new();
-                while let Ok((stream, _)) = listener.accept().await {
-                    accepted.fetch_add(1, Ordering::SeqCst);
-                    held.push(stream);
-                }
-            }
-        });
-        Ok(SilentServer { address, accepted, task })
+        let mut held = Vec::new();
+        Serving::start(move |stream| held.push(stream)).await.map(SilentServer)
     }
 
     /// Where it listens.
     pub fn address(&self) -> SocketAddr {
-        self.address
+        self.0.address
     }
 
     /// How many connections it accepted.
     pub fn accepted(&self) -> usize {
-        self.accepted.load(Ordering::SeqCst)
-    }
-}
-
-impl Drop for SilentServer {
-    fn drop(&mut self) {
-        self.task.abort();
+        self.0.accepted()
     }
 }
 
 impl fmt::Debug for SilentServer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SilentServer").field("address", &self.address).field("accepted", &self.accepted()).finish()
+        self.0.debug("SilentServer", f)
     }
 }
 
@@ -101,11 +79,7 @@ pub const GARBAGE: &[u8] = b"*9\r\n$-7\r\nR\x00\x00\x00\x02\xff\xfe HTTP/9.9 999
 /// assert!(answer.ends_with(b"{\"status\":"), "a body cut short, then the end of the stream");
 /// # Ok(()) }
 /// ```
-pub struct GarbageServer {
-    address: SocketAddr,
-    accepted: Arc<AtomicUsize>,
-    task: JoinHandle<()>,
-}
+pub struct GarbageServer(Serving);
 
 impl GarbageServer {
     /// A server that answers [`GARBAGE`].
@@ -116,47 +90,73 @@ impl GarbageServer {
     /// A server that answers `bytes`: a truncated frame, a wrong protocol's
     /// greeting, a body that is not what its headers say.
     pub async fn with(bytes: &'static [u8]) -> io::Result<GarbageServer> {
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let address = listener.local_addr()?;
-        let accepted = Arc::new(AtomicUsize::new(0));
-        let task = tokio::spawn({
-            let accepted = Arc::clone(&accepted);
-            async move {
-                let mut answering = tokio::task::JoinSet::new();
-                while let Ok((mut stream, _)) = listener.accept().await {
-                    accepted.fetch_add(1, Ordering::SeqCst);
-                    while answering.try_join_next().is_some() {}
-                    answering.spawn(async move {
-                        let _ = stream.write_all(bytes).await;
-                        // Long enough for the client to read it before the close.
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        let _ = stream.shutdown().await;
-                    });
-                }
-            }
-        });
-        Ok(GarbageServer { address, accepted, task })
+        let mut answering = JoinSet::new();
+        Serving::start(move |mut stream| {
+            // Answers done are reaped as new connections come.
+            while answering.try_join_next().is_some() {}
+            answering.spawn(async move {
+                let _ = stream.write_all(bytes).await;
+                // Long enough for the client to read it before the close.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                let _ = stream.shutdown().await;
+            });
+        })
+        .await
+        .map(GarbageServer)
     }
 
     /// Where it listens.
     pub fn address(&self) -> SocketAddr {
-        self.address
+        self.0.address
     }
 
     /// How many connections it answered.
     pub fn accepted(&self) -> usize {
-        self.accepted.load(Ordering::SeqCst)
-    }
-}
-
-impl Drop for GarbageServer {
-    fn drop(&mut self) {
-        self.task.abort();
+        self.0.accepted()
     }
 }
 
 impl fmt::Debug for GarbageServer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GarbageServer").field("address", &self.address).field("accepted", &self.accepted()).finish()
+        self.0.debug("GarbageServer", f)
+    }
+}
+
+/// A listener on an ephemeral loopback port, handing each connection it
+/// accepts to its server, and counting them; stopped when dropped, with
+/// whatever the server holds.
+struct Serving {
+    address: SocketAddr,
+    accepted: Arc<AtomicUsize>,
+    task: JoinHandle<()>,
+}
+
+impl Serving {
+    async fn start(mut serve: impl FnMut(TcpStream) + Send + 'static) -> io::Result<Serving> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let address = listener.local_addr()?;
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let counted = Arc::clone(&accepted);
+        let task = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                counted.fetch_add(1, Ordering::SeqCst);
+                serve(stream);
+            }
+        });
+        Ok(Serving { address, accepted, task })
+    }
+
+    fn accepted(&self) -> usize {
+        self.accepted.load(Ordering::SeqCst)
+    }
+
+    fn debug(&self, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct(name).field("address", &self.address).field("accepted", &self.accepted()).finish()
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        self.task.abort();
     }
 }
