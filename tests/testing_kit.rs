@@ -73,9 +73,9 @@ async fn sixty_four_concurrent_connections_pass_through_and_are_counted_until_cl
         streams.push(stream);
     }
     assert_eq!(proxy.accepted(), 64);
-    assert_eq!(proxy.open(), 64);
+    assert_eq!(proxy.open_connections(), 64);
     drop(streams);
-    eventually("every connection closed", || proxy.open() == 0).await;
+    eventually("every connection closed", || proxy.open_connections() == 0).await;
     assert_eq!(proxy.accepted(), 64);
 }
 
@@ -86,17 +86,37 @@ async fn latency_is_added_in_the_direction_asked_and_removed_by_restore() {
     let wait = Duration::from_secs(5);
     for direction in [Direction::ToUpstream, Direction::ToClient, Direction::Both] {
         proxy.restore().unwrap();
-        proxy.latency(direction, Duration::from_millis(150));
+        proxy.latency(direction, Duration::from_millis(200));
         let started = Instant::now();
         assert_eq!(round_trip(&mut stream, b"slow", wait).await.as_deref(), Some(&b"slow"[..]));
         let took = started.elapsed();
-        let least = if direction == Direction::Both { 300 } else { 150 };
+        // One way delays the round trip once, both ways twice.
+        let (least, most) = if direction == Direction::Both { (400, 1000) } else { (200, 400) };
         assert!(took >= Duration::from_millis(least), "{direction:?}: {took:?}");
+        assert!(took < Duration::from_millis(most), "{direction:?}: {took:?}");
     }
     proxy.restore().unwrap();
     let started = Instant::now();
     assert!(round_trip(&mut stream, b"fast", wait).await.is_some());
     assert!(started.elapsed() < Duration::from_millis(150), "restored: {:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn latency_is_a_delay_line_not_a_delay_per_chunk() {
+    let proxy = FaultProxy::start(echo().await).await.unwrap();
+    let mut stream = TcpStream::connect(proxy.address()).await.unwrap();
+    proxy.latency(Direction::ToUpstream, Duration::from_millis(200));
+    let started = Instant::now();
+    // Ten writes, each its own chunk: all arrive 200 ms late, not 2 s.
+    for n in 0..10u8 {
+        stream.write_all(&[n]).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let mut echoed = [0; 10];
+    tokio::time::timeout(Duration::from_secs(5), stream.read_exact(&mut echoed)).await.unwrap().unwrap();
+    assert_eq!(echoed, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(200) && took < Duration::from_secs(1), "{took:?}");
 }
 
 #[tokio::test]
@@ -134,7 +154,7 @@ async fn a_cut_closes_every_open_connection_with_fin_or_reset() {
     proxy.cut(Close::Reset);
     let read = tokio::time::timeout(Duration::from_secs(2), reset.read(&mut buffer)).await.unwrap();
     assert_eq!(read.unwrap_err().kind(), ErrorKind::ConnectionReset);
-    eventually("both cut connections closed", || proxy.open() == 0).await;
+    eventually("both cut connections closed", || proxy.open_connections() == 0).await;
 
     // New connections are accepted as before.
     let mut again = TcpStream::connect(proxy.address()).await.unwrap();
@@ -390,8 +410,11 @@ async fn a_failed_expectation_says_what_was_answered_and_shows_the_whole_report(
     assert!(message.contains("the whole report (GET /health, 503 DOWN)"), "{message}");
     assert!(message.contains("connection refused"), "{message}");
 
-    let unreachable = HealthClient::address(SilentServer::start().await.unwrap().address());
-    drop(unreachable);
+    // A hung server: no answer within the client's timeout.
+    let silent = SilentServer::start().await.unwrap();
+    let hung = HealthClient::address(silent.address()).timeout(Duration::from_millis(200));
+    let error = hung.get("/health").await.unwrap_err();
+    assert_eq!(error.to_string(), "GET /health: no answer within 200ms");
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
     let error = HealthClient::address(closed).get("/health").await.unwrap_err();
     assert!(error.to_string().starts_with("GET /health: no answer: cannot connect"), "{error}");
@@ -429,6 +452,17 @@ async fn a_wait_returns_at_the_report_that_changes_the_answer_and_fails_loudly_a
     })
     .await;
     assert!(message.contains("2 new reports) for at most 2 reports"), "{message}");
+
+    // A read that hangs is cut at the bound too.
+    let silent = SilentServer::start().await.unwrap();
+    let hung = HealthClient::address(silent.address());
+    let started = Instant::now();
+    let message = panic_message(async move {
+        hung.wait_for("/health/ready", 200, Status::Up, Within::Time(Duration::from_millis(300))).await;
+    })
+    .await;
+    assert!(message.starts_with("GET /health/ready: no answer before the bound, expected 200 UP"), "{message}");
+    assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
 
     let uncounted = HealthClient::service(health_core::http::HealthService::builder(monitor).build().unwrap());
     let message = panic_message(async move {

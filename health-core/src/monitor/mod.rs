@@ -396,9 +396,25 @@ impl<R: ReportSource> Monitor<R> {
         self.shared.background.is_some()
     }
 
-    /// The generation of the latest run started.
-    pub(crate) fn generation(&self) -> u64 {
-        self.shared.generations.load(Ordering::Relaxed)
+    /// `subject`'s status in `snapshot`, as a read of it would answer: DOWN
+    /// if it drains and shutdown has begun.
+    pub(crate) fn status_in(
+        &self,
+        snapshot: &Snapshot<R::Components>,
+        subject: &Subject,
+    ) -> Result<Status, UnknownSubject> {
+        let target = self.resolve(subject)?;
+        if self.is_drained(target) {
+            return Ok(Status::Down);
+        }
+        Ok(snapshot.status(self.shared.catalog.selection(target), matches!(target, Target::Component(_))))
+    }
+
+    /// The generation of the latest background snapshot; 0 before the
+    /// first, or without a background refresh.
+    pub(crate) fn landed(&self) -> u64 {
+        let latest = self.shared.background.as_ref().and_then(|background| background.latest.borrow().clone());
+        latest.map_or(0, |snapshot| snapshot.generation())
     }
 
     /// The first background snapshot newer than generation `after`, once it

@@ -5,6 +5,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty, Limited};
@@ -60,8 +61,13 @@ const MAX_BODY: usize = 4 * 1024 * 1024;
 pub struct HealthClient {
     transport: Transport,
     base_path: String,
+    timeout: Duration,
     pub(super) reports: Option<Arc<dyn Reports>>,
 }
+
+/// How long one request may take unless [`HealthClient::timeout`] says
+/// otherwise.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How requests reach the endpoints.
 #[derive(Clone)]
@@ -103,6 +109,13 @@ pub enum ClientError {
         /// What failed.
         error: String,
     },
+    /// No answer within the client's timeout.
+    Timeout {
+        /// The path asked for.
+        path: String,
+        /// How long it waited.
+        after: Duration,
+    },
 }
 
 impl fmt::Display for ClientError {
@@ -110,6 +123,7 @@ impl fmt::Display for ClientError {
         match self {
             ClientError::Transport { path, error } => write!(f, "GET {path}: no answer: {error}"),
             ClientError::Body { path, error } => write!(f, "GET {path}: the body could not be read: {error}"),
+            ClientError::Timeout { path, after } => write!(f, "GET {path}: no answer within {after:?}"),
         }
     }
 }
@@ -118,6 +132,7 @@ impl std::error::Error for ClientError {}
 
 /// A route of the health endpoints: a path, or the route serving a subject.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Route {
     /// A path as given, from the root: `/health/ready?verbose`.
     Path(String),
@@ -186,7 +201,15 @@ impl HealthClient {
     }
 
     fn with(transport: Transport) -> HealthClient {
-        HealthClient { transport, base_path: "/health".to_owned(), reports: None }
+        HealthClient { transport, base_path: "/health".to_owned(), timeout: DEFAULT_REQUEST_TIMEOUT, reports: None }
+    }
+
+    /// How long one request may take, on Tokio's clock:
+    /// [`DEFAULT_REQUEST_TIMEOUT`] unless set.
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
     }
 
     /// Where the endpoints of subjects are: `/health` by default.
@@ -221,12 +244,16 @@ impl HealthClient {
         }
     }
 
-    /// `GET` `route`, asking for JSON.
+    /// `GET` `route`, asking for JSON, within the client's timeout.
     pub async fn get(&self, route: impl Into<Route>) -> Result<Reply, ClientError> {
         let path = self.path(&route.into());
-        match &self.transport {
-            Transport::Service(service) => service.call(path).await,
-            Transport::Address(address) => over_http(*address, path).await,
+        let answer = match &self.transport {
+            Transport::Service(service) => service.call(path.clone()),
+            Transport::Address(address) => Box::pin(over_http(*address, path.clone())),
+        };
+        match tokio::time::timeout(self.timeout, answer).await {
+            Ok(answer) => answer,
+            Err(_) => Err(ClientError::Timeout { path, after: self.timeout }),
         }
     }
 
@@ -320,8 +347,9 @@ impl Reply {
         self.code == code && self.status() == Some(status)
     }
 
-    /// `503 DOWN`, or `503 (no status in the body)`.
-    pub(super) fn summary(&self) -> String {
+    /// The code and the body's status in a line: `503 DOWN`, or
+    /// `503 (no status in the body)`.
+    pub fn summary(&self) -> String {
         match self.status() {
             Some(status) => format!("{} {status}", self.code),
             None => format!("{} (no status in the body)", self.code),
@@ -402,6 +430,7 @@ impl fmt::Debug for HealthClient {
         f.debug_struct("HealthClient")
             .field("transport", &transport)
             .field("base_path", &self.base_path)
+            .field("timeout", &self.timeout)
             .field("counts_reports", &self.reports.is_some())
             .finish()
     }

@@ -37,7 +37,7 @@ mod scripted;
 mod servers;
 mod wait;
 
-pub use client::{ClientError, HealthClient, Reply, Route};
+pub use client::{ClientError, DEFAULT_REQUEST_TIMEOUT, HealthClient, Reply, Route};
 pub use fault::{Close, Direction, FaultProxy, FaultProxyBuilder, Tap};
 pub use runs::Runs;
 pub use scripted::{ScriptedCheck, Step};

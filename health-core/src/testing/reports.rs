@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use crate::ReportSource;
-use crate::monitor::{Monitor, Subject};
+use crate::monitor::Monitor;
 
 /// The reports of a monitor, its report type erased.
 pub(crate) trait Reports: Send + Sync {
@@ -29,7 +29,7 @@ impl<R: ReportSource> Reports for Counter<R> {
     }
 
     fn landed(&self) -> u64 {
-        self.0.latest(&Subject::Overall).ok().flatten().map_or(0, |snapshot| snapshot.generation())
+        self.0.landed()
     }
 
     fn next_after(&self, after: u64) -> Pin<Box<dyn Future<Output = Option<u64>> + Send + '_>> {

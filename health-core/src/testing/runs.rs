@@ -17,10 +17,10 @@ use crate::{ReportSource, Status};
 /// the next background report. Under `#[tokio::test(start_paused = true)]`
 /// Tokio skips the waits, so that a scenario of minutes takes none.
 ///
-/// The status asserted is the monitor's tracked one, as every transport
-/// serves it: thresholds, groups and the drain on shutdown included. A
-/// failed assertion prints the run, the statuses so far and the whole
-/// report, messages redacted as served.
+/// The status asserted is the subject's in the step's report, as every
+/// transport serves it: thresholds, groups and the drain on shutdown
+/// included. A failed assertion prints the run, the statuses so far and the
+/// whole report, messages redacted as served.
 ///
 /// ```
 /// use health_core::monitor::{Monitor, Subject};
@@ -58,7 +58,7 @@ pub struct Runs<R: ReportSource> {
 impl<R: ReportSource> Runs<R> {
     /// Steps `monitor` (a clone of it: the same checks, state and statuses).
     pub fn new(monitor: &Monitor<R>) -> Self {
-        Runs { monitor: monitor.clone(), every: Duration::ZERO, count: 0, generation: monitor.generation() }
+        Runs { monitor: monitor.clone(), every: Duration::ZERO, count: 0, generation: monitor.landed() }
     }
 
     /// On request, waits `every` on Tokio's clock before each step but the
@@ -74,7 +74,9 @@ impl<R: ReportSource> Runs<R> {
         self.count
     }
 
-    /// One step: a run of every enabled check. Returns its report.
+    /// One step: a run of every enabled check. Returns its report: in
+    /// background mode, the first one newer than the last step's (the
+    /// first step takes a report under way, if any, or the next).
     ///
     /// # Panics
     ///
@@ -112,7 +114,7 @@ impl<R: ReportSource> Runs<R> {
         let mut seen = Vec::new();
         for want in expected {
             let snapshot = self.step().await;
-            let status = self.status(subject);
+            let status = self.status(&snapshot, subject);
             seen.push(status);
             if status != want {
                 panic!(
@@ -125,17 +127,20 @@ impl<R: ReportSource> Runs<R> {
         }
     }
 
-    /// Steps until `subject` has `status`, at most `most` times; returns
-    /// how many steps it took.
+    /// Steps until `subject` has `status`, at most `most` times (at least
+    /// once); returns how many steps it took.
     ///
     /// # Panics
     ///
     /// If `subject` still has another status after `most` steps; the message
     /// shows the whole report of the last.
     pub async fn until(&mut self, subject: &Subject, status: Status, most: u32) -> u32 {
-        for taken in 1..=most {
+        let most = most.max(1);
+        let mut taken = 0;
+        loop {
             let snapshot = self.step().await;
-            let now = self.status(subject);
+            taken += 1;
+            let now = self.status(&snapshot, subject);
             if now == status {
                 return taken;
             }
@@ -147,14 +152,12 @@ impl<R: ReportSource> Runs<R> {
                 );
             }
         }
-        0
     }
 
-    /// The tracked status of `subject`.
-    fn status(&self, subject: &Subject) -> Status {
-        match self.monitor.status(subject) {
-            Ok(Some(status)) => status,
-            Ok(None) => panic!("{subject} has no status yet after run {}: none of its components ran", self.count),
+    /// `subject`'s status in `snapshot`.
+    fn status(&self, snapshot: &Snapshot<R::Components>, subject: &Subject) -> Status {
+        match self.monitor.status_in(snapshot, subject) {
+            Ok(status) => status,
             Err(unknown) => panic!("{unknown}"),
         }
     }

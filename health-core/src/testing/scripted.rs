@@ -20,8 +20,9 @@ use crate::{Check, Outcome, Thresholds};
 /// It implements `Check<S>` for every state, with the default timeout, no
 /// criticality and no thresholds: set them where it is used, with `#[health(...)]` on a
 /// derived report's field or [`CheckOptions`](crate::CheckOptions) in a
-/// [`Registry`](crate::Registry). Clones share the script and the count of
-/// runs, so that the test keeps one to add steps and count runs.
+/// [`Registry`](crate::Registry). Clones share the script, the count of
+/// runs and the history thresholds count, so that the test keeps one to add
+/// steps and count runs; give each component a check of its own.
 ///
 /// Delays use Tokio's clock: under `#[tokio::test(start_paused = true)]` a
 /// step that hangs for an hour takes no time.
@@ -141,10 +142,12 @@ impl ScriptedCheck {
         self.steps().left.push_back(step);
     }
 
-    /// Replaces the steps left with `steps`: what the next runs do.
+    /// Replaces the script with `steps`: what the next runs do. A cycling
+    /// script cycles through these from now on.
     pub fn then(&self, steps: impl IntoIterator<Item = Step>) {
         let mut script = self.steps();
         script.left = steps.into_iter().collect();
+        script.played.clear();
     }
 
     /// How many runs began.

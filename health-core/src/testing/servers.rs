@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use bytes::Bytes;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::{JoinHandle, JoinSet};
@@ -72,7 +73,7 @@ pub const GARBAGE: &[u8] = b"*9\r\n$-7\r\nR\x00\x00\x00\x02\xff\xfe HTTP/9.9 999
 /// use tokio::io::AsyncReadExt;
 ///
 /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
-/// let server = GarbageServer::with(b"HTTP/1.1 200 OK\r\nContent-Length: 999\r\n\r\n{\"status\":").await?;
+/// let server = GarbageServer::with(&b"HTTP/1.1 200 OK\r\nContent-Length: 999\r\n\r\n{\"status\":"[..]).await?;
 /// let mut client = tokio::net::TcpStream::connect(server.address()).await?;
 /// let mut answer = Vec::new();
 /// client.read_to_end(&mut answer).await?;
@@ -84,18 +85,20 @@ pub struct GarbageServer(Serving);
 impl GarbageServer {
     /// A server that answers [`GARBAGE`].
     pub async fn start() -> io::Result<GarbageServer> {
-        GarbageServer::with(GARBAGE).await
+        GarbageServer::with(Bytes::from_static(GARBAGE)).await
     }
 
     /// A server that answers `bytes`: a truncated frame, a wrong protocol's
     /// greeting, a body that is not what its headers say.
-    pub async fn with(bytes: &'static [u8]) -> io::Result<GarbageServer> {
+    pub async fn with(bytes: impl Into<Bytes>) -> io::Result<GarbageServer> {
+        let bytes = bytes.into();
         let mut answering = JoinSet::new();
         Serving::start(move |mut stream| {
             // Answers done are reaped as new connections come.
             while answering.try_join_next().is_some() {}
+            let bytes = bytes.clone();
             answering.spawn(async move {
-                let _ = stream.write_all(bytes).await;
+                let _ = stream.write_all(&bytes).await;
                 // Long enough for the client to read it before the close.
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 let _ = stream.shutdown().await;
@@ -138,9 +141,16 @@ impl Serving {
         let accepted = Arc::new(AtomicUsize::new(0));
         let counted = Arc::clone(&accepted);
         let task = tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                counted.fetch_add(1, Ordering::SeqCst);
-                serve(stream);
+            loop {
+                match listener.accept().await {
+                    Ok((stream, _)) => {
+                        counted.fetch_add(1, Ordering::SeqCst);
+                        serve(stream);
+                    }
+                    // Out of descriptors, or a connection reset while queued:
+                    // waited out, as a server does.
+                    Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+                }
             }
         });
         Ok(Serving { address, accepted, task })

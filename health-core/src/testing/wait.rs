@@ -12,6 +12,9 @@ use crate::Status;
 /// service behind an address, or a monitor that runs checks on request.
 const POLL: Duration = Duration::from_millis(10);
 
+/// What stands for an unbounded wait.
+const YEAR: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+
 /// The bound of a wait ([`HealthClient::wait_for`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -30,7 +33,8 @@ impl HealthClient {
     /// returns that answer. It reads again as soon as something may have
     /// changed: at each new background report when the client counts a
     /// monitor in background mode, else every 10 ms; it never waits past
-    /// the bound.
+    /// the bound, a read under way included. A read that gets no answer (a
+    /// server restarting) is waited out like a wrong one.
     ///
     /// ```
     /// use std::time::Duration;
@@ -52,9 +56,10 @@ impl HealthClient {
     /// let client = HealthClient::monitor(&monitor)?;
     /// client.wait_for("/health/ready", 200, Status::Up, Within::Reports(1)).await;
     ///
-    /// // The database stops answering: the check's 2 s timeout, plus a report.
+    /// // The database stops answering: DOWN after the check's 2 s timeout, at
+    /// // the next report.
     /// database.then([Step::hangs()]);
-    /// client.wait_for("/health/ready", 503, Status::Down, Within::Time(Duration::from_millis(2500))).await;
+    /// client.wait_for("/health/ready", 503, Status::Down, Within::Time(Duration::from_secs(3))).await;
     /// database.then([Step::up()]);
     /// client.wait_for("/health/ready", 200, Status::Up, Within::Reports(2)).await;
     /// # Ok(()) }
@@ -63,31 +68,45 @@ impl HealthClient {
     /// # Panics
     ///
     /// When the bound passes first, saying how long it waited, how many
-    /// reads it made, the last answer and the whole report; when a route
-    /// gives no answer; for [`Within::Reports`], when the client counts no
-    /// monitor's reports, or the monitor's refresh stopped.
+    /// reads it made, the last answer (or why there was none) and the whole
+    /// report; for [`Within::Reports`], when the client counts no monitor's
+    /// reports, or the monitor's refresh stopped.
     pub async fn wait_for(&self, route: impl Into<Route>, code: u16, status: Status, within: Within) -> Reply {
         let route = route.into();
         let started = Instant::now();
-        let mut reads = 0u32;
-        // Background reports seen since the first read.
-        let mut reports = 0u32;
-        let mut generation = self.reports.as_ref().map_or(0, |counter| counter.landed());
+        let limit = match within {
+            // A bound too far to be told is no bound: a year will do.
+            Within::Time(limit) => Some(started.checked_add(limit).unwrap_or_else(|| started + YEAR)),
+            Within::Reports(_) => None,
+        };
+        let counter = match within {
+            Within::Reports(_) if self.reports.is_none() => panic!(
+                "Within::Reports counts a monitor's reports: build the client with HealthClient::monitor, or call counting(&monitor)"
+            ),
+            _ => self.reports.as_deref(),
+        };
+        let background = counter.filter(|counter| counter.in_background());
+        let (mut reads, mut reports) = (0u32, 0u32);
         loop {
-            let reply = self.answer(route.clone()).await;
+            // Taken before the read: a report landing during it is waited
+            // for at once, never missed.
+            let generation = background.map_or(0, |counter| counter.landed());
+            let read = match limit {
+                Some(limit) => tokio::time::timeout_at(limit, self.get(route.clone())).await.ok(),
+                None => Some(self.get(route.clone()).await),
+            };
             reads += 1;
-            if reply.is(code, status) {
-                return reply;
-            }
-            let exhausted = match within {
-                Within::Time(limit) => started.elapsed() >= limit,
-                Within::Reports(most) => match self.reports.as_deref() {
-                    None => panic!(
-                        "Within::Reports counts a monitor's reports: build the client with HealthClient::monitor, or call counting(&monitor)"
-                    ),
-                    Some(counter) if counter.in_background() => reports >= most,
-                    Some(_) => reads >= most,
-                },
+            let last = match read {
+                Some(Ok(reply)) if reply.is(code, status) => return reply,
+                Some(Ok(reply)) => Ok(reply),
+                Some(Err(error)) => Err(error.to_string()),
+                None => Err(format!("GET {}: no answer before the bound", self.path(&route))),
+            };
+            let exhausted = match (within, limit) {
+                (_, Some(limit)) => Instant::now() >= limit,
+                (Within::Reports(most), _) if background.is_some() => reports >= most,
+                (Within::Reports(most), _) => reads >= most,
+                _ => true,
             };
             if exhausted {
                 let context = format!(
@@ -98,15 +117,13 @@ impl HealthClient {
                         Within::Reports(most) => format!("{most} reports"),
                     }
                 );
-                panic!("{}", self.mismatch(&reply, code, status, &context).await);
+                match last {
+                    Ok(reply) => panic!("{}", self.mismatch(&reply, code, status, &context).await),
+                    Err(error) => panic!("{error}, expected {code} {status}{context}"),
+                }
             }
             // Wait for what may change the answer, never past the bound.
-            let counter = self.reports.as_deref().filter(|counter| counter.in_background());
-            let limit = match within {
-                Within::Time(limit) => Some(started + limit),
-                Within::Reports(_) => None,
-            };
-            match (counter, limit) {
+            match (background, limit) {
                 (Some(counter), limit) => {
                     let next = counter.next_after(generation);
                     let landed = match limit {
@@ -114,10 +131,7 @@ impl HealthClient {
                         None => Some(next.await),
                     };
                     match landed {
-                        Some(Some(landed)) => {
-                            generation = landed;
-                            reports += 1;
-                        }
+                        Some(Some(_)) => reports += 1,
                         Some(None) => {
                             panic!("the background refresh has stopped while waiting for GET {}", self.path(&route))
                         }

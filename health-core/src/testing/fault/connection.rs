@@ -8,15 +8,25 @@ use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
 
 use super::{Close, Cut, Direction, Faults, Shared};
 
-/// Relays `client` to `upstream` until one of them closes or a cut.
-pub(super) async fn relay(mut client: TcpStream, upstream: SocketAddr, shared: Arc<Shared>, id: u64) {
+/// Chunks read and not yet written, per direction: what a slow direction
+/// holds before it stops reading.
+const IN_FLIGHT: usize = 64;
+
+/// Relays `client` to `upstream` until one of them closes or a cut after
+/// `cuts` was subscribed, when the proxy accepted it.
+pub(super) async fn relay(
+    mut client: TcpStream,
+    upstream: SocketAddr,
+    shared: Arc<Shared>,
+    id: u64,
+    mut cuts: watch::Receiver<Cut>,
+) {
     let _open = Opened { shared: &shared, id };
-    let mut cuts = shared.cuts.subscribe();
-    cuts.borrow_and_update();
     let Ok(mut server) = TcpStream::connect(upstream).await else {
         // No server: the client sees its connection closed.
         return;
@@ -52,12 +62,14 @@ async fn next_cut(cuts: &mut watch::Receiver<Cut>) -> Option<Close> {
     }
 }
 
-/// Copies `from` to `to` through the faults, chunk by chunk, until `from`
-/// ends; then ends `to` too, so that a half-close crosses the proxy.
+/// Copies `from` to `to` through the faults until `from` ends; then ends
+/// `to` too, so that a half-close crosses the proxy.
 ///
-/// While the proxy is a blackhole nothing is read or written: bytes wait in
-/// the kernel's buffers, as in a network that drops every packet, and flow
-/// once it is restored, as TCP's retransmissions do when a partition heals.
+/// Latency is a delay line: each chunk is due its delay after it was read,
+/// however many follow it. While the proxy is a blackhole nothing is read or
+/// written: bytes wait in the kernel's buffers, as in a network that drops
+/// every packet, and flow once it is restored, as TCP's retransmissions do
+/// when a partition heals.
 async fn pump(
     mut from: impl AsyncRead + Unpin,
     mut to: impl AsyncWrite + Unpin,
@@ -65,32 +77,40 @@ async fn pump(
     shared: &Shared,
     id: u64,
 ) {
-    let mut faults = shared.faults.subscribe();
-    let mut buffer = vec![0u8; 16 * 1024];
-    loop {
-        if !passes(&mut faults).await {
-            break;
+    let (queue, mut queued) = mpsc::channel::<(Instant, Vec<u8>)>(IN_FLIGHT);
+    let read = async move {
+        let mut faults = shared.faults.subscribe();
+        let mut buffer = vec![0u8; 16 * 1024];
+        while passes(&mut faults).await {
+            let read = match from.read(&mut buffer).await {
+                Ok(0) | Err(_) => break,
+                Ok(read) => read,
+            };
+            let due = Instant::now() + faults.borrow().delay(direction);
+            // The writer gone (its side failed): nothing more to carry.
+            if queue.send((due, buffer[..read].to_vec())).await.is_err() {
+                break;
+            }
         }
-        let read = match from.read(&mut buffer).await {
-            Ok(0) | Err(_) => break,
-            Ok(read) => read,
-        };
-        let delay = faults.borrow().delay(direction);
-        if !delay.is_zero() {
-            tokio::time::sleep(delay).await;
+    };
+    let write = async move {
+        let mut faults = shared.faults.subscribe();
+        while let Some((due, bytes)) = queued.recv().await {
+            tokio::time::sleep_until(due).await;
+            // Held if the blackhole began while it was on its way.
+            if !passes(&mut faults).await {
+                break;
+            }
+            if let Some(tap) = &shared.tap {
+                tap.forwarded(id, direction, &bytes);
+            }
+            if to.write_all(&bytes).await.is_err() {
+                break;
+            }
         }
-        // Read or held just as the blackhole began: it waits as well.
-        if !passes(&mut faults).await {
-            break;
-        }
-        if let Some(tap) = &shared.tap {
-            tap.forwarded(id, direction, &buffer[..read]);
-        }
-        if to.write_all(&buffer[..read]).await.is_err() {
-            break;
-        }
-    }
-    let _ = to.shutdown().await;
+        let _ = to.shutdown().await;
+    };
+    tokio::join!(read, write);
 }
 
 /// Waits while the proxy is a blackhole; `false` if it is gone meanwhile.

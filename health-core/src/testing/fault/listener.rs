@@ -5,6 +5,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -79,10 +80,22 @@ impl Open {
     }
 }
 
-/// Accepts connections until the socket is closed, relaying each on a task
-/// of the proxy's.
+/// Accepts connections until the task is aborted, relaying each on a task
+/// of the proxy's. A failed accept (out of descriptors, a connection reset
+/// while queued, the socket shut down) is waited out.
 async fn accept(socket: Arc<TcpListener>, upstream: SocketAddr, shared: Arc<Shared>) {
-    while let Ok((client, _)) = socket.accept().await {
+    loop {
+        let client = match socket.accept().await {
+            Ok((client, _)) => client,
+            Err(_) => {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        // Subscribed now: a cut from here on closes it, even before its
+        // relay first runs.
+        let mut cuts = shared.cuts.subscribe();
+        cuts.borrow_and_update();
         shared.accepted.fetch_add(1, Ordering::SeqCst);
         shared.open.fetch_add(1, Ordering::SeqCst);
         let id = shared.next_connection.fetch_add(1, Ordering::SeqCst);
@@ -90,6 +103,6 @@ async fn accept(socket: Arc<TcpListener>, upstream: SocketAddr, shared: Arc<Shar
         // Finished relays are reaped here, so that a long test does not
         // keep one entry per connection it ever made.
         while connections.try_join_next().is_some() {}
-        connections.spawn(relay(client, upstream, Arc::clone(&shared), id));
+        connections.spawn(relay(client, upstream, Arc::clone(&shared), id, cuts));
     }
 }

@@ -159,7 +159,8 @@ pub enum Close {
 /// short.
 pub trait Tap: Send + Sync + 'static {
     /// `bytes` are about to cross connection `connection` (numbered from 0
-    /// in the order accepted) in `direction`.
+    /// in the order accepted) in `direction`: [`Direction::ToUpstream`] or
+    /// [`Direction::ToClient`], never `Both`.
     fn forwarded(&self, connection: u64, direction: Direction, bytes: &[u8]);
 
     /// Connection `connection` closed.
@@ -255,9 +256,10 @@ impl FaultProxy {
         }
     }
 
-    /// Delays every chunk in `direction` by `delay` before forwarding it,
-    /// from now on, on open connections and new ones; `Duration::ZERO`
-    /// removes the delay.
+    /// Delays every chunk read in `direction` from now on by `delay`, on
+    /// open connections and new ones: a delay line, so that a reply in
+    /// several chunks arrives `delay` late, not `delay` per chunk.
+    /// `Duration::ZERO` removes the delay.
     pub fn latency(&self, direction: Direction, delay: Duration) {
         self.shared.faults.send_modify(|faults| {
             if direction.includes(Direction::ToUpstream) {
@@ -278,16 +280,19 @@ impl FaultProxy {
         self.shared.faults.send_modify(|faults| faults.blackhole = true);
     }
 
-    /// Closes every open connection now, both the client's side and the
-    /// server's, as `close` says. New connections are accepted as before.
+    /// Closes every connection the proxy accepted, both the client's side
+    /// and the server's, as `close` says. New connections are accepted as
+    /// before; one the kernel has queued and the proxy not yet accepted is
+    /// not cut.
     pub fn cut(&self, close: Close) {
         self.shared.cuts.send_modify(|cut| *cut = Cut { number: cut.number + 1, close });
     }
 
-    /// Refuses new connections from now on: the listening socket is closed,
-    /// so that connecting fails at once with "connection refused". Open
-    /// connections are left as they are; one the kernel had queued but the
-    /// proxy not yet accepted is reset.
+    /// Refuses new connections from now on: the listening socket is shut
+    /// down, so that connecting fails at once with "connection refused".
+    /// Open connections are left as they are; one the kernel had queued but
+    /// the proxy not yet accepted is reset. At once on Linux; elsewhere the
+    /// socket may accept until its task is dropped, moments later.
     pub fn refuse(&self) {
         self.listener.close();
     }
@@ -308,7 +313,7 @@ impl FaultProxy {
     /// How many of them are open: the client's side is open, or being
     /// closed. A count that grows run after run is a client that leaks
     /// connections.
-    pub fn open(&self) -> usize {
+    pub fn open_connections(&self) -> usize {
         self.shared.open.load(Ordering::SeqCst)
     }
 }
@@ -328,7 +333,7 @@ impl fmt::Debug for FaultProxy {
             .field("faults", &*self.shared.faults.borrow())
             .field("refusing", &self.listener.is_closed())
             .field("accepted", &self.accepted())
-            .field("open", &self.open())
+            .field("open_connections", &self.open_connections())
             .finish()
     }
 }
