@@ -17,7 +17,7 @@ use health_core::{CheckOptions, Registry, group};
 #[path = "support/lane.rs"]
 mod lane;
 
-use lane::{get, serve};
+use lane::{Lane, get, serve};
 
 const TRIALS: usize = 20;
 
@@ -32,14 +32,8 @@ fn main() {
     let blocking = axum::Router::new()
         .route("/block", axum::routing::get(|| async { std::thread::sleep(Duration::from_secs(2)) }));
     let main_port = serve(&main, health.router().merge(blocking));
-    let lane = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
-    let lane_port = serve(&lane, health.router());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let lane_thread = std::thread::spawn(move || {
-        lane.block_on(async {
-            let _ = stopped.await;
-        })
-    });
+    let lane = Lane::serve(health.router());
+    let lane_port = lane.address;
     let wait = Duration::from_millis(500);
     let mut times = Vec::new();
     for _ in 0..TRIALS {
@@ -60,8 +54,7 @@ fn main() {
         times.push(down);
         let _ = blocker.join();
     }
-    let _ = stop.send(());
-    let _ = lane_thread.join();
+    drop(lane);
     times.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(

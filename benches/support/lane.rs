@@ -24,3 +24,36 @@ pub fn serve(runtime: &tokio::runtime::Runtime, app: axum::Router) -> SocketAddr
     runtime.spawn(async move { axum::serve(listener, app).await });
     address
 }
+
+/// A probe lane: `app` served from a current-thread runtime on a thread of
+/// its own, as the example serves its probe port; stopped when dropped.
+pub struct Lane {
+    pub address: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Lane {
+    pub fn serve(app: axum::Router) -> Lane {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+        let address = serve(&runtime, app);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            runtime.block_on(async {
+                let _ = stopped.await;
+            });
+        });
+        Lane { address, stop: Some(stop), thread: Some(thread) }
+    }
+}
+
+impl Drop for Lane {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

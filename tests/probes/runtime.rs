@@ -16,7 +16,7 @@ use crate::support::{read_concurrently, registry_of};
 #[path = "../../benches/support/lane.rs"]
 mod lane;
 
-use lane::{get, serve};
+use lane::{Lane, get, serve};
 
 /// A fast tick, so that the tests take little time.
 fn options() -> RuntimeOptions {
@@ -161,14 +161,8 @@ fn a_probe_lane_reports_a_stalled_main_runtime_down_while_its_port_cannot_answer
     let main_port = serve(&main, health.router().merge(blocking));
 
     // The probe lane: a runtime of its own on its own thread, as the example serves it.
-    let lane = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let lane_port = serve(&lane, health.router());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let lane_thread = std::thread::spawn(move || {
-        lane.block_on(async {
-            let _ = stopped.await;
-        });
-    });
+    let lane = Lane::serve(health.router());
+    let lane_port = lane.address;
 
     let wait = Duration::from_millis(500);
     std::thread::sleep(Duration::from_millis(100));
@@ -197,7 +191,6 @@ fn a_probe_lane_reports_a_stalled_main_runtime_down_while_its_port_cannot_answer
         assert!(recovered.elapsed() < Duration::from_secs(2), "never live again");
         std::thread::sleep(Duration::from_millis(20));
     }
-    let _ = stop.send(());
-    lane_thread.join().unwrap();
+    drop(lane);
     main.shutdown_timeout(Duration::from_secs(1));
 }
